@@ -1,0 +1,20 @@
+/** Typed errors with sentences a reader can act on. */
+
+/** A shape, option or input that the engine does not support. */
+export class ShapeError extends Error {
+  override name = 'ShapeError';
+}
+
+/** A problem that does not fit this device, with the bytes it needs and the limit it hit. */
+export class CapacityError extends Error {
+  override name = 'CapacityError';
+  constructor(
+    message: string,
+    /** Bytes the largest allocation would need. */
+    readonly bytesNeeded: number,
+    /** The device limit that refuses it. */
+    readonly limitBytes: number,
+  ) {
+    super(message);
+  }
+}

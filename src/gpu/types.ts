@@ -1,0 +1,102 @@
+/**
+ * Shapes, options and the contracts every kernel family and the timing code agree on.
+ * Inputs are row-major Float32Arrays laid out [heads][tokens][dim]; attention is causal (j <= i).
+ */
+
+/** The five ways the engine computes causal attention. */
+export const ATTENTION_FORMS = [
+  'softmax-naive',
+  'softmax-flash',
+  'linear-attention',
+  'linear-recurrent',
+  'linear-chunked',
+] as const;
+export type AttentionForm = (typeof ATTENTION_FORMS)[number];
+
+/** Feature maps phi for linear attention, applied elementwise to queries and keys. */
+export const FEATURE_MAPS = ['identity', 'softplus', 'elu1'] as const;
+export type FeatureMap = (typeof FEATURE_MAPS)[number];
+
+/** Head dimensions the kernels support. */
+export const SUPPORTED_DIMS = [16, 32, 64, 128] as const;
+/** Chunk sizes `linear-chunked` supports (powers of two). */
+export const CHUNK_SIZES = [16, 32, 64, 128, 256] as const;
+/** The chunk size used when none is given (flash-linear-attention's default too). */
+export const DEFAULT_CHUNK_SIZE = 64;
+/** Added to the linear-attention denominator. */
+export const NORMALIZER_EPS = 1e-6;
+
+export interface AttentionShape {
+  /** Independent heads, >= 1. */
+  heads: number;
+  /** Context length T, any integer >= 1. */
+  tokens: number;
+  /** Head dimension d: one of SUPPORTED_DIMS. */
+  dim: number;
+}
+
+export interface AttentionProblem extends AttentionShape {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+}
+
+export interface AttentionOptions {
+  form: AttentionForm;
+  /** Linear forms only; default 'softplus' (the source post's choice). */
+  featureMap?: FeatureMap;
+  /** Linear forms only; divide by sum_j phi(q_i).phi(k_j) + 1e-6. Default true. */
+  normalize?: boolean;
+  /** linear-chunked only; default 64. */
+  chunkSize?: number;
+}
+
+export type ResolvedOptions = Required<AttentionOptions>;
+
+/** Fills in the defaults. Softmax forms ignore the linear-only options. */
+export function resolveOptions(options: AttentionOptions): ResolvedOptions {
+  return {
+    form: options.form,
+    featureMap: options.featureMap ?? 'softplus',
+    normalize: options.normalize ?? true,
+    chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+  };
+}
+
+export function isSoftmaxForm(form: AttentionForm): boolean {
+  return form === 'softmax-naive' || form === 'softmax-flash';
+}
+
+/** Where a unit of work should write GPU timestamps: begin of its first pass, end of its last. */
+export interface TimestampTarget {
+  querySet: GPUQuerySet;
+  beginIndex: number;
+  endIndex: number;
+}
+
+/**
+ * A unit of GPU work the timing code can run many times: inputs stay resident, nothing is
+ * uploaded or read back by `encode`.
+ */
+export interface GpuWork {
+  /** e.g. "attention/softmax-flash H=12 T=4096 d=64". */
+  readonly label: string;
+  /** FLOPs of one run, from the cost model (multiply-add = 2). */
+  readonly flops: number;
+  /** Encodes one complete run (possibly several bounded dispatches) into the encoder. */
+  encode(encoder: GPUCommandEncoder, timestamps?: TimestampTarget): void;
+  /** Frees every GPU buffer the work created. Idempotent. */
+  destroy(): void;
+}
+
+/** One attention form created once for a shape and run many times (for timing). */
+export interface ResidentAttention extends GpuWork {
+  readonly shape: AttentionShape;
+  readonly options: ResolvedOptions;
+  /** Replaces the inputs (same shape) without reallocating. */
+  write(q: Float32Array, k: Float32Array, v: Float32Array): void;
+  /** Submits one run and resolves when the GPU has finished it. */
+  run(): Promise<void>;
+  /** Copies the output [heads][tokens][dim] back to the CPU. */
+  read(): Promise<Float32Array>;
+}
