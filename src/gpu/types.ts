@@ -100,3 +100,28 @@ export interface ResidentAttention extends GpuWork {
   /** Copies the output [heads][tokens][dim] back to the CPU. */
   read(): Promise<Float32Array>;
 }
+
+/** Single-token generation: a softmax KV cache, or a linear-attention recurrent state. */
+export type DecodeKind = 'kv-cache' | 'state';
+
+export interface DecodeShape {
+  kind: DecodeKind;
+  heads: number;
+  dim: number;
+  /** Linear state only; defaults as in AttentionOptions. */
+  featureMap?: FeatureMap;
+  normalize?: boolean;
+}
+
+/**
+ * Feeds tokens one at a time. For 'kv-cache' the cost of a step grows with the position; for
+ * 'state' it does not.
+ */
+export interface Decoder {
+  readonly shape: DecodeShape;
+  /** Tokens fed so far. */
+  readonly position: number;
+  /** Appends one token (q, k, v each [heads][dim]) and returns its output [heads][dim]. */
+  step(q: Float32Array, k: Float32Array, v: Float32Array): Promise<Float32Array>;
+  destroy(): void;
+}
