@@ -1,0 +1,171 @@
+/**
+ * The result record of the benchmark (one per measured or skipped point) and its JSON and CSV
+ * writers. The same records feed the live charts, the CLI's table and the reference dataset.
+ */
+import type { AdapterSummary } from './device.ts';
+import type { ClockKind } from './timing.ts';
+import type { AttentionForm, DecodeKind, FeatureMap } from './types.ts';
+
+/** What a record times: a full causal forward pass, one chunk size of a search, or one decode step. */
+export type BenchTask = 'forward' | 'chunk-search' | 'decode';
+
+/**
+ * 'ok': measured. 'skipped': not run, because of memory or a time budget (`reason` says which).
+ * 'error': run, but the GPU reported an error, so no number is given.
+ */
+export type RecordStatus = 'ok' | 'skipped' | 'error';
+
+/** The adapter fields a record keeps. */
+export type RecordAdapter = Pick<
+  AdapterSummary,
+  'vendor' | 'architecture' | 'description' | 'isFallbackAdapter'
+>;
+
+export interface BenchRecord {
+  task: BenchTask;
+  /** An attention form, or for 'decode' the decoder kind. */
+  form: AttentionForm | DecodeKind;
+  /** Linear forms only, else null. */
+  featureMap: FeatureMap | null;
+  /** Linear forms only, else null. */
+  normalize: boolean | null;
+  heads: number;
+  /** Context length T, or for 'decode' the position of the token decoded. */
+  tokens: number;
+  dim: number;
+  /** linear-chunked only, else null. */
+  chunkSize: number | null;
+  /** Median ms per run; null unless status is 'ok'. */
+  medianMs: number | null;
+  p25Ms: number | null;
+  p75Ms: number | null;
+  iqrMs: number | null;
+  /** Samples kept (after dropping nonsensical ones). */
+  samples: number;
+  /** Runs per sample. */
+  repetitions: number;
+  /** FLOPs of one run from the cost model, divided by the median time. */
+  gflops: number | null;
+  clock: ClockKind;
+  clockResolutionMs: number;
+  adapter: RecordAdapter;
+  /** Browser user agent, or "node v20.20.2 / dawn". */
+  runtime: string;
+  /** ISO 8601, when the point finished. */
+  date: string;
+  status: RecordStatus;
+  /** Why a point was skipped or failed ("needs 16 GiB per buffer", "predicted 40 s per run"). */
+  reason: string | null;
+}
+
+/** The identifier written into every JSON file, so readers can check what they load. */
+export const RECORDS_FORMAT = 'linear-attention-live/bench';
+export const RECORDS_VERSION = 1;
+
+export interface RecordsFile {
+  format: typeof RECORDS_FORMAT;
+  version: typeof RECORDS_VERSION;
+  records: BenchRecord[];
+}
+
+/** Serializes records as a JSON document (pretty-printed, one trailing newline). */
+export function recordsToJson(records: readonly BenchRecord[]): string {
+  const file: RecordsFile = {
+    format: RECORDS_FORMAT,
+    version: RECORDS_VERSION,
+    records: [...records],
+  };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/** Parses what `recordsToJson` wrote; throws a sentence when the text is something else. */
+export function parseRecordsJson(text: string): BenchRecord[] {
+  const file = JSON.parse(text) as Partial<RecordsFile>;
+  if (file.format !== RECORDS_FORMAT || !Array.isArray(file.records)) {
+    throw new Error(
+      `This JSON is not a benchmark records file (expected format ${RECORDS_FORMAT}).`,
+    );
+  }
+  if (file.version !== RECORDS_VERSION) {
+    throw new Error(
+      `Records file version ${String(file.version)} is not supported (expected ${RECORDS_VERSION}).`,
+    );
+  }
+  return file.records;
+}
+
+/** CSV columns, in order; the adapter is flattened into four `adapter*` columns. */
+export const CSV_COLUMNS = [
+  'task',
+  'form',
+  'featureMap',
+  'normalize',
+  'heads',
+  'tokens',
+  'dim',
+  'chunkSize',
+  'medianMs',
+  'p25Ms',
+  'p75Ms',
+  'iqrMs',
+  'samples',
+  'repetitions',
+  'gflops',
+  'clock',
+  'clockResolutionMs',
+  'adapterVendor',
+  'adapterArchitecture',
+  'adapterDescription',
+  'adapterIsFallback',
+  'runtime',
+  'date',
+  'status',
+  'reason',
+] as const;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break or edge spaces,
+ * with inner quotes doubled. null and undefined become an empty field.
+ */
+export function csvField(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function csvRow(record: BenchRecord): (string | number | boolean | null)[] {
+  return [
+    record.task,
+    record.form,
+    record.featureMap,
+    record.normalize,
+    record.heads,
+    record.tokens,
+    record.dim,
+    record.chunkSize,
+    record.medianMs,
+    record.p25Ms,
+    record.p75Ms,
+    record.iqrMs,
+    record.samples,
+    record.repetitions,
+    record.gflops,
+    record.clock,
+    record.clockResolutionMs,
+    record.adapter.vendor,
+    record.adapter.architecture,
+    record.adapter.description,
+    record.adapter.isFallbackAdapter,
+    record.runtime,
+    record.date,
+    record.status,
+    record.reason,
+  ];
+}
+
+/** Serializes records as CSV with a header row; lines end in "\n", the last one too. */
+export function recordsToCsv(records: readonly BenchRecord[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const record of records) lines.push(csvRow(record).map(csvField).join(','));
+  return `${lines.join('\n')}\n`;
+}
