@@ -1,0 +1,173 @@
+/**
+ * Command-line arguments of the benchmark: parsed and checked here, so that a bad argument ends
+ * the program with one sentence before any GPU is touched.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_SWEEP_TOKENS } from '../gpu/sweep.ts';
+import {
+  ATTENTION_FORMS,
+  CHUNK_SIZES,
+  DEFAULT_CHUNK_SIZE,
+  FEATURE_MAPS,
+  SUPPORTED_DIMS,
+  type AttentionForm,
+  type FeatureMap,
+} from '../gpu/types.ts';
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+Times the attention forms on this machine's GPU (Dawn through Node) and prints a table.
+
+  --forms a,b            forms to time (default: all: ${ATTENTION_FORMS.join(', ')})
+  --tokens 1024,4096     context lengths (default: 128 to 131072, doubling)
+  --heads N              heads (default 12)
+  --dim N                head dimension, one of ${SUPPORTED_DIMS.join(', ')} (default 64)
+  --chunk N              linear-chunked chunk size, one of ${CHUNK_SIZES.join(', ')} (default ${DEFAULT_CHUNK_SIZE})
+  --feature-map NAME     linear forms' feature map: ${FEATURE_MAPS.join(', ')} (default softplus)
+  --budget-ms N          wall-clock budget per point (default 2000)
+  --sweep-budget-ms N    wall-clock budget for everything (default 480000)
+  --samples N            samples per point (default 10)
+  --clock NAME           auto, gpu-timestamp or wall-clock (default auto)
+  --chunk-search T       also time linear-chunked at T for every chunk size and report the best
+  --generation           also time one decode step against position (KV cache and state)
+  --no-sweep             skip the context-length sweep (with --chunk-search or --generation)
+  --verify               first check every form against the float64 reference on a small shape
+  --json FILE            write the records as JSON
+  --csv FILE             write the records as CSV
+  --help                 print this text`;
+
+export interface BenchArgs {
+  forms: AttentionForm[];
+  tokens: number[];
+  heads: number;
+  dim: number;
+  chunk: number;
+  featureMap: FeatureMap;
+  budgetMs: number;
+  sweepBudgetMs: number;
+  samples: number;
+  clock: 'auto' | 'gpu-timestamp' | 'wall-clock';
+  chunkSearch: number | null;
+  generation: boolean;
+  sweep: boolean;
+  verify: boolean;
+  json: string | null;
+  csv: string | null;
+  help: boolean;
+}
+
+/** A bad command line, with a sentence saying what to change. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function integer(name: string, text: string, min: number): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) {
+    throw new UsageError(`--${name} takes a whole number of at least ${min}, not "${text}".`);
+  }
+  return Number(text);
+}
+
+function oneOf<T extends string | number>(name: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not "${value}".`);
+  }
+  return value;
+}
+
+/** Parses argv (without the node and script paths); throws a UsageError with one sentence. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        forms: { type: 'string' },
+        tokens: { type: 'string' },
+        heads: { type: 'string' },
+        dim: { type: 'string' },
+        chunk: { type: 'string' },
+        'feature-map': { type: 'string' },
+        'budget-ms': { type: 'string' },
+        'sweep-budget-ms': { type: 'string' },
+        samples: { type: 'string' },
+        clock: { type: 'string' },
+        'chunk-search': { type: 'string' },
+        generation: { type: 'boolean' },
+        'no-sweep': { type: 'boolean' },
+        verify: { type: 'boolean' },
+        json: { type: 'string' },
+        csv: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    // node:util's messages are sentences already; keep the first line and point at --help.
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    throw new UsageError(`${message.replace(/\.?$/, '.')} See --help.`);
+  }
+  const list = (text: string): string[] =>
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const forms = values.forms === undefined ? [...ATTENTION_FORMS] : list(values.forms);
+  for (const form of forms) oneOf('forms', form, ATTENTION_FORMS as readonly string[]);
+  if (forms.length === 0) throw new UsageError('--forms needs at least one form.');
+  const tokens =
+    values.tokens === undefined
+      ? [...DEFAULT_SWEEP_TOKENS]
+      : list(values.tokens).map((t) => integer('tokens', t, 1));
+  if (tokens.length === 0) throw new UsageError('--tokens needs at least one context length.');
+  const clock = oneOf('clock', values.clock ?? 'auto', [
+    'auto',
+    'gpu-timestamp',
+    'wall-clock',
+  ] as const as readonly string[]) as BenchArgs['clock'];
+  const args: BenchArgs = {
+    forms: forms as AttentionForm[],
+    tokens: [...new Set(tokens)].sort((a, b) => a - b),
+    heads: values.heads === undefined ? 12 : integer('heads', values.heads, 1),
+    dim: oneOf(
+      'dim',
+      values.dim === undefined ? 64 : integer('dim', values.dim, 1),
+      SUPPORTED_DIMS as readonly number[],
+    ),
+    chunk: oneOf(
+      'chunk',
+      values.chunk === undefined ? DEFAULT_CHUNK_SIZE : integer('chunk', values.chunk, 1),
+      CHUNK_SIZES as readonly number[],
+    ),
+    featureMap: oneOf(
+      'feature-map',
+      values['feature-map'] ?? 'softplus',
+      FEATURE_MAPS as readonly string[],
+    ) as FeatureMap,
+    budgetMs:
+      values['budget-ms'] === undefined ? 2000 : integer('budget-ms', values['budget-ms'], 1),
+    sweepBudgetMs:
+      values['sweep-budget-ms'] === undefined
+        ? 480_000
+        : integer('sweep-budget-ms', values['sweep-budget-ms'], 1),
+    samples: values.samples === undefined ? 10 : integer('samples', values.samples, 1),
+    clock,
+    chunkSearch:
+      values['chunk-search'] === undefined
+        ? null
+        : integer('chunk-search', values['chunk-search'], 1),
+    generation: values.generation ?? false,
+    sweep: !(values['no-sweep'] ?? false),
+    verify: values.verify ?? false,
+    json: values.json ?? null,
+    csv: values.csv ?? null,
+    help: values.help ?? false,
+  };
+  if (!args.sweep && args.chunkSearch === null && !args.generation && !args.verify) {
+    throw new UsageError(
+      '--no-sweep leaves nothing to do; add --chunk-search, --generation or --verify.',
+    );
+  }
+  return args;
+}

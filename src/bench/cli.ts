@@ -1,0 +1,205 @@
+/**
+ * The benchmark CLI: times the attention forms through Dawn on this machine's GPU, prints a
+ * progress bar on stderr and a table on stdout, and writes JSON and CSV records.
+ * Run from source with `npm run bench -- ...`, or bundled with `node .gpu/app/bench.mjs ...`.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { acquireGpu } from '../gpu/device.ts';
+import { recordsToCsv, recordsToJson, type BenchRecord } from '../gpu/records.ts';
+import {
+  collectSweep,
+  formatMs,
+  pickFastest,
+  searchChunkSize,
+  sweepAttention,
+  sweepDecode,
+  type SweepCommon,
+  type SweepEvent,
+} from '../gpu/sweep.ts';
+import { detectClock } from '../gpu/timing.ts';
+import { getNodeGpu } from '../node/dawn.ts';
+import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.ts';
+import { formatProgress, formatTable } from './table.ts';
+import { verifyForms } from './verify.ts';
+
+/** "node v20.20.2 / dawn (webgpu 0.6.2)". */
+function describeNodeRuntime(): string {
+  let dawn = 'dawn';
+  try {
+    const path = createRequire(import.meta.url).resolve('webgpu/package.json');
+    const version = (JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version;
+    if (version) dawn = `dawn (webgpu ${version})`;
+  } catch {
+    // The version is a courtesy; the runtime line stays without it.
+  }
+  return `node ${process.version} / ${dawn}`;
+}
+
+async function writeOut(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`bench: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  const nodeGpu = await getNodeGpu();
+  if (nodeGpu.kind === 'unavailable') {
+    process.stderr.write(`bench: ${nodeGpu.reason}\n`);
+    return 1;
+  }
+  const ready = await acquireGpu({
+    gpu: nodeGpu.gpu,
+    onUncapturedError: (message) => process.stderr.write(`bench: GPU error: ${message}\n`),
+  });
+  if (ready.kind !== 'ready') {
+    process.stderr.write(`bench: ${ready.reason}\n`);
+    return 1;
+  }
+  const { device, info } = ready;
+  if (info.isFallbackAdapter) {
+    process.stderr.write(
+      `Warning: ${info.name} is a CPU fallback adapter, so these timings are not GPU speeds.\n`,
+    );
+  }
+  const clockInfo = await detectClock(device, args.clock === 'wall-clock' ? 'wall-clock' : 'auto');
+  if (args.clock === 'gpu-timestamp' && clockInfo.clock !== 'gpu-timestamp') {
+    process.stderr.write(
+      'bench: this device has no timestamp-query, so --clock gpu-timestamp cannot be used.\n',
+    );
+    return 2;
+  }
+  process.stderr.write(
+    `GPU: ${info.name} (${info.description || info.device || 'no description'}); ` +
+      `clock: ${clockInfo.clock}, resolution ${formatMs(clockInfo.resolutionMs)}; ` +
+      `driver: ${nodeGpu.driver}\n`,
+  );
+
+  let failed = false;
+  if (args.verify) {
+    const checks = await verifyForms(device, {
+      forms: args.forms,
+      dim: args.dim,
+      chunkSize: args.chunk,
+      featureMap: args.featureMap,
+    });
+    for (const c of checks) {
+      process.stdout.write(
+        `verify ${c.form.padEnd(16)} H=${c.heads} T=${c.tokens} d=${c.dim}: ` +
+          `max rel error ${c.maxRelError.toExponential(2)} (tolerance ${c.tolerance.toExponential(0)}) ` +
+          `${c.ok ? 'ok' : 'FAIL'}\n`,
+      );
+      if (!c.ok) failed = true;
+    }
+  }
+
+  const common: SweepCommon = {
+    heads: args.heads,
+    dim: args.dim,
+    featureMap: args.featureMap,
+    pointBudgetMs: args.budgetMs,
+    sweepBudgetMs: args.sweepBudgetMs,
+    samples: args.samples,
+    clockInfo,
+    runtime: describeNodeRuntime(),
+  };
+  const tty = process.stderr.isTTY === true;
+  const progress = (label: string) => (event: SweepEvent) => {
+    const line = `${label} ${formatProgress(event.progress.done, event.progress.total, event.record)}`;
+    if (tty) {
+      process.stderr.write(`\r\x1b[2K${line}`);
+      if (event.progress.done === event.progress.total) process.stderr.write('\n');
+    } else {
+      process.stderr.write(`${line}\n`);
+    }
+  };
+
+  const started = performance.now();
+  const records: BenchRecord[] = [];
+  if (args.sweep) {
+    records.push(
+      ...(await collectSweep(
+        sweepAttention(ready, {
+          ...common,
+          forms: args.forms,
+          tokens: args.tokens,
+          chunkSize: args.chunk,
+        }),
+        progress('sweep'),
+      )),
+    );
+  }
+  let bestChunk: BenchRecord | null = null;
+  if (args.chunkSearch !== null) {
+    const left = args.sweepBudgetMs - (performance.now() - started);
+    const found = await collectSweep(
+      searchChunkSize(ready, { ...common, sweepBudgetMs: left, tokens: args.chunkSearch }),
+      progress('chunk search'),
+    );
+    records.push(...found);
+    bestChunk = pickFastest(found);
+  }
+  if (args.generation) {
+    const left = args.sweepBudgetMs - (performance.now() - started);
+    records.push(
+      ...(await collectSweep(
+        sweepDecode(ready, { ...common, sweepBudgetMs: left, positions: args.tokens }),
+        progress('generation'),
+      )),
+    );
+  }
+
+  if (args.json) await writeOut(args.json, recordsToJson(records));
+  if (args.csv) await writeOut(args.csv, recordsToCsv(records));
+
+  if (records.length > 0) {
+    process.stdout.write(
+      `\n${info.name}; ${records[0]?.runtime ?? ''}; clock ${clockInfo.clock} ` +
+        `(resolution ${formatMs(clockInfo.resolutionMs)}); H=${args.heads} d=${args.dim}\n`,
+    );
+    process.stdout.write(`${formatTable(records)}\n`);
+  }
+  if (bestChunk?.medianMs != null) {
+    process.stdout.write(
+      `best chunk size at T=${bestChunk.tokens}: ${bestChunk.chunkSize} (${formatMs(bestChunk.medianMs)})\n`,
+    );
+  }
+  if (info.isFallbackAdapter) {
+    process.stdout.write('(CPU fallback adapter: these timings are not GPU speeds.)\n');
+  }
+  const errors = records.filter((r) => r.status === 'error').length;
+  if (errors > 0) {
+    process.stderr.write(`bench: ${errors} point(s) failed; the table says why.\n`);
+    failed = true;
+  }
+  if (failed) return 1;
+  device.destroy();
+  return 0;
+}
+
+// Dawn keeps the process alive, so the CLI always ends with an explicit exit.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

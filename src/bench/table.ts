@@ -1,0 +1,57 @@
+/** The CLI's plain-text output: a progress line and the results table. */
+import type { BenchRecord } from '../gpu/records.ts';
+import { formatMs } from '../gpu/sweep.ts';
+
+const HEADER = ['task', 'form', 'T', 'c', 'median', 'IQR', 'GFLOP/s', 'samples', 'status'];
+
+function formatNumber(value: number | null, digits = 3): string {
+  if (value === null || !Number.isFinite(value)) return '-';
+  return value >= 1000 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(digits);
+}
+
+/** Table cells for one record. */
+export function recordCells(r: BenchRecord): string[] {
+  return [
+    r.task,
+    r.form,
+    String(r.tokens),
+    r.chunkSize === null ? '' : String(r.chunkSize),
+    r.medianMs === null ? '-' : formatMs(r.medianMs),
+    r.iqrMs === null ? '-' : formatMs(r.iqrMs),
+    formatNumber(r.gflops),
+    r.samples ? `${r.samples}x${r.repetitions}` : '-',
+    r.status === 'ok' ? 'ok' : `${r.status}: ${r.reason ?? ''}`,
+  ];
+}
+
+/** Left-aligned text columns, right-aligned numbers, one line per record, header first. */
+export function formatTable(records: readonly BenchRecord[]): string {
+  const rows = [HEADER, ...records.map(recordCells)];
+  const widths = HEADER.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  const numeric = new Set([2, 3, 4, 5, 6, 7]);
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => {
+          if (c === row.length - 1) return cell;
+          const width = widths[c] ?? 0;
+          return numeric.has(c) ? cell.padStart(width) : cell.padEnd(width);
+        })
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** "[########............] 12/55 linear-chunked T=4096: 1.23 ms". */
+export function formatProgress(done: number, total: number, record: BenchRecord): string {
+  const width = 20;
+  const filled = total > 0 ? Math.round((done / total) * width) : width;
+  const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
+  const result =
+    record.status === 'ok' && record.medianMs !== null
+      ? formatMs(record.medianMs)
+      : `${record.status} (${record.reason ?? ''})`;
+  const chunk = record.chunkSize === null ? '' : ` c=${record.chunkSize}`;
+  return `[${bar}] ${done}/${total} ${record.form} T=${record.tokens}${chunk}: ${result}`;
+}

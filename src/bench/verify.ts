@@ -1,0 +1,110 @@
+/**
+ * `--verify`: runs every form once on a small shape and compares it with the float64 reference, so
+ * that a GPU run checks correctness as well as speed (a fast wrong kernel is worth nothing).
+ */
+import { randomInputs } from '../gpu/sweep.ts';
+import type {
+  AttentionForm,
+  AttentionOptions,
+  AttentionProblem,
+  FeatureMap,
+  ResidentAttention,
+} from '../gpu/types.ts';
+
+export interface VerifyDeps {
+  create(
+    device: GPUDevice,
+    shape: { heads: number; tokens: number; dim: number },
+    options: AttentionOptions,
+  ): ResidentAttention | Promise<ResidentAttention>;
+  reference(problem: AttentionProblem, options: AttentionOptions): ArrayLike<number>;
+}
+
+export interface VerifyResult {
+  form: AttentionForm;
+  heads: number;
+  tokens: number;
+  dim: number;
+  /** max |gpu - reference| / max |reference|. */
+  maxRelError: number;
+  tolerance: number;
+  ok: boolean;
+}
+
+/** Relative to the largest reference value, so that outputs near zero do not blow it up. */
+export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
+  for (let i = 0; i < expected.length; i++) {
+    const diff = Math.abs(actual[i]! - expected[i]!);
+    // NaN (a poisoned output the kernel never wrote) must fail, not compare false.
+    if (!(diff <= worst)) worst = Number.isNaN(diff) ? Number.POSITIVE_INFINITY : diff;
+  }
+  return scale > 0 ? worst / scale : worst;
+}
+
+/** Loaded lazily: the bundled CLI works without them until the kernels land. */
+async function defaultDeps(): Promise<VerifyDeps> {
+  throw new Error('The attention forms and the float64 reference are not in this build yet.');
+}
+
+/**
+ * Checks each form on H=2, T=200 (not a multiple of any chunk size, so the ragged last chunk is
+ * covered) with fresh random inputs. Tolerance 1e-3 relative: float32 accumulation over 200 keys.
+ */
+export async function verifyForms(
+  device: GPUDevice,
+  options: {
+    forms: readonly AttentionForm[];
+    dim: number;
+    chunkSize: number;
+    featureMap: FeatureMap;
+    tokens?: number;
+  },
+  deps?: VerifyDeps,
+): Promise<VerifyResult[]> {
+  const { create, reference } = deps ?? (await defaultDeps());
+  const heads = 2;
+  const tokens = options.tokens ?? 200;
+  const dim = options.dim;
+  const n = heads * tokens * dim;
+  const tolerance = 1e-3;
+  const results: VerifyResult[] = [];
+  for (const form of options.forms) {
+    const attention: AttentionOptions = {
+      form,
+      featureMap: options.featureMap,
+      normalize: true,
+      chunkSize: options.chunkSize,
+    };
+    const problem: AttentionProblem = {
+      heads,
+      tokens,
+      dim,
+      q: randomInputs(n),
+      k: randomInputs(n),
+      v: randomInputs(n),
+    };
+    const resident = await create(device, { heads, tokens, dim }, attention);
+    try {
+      resident.write(problem.q, problem.k, problem.v);
+      await resident.run();
+      const actual = await resident.read();
+      const maxRelError = maxRelativeError(actual, reference(problem, attention));
+      results.push({
+        form,
+        heads,
+        tokens,
+        dim,
+        maxRelError,
+        tolerance,
+        ok: maxRelError <= tolerance,
+      });
+    } finally {
+      resident.destroy();
+    }
+  }
+  return results;
+}
