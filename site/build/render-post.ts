@@ -490,18 +490,20 @@ export async function renderPost(source: string, options: RenderOptions): Promis
       }
       files.push(attributes.file);
     } else if (attributes.match) {
-      const pattern = new RegExp(
-        `^${attributes.match.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`,
-      );
-      const found = existsSync(options.kernelsDir)
-        ? readdirSync(options.kernelsDir)
-            .filter((f) => pattern.test(f))
-            .sort()
+      // Space-separated patterns with `*`; each must match at least one file.
+      const available = existsSync(options.kernelsDir)
+        ? readdirSync(options.kernelsDir).sort()
         : [];
-      if (found.length === 0) {
-        problems.push(`no kernel matches "${attributes.match}" (at ${where(node)})`);
+      for (const glob of attributes.match.split(/\s+/).filter(Boolean)) {
+        const pattern = new RegExp(
+          `^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`,
+        );
+        const found = available.filter((f) => pattern.test(f) && !files.includes(f));
+        if (found.length === 0 && !available.some((f) => pattern.test(f))) {
+          problems.push(`no kernel matches "${glob}" (at ${where(node)}) in ${options.kernelsDir}`);
+        }
+        files.push(...found);
       }
-      files.push(...found);
     } else {
       problems.push(`::wgsl at ${where(node)} needs file="..." or match="..."`);
     }
