@@ -1,0 +1,6 @@
+/**
+ * Defines every <la-*> custom element. Import this module once on a page (the article does; an
+ * embedding page loads the built widgets bundle) and the tags come alive. Each element module
+ * (src/widgets/elements/la-*.svelte) is imported here for its side effect.
+ */
+export {};
