@@ -11,7 +11,8 @@ export default defineConfig({
   root,
   base: './',
   plugins: [
-    svelte(),
+    // The Vite root is site/, so point the plugin at the project's svelte.config.js.
+    svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }),
     postsPlugin({
       root,
       postsDir: resolve(import.meta.dirname, 'posts'),
