@@ -1,4 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
+import { gzipSync } from 'node:zlib';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 
@@ -222,6 +223,33 @@ test.describe('the article', () => {
     await expect(page.getByTestId('gpu-panel')).toBeVisible();
   });
 
+  test("the page's own JavaScript stays within 200 KB gzipped", async ({ page }) => {
+    const sizes = new Map<string, number>();
+    page.on('response', async (response) => {
+      const url = response.url();
+      if (!/\.m?js(\?|$)/.test(url)) return;
+      sizes.set(url, gzipSync(await response.body(), { level: 9 }).length);
+    });
+    await page.goto('/');
+    await expect(page.getByTestId('gpu-panel')).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+    console.log(
+      `article JavaScript: ${(total / 1024).toFixed(1)} KB gzipped in ${sizes.size} files`,
+    );
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThanOrEqual(200 * 1024);
+  });
+
+  test('prints without the navigation, with asides in the text', async ({ page }) => {
+    await page.goto('/');
+    await page.emulateMedia({ media: 'print' });
+    await expect(page.locator('.toc')).toBeHidden();
+    await expect(page.locator('.theme-toggle')).toBeHidden();
+    await expect(page.locator('.post-body > .aside').first()).toBeVisible();
+    await expect(page.locator('#eq-recurrence .katex')).toBeVisible();
+  });
+
   test('screenshots at 1440 px and 390 px', async ({ page }, testInfo) => {
     const project = testInfo.project.name;
     for (const [width, height] of [
@@ -243,5 +271,13 @@ test.describe('the article', () => {
         fullPage: true,
       });
     }
+    // The dark theme, with an open kernel listing and a table.
+    await page.setViewportSize({ width: 1440, height: 1000 });
+    await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+    await page.locator('details.kernel summary').first().click();
+    await page.locator('details.kernel').first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-1440-dark-kernels.png` });
+    await page.locator('#tbl-h100').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-1440-dark-table.png` });
   });
 });
