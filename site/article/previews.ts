@@ -1,5 +1,5 @@
 /**
- * Hover and tap previews for citations and footnotes: links with `data-preview="<id>"` show a copy of
+ * Hover and tap previews for citations, footnotes and cross-references: links with `data-preview="<id>"` show a copy of
  * that element's content in a small popup. With a mouse the popup follows hover and focus; on touch
  * screens (or narrow ones, where margin notes are hidden) the first tap opens it instead of jumping.
  */
@@ -19,7 +19,12 @@ export function enablePreviews(): void {
     const source = document.getElementById(link.dataset.preview ?? '');
     if (!source) return;
     window.clearTimeout(hideTimer);
-    const body = source.querySelector('.note-body') ?? source;
+    // Notes show their text, figures and tables their caption (never a second live widget),
+    // equations themselves.
+    const body =
+      source.querySelector('.note-body') ??
+      (source.tagName === 'FIGURE' ? source.querySelector('figcaption') : null) ??
+      source;
     popup.innerHTML = body.innerHTML;
     popup.querySelectorAll('[id]').forEach((el) => el.removeAttribute('id'));
     popup.hidden = false;

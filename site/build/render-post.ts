@@ -355,7 +355,8 @@ export async function renderPost(source: string, options: RenderOptions): Promis
       return `<span class="xref-missing">??</span>`;
     }
     const label = target.kind === 'eq' ? `(${target.number})` : target.number;
-    return `<a class="xref" href="#${escapeHtml(id)}">${REF_LABEL[target.kind]}&nbsp;${label}</a>`;
+    const preview = target.kind === 'sec' ? '' : ` data-preview="${escapeHtml(id)}"`;
+    return `<a class="xref" href="#${escapeHtml(id)}"${preview}>${REF_LABEL[target.kind]}&nbsp;${label}</a>`;
   };
 
   const TOKEN = /\[((?:@[\w:.-]+\s*;?\s*)+)\]|(?<![\w@])@((?:fig|tbl|eq|sec)-[\w-]*\w)/g;

@@ -130,6 +130,10 @@ test.describe('the article', () => {
     await note.focus();
     await expect(popup).toBeVisible();
     await expect(popup).toContainText('scale');
+    // Equation references preview the equation itself.
+    await page.locator('a.xref[href="#eq-recurrence"]').first().hover();
+    await expect(popup.locator('.katex-display')).toBeVisible();
+
     // On wide screens the same note also sits in the margin.
     await expect(page.locator('.sidenote').first()).toBeVisible();
   });

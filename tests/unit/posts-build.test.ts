@@ -29,8 +29,12 @@ describe('the post build', () => {
     expect(post.meta.title).toBe('A good post');
     expect(post.html).toContain('class="katex"');
     expect(post.html).toMatch(/<div class="equation" id="eq-state">/);
-    expect(post.html).toContain('<a class="xref" href="#eq-state">Equation\u00a0(1)</a>');
-    expect(post.html).toContain('<a class="xref" href="#fig-widget">Figure\u00a01</a>');
+    expect(post.html).toContain(
+      '<a class="xref" href="#eq-state" data-preview="eq-state">Equation\u00a0(1)</a>',
+    );
+    expect(post.html).toContain(
+      '<a class="xref" href="#fig-widget" data-preview="fig-widget">Figure\u00a01</a>',
+    );
     expect(post.html).toContain('<a class="xref" href="#sec-first">Section\u00a01</a>');
     expect(post.html).toMatch(/<figure id="fig-widget"[^>]*>\s*<la-race tokens="1024"><\/la-race>/);
     expect(post.html).toContain('<span class="caption-label">Figure 1.</span>');
