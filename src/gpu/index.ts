@@ -26,3 +26,34 @@ export {
   type SweepGpu,
   type SweepProgress,
 } from './sweep.ts';
+// Attention forms, references and generation (issue 3).
+export * from './errors.ts';
+export * from './types.ts';
+export { estimateCost, causalPairs, theoreticalCrossover, type CostEstimate } from './costs.ts';
+export { validateProblem, validateShape, validateOptions } from './validate.ts';
+export {
+  checkCapacity,
+  perBufferLimit,
+  planHeadGroups,
+  type BufferLimits,
+  type HeadGroup,
+} from './capacity.ts';
+export {
+  attentionLabel,
+  createResidentAttention,
+  runAttention,
+  type PoisonableAttention,
+} from './attention.ts';
+export { FORM_FACTORIES } from './forms/index.ts';
+export type { FormContext, FormFactory, FormKernel } from './forms/form.ts';
+export {
+  referenceAttention,
+  referenceLinearAttention,
+  referenceSoftmaxAttention,
+} from './reference/index.ts';
+export {
+  createDecodeWork,
+  createDecoder,
+  DEFAULT_DECODE_CAPACITY,
+  type DecodeWorkRequest,
+} from './generation/index.ts';

@@ -1,0 +1,88 @@
+/**
+ * Will a shape fit this device? The cost model says how large the biggest per-head buffer is; the
+ * device says how large one buffer and one storage binding may be. What cannot fit even one head
+ * is a CapacityError with a sentence; what cannot fit all heads in one binding is split by heads.
+ */
+import { estimateCost } from './costs.ts';
+import { CapacityError } from './errors.ts';
+import { formatCount } from './validate.ts';
+import type { AttentionShape, ResolvedOptions } from './types.ts';
+
+const F32 = 4;
+
+/** The limits the capacity check reads (a GPUSupportedLimits fits). */
+export type BufferLimits = Pick<
+  GPUSupportedLimits,
+  'maxStorageBufferBindingSize' | 'maxBufferSize'
+>;
+
+/** The largest buffer that can also be bound whole as storage. */
+export function perBufferLimit(limits: BufferLimits): number {
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** 17179869184 -> "16 GiB". */
+export function formatCapacityBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = value >= 100 || Number.isInteger(value) ? 0 : 1;
+  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
+}
+
+/**
+ * Throws a CapacityError when one head's largest buffer exceeds one buffer or binding:
+ * "softmax-naive at T = 65,536 needs 16 GiB of scores per head; this GPU allows 2 GiB per buffer."
+ */
+export function checkCapacity(
+  shape: AttentionShape,
+  options: ResolvedOptions,
+  limits: BufferLimits,
+): void {
+  const limit = perBufferLimit(limits);
+  const cost = estimateCost(options.form, shape, options);
+  const io = shape.tokens * shape.dim * F32;
+  const needed = Math.max(cost.largestPerHeadBytes, io);
+  if (needed <= limit) return;
+  const what =
+    options.form === 'softmax-naive'
+      ? 'of scores'
+      : needed > io
+        ? options.form === 'linear-chunked'
+          ? 'of chunk states'
+          : 'of intermediates'
+        : 'for each of q, k, v and the output';
+  const advice =
+    options.form === 'softmax-naive' ? ' The tiled kernel (softmax-flash) needs none.' : '';
+  throw new CapacityError(
+    `${options.form} at T = ${formatCount(shape.tokens)} needs ${formatCapacityBytes(needed)} ` +
+      `${what} per head; this GPU allows ${formatCapacityBytes(limit)} per buffer.${advice}`,
+    needed,
+    limit,
+  );
+}
+
+/** A contiguous range of heads that share one set of q, k, v and output buffers. */
+export interface HeadGroup {
+  first: number;
+  count: number;
+}
+
+/**
+ * Splits the heads so that one group's q (heads x tokens x dim f32) fits one binding. Usually a
+ * single group; at long contexts on small limits, several. Assumes checkCapacity passed.
+ */
+export function planHeadGroups(shape: AttentionShape, limits: BufferLimits): HeadGroup[] {
+  const perHead = shape.tokens * shape.dim * F32;
+  const perGroup = Math.max(1, Math.min(shape.heads, Math.floor(perBufferLimit(limits) / perHead)));
+  const groups: HeadGroup[] = [];
+  for (let first = 0; first < shape.heads; first += perGroup) {
+    groups.push({ first, count: Math.min(perGroup, shape.heads - first) });
+  }
+  return groups;
+}

@@ -1,0 +1,6 @@
+/** Placeholder until the linear forms land (owned by the linear-forms engineer). */
+import type { FormFactory } from './form.ts';
+
+export const createLinearRecurrent: FormFactory = () => {
+  throw new Error('not implemented yet');
+};

@@ -1,0 +1,86 @@
+/**
+ * Shape and option checks shared by every entry point: each failure is a ShapeError whose message
+ * is a sentence saying what was given and what is allowed.
+ */
+import { ShapeError } from './errors.ts';
+import {
+  ATTENTION_FORMS,
+  CHUNK_SIZES,
+  FEATURE_MAPS,
+  SUPPORTED_DIMS,
+  resolveOptions,
+  type AttentionOptions,
+  type AttentionProblem,
+  type AttentionShape,
+  type ResolvedOptions,
+} from './types.ts';
+
+/** 3264 -> "3,264" (fixed locale, so messages read the same everywhere). */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Throws a ShapeError unless heads and tokens are integers >= 1 and dim is supported. */
+export function validateShape(shape: AttentionShape): void {
+  const { heads, tokens, dim } = shape;
+  if (!Number.isInteger(heads) || heads < 1) {
+    throw new ShapeError(`heads must be a whole number of at least 1 (got ${String(heads)}).`);
+  }
+  if (!Number.isInteger(tokens) || tokens < 1) {
+    throw new ShapeError(`tokens must be a whole number of at least 1 (got ${String(tokens)}).`);
+  }
+  if (!(SUPPORTED_DIMS as readonly number[]).includes(dim)) {
+    throw new ShapeError(`dim must be one of ${SUPPORTED_DIMS.join(', ')} (got ${String(dim)}).`);
+  }
+}
+
+/** Fills in the defaults and throws a ShapeError for an unknown form, feature map or chunk size. */
+export function validateOptions(options: AttentionOptions): ResolvedOptions {
+  if (!(ATTENTION_FORMS as readonly string[]).includes(options.form)) {
+    throw new ShapeError(
+      `Unknown form "${String(options.form)}": use one of ${ATTENTION_FORMS.join(', ')}.`,
+    );
+  }
+  const resolved = resolveOptions(options);
+  if (!(FEATURE_MAPS as readonly string[]).includes(resolved.featureMap)) {
+    throw new ShapeError(
+      `Unknown feature map "${String(resolved.featureMap)}": use one of ${FEATURE_MAPS.join(', ')}.`,
+    );
+  }
+  if (typeof resolved.normalize !== 'boolean') {
+    throw new ShapeError(`normalize must be true or false (got ${String(resolved.normalize)}).`);
+  }
+  if (!(CHUNK_SIZES as readonly number[]).includes(resolved.chunkSize)) {
+    throw new ShapeError(
+      `The chunk size must be one of ${CHUNK_SIZES.join(', ')} (got ${String(resolved.chunkSize)}).`,
+    );
+  }
+  return resolved;
+}
+
+/**
+ * Validates a whole problem: shape, options and input lengths
+ * ("q has 1000 values; heads x tokens x dim = 3 x 17 x 64 = 3,264"). Returns the resolved options.
+ */
+export function validateProblem(
+  problem: AttentionProblem,
+  options: AttentionOptions,
+): ResolvedOptions {
+  validateShape(problem);
+  const resolved = validateOptions(options);
+  const { heads, tokens, dim } = problem;
+  const expected = heads * tokens * dim;
+  for (const name of ['q', 'k', 'v'] as const) {
+    const values = problem[name] as Float32Array | undefined;
+    if (!(values instanceof Float32Array)) {
+      throw new ShapeError(`${name} must be a Float32Array laid out [heads][tokens][dim].`);
+    }
+    if (values.length !== expected) {
+      throw new ShapeError(
+        `${name} has ${formatCount(values.length)} values; heads x tokens x dim = ` +
+          `${formatCount(heads)} x ${formatCount(tokens)} x ${formatCount(dim)} = ${formatCount(expected)}.`,
+      );
+    }
+  }
+  return resolved;
+}
