@@ -100,10 +100,12 @@ async function main(argv: readonly string[]): Promise<number> {
       featureMap: args.featureMap,
     });
     for (const c of checks) {
+      const what = c.error
+        ? `FAIL: ${c.error}`
+        : `max rel error ${c.maxRelError.toExponential(2)} ` +
+          `(tolerance ${c.tolerance.toExponential(0)}) ${c.ok ? 'ok' : 'FAIL'}`;
       process.stdout.write(
-        `verify ${c.form.padEnd(16)} H=${c.heads} T=${c.tokens} d=${c.dim}: ` +
-          `max rel error ${c.maxRelError.toExponential(2)} (tolerance ${c.tolerance.toExponential(0)}) ` +
-          `${c.ok ? 'ok' : 'FAIL'}\n`,
+        `verify ${c.form.padEnd(16)} H=${c.heads} T=${c.tokens} d=${c.dim}: ${what}\n`,
       );
       if (!c.ok) failed = true;
     }

@@ -29,6 +29,8 @@ export interface VerifyResult {
   maxRelError: number;
   tolerance: number;
   ok: boolean;
+  /** Why the form could not run at all, else null. */
+  error: string | null;
 }
 
 /** Relative to the largest reference value, so that outputs near zero do not blow it up. */
@@ -45,10 +47,15 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
   return scale > 0 ? worst / scale : worst;
 }
 
-/** Loaded lazily: the bundled CLI works without them until the kernels land. */
-async function defaultDeps(): Promise<VerifyDeps> {
-  throw new Error('The attention forms and the float64 reference are not in this build yet.');
-}
+/** Until the attention forms and the reference are committed, --verify says so per form. */
+const DEFAULT_DEPS: VerifyDeps = {
+  create: () => {
+    throw new Error('the attention forms are not in this build yet');
+  },
+  reference: () => {
+    throw new Error('the float64 reference is not in this build yet');
+  },
+};
 
 /**
  * Checks each form on H=2, T=200 (not a multiple of any chunk size, so the ragged last chunk is
@@ -65,7 +72,7 @@ export async function verifyForms(
   },
   deps?: VerifyDeps,
 ): Promise<VerifyResult[]> {
-  const { create, reference } = deps ?? (await defaultDeps());
+  const { create, reference } = deps ?? DEFAULT_DEPS;
   const heads = 2;
   const tokens = options.tokens ?? 200;
   const dim = options.dim;
@@ -87,8 +94,9 @@ export async function verifyForms(
       k: randomInputs(n),
       v: randomInputs(n),
     };
-    const resident = await create(device, { heads, tokens, dim }, attention);
+    let resident: ResidentAttention | null = null;
     try {
+      resident = await create(device, { heads, tokens, dim }, attention);
       resident.write(problem.q, problem.k, problem.v);
       await resident.run();
       const actual = await resident.read();
@@ -101,9 +109,22 @@ export async function verifyForms(
         maxRelError,
         tolerance,
         ok: maxRelError <= tolerance,
+        error: null,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      results.push({
+        form,
+        heads,
+        tokens,
+        dim,
+        maxRelError: Number.NaN,
+        tolerance,
+        ok: false,
+        error: message,
       });
     } finally {
-      resident.destroy();
+      resident?.destroy();
     }
   }
   return results;
