@@ -12,7 +12,8 @@
  * - references in prose: `@fig-name`, `@tbl-name`, `@eq-name`, `@sec-name`.
  * - citations: `[@key]` or `[@a; @b]` from the post's bibliography.
  * - footnotes: GFM `[^name]`; asides: `:::aside ... :::`; appendix: `:::appendix ... :::`.
- * - kernels: `::wgsl{file="softmax-flash.wgsl"}` or `::wgsl{match="linear-chunked-*.wgsl"}`.
+ * - kernels: `::wgsl{file="softmax-flash.wgsl"}` or `::wgsl{match="softmax-*.wgsl ?linear-*.wgsl"}`
+ *   (patterns in display order; a missing file or an unmatched pattern without `?` is an error).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -491,16 +492,19 @@ export async function renderPost(source: string, options: RenderOptions): Promis
       }
       files.push(attributes.file);
     } else if (attributes.match) {
-      // Space-separated patterns with `*`; each must match at least one file.
+      // Space-separated patterns with `*`, listed in the order to show the files; each must match
+      // at least one file unless it starts with `?`. A file is shown once, at its first match.
       const available = existsSync(options.kernelsDir)
         ? readdirSync(options.kernelsDir).sort()
         : [];
-      for (const glob of attributes.match.split(/\s+/).filter(Boolean)) {
+      for (const entry of attributes.match.split(/\s+/).filter(Boolean)) {
+        const optional = entry.startsWith('?');
+        const glob = optional ? entry.slice(1) : entry;
         const pattern = new RegExp(
           `^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`,
         );
         const found = available.filter((f) => pattern.test(f) && !files.includes(f));
-        if (found.length === 0 && !available.some((f) => pattern.test(f))) {
+        if (!optional && !available.some((f) => pattern.test(f))) {
           problems.push(`no kernel matches "${glob}" (at ${where(node)}) in ${options.kernelsDir}`);
         }
         files.push(...found);
@@ -670,7 +674,6 @@ export async function renderPost(source: string, options: RenderOptions): Promis
 /** The "cite this article" BibTeX entry, from the front matter. */
 export function citationBibtex(meta: PostMeta): string {
   const year = meta.date.slice(0, 4);
-  const firstLast = meta.authors[0]?.name.split(/\s+/).pop()?.toLowerCase() ?? 'anon';
   const fields: [string, string][] = [
     ['author', meta.authors.map((a) => a.name).join(' and ')],
     ['title', meta.title],
@@ -679,7 +682,7 @@ export function citationBibtex(meta: PostMeta): string {
   ];
   if (meta.url) fields.push(['url', meta.url]);
   return (
-    `@misc{${firstLast}${year}${meta.slug.replace(/[^a-z0-9]/gi, '').slice(0, 12)},\n` +
+    `@misc{${meta.slug.replace(/[^a-z0-9]/gi, '').toLowerCase()}${year},\n` +
     fields.map(([k, v]) => `  ${k.padEnd(6)} = {${v}},`).join('\n') +
     `\n}`
   );

@@ -270,6 +270,10 @@ test.describe('the article', () => {
       await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-${width}-gpu.png` });
       await page.locator('#sec-measured').scrollIntoViewIfNeeded();
       await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-${width}-measured.png` });
+      await page.locator('#related-work').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-${width}-appendix.png` });
+      await page.locator('#notes').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-${width}-notes.png` });
       await page.screenshot({
         path: `${SCREENSHOTS}/article-${project}-${width}-full.png`,
         fullPage: true,

@@ -48,6 +48,7 @@ describe('the post build', () => {
     // Outside KaTeX's MathML annotations (which keep the source on purpose) no TeX is left.
     const visible = post.html.replace(/<annotation[\s\S]*?<\/annotation>/g, '');
     expect(visible).not.toMatch(/\$|\\label|\\tag\{|\\frac/);
+    expect(post.citation).toMatch(/^@misc\{good2026,\n {2}author = \{Ada Tester\},/);
     expect(post.toc.map((t) => t.id)).toEqual(['sec-first', 'references', 'notes', 'citation']);
   });
 
@@ -77,6 +78,21 @@ describe('the post build', () => {
         'footnote [^unused] is defined but never used',
       ]),
     );
+  });
+
+  it('lists kernels by pattern, in the order given, and fails on a required pattern that matches nothing', async () => {
+    const listed = await renderPost(
+      read('good.md').replace('file="example.wgsl"', 'match="?softmax-*.wgsl exa*.wgsl *.wgsl"'),
+      options('good.md'),
+    );
+    const shown = [...listed.html.matchAll(/<summary><code>([\w-]+\.wgsl)<\/code>/g)].map(
+      (m) => m[1],
+    );
+    expect(shown).toEqual(['example.wgsl', 'another.wgsl']);
+    const problems = await problemsOf(
+      read('good.md').replace('file="example.wgsl"', 'match="softmax-*.wgsl"'),
+    );
+    expect(problems).toEqual([expect.stringMatching(/^no kernel matches "softmax-\*\.wgsl"/)]);
   });
 
   it('fails when a TeX macro is undefined, even in display maths', async () => {
