@@ -98,7 +98,7 @@ describe.skipIf(!gpu)('the context-length sweep', () => {
       const real = await measureWork(device, work, { ...options, samples: 1, minSamples: 1 });
       const tokens = Number(/T=(\d+)/.exec(work.label)![1]);
       const ms = (tokens / 1024) ** 2;
-      return { ...real, medianMs: ms, p25Ms: ms, p75Ms: ms, iqrMs: 0 };
+      return { ...real, samples: 3, dropped: 0, medianMs: ms, p25Ms: ms, p75Ms: ms, iqrMs: 0 };
     };
     const records = await collectSweep(
       sweepAttention(ready, {
