@@ -2,6 +2,8 @@
  * `--verify`: runs every form once on a small shape and compares it with the float64 reference, so
  * that a GPU run checks correctness as well as speed (a fast wrong kernel is worth nothing).
  */
+import { createResidentAttention } from '../gpu/attention.ts';
+import { referenceAttention } from '../gpu/reference.ts';
 import { randomInputs } from '../gpu/sweep.ts';
 import type {
   AttentionForm,
@@ -47,15 +49,7 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
   return scale > 0 ? worst / scale : worst;
 }
 
-/** Until the attention forms and the reference are committed, --verify says so per form. */
-const DEFAULT_DEPS: VerifyDeps = {
-  create: () => {
-    throw new Error('the attention forms are not in this build yet');
-  },
-  reference: () => {
-    throw new Error('the float64 reference is not in this build yet');
-  },
-};
+const DEFAULT_DEPS: VerifyDeps = { create: createResidentAttention, reference: referenceAttention };
 
 /**
  * Checks each form on H=2, T=200 (not a multiple of any chunk size, so the ragged last chunk is

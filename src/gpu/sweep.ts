@@ -5,9 +5,11 @@
  * budget, stops a series where the next point would not fit the budget or the device's memory
  * (the record says which), and can be cancelled at any point, freeing its GPU buffers.
  */
+import { createResidentAttention } from './attention.ts';
 import { estimateCost } from './costs.ts';
 import type { AdapterSummary } from './device.ts';
 import { CapacityError } from './errors.ts';
+import { createDecodeWork } from './generation/index.ts';
 import type { BenchRecord, BenchTask, RecordAdapter } from './records.ts';
 import { predictNextMs, type SeriesPoint } from './stats.ts';
 import { detectClock, measureWork, type ClockInfo, type ClockKind } from './timing.ts';
@@ -132,14 +134,9 @@ export interface SweepEvent {
 /** Runs a point needs at least: 2 warm-up, 1 pilot, 3 samples (see timing.ts). */
 const MIN_RUNS_PER_POINT = 6;
 
-/** Throws until the kernel engineer's factory lands; replaced by the real default then. */
-const defaultAttentionFactory: AttentionFactory = () => {
-  throw new Error('The attention forms (src/gpu/attention.ts) are not available in this build.');
-};
+const defaultAttentionFactory: AttentionFactory = createResidentAttention;
 
-const defaultDecodeFactory: DecodeFactory = () => {
-  throw new Error('The decode kernels (src/gpu/generation) are not available in this build.');
-};
+const defaultDecodeFactory: DecodeFactory = createDecodeWork;
 
 /** One point to run: everything the shared loop needs, independent of what is timed. */
 interface PointPlan {
