@@ -44,7 +44,7 @@ describe('the benchmark CLI', () => {
       const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
       const json = join(dir, 'out', 'bench.json');
       const csv = join(dir, 'bench.csv');
-      const forms = ['softmax-flash', 'linear-chunked'];
+      const forms = ['softmax-flash', 'linear-recurrent'];
       const { code, stdout, stderr } = await runBench([
         '--forms',
         forms.join(','),
@@ -91,7 +91,7 @@ describe('the benchmark CLI', () => {
         expect(r.medianMs).toBeGreaterThan(0);
         expect(r.adapter.isFallbackAdapter).toBe(true);
         expect(r.runtime).toMatch(/^node v\d+.* \/ dawn/);
-        expect(r.chunkSize).toBe(r.form === 'linear-chunked' ? 32 : null);
+        expect(r.chunkSize).toBeNull();
       }
       expect(readFileSync(csv, 'utf8').split('\n')[0]).toMatch(/^task,form,featureMap,/);
     },
