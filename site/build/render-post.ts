@@ -11,7 +11,10 @@
  * - figures: `:::figure{#fig-name .page}` body... last paragraph = caption `:::`; `#tbl-` for tables.
  * - references in prose: `@fig-name`, `@tbl-name`, `@eq-name`, `@sec-name`.
  * - citations: `[@key]` or `[@a; @b]` from the post's bibliography.
- * - footnotes: GFM `[^name]`; asides: `:::aside ... :::`; appendix: `:::appendix ... :::`.
+ * - footnotes: GFM `[^name]`, shown in the margin beside their line and listed under Notes.
+ * - asides: `:::aside ... :::` after a paragraph puts it in the margin beside that paragraph.
+ * - appendix: `:::appendix ... :::` (its h2 are unnumbered; References, Notes, Citation follow).
+ * - widgets: `<la-race tokens="4096"></la-race>` inside a figure; not wrapped in a <p>.
  * - kernels: `::wgsl{file="softmax-flash.wgsl"}` or `::wgsl{match="softmax-*.wgsl ?linear-*.wgsl"}`
  *   (patterns in display order; a missing file or an unmatched pattern without `?` is an error).
  */
@@ -450,6 +453,13 @@ export async function renderPost(source: string, options: RenderOptions): Promis
           if (props['data-kind'] === 'tbl') node.children.unshift(node.children.pop()!);
         } else if (node.name === 'aside') {
           node.data = { hName: 'div', hProperties: { className: ['aside'], role: 'note' } };
+          // One body element, so the margin layout can move the aside's content as a whole.
+          const body = {
+            type: 'asideBody',
+            data: { hName: 'div', hProperties: { className: ['aside-body'] } },
+            children: node.children,
+          };
+          node.children = [body as unknown as (typeof node.children)[number]];
         } else if (node.name === 'appendix') {
           node.data = {
             hName: 'section',

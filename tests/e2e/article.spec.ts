@@ -138,6 +138,35 @@ test.describe('the article', () => {
     await expect(page.locator('.sidenote').first()).toBeVisible();
   });
 
+  test('margin notes and asides never overlap, at desktop and tablet widths', async ({ page }) => {
+    for (const width of [1440, 1024]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('/');
+      await page.evaluate(() => document.fonts.ready);
+      await expect
+        .poll(async () =>
+          page.evaluate(() => {
+            const boxes = [
+              ...document.querySelectorAll<HTMLElement>('.aside-body, .post-body .sidenote'),
+            ]
+              .map((el) => el.getBoundingClientRect())
+              .filter((box) => box.height > 0)
+              .sort((a, b) => a.top - b.top);
+            let overlaps = 0;
+            for (let i = 1; i < boxes.length; i++) {
+              if (boxes[i]!.top < boxes[i - 1]!.bottom - 0.5) overlaps++;
+            }
+            const inMargin = boxes.every(
+              (box) =>
+                box.left > document.querySelector('.post-body p')!.getBoundingClientRect().right,
+            );
+            return boxes.length > 5 && inMargin ? overlaps : -1;
+          }),
+        )
+        .toBe(0);
+    }
+  });
+
   test('on a phone, notes move out of the margin and open on tap', async ({ page }) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto('/');
@@ -279,7 +308,16 @@ test.describe('the article', () => {
         fullPage: true,
       });
     }
+    // A tablet width: contents in a bar, the margin column still beside the text.
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.goto('/');
+    await page.locator('#sec-claim').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-1024-claim.png` });
+    await page.goto('/posts/');
+    await page.screenshot({ path: `${SCREENSHOTS}/posts-${project}-1024.png` });
+
     // The dark theme, with an open kernel listing and a table.
+    await page.goto('/');
     await page.setViewportSize({ width: 1440, height: 1000 });
     await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
     await page.locator('details.kernel summary').first().click();
