@@ -1,6 +1,223 @@
-/** Placeholder until the linear forms land (owned by the linear-forms engineer). */
-import type { FormFactory } from './form.ts';
+/**
+ * `linear-chunked`: chunks of c tokens (shared/reference/algorithms.md, form (d)), in three kernels:
+ *   1. linear-chunked-summaries.wgsl: P_b = phi(K_b)^T V_b and z_b = colsum phi(K_b), every chunk in parallel;
+ *   2. linear-chunked-prefix.wgsl: the exclusive prefix over chunks, in place: S_b, Z_b;
+ *   3. linear-chunked-output.wgsl: phi(Q_b) S_b plus the causal attention form inside the chunk.
+ * Work O(T d^2 + T c d); memory O(T d + (T / c) d^2). When the chunk states of all heads would not
+ * fit one storage binding, the heads run in groups through one states buffer.
+ */
+import chunkOutputSource from '../kernels/linear-chunked-output.wgsl?raw';
+import prefixSource from '../kernels/linear-chunked-prefix.wgsl?raw';
+import summariesSource from '../kernels/linear-chunked-summaries.wgsl?raw';
+import { CapacityError } from '../errors.ts';
+import { getPipeline } from '../pipelines.ts';
+import type { AttentionShape, ResolvedOptions } from '../types.ts';
+import { passTimestamps, type FormFactory } from './form.ts';
+import {
+  bindBuffers,
+  chooseAttentionTiles,
+  createParams,
+  encodeDispatches,
+  FEATURE_MAP_CODES,
+  MAX_DISPATCH_FLOPS,
+  MAX_WORKGROUPS_PER_DISPATCH,
+  splitWorkgroups,
+  withFeatureMap,
+  type AttentionTiles,
+  type PlannedDispatch,
+} from './linear-common.ts';
 
-export const createLinearChunked: FormFactory = () => {
-  throw new Error('not implemented yet');
-};
+const summariesCode = withFeatureMap(summariesSource);
+const outputCode = withFeatureMap(chunkOutputSource);
+
+/** Threads per workgroup of the prefix kernel. */
+const PREFIX_WORKGROUP = 256;
+/** Tokens the summaries kernel stages per step: 2 * 32 * 64 floats = 16 KiB, WebGPU's default. */
+const SUMMARY_TOKENS = 32;
+
+/** Override constants of the three kernels, from one tiling: the dispatch maths reads them too. */
+export function linearChunkedConstants(
+  dim: number,
+  options: Pick<ResolvedOptions, 'featureMap' | 'normalize' | 'chunkSize'>,
+  tiles: AttentionTiles,
+): {
+  summaries: Record<string, number>;
+  prefix: Record<string, number>;
+  output: Record<string, number>;
+} {
+  const c = options.chunkSize;
+  const featureMap = FEATURE_MAP_CODES[options.featureMap];
+  const DS = Math.min(tiles.featureSlice, dim);
+  const stagedRows = tiles.valueFloats / dim;
+  const BK = Math.min(tiles.keyTile, c);
+  return {
+    summaries: { D: dim, TS: Math.min(dim, 64), KT: SUMMARY_TOKENS, FEATURE_MAP: featureMap },
+    prefix: { WORKGROUP: PREFIX_WORKGROUP, STATE: dim * (dim + 1) },
+    output: {
+      D: dim,
+      BQ: Math.min(tiles.queryRows, c),
+      BK,
+      DS,
+      VROWS: Math.min(stagedRows, BK),
+      SROWS: Math.min(stagedRows, DS),
+      FEATURE_MAP: featureMap,
+      NORMALIZE: options.normalize ? 1 : 0,
+    },
+  };
+}
+
+/** Heads whose chunk states share one buffer, so that it fits one storage binding. */
+export function chunkStateHeads(
+  shape: AttentionShape,
+  chunkSize: number,
+  maxBytes: number,
+): number {
+  const perHead = 4 * Math.ceil(shape.tokens / chunkSize) * shape.dim * (shape.dim + 1);
+  if (perHead > maxBytes) {
+    throw new CapacityError(
+      `linear-chunked at T = ${shape.tokens.toLocaleString('en-US')}, d = ${shape.dim}, ` +
+        `c = ${chunkSize} needs ${perHead.toLocaleString('en-US')} bytes of chunk states per head; ` +
+        `this GPU allows ${maxBytes.toLocaleString('en-US')} bytes per buffer. A larger chunk ` +
+        'size needs fewer states.',
+      perHead,
+      maxBytes,
+    );
+  }
+  return Math.max(1, Math.min(shape.heads, Math.floor(maxBytes / perHead)));
+}
+
+/** Choices the device normally makes; tests force them to cover every path. */
+export interface LinearChunkedTuning {
+  /** Default: the largest tiling that fits the device's workgroup memory. */
+  tiles?: AttentionTiles;
+  /** Default: MAX_DISPATCH_FLOPS. */
+  maxDispatchFlops?: number;
+  /** Largest chunk-states buffer; default: the device's storage binding and buffer limits. */
+  maxStateBytes?: number;
+}
+
+/** The form with forced tuning (tests use it to cover tilings and splits the device would not pick). */
+export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormFactory {
+  return (ctx) => {
+    const { device, shape, options, label } = ctx;
+    const { heads: H, tokens: T, dim: d } = shape;
+    const c = options.chunkSize;
+    const chosen =
+      tuning.tiles ?? chooseAttentionTiles(device.limits.maxComputeWorkgroupStorageSize);
+    const constants = linearChunkedConstants(d, options, chosen);
+    const summaries = getPipeline(
+      device,
+      'linear-chunked-summaries',
+      summariesCode,
+      constants.summaries,
+    );
+    const prefix = getPipeline(device, 'linear-chunked-prefix', prefixSource, constants.prefix);
+    const output = getPipeline(device, 'linear-chunked-output', outputCode, constants.output);
+
+    const chunks = Math.ceil(T / c);
+    const stateFloats = d * (d + 1);
+    const maxBytes =
+      tuning.maxStateBytes ??
+      Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const maxFlops = tuning.maxDispatchFlops ?? MAX_DISPATCH_FLOPS;
+    const groupHeads = chunkStateHeads(shape, c, maxBytes);
+    const states = ctx.createBuffer({
+      label: `${label} chunk states (${groupHeads} heads)`,
+      size: 4 * groupHeads * chunks * stateFloats,
+      usage: GPUBufferUsage.STORAGE,
+    });
+    const carry = ctx.createBuffer({
+      label: `${label} prefix carry`,
+      size: 4 * groupHeads * stateFloats,
+      usage: GPUBufferUsage.STORAGE,
+    });
+
+    const dispatches: PlannedDispatch[] = [];
+    const tileSide = constants.summaries.TS!;
+    const tilesPerChunk = (d / tileSide) ** 2;
+    const BQ = constants.output.BQ!;
+    const blocksPerChunk = c / BQ;
+    for (let h0 = 0; h0 < H; h0 += groupHeads) {
+      const G = Math.min(groupHeads, H - h0);
+      const group = `${label} heads ${h0}..${h0 + G}`;
+      // 1. Summaries: (head, chunk, tile) workgroups, 2 c TS^2 FLOPs each.
+      const sRanges = splitWorkgroups(
+        G * chunks * tilesPerChunk,
+        () => 2 * c * tileSide ** 2,
+        maxFlops,
+      );
+      sRanges.forEach((range, i) => {
+        const name = `${group} summaries ${i + 1}/${sRanges.length}`;
+        const params = createParams(ctx.createBuffer, device, `${name} params`, [
+          T,
+          range.offset,
+          chunks,
+          h0,
+          c,
+        ]);
+        dispatches.push({
+          pipeline: summaries,
+          bindGroup: bindBuffers(device, summaries, name, [params, ctx.k, ctx.v, states]),
+          workgroups: [range.count],
+        });
+      });
+      // 2. Exclusive prefix: chunk ranges of bounded element-steps (memory-bound: 8 bytes each).
+      const elements = G * stateFloats;
+      const chunksPerDispatch = Math.max(1, Math.floor(maxFlops / 16 / elements));
+      const groups = Math.ceil(elements / PREFIX_WORKGROUP);
+      const gridX = Math.min(groups, MAX_WORKGROUPS_PER_DISPATCH);
+      for (let b0 = 0; b0 < chunks; b0 += chunksPerDispatch) {
+        const b1 = Math.min(chunks, b0 + chunksPerDispatch);
+        const name = `${group} prefix chunks ${b0}..${b1}`;
+        const params = createParams(ctx.createBuffer, device, `${name} params`, [
+          chunks,
+          b0,
+          b1,
+          elements,
+        ]);
+        dispatches.push({
+          pipeline: prefix,
+          bindGroup: bindBuffers(device, prefix, name, [params, states, carry]),
+          workgroups: [gridX, Math.ceil(groups / gridX)],
+        });
+      }
+      // 3. Output: (head, chunk, query block) workgroups; phi(Q) S_b is 4 BQ d^2 FLOPs, the
+      // chunk's causal attention at most 4 d BQ c.
+      const oRanges = splitWorkgroups(
+        G * chunks * blocksPerChunk,
+        () => 4 * BQ * d * d + 4 * d * BQ * c,
+        maxFlops,
+      );
+      oRanges.forEach((range, i) => {
+        const name = `${group} output ${i + 1}/${oRanges.length}`;
+        const params = createParams(ctx.createBuffer, device, `${name} params`, [
+          T,
+          range.offset,
+          chunks,
+          h0,
+          c,
+        ]);
+        dispatches.push({
+          pipeline: output,
+          bindGroup: bindBuffers(device, output, name, [
+            params,
+            ctx.q,
+            ctx.k,
+            ctx.v,
+            ctx.out,
+            states,
+          ]),
+          workgroups: [range.count],
+        });
+      });
+    }
+    return {
+      encode(encoder, timestamps) {
+        encodeDispatches(encoder, label, dispatches, passTimestamps(timestamps, 0, 1));
+      },
+    };
+  };
+}
+
+/** The FormFactory the dispatcher registers for 'linear-chunked'. */
+export const createLinearChunked: FormFactory = createLinearChunkedWith();

@@ -1,6 +1,103 @@
-/** Placeholder until the linear forms land (owned by the linear-forms engineer). */
-import type { FormFactory } from './form.ts';
+/**
+ * `linear-recurrent`: linear attention as an RNN (linear-recurrent.wgsl): sequential over tokens,
+ * parallel over heads and state columns, O(d^2) state per head kept in registers during a
+ * dispatch and in a buffer between dispatches of at most MAX_DISPATCH_TOKENS tokens.
+ */
+import source from '../kernels/linear-recurrent.wgsl?raw';
+import { getPipeline } from '../pipelines.ts';
+import type { AttentionShape, ResolvedOptions } from '../types.ts';
+import { passTimestamps, type FormFactory } from './form.ts';
+import {
+  bindBuffers,
+  createParams,
+  encodeDispatches,
+  FEATURE_MAP_CODES,
+  MAX_DISPATCH_TOKENS,
+  MAX_WORKGROUPS_PER_DISPATCH,
+  withFeatureMap,
+  type PlannedDispatch,
+} from './linear-common.ts';
 
-export const createLinearRecurrent: FormFactory = () => {
-  throw new Error('not implemented yet');
-};
+const code = withFeatureMap(source);
+
+/** Floats of each token-block staging array (TB * D): 2 KiB, four of them. */
+const STAGED_FLOATS = 512;
+
+/** The override constants of linear-recurrent.wgsl. */
+export function linearRecurrentConstants(
+  dim: number,
+  options: Pick<ResolvedOptions, 'featureMap' | 'normalize'>,
+): Record<string, number> {
+  return {
+    D: dim,
+    CB: Math.min(dim, 32),
+    TB: STAGED_FLOATS / dim,
+    FEATURE_MAP: FEATURE_MAP_CODES[options.featureMap],
+    NORMALIZE: options.normalize ? 1 : 0,
+  };
+}
+
+/** Token ranges and workgroup ranges: one dispatch per pair. */
+export function planLinearRecurrent(
+  shape: AttentionShape,
+  constants: Record<string, number>,
+  maxTokens = MAX_DISPATCH_TOKENS,
+): { tokenBegin: number; tokenEnd: number; offset: number; count: number }[] {
+  const workgroups = shape.heads * (shape.dim / constants.CB!);
+  const plan = [];
+  for (let t = 0; t < shape.tokens; t += maxTokens) {
+    for (let w = 0; w < workgroups; w += MAX_WORKGROUPS_PER_DISPATCH) {
+      plan.push({
+        tokenBegin: t,
+        tokenEnd: Math.min(t + maxTokens, shape.tokens),
+        offset: w,
+        count: Math.min(MAX_WORKGROUPS_PER_DISPATCH, workgroups - w),
+      });
+    }
+  }
+  return plan;
+}
+
+/** The form with a chosen token span per dispatch (tests shrink it to exercise the carry). */
+export function createLinearRecurrentWith(maxTokens = MAX_DISPATCH_TOKENS): FormFactory {
+  return (ctx) => {
+    const { device, shape, options, label } = ctx;
+    const constants = linearRecurrentConstants(shape.dim, options);
+    const pipeline = getPipeline(device, 'linear-recurrent', code, constants);
+    const state = ctx.createBuffer({
+      label: `${label} state`,
+      size: 4 * shape.heads * shape.dim * (shape.dim + 1),
+      usage: GPUBufferUsage.STORAGE,
+    });
+    const plan = planLinearRecurrent(shape, constants, maxTokens);
+    const dispatches: PlannedDispatch[] = plan.map((p, i) => {
+      const name = `${label} tokens ${p.tokenBegin}..${p.tokenEnd} dispatch ${i + 1}/${plan.length}`;
+      const params = createParams(ctx.createBuffer, device, `${name} params`, [
+        shape.tokens,
+        p.tokenBegin,
+        p.tokenEnd,
+        p.offset,
+      ]);
+      return {
+        pipeline,
+        bindGroup: bindBuffers(device, pipeline, name, [
+          params,
+          ctx.q,
+          ctx.k,
+          ctx.v,
+          ctx.out,
+          state,
+        ]),
+        workgroups: [p.count],
+      };
+    });
+    return {
+      encode(encoder, timestamps) {
+        encodeDispatches(encoder, label, dispatches, passTimestamps(timestamps, 0, 1));
+      },
+    };
+  };
+}
+
+/** The FormFactory the dispatcher registers for 'linear-recurrent'. */
+export const createLinearRecurrent: FormFactory = createLinearRecurrentWith();

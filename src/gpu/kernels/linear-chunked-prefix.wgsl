@@ -1,0 +1,43 @@
+// Chunked linear attention, phase 2 of 3 (shared/reference/algorithms.md, (d)): the EXCLUSIVE
+// prefix over chunks, in place: S_b = sum_{m<b} P_m and Z_b = sum_{m<b} z_m.
+// A sequential loop over chunks, parallel over the D (D + 1) state elements of every head (the
+// GLA-style choice: n D^2 adds, no scan tree). Consecutive threads own consecutive elements, so
+// every step is one coalesced read and write. A dispatch covers chunks [chunkBegin, chunkEnd) and
+// leaves the inclusive running sum in `carry` for the next one, so long sequences split into
+// bounded dispatches.
+
+override WORKGROUP: u32 = 256u;
+override STATE: u32 = 4160u; // D * (D + 1)
+
+struct Params {
+  chunks: u32,
+  chunkBegin: u32,
+  chunkEnd: u32,
+  // state elements of all heads in the group: heads * STATE
+  elements: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> states: array<f32>;
+@group(0) @binding(2) var<storage, read_write> carry: array<f32>;
+
+@compute @workgroup_size(WORKGROUP)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let e = gid.x + gid.y * groups.x * WORKGROUP;
+  if (e >= params.elements) {
+    return;
+  }
+  let head = e / STATE;
+  let x = e % STATE;
+  var run = 0.0;
+  if (params.chunkBegin > 0u) {
+    run = carry[e];
+  }
+  for (var b = params.chunkBegin; b < params.chunkEnd; b++) {
+    let i = (head * params.chunks + b) * STATE + x;
+    let own = states[i];
+    states[i] = run;
+    run += own;
+  }
+  carry[e] = run;
+}
