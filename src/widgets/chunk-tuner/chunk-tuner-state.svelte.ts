@@ -1,0 +1,186 @@
+/**
+ * What the chunk tuner knows: linear-chunked's time for each chunk size at one context length,
+ * from the reference GPU and (on request) the reader's GPU, and the cost model's view of the same.
+ */
+import { estimateCost } from '../../gpu/costs.ts';
+import type { BenchRecord } from '../../gpu/records.ts';
+import { searchChunkSize, pickFastest } from '../../gpu/sweep.ts';
+import { CHUNK_SIZES } from '../../gpu/types.ts';
+import type { ChartRule, ChartSeries } from '../shared/chart.ts';
+import { LiveSweep } from '../shared/chart-sweep.svelte.ts';
+import { formatDuration, formatTokens } from '../shared/format.ts';
+import { pageGpu } from '../shared/page-gpu.svelte.ts';
+import { FORM_COLORS } from '../shared/palette.ts';
+import { referenceData } from '../shared/reference-data.ts';
+import { Visibility } from '../shared/visibility.ts';
+
+export interface ChunkTunerConfig {
+  tokens: number;
+  heads: number;
+  dim: number;
+}
+
+/** The cost model's FLOPs for each chunk size at a shape. */
+export function modelFlops(
+  shape: { heads: number; tokens: number; dim: number },
+  sizes: readonly number[],
+): { c: number; flops: number }[] {
+  return sizes.map((c) => ({
+    c,
+    flops: estimateCost('linear-chunked', shape, { chunkSize: c }).flops,
+  }));
+}
+
+/**
+ * The model's curve in ms: FLOPs scaled by one factor, the geometric mean of measured ms / FLOPs,
+ * so that its shape (not its height) is what compares with the measurements.
+ */
+export function scaleModel(
+  model: readonly { c: number; flops: number }[],
+  measured: readonly { c: number; ms: number }[],
+): { c: number; ms: number }[] {
+  const ratios = measured
+    .map((m) => {
+      const f = model.find((x) => x.c === m.c)?.flops;
+      return f ? Math.log(m.ms / f) : Number.NaN;
+    })
+    .filter(Number.isFinite);
+  if (ratios.length === 0) return [];
+  const k = Math.exp(ratios.reduce((a, b) => a + b, 0) / ratios.length);
+  return model.map((x) => ({ c: x.c, ms: x.flops * k }));
+}
+
+function points(records: readonly BenchRecord[]): { c: number; ms: number }[] {
+  return records
+    .filter((r) => r.status === 'ok' && r.chunkSize !== null && r.medianMs !== null)
+    .map((r) => ({ c: r.chunkSize ?? 0, ms: r.medianMs ?? 0 }))
+    .sort((a, b) => a.c - b.c);
+}
+
+export class ChunkTunerState {
+  config = $state.raw<ChunkTunerConfig>({ tokens: 4096, heads: 12, dim: 64 });
+  readonly visibility = new Visibility({ onReady: () => void pageGpu.acquire() });
+  readonly sweep = new LiveSweep(this.visibility, 'chunk search');
+  readonly reference = referenceData;
+  readonly gpuState = $derived(pageGpu.outcome?.kind ?? 'pending');
+
+  readonly refPoints = $derived(points(referenceData?.chunkSearch ?? []));
+  readonly livePoints = $derived(points(this.sweep.records));
+  /** The measurements the model is scaled to and the best c is read from: the reader's once there. */
+  readonly primary = $derived(this.livePoints.length > 0 ? 'live' : 'reference');
+  readonly primaryShape = $derived.by(() => {
+    if (this.primary === 'live') return this.config;
+    const r = referenceData?.chunkSearch[0];
+    return r ? { tokens: r.tokens, heads: r.heads, dim: r.dim } : this.config;
+  });
+  readonly model = $derived(
+    scaleModel(
+      modelFlops(this.primaryShape, CHUNK_SIZES),
+      this.primary === 'live' ? this.livePoints : this.refPoints,
+    ),
+  );
+  readonly best = $derived(
+    pickFastest(this.primary === 'live' ? this.sweep.records : (referenceData?.chunkSearch ?? [])),
+  );
+  readonly modelBest = $derived.by(() => {
+    const m = modelFlops(this.primaryShape, CHUNK_SIZES);
+    return m.reduce((a, b) => (b.flops < a.flops ? b : a), m[0] ?? { c: 64, flops: 0 }).c;
+  });
+
+  readonly series = $derived.by((): ChartSeries[] => {
+    const out: ChartSeries[] = [];
+    const name = referenceData?.label ?? 'reference';
+    if (this.refPoints.length > 0) {
+      out.push({
+        id: 'reference',
+        label: name,
+        color: FORM_COLORS['linear-chunked'],
+        hollow: true,
+        dash: '5 3',
+        points: this.refPoints.map((p) => ({
+          x: p.c,
+          y: p.ms,
+          text: `c = ${p.c}: ${formatDuration(p.ms)} (${name})`,
+        })),
+      });
+    }
+    if (this.livePoints.length > 0) {
+      out.push({
+        id: 'live',
+        label: 'your GPU',
+        color: FORM_COLORS['linear-chunked'],
+        points: this.livePoints.map((p) => ({
+          x: p.c,
+          y: p.ms,
+          text: `c = ${p.c}: ${formatDuration(p.ms)} (your GPU)`,
+        })),
+      });
+    }
+    if (this.model.length > 0) {
+      out.push({
+        id: 'model',
+        label: 'FLOP count (scaled)',
+        color: 'var(--la-fg-muted, #5b5b63)',
+        dash: '2 3',
+        marker: 'square',
+        hollow: true,
+        points: this.model.map((p) => ({
+          x: p.c,
+          y: p.ms,
+          text: `c = ${p.c}: the FLOP count, scaled to the measurements, gives ${formatDuration(p.ms)}`,
+        })),
+      });
+    }
+    return out;
+  });
+
+  readonly rules = $derived.by((): ChartRule[] =>
+    this.best?.chunkSize
+      ? [{ x: this.best.chunkSize, label: `fastest: c = ${this.best.chunkSize}` }]
+      : [],
+  );
+
+  readonly summary = $derived.by(() => {
+    const best = this.best;
+    const where =
+      this.primary === 'live' ? 'your GPU' : (referenceData?.label ?? 'the reference GPU');
+    const shape = this.primaryShape;
+    if (!best?.chunkSize)
+      return 'Chunked linear attention against chunk size: no measurements to show yet.';
+    return `Chunked linear attention at T = ${formatTokens(shape.tokens)}, H = ${shape.heads}, d = ${shape.dim} on ${where}: fastest at chunk size ${best.chunkSize} (${formatDuration(best.medianMs ?? Number.NaN)}). The FLOP count alone favours c = ${this.modelBest}; ${best.chunkSize === this.modelBest ? 'here the two agree' : 'the difference is what the FLOP count leaves out: how well each chunk size keeps the GPU busy'}.`;
+  });
+
+  readonly tableRows = $derived([
+    ...this.refPoints.map((p) => [referenceData?.label ?? 'reference', p.c, formatDuration(p.ms)]),
+    ...this.livePoints.map((p) => ['your GPU', p.c, formatDuration(p.ms)]),
+    ...this.model.map((p) => ['FLOP count (scaled)', p.c, formatDuration(p.ms)]),
+  ]);
+
+  configure(config: ChunkTunerConfig): void {
+    this.config = config;
+  }
+
+  /** Chooses the context length of the next run. */
+  setTokens(tokens: number): void {
+    this.config = { ...this.config, tokens };
+  }
+
+  run(): Promise<void> {
+    const { tokens, heads, dim } = this.config;
+    return this.sweep.run(
+      (live, signal) =>
+        searchChunkSize(live.gpu, {
+          tokens,
+          heads,
+          dim,
+          samples: 5,
+          pointBudgetMs: 3000,
+          sweepBudgetMs: 60_000,
+          clockInfo: live.clockInfo,
+          signal,
+          ...(live.createAttention ? { createAttention: live.createAttention } : {}),
+        }),
+      CHUNK_SIZES.length,
+    );
+  }
+}

@@ -1,0 +1,22 @@
+import type { WidgetDoc } from '../catalog-types.ts';
+
+/** <la-generation>: how to embed it (the course-author page is generated from this). */
+export const generationDoc: WidgetDoc = {
+  tag: 'la-generation',
+  title: 'Generation',
+  summary:
+    "Time to generate one token against its position, for a softmax KV cache (grows with the position) and a linear recurrent state (stays flat), measured on the reader's GPU with the single-token kernels. The reference GPU's numbers show first.",
+  attributes: [
+    {
+      name: 'min-position',
+      type: 'number',
+      default: '128',
+      description: 'First position timed (powers of two from here).',
+    },
+    { name: 'max-position', type: 'number', default: '32768', description: 'Last position timed.' },
+    { name: 'heads', type: 'number', default: '12', description: 'Attention heads.' },
+    { name: 'dim', type: '16 | 32 | 64 | 128', default: '64', description: 'Head dimension d.' },
+  ],
+  usesGpu: true,
+  example: '<la-generation max-position="65536"></la-generation>',
+};

@@ -1,0 +1,57 @@
+/**
+ * What a widget needs to time kernels on the reader's GPU: the page's device, its clock (measured
+ * once per device and reused), and the engine's factories for the attention forms and the decode
+ * steps. The factories are found with `import.meta.glob`, so this file builds before and after the
+ * kernel modules land; while one is missing, runs report the sweep's own "not available" reason.
+ */
+import type { GpuReady } from '../../gpu/device.ts';
+import type { AttentionFactory, DecodeFactory, SweepCommon } from '../../gpu/sweep.ts';
+import { detectClock, type ClockInfo } from '../../gpu/timing.ts';
+import { pageGpu } from './page-gpu.svelte.ts';
+
+const attentionModules = import.meta.glob<{ createResidentAttention?: AttentionFactory }>(
+  '../../gpu/attention.ts',
+);
+const decodeModules = import.meta.glob<{ createDecodeWork?: DecodeFactory }>(
+  '../../gpu/generation/index.ts',
+);
+
+export interface LiveGpu {
+  gpu: GpuReady;
+  clockInfo: ClockInfo;
+  createAttention?: AttentionFactory;
+  createDecode?: DecodeFactory;
+}
+
+const clocks = new WeakMap<GPUDevice, Promise<ClockInfo>>();
+
+/** The page's GPU with its clock and factories, or null when WebGPU is unavailable or lost. */
+export async function getLiveGpu(): Promise<LiveGpu | null> {
+  const outcome = await pageGpu.acquire();
+  if (outcome.kind !== 'ready' || pageGpu.outcome?.kind !== 'ready') return null;
+  const { device } = outcome;
+  let clock = clocks.get(device);
+  if (!clock) {
+    clock = detectClock(device);
+    clocks.set(device, clock);
+  }
+  const [clockInfo, attention, decode] = await Promise.all([
+    clock,
+    loadFirst(attentionModules),
+    loadFirst(decodeModules),
+  ]);
+  const live: LiveGpu = { gpu: outcome, clockInfo };
+  if (attention?.createResidentAttention) live.createAttention = attention.createResidentAttention;
+  if (decode?.createDecodeWork) live.createDecode = decode.createDecodeWork;
+  return live;
+}
+
+/** Sweep options common to every live run: the measured clock and the runtime line. */
+export function liveCommon(live: LiveGpu): Pick<SweepCommon, 'clockInfo'> {
+  return { clockInfo: live.clockInfo };
+}
+
+async function loadFirst<T>(modules: Record<string, () => Promise<T>>): Promise<T | null> {
+  const load = Object.values(modules)[0];
+  return load ? load() : null;
+}

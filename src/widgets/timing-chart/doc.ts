@@ -1,0 +1,50 @@
+import type { WidgetDoc } from '../catalog-types.ts';
+
+/** <la-timing-chart>: how to embed it (the course-author page is generated from this). */
+export const timingChartDoc: WidgetDoc = {
+  tag: 'la-timing-chart',
+  title: 'The timing chart',
+  summary:
+    "Time per forward pass against context length, log-log, for all five attention forms: the reference GPU's sweep at once, the reader's own GPU on request (Run, with progress and Stop), slope guides, the crossover, exports, and an optional overlay of the source post's published H100 numbers.",
+  attributes: [
+    {
+      name: 'min-tokens',
+      type: 'number',
+      default: '128',
+      description: 'Shortest context length of the live sweep (powers of two from here).',
+    },
+    {
+      name: 'max-tokens',
+      type: 'number',
+      default: '131072',
+      description: 'Longest context length of the live sweep.',
+    },
+    {
+      name: 'heads',
+      type: 'number',
+      default: '12',
+      description: 'Attention heads of the live sweep.',
+    },
+    {
+      name: 'dim',
+      type: '16 | 32 | 64 | 128',
+      default: '64',
+      description: 'Head dimension d of the live sweep.',
+    },
+    {
+      name: 'chunk-size',
+      type: '16 | 32 | 64 | 128 | 256',
+      default: '64',
+      description: 'Chunk size of the chunked linear form.',
+    },
+    {
+      name: 'point-budget-ms',
+      type: 'number',
+      default: '2000',
+      description:
+        'Wall-clock budget per point; a form whose next point would exceed it stops there.',
+    },
+  ],
+  usesGpu: true,
+  example: '<la-timing-chart max-tokens="32768"></la-timing-chart>',
+};
