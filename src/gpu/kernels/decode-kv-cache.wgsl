@@ -1,0 +1,89 @@
+// KV-cache decode, step 1 of 2 (split-K): one new query against the cached keys and values. The
+// cache of one head is cut into splits of SPLIT positions; workgroup (split, head) computes its
+// split's scores, their max m, sum l = sum exp(s - m) and partial output sum exp(s - m) v, which
+// decode-kv-cache-combine.wgsl merges. Cost grows with the number of cached tokens.
+override D: u32 = 64u;
+override WG: u32 = 64u;
+override SPLIT: u32 = 256u;
+
+struct Params {
+  tokens: u32,    // cached tokens including the new one
+  capacity: u32,  // positions per head in the cache buffers
+  splits: u32,    // ceil(tokens / SPLIT)
+  maxSplits: u32, // ceil(capacity / SPLIT): stride of the partials
+  scale: f32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;       // [heads][D]
+@group(0) @binding(1) var<storage, read> kc: array<vec4<f32>>;      // [heads][capacity][D]
+@group(0) @binding(2) var<storage, read> vc: array<f32>;            // [heads][capacity][D]
+@group(0) @binding(3) var<storage, read_write> partials: array<f32>; // [heads][maxSplits][D + 2]
+@group(0) @binding(4) var<uniform> params: Params;
+
+var<workgroup> qv: array<vec4<f32>, D / 4u>;
+var<workgroup> p: array<f32, SPLIT>;
+var<workgroup> red: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let split = wid.x;
+  let head = wid.y;
+  let D4 = D / 4u;
+  let j0 = split * SPLIT;
+  let n = min(SPLIT, params.tokens - j0);
+  for (var c = lid; c < D4; c += WG) {
+    qv[c] = q[head * D4 + c];
+  }
+  workgroupBarrier();
+  var m = -3.0e38;
+  for (var jj = lid; jj < n; jj += WG) {
+    let kb = (head * params.capacity + j0 + jj) * D4;
+    var s4 = vec4<f32>(0.0);
+    for (var c = 0u; c < D4; c++) {
+      s4 = fma(qv[c], kc[kb + c], s4);
+    }
+    let s = (s4.x + s4.y + s4.z + s4.w) * params.scale;
+    p[jj] = s;
+    m = max(m, s);
+  }
+  red[lid] = m;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      red[lid] = max(red[lid], red[lid + stride]);
+    }
+    workgroupBarrier();
+  }
+  let splitMax = red[0];
+  workgroupBarrier();
+  var l = 0.0;
+  for (var jj = lid; jj < n; jj += WG) {
+    let e = exp(p[jj] - splitMax);
+    p[jj] = e;
+    l += e;
+  }
+  red[lid] = l;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      red[lid] += red[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  let ob = (head * params.maxSplits + split) * (D + 2u);
+  // Threads take output dimensions, so neighbouring threads read neighbouring values of V.
+  for (var c = lid; c < D; c += WG) {
+    var acc = 0.0;
+    for (var jj = 0u; jj < n; jj++) {
+      acc = fma(p[jj], vc[(head * params.capacity + j0 + jj) * D + c], acc);
+    }
+    partials[ob + 2u + c] = acc;
+  }
+  if (lid == 0u) {
+    partials[ob] = splitMax;
+    partials[ob + 1u] = red[0];
+  }
+}

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAttention } from '../../src/gpu/attention.ts';
+import { createDecoder } from '../../src/gpu/generation/index.ts';
+import { referenceAttention } from '../../src/gpu/reference/index.ts';
+import type { AttentionForm, AttentionProblem } from '../../src/gpu/types.ts';
+import { gpu, randomArray, readyDevice } from './setup.ts';
+
+const TOLERANCE = 1e-4;
+
+/** ||actual - expected||_F / ||expected||_F; NaN anywhere (an unwritten output) gives Infinity. */
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    if (!Number.isFinite(a)) return Number.POSITIVE_INFINITY;
+    diff += (a - expected[i]!) ** 2;
+    norm += expected[i]! ** 2;
+  }
+  return Math.sqrt(diff / norm);
+}
+
+function randomProblem(heads: number, tokens: number, dim: number, qScale = 1): AttentionProblem {
+  const n = heads * tokens * dim;
+  return {
+    heads,
+    tokens,
+    dim,
+    q: randomArray(n, qScale),
+    k: randomArray(n),
+    v: randomArray(n),
+  };
+}
+
+const SOFTMAX_FORMS: AttentionForm[] = ['softmax-naive', 'softmax-flash'];
+const TOKENS = [1, 2, 17, 63, 64, 65, 1000];
+
+/** [heads, tokens, dim] cases: the whole token list at d=64, each dim at a few lengths, T=4097. */
+const GRID: [number, number, number][] = [
+  ...[1, 3].flatMap((h) => TOKENS.map((t): [number, number, number] => [h, t, 64])),
+  ...[16, 128].flatMap((d) => [1, 65, 300].map((t): [number, number, number] => [3, t, d])),
+  [1, 4097, 64],
+];
+
+describe.skipIf(!gpu)('softmax attention on the GPU', () => {
+  let device: GPUDevice;
+  beforeAll(async () => {
+    device = (await readyDevice()).device;
+  });
+  afterAll(() => device?.destroy());
+
+  for (const form of SOFTMAX_FORMS) {
+    for (const [heads, tokens, dim] of GRID) {
+      // softmax-naive at T=4097 costs about a minute on SwiftShader; flash covers that length.
+      if (form === 'softmax-naive' && tokens > 1000) continue;
+      it(`${form} matches the float64 reference within 1e-4 for H=${heads}, T=${tokens}, d=${dim}`, async () => {
+        const problem = randomProblem(heads, tokens, dim);
+        const out = await runAttention(device, problem, { form });
+        const expected = referenceAttention(problem, { form });
+        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+    it(`${form} matches the reference within 1e-4 for T=1000, d=64, logits scaled x30`, async () => {
+      const problem = randomProblem(2, 1000, 64, 30);
+      const out = await runAttention(device, problem, { form });
+      const expected = referenceAttention(problem, { form });
+      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+    });
+  }
+
+  it('softmax-naive and softmax-flash agree within 1e-4 for H=3, T=200, d=32', async () => {
+    const problem = randomProblem(3, 200, 32);
+    const naive = await runAttention(device, problem, { form: 'softmax-naive' });
+    const flash = await runAttention(device, problem, { form: 'softmax-flash' });
+    expect(relativeError(naive, flash)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('the relative-error check fails on an unwritten (NaN) output element', () => {
+    const expected = Float64Array.from([1, 2, 3]);
+    expect(relativeError(Float32Array.from([1, Number.NaN, 3]), expected)).toBe(Infinity);
+    expect(relativeError(Float32Array.from([1, 2, 3]), expected)).toBe(0);
+  });
+
+  it('a KV-cache decoder fed token by token reproduces softmax over the full sequence', async () => {
+    const heads = 2;
+    const tokens = 300; // crosses a split boundary (256 positions)
+    const dim = 32;
+    const problem = randomProblem(heads, tokens, dim, 4);
+    const expected = referenceAttention(problem, { form: 'softmax-flash' });
+    const decoder = createDecoder(device, { kind: 'kv-cache', heads, dim }, tokens);
+    const got = new Float32Array(heads * tokens * dim);
+    try {
+      const slice = (a: Float32Array, t: number): Float32Array => {
+        const s = new Float32Array(heads * dim);
+        for (let h = 0; h < heads; h++) {
+          s.set(a.subarray((h * tokens + t) * dim, (h * tokens + t + 1) * dim), h * dim);
+        }
+        return s;
+      };
+      for (let t = 0; t < tokens; t++) {
+        const y = await decoder.step(slice(problem.q, t), slice(problem.k, t), slice(problem.v, t));
+        for (let h = 0; h < heads; h++) {
+          got.set(y.subarray(h * dim, (h + 1) * dim), (h * tokens + t) * dim);
+        }
+      }
+      expect(decoder.position).toBe(tokens);
+      await expect(
+        decoder.step(slice(problem.q, 0), slice(problem.k, 0), slice(problem.v, 0)),
+      ).rejects.toThrow(/KV cache is full/);
+    } finally {
+      decoder.destroy();
+    }
+    expect(relativeError(got, expected)).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
