@@ -1,0 +1,46 @@
+import { expect, test } from './fixtures.ts';
+
+const FORMS = [
+  'softmax-naive',
+  'softmax-flash',
+  'linear-attention',
+  'linear-recurrent',
+  'linear-chunked',
+] as const;
+
+test.describe('attention kernels in the page', () => {
+  for (const form of FORMS) {
+    test(`${form} runs in the page and matches the float64 reference within 1e-4 (H=2, T=65, d=32)`, async ({
+      page,
+      webgpu,
+    }) => {
+      test.skip(!webgpu, 'needs WebGPU');
+      await page.goto('/harness/');
+      await expect(page.locator('body[data-ready="true"]')).toBeAttached();
+      const error = await page.evaluate(async (form) => {
+        const engine = window.engine;
+        const outcome = await engine.acquireGpu();
+        if (outcome.kind !== 'ready') throw new Error(outcome.reason);
+        const [heads, tokens, dim] = [2, 65, 32];
+        const n = heads * tokens * dim;
+        const random = () => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
+        const problem = { heads, tokens, dim, q: random(), k: random(), v: random() };
+        try {
+          const out = await engine.runAttention(outcome.device, problem, { form });
+          const expected = engine.referenceAttention(problem, { form });
+          let diff = 0;
+          let norm = 0;
+          for (let i = 0; i < n; i++) {
+            if (!Number.isFinite(out[i]!)) return Infinity;
+            diff += (out[i]! - expected[i]!) ** 2;
+            norm += expected[i]! ** 2;
+          }
+          return Math.sqrt(diff / norm);
+        } finally {
+          outcome.device.destroy();
+        }
+      }, form);
+      expect(error).toBeLessThanOrEqual(1e-4);
+    });
+  }
+});
