@@ -20,10 +20,21 @@ export default defineConfig({
     }),
   ],
   server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1', port: 4173 },
+  // cors: true answers every origin, as a static host does, so that a page elsewhere can load the
+  // embed bundle (site/embed/widgets.ts) and the chunks it imports.
+  preview: { host: '127.0.0.1', port: 4173, cors: true },
   build: {
     outDir: resolve(import.meta.dirname, 'dist'),
     emptyOutDir: true,
     target: 'es2022',
+    rollupOptions: {
+      // The embed bundle for other sites; the HTML entries come from the posts plugin.
+      input: { embed: resolve(root, 'embed/widgets.ts') },
+      output: {
+        // Course authors link to embed/widgets.js, so that entry keeps a fixed name.
+        entryFileNames: (chunk) =>
+          chunk.name === 'embed' ? 'embed/widgets.js' : 'assets/[name]-[hash].js',
+      },
+    },
   },
 });

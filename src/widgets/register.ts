@@ -7,5 +7,8 @@ import './elements/la-race.svelte';
 import './elements/la-timing-chart.svelte';
 import './elements/la-chunk-tuner.svelte';
 import './elements/la-generation.svelte';
+import './elements/la-recurrence.svelte';
+import './elements/la-costs.svelte';
+import './elements/la-mask.svelte';
 
 export {};

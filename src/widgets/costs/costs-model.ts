@@ -1,0 +1,65 @@
+/**
+ * The cost explorer's questions, answered from the engine's cost models (src/gpu/costs.ts): no
+ * formula is repeated here, only evaluated over context lengths and chunk sizes.
+ */
+import { estimateCost, type CostEstimate } from '../../gpu/costs.ts';
+import { ATTENTION_FORMS, CHUNK_SIZES, type AttentionForm } from '../../gpu/types.ts';
+
+export type CostMetric = 'flops' | 'memory';
+
+/** Context lengths the explorer offers: 2^6 (64) to 2^20 (1,048,576). */
+export const MIN_LOG2_TOKENS = 6;
+export const MAX_LOG2_TOKENS = 20;
+
+/** One head: the cost explorer compares forms, and heads only scale every form alike. */
+export function costOf(form: AttentionForm, tokens: number, dim: number, chunkSize: number) {
+  return estimateCost(form, { heads: 1, tokens, dim }, { chunkSize });
+}
+
+/** The number a chart plots for a metric: FLOPs, or the memory the form holds during a run. */
+export function metricValue(cost: CostEstimate, metric: CostMetric): number {
+  return metric === 'flops' ? cost.flops : cost.workingBytes;
+}
+
+/** The chunk size (among those `linear-chunked` supports) with the fewest FLOPs for T and d. */
+export function bestChunkSize(tokens: number, dim: number): number {
+  let best: number = CHUNK_SIZES[0];
+  let bestFlops = Infinity;
+  for (const c of CHUNK_SIZES) {
+    const { flops } = costOf('linear-chunked', tokens, dim, c);
+    if (flops < bestFlops) {
+      best = c;
+      bestFlops = flops;
+    }
+  }
+  return best;
+}
+
+/**
+ * The smallest T (up to `limit`) from which `form` needs fewer FLOPs than tiled softmax at every
+ * larger T checked, or null if it never does below the limit.
+ */
+export function flopCrossover(
+  form: AttentionForm,
+  dim: number,
+  chunkSize: number,
+  limit = 1 << 14,
+): number | null {
+  let crossing: number | null = null;
+  for (let t = 1; t <= limit; t++) {
+    const cheaper =
+      costOf(form, t, dim, chunkSize).flops < costOf('softmax-flash', t, dim, chunkSize).flops;
+    if (cheaper && crossing === null) crossing = t;
+    if (!cheaper) crossing = null;
+  }
+  return crossing;
+}
+
+/** Points for one form's line: every power of two (and its midpoint) in the offered range. */
+export function seriesTokens(): number[] {
+  const out: number[] = [];
+  for (let e = MIN_LOG2_TOKENS; e <= MAX_LOG2_TOKENS; e += 0.25) out.push(Math.round(2 ** e));
+  return out;
+}
+
+export const FORMS: readonly AttentionForm[] = ATTENTION_FORMS;
