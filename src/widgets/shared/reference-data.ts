@@ -48,15 +48,17 @@ const files = import.meta.glob<unknown>('../../../data/reference-h200.json', {
   import: 'default',
 });
 
-/** The reference dataset, or null when the build has none. */
-export const referenceData: ReferenceDataset | null = adaptReference(Object.values(files)[0]);
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const FORMS: readonly string[] = ATTENTION_FORMS;
 const DECODE_KINDS: readonly string[] = ['kv-cache', 'state'];
+
+// Declared after FORMS and DECODE_KINDS, which adaptReference reads: above them it would run in
+// their temporal dead zone (in the bundle, a TypeError that stops every <la-*> element loading).
+/** The reference dataset, or null when the build has none. */
+export const referenceData: ReferenceDataset | null = adaptReference(Object.values(files)[0]);
 
 /** Checks the fields the widgets read; returns a sentence for what is wrong, or null. */
 export function checkRecord(value: unknown): string | null {
