@@ -301,12 +301,15 @@ test.describe('the CPU widgets and the course-author page', () => {
     for (const width of [1200, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await openCatalog(page);
+      await page.screenshot({ path: `${SCREENSHOTS}/widgets-page-top-light-${width}.png` });
       for (const theme of ['light', 'dark'] as const) {
         await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
         for (const tag of ['la-recurrence', 'la-costs', 'la-mask']) {
           const widget = page.locator(tag).first();
           await widget.scrollIntoViewIfNeeded();
           if (tag === 'la-recurrence') {
+            // Mid-sequence, where the state and the scores row have something to show.
+            await widget.locator('input[type="range"]').fill('5');
             await expect(widget.locator('.katex').first()).toBeVisible();
             await page.evaluate(() => document.fonts.ready);
           }
