@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Locator, Page } from '@playwright/test';
@@ -244,6 +245,26 @@ test.describe('the CPU widgets and the course-author page', () => {
     const box = (await grid.boundingBox())!;
     await page.mouse.click(box.x + box.width * 0.1, box.y + box.height * 0.9);
     await expect(widget.getByTestId('mask-cursor')).toContainText('score');
+  });
+
+  test('the CPU widgets have no serious or critical accessibility violations, in both themes', async ({
+    page,
+  }) => {
+    await openCatalog(page);
+    for (const theme of ['light', 'dark'] as const) {
+      await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+      for (const tag of ['la-recurrence', 'la-costs', 'la-mask']) {
+        await page.locator(tag).first().scrollIntoViewIfNeeded();
+      }
+      await expect(page.locator('la-recurrence .katex').first()).toBeVisible();
+      const results = await new AxeBuilder({ page })
+        .include('la-recurrence, la-costs, la-mask')
+        .analyze();
+      const serious = results.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${theme}: ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      expect(serious).toEqual([]);
+    }
   });
 
   test('a page on another origin embeds the widgets with the one script tag', async ({
