@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { causalPairs, estimateCost, theoreticalCrossover } from '../../src/gpu/costs.ts';
 import {
   flashItemFlops,
+  flashRowsWorkgroupBytes,
   flashWorkgroupBytes,
   planFlashTiles,
 } from '../../src/gpu/forms/softmax-flash.ts';
@@ -45,10 +46,11 @@ describe('cost models', () => {
 
 describe('softmax-flash tiles', () => {
   it('fits 16 KiB of workgroup memory by default and uses 48 KiB where offered', () => {
-    expect(planFlashTiles(64, 16_384, 256)).toMatchObject({ BR: 16, BC: 16, TPR: 4, WG: 64 });
-    expect(planFlashTiles(128, 16_384, 256)).toMatchObject({ BR: 8, BC: 8, TPR: 8, WG: 64 });
-    expect(planFlashTiles(64, 49_152, 1024)).toMatchObject({ BR: 64, BC: 32, WG: 256 });
-    expect(planFlashTiles(128, 49_152, 1024)).toMatchObject({ BR: 32, BC: 16, WG: 256 });
+    expect(planFlashTiles(64, 16_384, 256)).toMatchObject({ kernel: 'rows', BR: 16, BC: 16 });
+    expect(planFlashTiles(64, 32_768, 256)).toMatchObject({ kernel: 'tiled', BR: 32, BC: 32 });
+    expect(planFlashTiles(64, 49_152, 1024)).toMatchObject({ kernel: 'tiled', BR: 64, WG: 128 });
+    expect(planFlashTiles(32, 49_152, 1024)).toMatchObject({ kernel: 'tiled', BC: 16, TX: 4 });
+    expect(planFlashTiles(128, 49_152, 1024)).toMatchObject({ kernel: 'rows', BR: 32, BC: 16 });
   });
 
   it('never exceeds the memory or invocation limits, for every dim', () => {
@@ -56,11 +58,16 @@ describe('softmax-flash tiles', () => {
       for (const memory of [16_384, 32_768, 49_152]) {
         for (const invocations of [64, 256, 1024]) {
           const t = planFlashTiles(dim, memory, invocations);
-          expect(t.workgroupBytes).toBe(flashWorkgroupBytes(dim, t.BR, t.BC));
+          const bytes = t.kernel === 'tiled' ? flashWorkgroupBytes : flashRowsWorkgroupBytes;
+          expect(t.workgroupBytes).toBe(bytes(dim, t.BR, t.BC));
           expect(t.workgroupBytes).toBeLessThanOrEqual(memory);
-          expect(t.WG).toBe(t.BR * t.TPR);
           expect(t.WG).toBeLessThanOrEqual(Math.min(256, invocations));
-          expect(t.TPR * 16).toBe(Math.max(16, dim));
+          if (t.kernel === 'tiled') {
+            expect(t.TX * 8).toBe(dim);
+            expect(t.WG).toBe((t.BR / 4) * t.TX);
+          } else {
+            expect(t.WG).toBe(t.BR * t.TX);
+          }
         }
       }
     }
@@ -119,9 +126,10 @@ describe('bounded dispatches', () => {
     expect(naiveScoreHeads(12, 8192, limits)).toBe(4); // 256 MiB each, 1 GiB cap
   });
 
-  it('cuts the KV cache into 256-position splits', () => {
+  it('cuts the KV cache into 1,024-position splits', () => {
     expect(kvSplits(1)).toBe(1);
-    expect(kvSplits(256)).toBe(1);
-    expect(kvSplits(257)).toBe(2);
+    expect(kvSplits(1024)).toBe(1);
+    expect(kvSplits(1025)).toBe(2);
+    expect(kvSplits(131_072)).toBe(128);
   });
 });

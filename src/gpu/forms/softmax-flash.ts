@@ -2,59 +2,83 @@
  * softmax-flash: tiled causal softmax attention with an online softmax (kernels/softmax-flash.wgsl).
  * The tile plan below feeds both the shader's override constants and the dispatch maths.
  */
-import source from '../kernels/softmax-flash.wgsl?raw';
+import rowsSource from '../kernels/softmax-flash-rows.wgsl?raw';
+import tiledSource from '../kernels/softmax-flash.wgsl?raw';
 import { getPipeline } from '../pipelines.ts';
 import type { FormFactory } from './form.ts';
 import { passTimestamps } from './form.ts';
 import { encodeDispatches, f32Bits, planSlices, prepareDispatches } from './softmax-dispatch.ts';
 
-/** Output dimensions each thread owns (the kernel's fixed vec4 x 4 accumulator). */
-export const DIMS_PER_THREAD = 16;
-
-/** Tile sizes and workgroup layout of softmax-flash for one head dimension and device. */
+/**
+ * Register-tiled kernel (kernels/softmax-flash.wgsl): thread (ty, tx) computes a 4 x 4 block of
+ * scores and owns 4 rows x 2 vec4 of the output, so TX = D / 8 threads along the keys and
+ * BC = 4 TX = D / 2 keys per tile; BR = 4 TY rows.
+ */
 export interface FlashTiles {
+  /** Which kernel: 'tiled' (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl). */
+  kernel: 'tiled' | 'rows';
   /** Query rows per workgroup. */
   BR: number;
   /** Keys per tile. */
   BC: number;
-  /** Threads per query row: D / 16. */
-  TPR: number;
-  /** Threads per workgroup: BR * TPR. */
+  /** Threads along the keys (tiled: BC / 4) or per query row (rows: D / 16). */
+  TX: number;
+  /** Threads per workgroup. */
   WG: number;
   /** Workgroup memory the kernel declares, bytes. */
   workgroupBytes: number;
 }
 
-/** Workgroup memory of the kernel's four arrays (qs, ks padded by a vec4 per row; ss by an f32). */
+/** Workgroup memory of softmax-flash.wgsl: qs and ks (rows padded by a vec4), vs, ps, red. */
 export function flashWorkgroupBytes(dim: number, BR: number, BC: number): number {
+  const d4 = dim / 4;
+  return 16 * (BR * (d4 + 1) + BC * (d4 + 1) + BC * d4 + BR * (BC / 4 + 1)) + 4 * BR * (BC / 4);
+}
+
+/** Workgroup memory of softmax-flash-rows.wgsl (qs and ks padded by a vec4 per row, ss by an f32). */
+export function flashRowsWorkgroupBytes(dim: number, BR: number, BC: number): number {
   const d4 = dim / 4;
   return 16 * (BR * (d4 + 1) + BC * (d4 + 1) + BC * d4) + 4 * BR * (BC + 1);
 }
 
 /**
- * Picks BR and BC: the tiles must fit the workgroup memory and invocation limits; among those that
- * do, prefer workgroups of at least 64 threads, then the most reuse of each staged key per query
- * row (BR BC / (BR + BC)), then taller tiles. 16 KiB gives 16x16 at d=64 and 8x8 at d=128; the
- * H200's 48 KiB gives 64x32 and 32x16.
+ * Picks the kernel and its tiles. The register-tiled kernel needs D = 8 TX (D = 16, 32, 64) and
+ * BC = D / 2; it takes the tallest BR that fits the workgroup memory and invocation limits (each
+ * staged key is reused by more rows): the H200's 48 KiB gives 64 x 32 with 128 threads at d = 64,
+ * SwiftShader's 32 KiB 32 x 32. Otherwise (d = 128, or too little memory) the row kernel: D / 16
+ * threads per row, the most reuse BR BC / (BR + BC) among tiles of at least 64 threads.
  */
 export function planFlashTiles(
   dim: number,
   maxWorkgroupBytes: number,
   maxInvocations: number,
 ): FlashTiles {
-  const TPR = Math.max(1, dim / DIMS_PER_THREAD);
   const maxThreads = Math.min(256, maxInvocations);
+  if (dim % 8 === 0 && dim <= 64) {
+    const TX = dim / 8;
+    const BC = 4 * TX;
+    let tiled: FlashTiles | null = null;
+    for (const BR of [16, 32, 64, 128]) {
+      const WG = (BR / 4) * TX;
+      const workgroupBytes = flashWorkgroupBytes(dim, BR, BC);
+      if (WG <= maxThreads && workgroupBytes <= maxWorkgroupBytes) {
+        tiled = { kernel: 'tiled', BR, BC, TX, WG, workgroupBytes };
+      }
+    }
+    if (tiled && tiled.WG >= 32) return tiled;
+  }
+  const TPR = Math.max(1, dim / 16);
   let best: FlashTiles | null = null;
   let bestKey: number[] = [];
   for (const BR of [4, 8, 16, 32, 64, 128, 256]) {
     for (const BC of [4, 8, 16, 32, 64]) {
       const WG = BR * TPR;
-      const workgroupBytes = flashWorkgroupBytes(dim, BR, BC);
+      const workgroupBytes = flashRowsWorkgroupBytes(dim, BR, BC);
       if (WG > maxThreads || workgroupBytes > maxWorkgroupBytes) continue;
       const key = [WG >= 64 ? 1 : 0, (BR * BC) / (BR + BC), BR];
       const better = key.findIndex((value, i) => value !== bestKey[i]);
       if (!best || (better >= 0 && key[better]! > bestKey[better]!)) {
-        best = { BR, BC, TPR, WG, workgroupBytes };
+        best = { kernel: 'rows', BR, BC, TX: TPR, WG, workgroupBytes };
         bestKey = key;
       }
     }
@@ -78,14 +102,17 @@ export const createSoftmaxFlash: FormFactory = (ctx) => {
     device.limits.maxComputeWorkgroupStorageSize,
     device.limits.maxComputeInvocationsPerWorkgroup,
   );
-  const { BR, BC, TPR, WG } = tiles;
-  const pipeline = getPipeline(device, 'attention/softmax-flash', source, {
-    D: dim,
-    BR,
-    BC,
-    TPR,
-    WG,
-  });
+  const { kernel, BR, BC, TX, WG } = tiles;
+  const pipeline =
+    kernel === 'tiled'
+      ? getPipeline(device, 'attention/softmax-flash', tiledSource, { D: dim, BR, BC, TX, WG })
+      : getPipeline(device, 'attention/softmax-flash-rows', rowsSource, {
+          D: dim,
+          BR,
+          BC,
+          TPR: TX,
+          WG,
+        });
   const blocks = Math.ceil(tokens / BR);
   // Items run heaviest block first: item / heads counts blocks down from the last.
   const slices = planSlices(heads * blocks, (item) =>
@@ -105,7 +132,7 @@ export const createSoftmaxFlash: FormFactory = (ctx) => {
   return {
     encode(encoder, timestamps) {
       const pass = encoder.beginComputePass({
-        label: `${label} flash BR=${BR} BC=${BC}`,
+        label: `${label} flash ${kernel} BR=${BR} BC=${BC}`,
         timestampWrites: passTimestamps(timestamps, 0, 1),
       });
       encodeDispatches(pass, pipeline, prepared);

@@ -1,16 +1,26 @@
 // Causal softmax attention, tiled with an online softmax (FlashAttention; algorithms.md (a)).
 // A workgroup owns BR query rows of one head and walks the key/value tiles of BC keys up to the
-// diagonal, staged in workgroup memory; scores never leave the workgroup. Thread (row, part) owns
-// 16 output dimensions of one row (TPR = D / 16 threads per row), with its accumulator in
-// registers; the running max m and sum l are kept, redundantly, by each thread of the row.
-override D: u32 = 64u;     // head dimension: 16, 32, 64 or 128
-override BR: u32 = 16u;    // query rows per workgroup
-override BC: u32 = 16u;    // keys per tile
-override TPR: u32 = 4u;    // threads per query row, D / 16
-override WG: u32 = 64u;    // BR * TPR
+// diagonal, staged in workgroup memory; scores never leave the workgroup.
+//
+// Register tiling, as in a tiled matrix product: thread (ty, tx), TY = BR / 4 by TX = BC / 4,
+// owns the 4 rows ty + TY x (x < 4). For S = Q K^T it computes the 4 x 4 block of scores of those
+// rows with the keys tx + TX y (y < 4): per quad of dimensions, one vec4 of Q per row times the
+// 4 x 4 matrix of the keys' quads (16 FMAs per loaded vec4). For O += P V it owns the same rows and
+// the output columns (vec4) tx and tx + TX, so D = 8 TX; four keys at a time, the 4 x 4 matrices
+// of V times each row's 4 probabilities. The row maxima are exchanged through workgroup memory
+// (each thread posts the max of its 4 keys); the row sums stay per thread and are added once at
+// the end. Every register lives in a named vec4 or mat4x4, never in an array indexed by a loop
+// counter (which a driver may place in slow local memory). Strided rows and keys, and rows of Q
+// and K padded by one vec4, keep the threads of a warp on distinct banks.
+override D: u32 = 64u;     // head dimension, 8 TX: 16, 32 or 64
+override BR: u32 = 32u;    // query rows per workgroup, 4 TY
+override BC: u32 = 32u;    // keys per tile, 4 TX
+override TX: u32 = 8u;     // threads along the keys, BC / 4 = D / 8
+override WG: u32 = 64u;    // TX * TY
 
-// -inf stand-in: exp(NEG - s) is 0 for any finite logit, and NEG - s stays finite.
+// -inf stand-in: exp2(NEG - s) is 0 for any finite logit, and NEG - s stays finite.
 const NEG: f32 = -3.0e38;
+const LOG2E: f32 = 1.4426950408889634;
 
 struct Params {
   tokens: u32,
@@ -29,12 +39,51 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-// Rows of qs and ks are padded by one vec4 so that threads reading different rows at the same
-// column hit different banks; ss likewise by one f32.
-var<workgroup> qs: array<vec4<f32>, BR * (D / 4u + 1u)>;
+var<workgroup> qs: array<vec4<f32>, BR * (D / 4u + 1u)>;  // Q rows, pre-scaled by log2(e)/sqrt(D)
 var<workgroup> ks: array<vec4<f32>, BC * (D / 4u + 1u)>;
 var<workgroup> vs: array<vec4<f32>, BC * D / 4u>;
-var<workgroup> ss: array<f32, BR * (BC + 1u)>;
+var<workgroup> ps: array<vec4<f32>, BR * (BC / 4u + 1u)>;  // probabilities, [row][key / 4]
+var<workgroup> red: array<f32, BR * TX>;                   // per-thread row maxima, then sums
+
+// Max over this tile of row r, from the TX maxima its threads posted, and the running max m.
+fn rowMax(r: u32, m: f32) -> f32 {
+  var mx = m;
+  for (var u = 0u; u < TX; u++) {
+    mx = max(mx, red[r * TX + u]);
+  }
+  return mx;
+}
+
+fn rowSum(r: u32) -> f32 {
+  var total = 0.0;
+  for (var u = 0u; u < TX; u++) {
+    total += red[r * TX + u];
+  }
+  return total;
+}
+
+fn hmax(a: vec4<f32>) -> f32 {
+  return max(max(a.x, a.y), max(a.z, a.w));
+}
+
+// Posts p (row r, keys tx + TX y) to ps.
+fn storeP(r: u32, tx: u32, p: vec4<f32>) {
+  let PS = BC / 4u + 1u;
+  let b = r * PS;
+  ps[b + tx / 4u][tx % 4u] = p.x;
+  ps[b + (tx + TX) / 4u][(tx + TX) % 4u] = p.y;
+  ps[b + (tx + 2u * TX) / 4u][(tx + 2u * TX) % 4u] = p.z;
+  ps[b + (tx + 3u * TX) / 4u][(tx + 3u * TX) % 4u] = p.w;
+}
+
+fn writeRow(row: u32, i: u32, T: u32, base: u32, tx: u32, a0: vec4<f32>, a1: vec4<f32>) {
+  if (i < T) {
+    let inv = 1.0 / rowSum(row);
+    let ob = base + i * (D / 4u) + tx;
+    out[ob] = a0 * inv;
+    out[ob + TX] = a1 * inv;
+  }
+}
 
 @compute @workgroup_size(WG)
 fn main(
@@ -50,25 +99,40 @@ fn main(
   let T = params.tokens;
   let D4 = D / 4u;
   let QS = D4 + 1u;
+  let PS = BC / 4u + 1u;
+  let TY = BR / 4u;
   let head = item % params.heads;
   // Heaviest blocks (most keys below the diagonal) first, so the tail of a dispatch is short.
   let block = params.blocks - 1u - item / params.heads;
   let base = head * T * D4;
   let q0 = block * BR;
-  let row = lid / TPR;
-  let part = lid % TPR;
-  let i = q0 + row;
-  let iLast = min(i, T - 1u);
+  let tx = lid % TX;
+  let ty = lid / TX;
+  let r0 = ty;
+  let r1 = ty + TY;
+  let r2 = ty + 2u * TY;
+  let r3 = ty + 3u * TY;
 
+  // Softmax in base 2: Q carries log2(e) / sqrt(D), so exp2 gives the same probabilities.
+  let qscale = params.scale * LOG2E;
   for (var e = lid; e < BR * D4; e += WG) {
     let r = e / D4;
     let c = e % D4;
-    qs[r * QS + c] = q[base + min(q0 + r, T - 1u) * D4 + c];
+    qs[r * QS + c] = q[base + min(q0 + r, T - 1u) * D4 + c] * qscale;
   }
 
-  var acc: array<vec4<f32>, 4>;
-  var m = NEG;
-  var l = 0.0;
+  // Last key each row may see (rows past T repeat row T - 1 and are not written).
+  let last = min(vec4<u32>(q0 + r0, q0 + r1, q0 + r2, q0 + r3), vec4<u32>(T - 1u));
+  var m = vec4<f32>(NEG);
+  var l = vec4<f32>(0.0);
+  var a00 = vec4<f32>(0.0);
+  var a01 = vec4<f32>(0.0);
+  var a10 = vec4<f32>(0.0);
+  var a11 = vec4<f32>(0.0);
+  var a20 = vec4<f32>(0.0);
+  var a21 = vec4<f32>(0.0);
+  var a30 = vec4<f32>(0.0);
+  var a31 = vec4<f32>(0.0);
   let lastKey = min(q0 + BR, T) - 1u;
   let tiles = lastKey / BC + 1u;
   for (var t = 0u; t < tiles; t++) {
@@ -82,43 +146,92 @@ fn main(
       vs[e] = v[src];
     }
     workgroupBarrier();
-    // Scores of this tile: thread (row, part) computes keys part, part + TPR, ...
-    for (var j = part; j < BC; j += TPR) {
-      var s4 = vec4<f32>(0.0);
-      for (var c = 0u; c < D4; c++) {
-        s4 = fma(qs[row * QS + c], ks[j * QS + c], s4);
-      }
-      ss[row * (BC + 1u) + j] = (s4.x + s4.y + s4.z + s4.w) * params.scale;
+
+    // Scores: s_x[y] = q(row r_x) . k(key tx + TX y); q * K is the row of 4 dot products.
+    var s0 = vec4<f32>(0.0);
+    var s1 = vec4<f32>(0.0);
+    var s2 = vec4<f32>(0.0);
+    var s3 = vec4<f32>(0.0);
+    for (var c = 0u; c < D4; c++) {
+      let kk = mat4x4<f32>(
+        ks[tx * QS + c],
+        ks[(tx + TX) * QS + c],
+        ks[(tx + 2u * TX) * QS + c],
+        ks[(tx + 3u * TX) * QS + c],
+      );
+      s0 += qs[r0 * QS + c] * kk;
+      s1 += qs[r1 * QS + c] * kk;
+      s2 += qs[r2 * QS + c] * kk;
+      s3 += qs[r3 * QS + c] * kk;
     }
+    // Causal mask: keys past a row's position (and padding keys past T) get NEG.
+    let keys = vec4<u32>(k0 + tx, k0 + tx + TX, k0 + tx + 2u * TX, k0 + tx + 3u * TX);
+    s0 = select(vec4<f32>(NEG), s0, keys <= vec4<u32>(last.x));
+    s1 = select(vec4<f32>(NEG), s1, keys <= vec4<u32>(last.y));
+    s2 = select(vec4<f32>(NEG), s2, keys <= vec4<u32>(last.z));
+    s3 = select(vec4<f32>(NEG), s3, keys <= vec4<u32>(last.w));
+    red[r0 * TX + tx] = hmax(s0);
+    red[r1 * TX + tx] = hmax(s1);
+    red[r2 * TX + tx] = hmax(s2);
+    red[r3 * TX + tx] = hmax(s3);
     workgroupBarrier();
-    // Online softmax over keys k0 .. min(k0 + BC, i + 1): the diagonal tile is masked by the bound.
-    if (k0 <= iLast) {
-      let jEnd = min(BC, iLast - k0 + 1u);
-      var mNew = m;
-      for (var j = 0u; j < jEnd; j++) {
-        mNew = max(mNew, ss[row * (BC + 1u) + j]);
-      }
-      let alpha = exp(m - mNew);
-      l *= alpha;
-      for (var x = 0u; x < 4u; x++) {
-        acc[x] *= alpha;
-      }
-      for (var j = 0u; j < jEnd; j++) {
-        let p = exp(ss[row * (BC + 1u) + j] - mNew);
-        l += p;
-        let vb = j * D4 + part * 4u;
-        for (var x = 0u; x < 4u; x++) {
-          acc[x] = fma(vec4<f32>(p), vs[vb + x], acc[x]);
-        }
-      }
-      m = mNew;
+    let mNew = vec4<f32>(rowMax(r0, m.x), rowMax(r1, m.y), rowMax(r2, m.z), rowMax(r3, m.w));
+    let alpha = exp2(m - mNew);
+    m = mNew;
+    let p0 = exp2(s0 - vec4<f32>(mNew.x));
+    let p1 = exp2(s1 - vec4<f32>(mNew.y));
+    let p2 = exp2(s2 - vec4<f32>(mNew.z));
+    let p3 = exp2(s3 - vec4<f32>(mNew.w));
+    let one = vec4<f32>(1.0);
+    l = l * alpha + vec4<f32>(dot(p0, one), dot(p1, one), dot(p2, one), dot(p3, one));
+    storeP(r0, tx, p0);
+    storeP(r1, tx, p1);
+    storeP(r2, tx, p2);
+    storeP(r3, tx, p3);
+    a00 *= alpha.x;
+    a01 *= alpha.x;
+    a10 *= alpha.y;
+    a11 *= alpha.y;
+    a20 *= alpha.z;
+    a21 *= alpha.z;
+    a30 *= alpha.w;
+    a31 *= alpha.w;
+    workgroupBarrier();
+
+    // O += P V, four keys at a time: V * p is the sum over those keys of p[j] v(key j).
+    for (var j4 = 0u; j4 < BC / 4u; j4++) {
+      let vb = j4 * 4u * D4 + tx;
+      let v0 = mat4x4<f32>(vs[vb], vs[vb + D4], vs[vb + 2u * D4], vs[vb + 3u * D4]);
+      let v1 = mat4x4<f32>(
+        vs[vb + TX],
+        vs[vb + D4 + TX],
+        vs[vb + 2u * D4 + TX],
+        vs[vb + 3u * D4 + TX],
+      );
+      let pr0 = ps[r0 * PS + j4];
+      let pr1 = ps[r1 * PS + j4];
+      let pr2 = ps[r2 * PS + j4];
+      let pr3 = ps[r3 * PS + j4];
+      a00 += v0 * pr0;
+      a01 += v1 * pr0;
+      a10 += v0 * pr1;
+      a11 += v1 * pr1;
+      a20 += v0 * pr2;
+      a21 += v1 * pr2;
+      a30 += v0 * pr3;
+      a31 += v1 * pr3;
     }
   }
-  if (i < T) {
-    let inv = 1.0 / l;
-    let ob = base + i * D4 + part * 4u;
-    for (var x = 0u; x < 4u; x++) {
-      out[ob + x] = acc[x] * inv;
-    }
-  }
+
+  // Row sums: each thread holds the sum over its own keys; add the TX parts of each row.
+  workgroupBarrier();
+  red[r0 * TX + tx] = l.x;
+  red[r1 * TX + tx] = l.y;
+  red[r2 * TX + tx] = l.z;
+  red[r3 * TX + tx] = l.w;
+  workgroupBarrier();
+  writeRow(r0, q0 + r0, T, base, tx, a00, a01);
+  writeRow(r1, q0 + r1, T, base, tx, a10, a11);
+  writeRow(r2, q0 + r2, T, base, tx, a20, a21);
+  writeRow(r3, q0 + r3, T, base, tx, a30, a31);
 }
