@@ -84,7 +84,7 @@ describe.skipIf(!gpu)('softmax attention on the GPU', () => {
 
   it('a KV-cache decoder fed token by token reproduces softmax over the full sequence', async () => {
     const heads = 2;
-    const tokens = 300; // crosses a split boundary (256 positions)
+    const tokens = 1100; // crosses a split boundary (1,024 positions)
     const dim = 32;
     const problem = randomProblem(heads, tokens, dim, 4);
     const expected = referenceAttention(problem, { form: 'softmax-flash' });

@@ -13,8 +13,11 @@ import { getPipeline } from '../pipelines.ts';
 import type { DecodeShape, Decoder, GpuWork, TimestampTarget } from '../types.ts';
 import { formatCount } from '../validate.ts';
 
-/** Threads per workgroup and cached positions per split; feeds the WGSL and the grid. */
-export const KV_DECODE_TILES = { WG: 64, SPLIT: 256 } as const;
+/**
+ * Threads per workgroup (both kernels; at least D) and cached positions per split; feeds the WGSL
+ * and the grid. 1,024 positions per split keeps a 131,072-token cache at 128 splits per head.
+ */
+export const KV_DECODE_TILES = { WG: 256, SPLIT: 1024 } as const;
 
 /** Splits a cache of `tokens` positions is cut into. */
 export function kvSplits(tokens: number): number {

@@ -1,7 +1,9 @@
 // KV-cache decode, step 2 of 2: merges the splits of decode-kv-cache.wgsl for each head,
 // y = sum_s exp(m_s - M) acc_s / sum_s exp(m_s - M) l_s with M = max_s m_s (a stable log-sum-exp).
+// The splits are spread over the workgroup (a long cache has hundreds of them): the max and the
+// sum are tree reductions, and thread (g, c) adds every G-th split of column c (G = WG / D).
 override D: u32 = 64u;
-override WG: u32 = 64u;
+override WG: u32 = 256u;
 
 struct Params {
   tokens: u32,
@@ -18,24 +20,58 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;  // [heads][D]
 @group(0) @binding(2) var<uniform> params: Params;
 
+var<workgroup> red: array<f32, WG>;
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let head = wid.x;
   let hb = head * params.maxSplits * (D + 2u);
+  let S = params.splits;
   var big = -3.0e38;
-  for (var s = 0u; s < params.splits; s++) {
+  for (var s = lid; s < S; s += WG) {
     big = max(big, partials[hb + s * (D + 2u)]);
   }
+  red[lid] = big;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      red[lid] = max(red[lid], red[lid + stride]);
+    }
+    workgroupBarrier();
+  }
+  big = red[0];
+  workgroupBarrier();
   var l = 0.0;
-  for (var s = 0u; s < params.splits; s++) {
+  for (var s = lid; s < S; s += WG) {
     l += exp(partials[hb + s * (D + 2u)] - big) * partials[hb + s * (D + 2u) + 1u];
   }
-  for (var c = lid; c < D; c += WG) {
-    var acc = 0.0;
-    for (var s = 0u; s < params.splits; s++) {
+  red[lid] = l;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      red[lid] += red[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  l = red[0];
+  workgroupBarrier();
+  let G = WG / D;
+  let c = lid % D;
+  let g = lid / D;
+  var acc = 0.0;
+  if (g < G) {
+    for (var s = g; s < S; s += G) {
       let sb = hb + s * (D + 2u);
       acc += exp(partials[sb] - big) * partials[sb + 2u + c];
     }
-    out[head * D + c] = acc / l;
+  }
+  red[lid] = acc;
+  workgroupBarrier();
+  if (lid < D) {
+    var total = 0.0;
+    for (var u = 0u; u < G; u++) {
+      total += red[u * D + lid];
+    }
+    out[head * D + lid] = total / l;
   }
 }
