@@ -121,14 +121,11 @@ export class RaceState {
       nearestOf: pair.tokens,
     };
   });
-  /** What the widget shows: the live result once there is one, the reference numbers otherwise. */
-  readonly shown = $derived(
-    this.gpuState === 'ready' && this.result
-      ? this.result
-      : this.gpuState === 'ready'
-        ? null
-        : this.reference,
-  );
+  /**
+   * What the widget shows: the live result once there is one, the reference numbers until then
+   * (known results first; they stay, labelled, where there is no live run).
+   */
+  readonly shown = $derived(this.result ?? this.reference);
   readonly sentence = $derived.by(() => {
     const r = this.shown;
     if (!r?.softmax.medianMs || !r.linear.medianMs) return null;
@@ -138,6 +135,11 @@ export class RaceState {
   readonly announcement = $derived.by(() => {
     const r = this.shown;
     if (!r || !this.sentence) return '';
+    // With a GPU, only live results are announced: the reference numbers shown while the first
+    // run is under way would otherwise be read out and then replaced at once.
+    if (r.source === 'reference' && this.gpuState !== 'unsupported' && this.gpuState !== 'lost') {
+      return '';
+    }
     const times = `softmax ${formatDuration(r.softmax.medianMs ?? Number.NaN)}, linear ${formatDuration(r.linear.medianMs ?? Number.NaN)}`;
     if (r.source === 'live') {
       return `At ${formatTokens(r.tokens)} tokens on your GPU, ${this.sentence} (${times}).`;

@@ -102,6 +102,8 @@ export function describeMachine(adapter: unknown): string {
     .filter((x): x is string => typeof x === 'string' && x.length > 0)
     .join(' ');
   if (/swiftshader/i.test(text)) return 'SwiftShader (CPU emulation)';
+  // A short name ("NVIDIA H200") reads better than the driver string beside it.
+  if (typeof adapter.name === 'string' && adapter.name) return adapter.name;
   const description = typeof adapter.description === 'string' ? adapter.description : '';
   if (description) return description;
   return text || 'unknown GPU';
