@@ -46,8 +46,8 @@ describe.skipIf(!gpu)('linear forms among themselves, forced tilings and generat
 
   it('every attention tiling that fits this device matches the reference', async () => {
     const limit = device.limits.maxComputeWorkgroupStorageSize;
-    const fitting = ATTENTION_TILINGS.filter((t) => attentionTileBytes(t) <= limit);
-    expect(fitting).toContain(chooseAttentionTiles(limit));
+    const fitting = ATTENTION_TILINGS.filter((t) => attentionTileBytes(t, 64) <= limit);
+    expect(fitting).toContain(chooseAttentionTiles(limit, 64));
     for (const tiles of fitting) {
       for (const [form, factory] of [
         ['linear-attention', createLinearAttentionWith({ tiles })],

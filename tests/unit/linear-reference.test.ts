@@ -113,36 +113,34 @@ describe('linear kernels: dispatch arithmetic', () => {
     expect(splitWorkgroups(0, () => 1)).toEqual([]);
   });
 
-  it("picks the largest tiling that fits, and the smallest fits WebGPU's 16 KiB default", () => {
-    expect(attentionTileBytes(ATTENTION_TILINGS.at(-1)!)).toBe(16_384);
-    expect(chooseAttentionTiles(16_384)).toBe(ATTENTION_TILINGS.at(-1));
-    expect(chooseAttentionTiles(49_152)).toBe(ATTENTION_TILINGS[0]);
-    for (const limit of [16_384, 32_768, 49_152]) {
-      expect(attentionTileBytes(chooseAttentionTiles(limit))).toBeLessThanOrEqual(limit);
+  it("picks the largest tiling that fits, and the smallest fits WebGPU's 16 KiB default at every dim", () => {
+    for (const dim of SUPPORTED_DIMS) {
+      expect(attentionTileBytes(ATTENTION_TILINGS.at(-1)!, dim)).toBeLessThanOrEqual(16_384);
+      expect(chooseAttentionTiles(16_384, dim)).toBe(ATTENTION_TILINGS.at(-1));
+      expect(chooseAttentionTiles(49_152, dim)).toBe(ATTENTION_TILINGS[0]);
+      for (const limit of [16_384, 32_768, 49_152]) {
+        expect(attentionTileBytes(chooseAttentionTiles(limit, dim), dim)).toBeLessThanOrEqual(
+          limit,
+        );
+      }
     }
+    expect(chooseAttentionTiles(32_768, 128)).toBe(ATTENTION_TILINGS[1]);
   });
 
-  it('derives constants whose workgroup arrays fit and whose loops divide evenly, for every dim and chunk size', () => {
+  it('derives constants whose workgroup arrays fit and whose loops divide evenly, for every dim', () => {
     for (const tiles of ATTENTION_TILINGS) {
       for (const dim of SUPPORTED_DIMS) {
         const a = linearAttentionConstants(dim, { featureMap: 'softplus', normalize: true }, tiles);
-        expect(a.BK! % a.VROWS!).toBe(0);
+        expect(64 % a.VR!).toBe(0);
         expect(dim % a.DS!).toBe(0);
-        const bytes = 4 * ((a.BQ! + a.BK!) * a.DS! + a.BQ! * a.BK! + a.VROWS! * dim);
-        expect(bytes).toBeLessThanOrEqual(attentionTileBytes(tiles));
-        for (const chunkSize of [16, 32, 64, 128, 256]) {
-          const o = linearChunkedConstants(
-            dim,
-            { featureMap: 'elu1', normalize: false, chunkSize },
-            tiles,
-          ).output;
-          expect(chunkSize % o.BQ!).toBe(0);
-          expect(o.BK! % o.VROWS!).toBe(0);
-          expect(o.DS! % o.SROWS!).toBe(0);
-          expect(
-            4 * ((o.BQ! + o.BK!) * o.DS! + o.BQ! * o.BK! + o.VROWS! * dim),
-          ).toBeLessThanOrEqual(attentionTileBytes(tiles));
-        }
+        expect(a.DS! % 4).toBe(0);
+        const BQ = 4 * a.TY!;
+        const bytes = 4 * ((BQ + 64) * a.DS! + BQ * 64 + a.VR! * dim);
+        expect(bytes).toBe(attentionTileBytes(tiles, dim));
+        const o = linearChunkedConstants(dim, { featureMap: 'elu1', normalize: false }, tiles);
+        expect(o.output.TY).toBe(a.TY);
+        expect(o.output.DS).toBe(a.DS);
+        expect(o.output.VR).toBe(a.VR);
       }
     }
   });

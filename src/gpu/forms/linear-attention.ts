@@ -8,7 +8,9 @@ import { getPipeline } from '../pipelines.ts';
 import type { AttentionShape, ResolvedOptions } from '../types.ts';
 import { passTimestamps, type FormFactory } from './form.ts';
 import {
+  ATTENTION_KEY_TILE,
   bindBuffers,
+  attentionTileConstants,
   chooseAttentionTiles,
   createParams,
   encodeDispatches,
@@ -29,11 +31,7 @@ export function linearAttentionConstants(
   tiles: AttentionTiles,
 ): Record<string, number> {
   return {
-    D: dim,
-    BQ: tiles.queryRows,
-    BK: tiles.keyTile,
-    DS: Math.min(tiles.featureSlice, dim),
-    VROWS: Math.min(tiles.valueFloats / dim, tiles.keyTile),
+    ...attentionTileConstants(dim, tiles),
     FEATURE_MAP: FEATURE_MAP_CODES[options.featureMap],
     NORMALIZE: options.normalize ? 1 : 0,
   };
@@ -45,12 +43,13 @@ export function planLinearAttention(
   constants: Record<string, number>,
   maxFlops?: number,
 ): { blocksPerHead: number; ranges: WorkgroupRange[] } {
-  const BQ = constants.BQ!;
-  const BK = constants.BK!;
+  const BQ = 4 * constants.TY!;
+  const BK = ATTENTION_KEY_TILE;
   const blocksPerHead = Math.ceil(shape.tokens / BQ);
-  // Block b reads keys up to its last row: (b + 1) BQ rows x keys, 4 d FLOPs per pair.
+  // Workgroup w takes block blocksPerHead - 1 - floor(w / H) of head w mod H: heaviest first, so a
+  // dispatch's tail is short. Block b reads keys up to its last row: 4 d FLOPs per (row, key).
   const flopsOf = (w: number): number => {
-    const b = w % blocksPerHead;
+    const b = blocksPerHead - 1 - Math.floor(w / shape.heads);
     const keys = Math.ceil(Math.min((b + 1) * BQ, shape.tokens) / BK) * BK;
     return 4 * shape.dim * BQ * keys;
   };
@@ -70,7 +69,7 @@ export function createLinearAttentionWith(tuning: LinearAttentionTuning = {}): F
   return (ctx) => {
     const { device, shape, options, label } = ctx;
     const chosen =
-      tuning.tiles ?? chooseAttentionTiles(device.limits.maxComputeWorkgroupStorageSize);
+      tuning.tiles ?? chooseAttentionTiles(device.limits.maxComputeWorkgroupStorageSize, shape.dim);
     const constants = linearAttentionConstants(shape.dim, options, chosen);
     const pipeline = getPipeline(device, 'linear-attention', code, constants);
     const { blocksPerHead, ranges } = planLinearAttention(
@@ -84,7 +83,7 @@ export function createLinearAttentionWith(tuning: LinearAttentionTuning = {}): F
         shape.tokens,
         range.offset,
         blocksPerHead,
-        0,
+        shape.heads,
       ]);
       return {
         pipeline,

@@ -15,6 +15,7 @@ import type { AttentionShape, ResolvedOptions } from '../types.ts';
 import { passTimestamps, type FormFactory } from './form.ts';
 import {
   bindBuffers,
+  attentionTileConstants,
   chooseAttentionTiles,
   createParams,
   encodeDispatches,
@@ -38,28 +39,19 @@ const SUMMARY_TOKENS = 32;
 /** Override constants of the three kernels, from one tiling: the dispatch maths reads them too. */
 export function linearChunkedConstants(
   dim: number,
-  options: Pick<ResolvedOptions, 'featureMap' | 'normalize' | 'chunkSize'>,
+  options: Pick<ResolvedOptions, 'featureMap' | 'normalize'>,
   tiles: AttentionTiles,
 ): {
   summaries: Record<string, number>;
   prefix: Record<string, number>;
   output: Record<string, number>;
 } {
-  const c = options.chunkSize;
   const featureMap = FEATURE_MAP_CODES[options.featureMap];
-  const DS = Math.min(tiles.featureSlice, dim);
-  const stagedRows = tiles.valueFloats / dim;
-  const BK = Math.min(tiles.keyTile, c);
   return {
     summaries: { D: dim, TS: Math.min(dim, 64), KT: SUMMARY_TOKENS, FEATURE_MAP: featureMap },
     prefix: { WORKGROUP: PREFIX_WORKGROUP, STATE: dim * (dim + 1) },
     output: {
-      D: dim,
-      BQ: Math.min(tiles.queryRows, c),
-      BK,
-      DS,
-      VROWS: Math.min(stagedRows, BK),
-      SROWS: Math.min(stagedRows, DS),
+      ...attentionTileConstants(dim, tiles),
       FEATURE_MAP: featureMap,
       NORMALIZE: options.normalize ? 1 : 0,
     },
@@ -103,7 +95,7 @@ export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormF
     const { heads: H, tokens: T, dim: d } = shape;
     const c = options.chunkSize;
     const chosen =
-      tuning.tiles ?? chooseAttentionTiles(device.limits.maxComputeWorkgroupStorageSize);
+      tuning.tiles ?? chooseAttentionTiles(device.limits.maxComputeWorkgroupStorageSize, d);
     const constants = linearChunkedConstants(d, options, chosen);
     const summaries = getPipeline(
       device,
@@ -135,8 +127,8 @@ export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormF
     const dispatches: PlannedDispatch[] = [];
     const tileSide = constants.summaries.TS!;
     const tilesPerChunk = (d / tileSide) ** 2;
-    const BQ = constants.output.BQ!;
-    const blocksPerChunk = c / BQ;
+    const BQ = 4 * constants.output.TY!;
+    const blocksPerHead = Math.ceil(T / BQ);
     for (let h0 = 0; h0 < H; h0 += groupHeads) {
       const G = Math.min(groupHeads, H - h0);
       const group = `${label} heads ${h0}..${h0 + G}`;
@@ -181,11 +173,12 @@ export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormF
           workgroups: [gridX, Math.ceil(groups / gridX)],
         });
       }
-      // 3. Output: (head, chunk, query block) workgroups; phi(Q) S_b is 4 BQ d^2 FLOPs, the
-      // chunk's causal attention at most 4 d BQ c.
+      // 3. Output: (head, query block) workgroups; phi(Q) S_b is 4 BQ d^2 FLOPs, the causal
+      // attention inside the chunk at most 4 d BQ max(c, BQ) (key tiles of 64 from the chunk start).
+      const keysPerBlock = Math.ceil(Math.max(c, BQ) / 64) * 64;
       const oRanges = splitWorkgroups(
-        G * chunks * blocksPerChunk,
-        () => 4 * BQ * d * d + 4 * d * BQ * c,
+        G * blocksPerHead,
+        () => 4 * BQ * d * d + 4 * d * BQ * keysPerBlock,
         maxFlops,
       );
       oRanges.forEach((range, i) => {
@@ -193,9 +186,10 @@ export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormF
         const params = createParams(ctx.createBuffer, device, `${name} params`, [
           T,
           range.offset,
-          chunks,
+          blocksPerHead,
           h0,
           c,
+          chunks,
         ]);
         dispatches.push({
           pipeline: output,

@@ -21,13 +21,17 @@ export function withFeatureMap(source: string): string {
 export const MAX_WORKGROUPS_PER_DISPATCH = 65_535;
 
 /**
- * The most FLOPs one dispatch of a quadratic or chunked kernel may hold (about 4.3 GFLOP): tens of
- * milliseconds on a weak GPU, far from the two seconds after which browsers reset the GPU.
+ * The most FLOPs one dispatch of a quadratic or chunked kernel may hold (about 17 GFLOP): about
+ * 170 ms on a weak GPU that sustains 100 GFLOP/s, far from the two seconds after which browsers
+ * reset the GPU, and few enough dispatches on a fast one (about 2 ms each on an H200).
  */
-export const MAX_DISPATCH_FLOPS = 2 ** 32;
+export const MAX_DISPATCH_FLOPS = 2 ** 34;
 
-/** The most tokens one dispatch of the recurrent form walks through (it is sequential in them). */
-export const MAX_DISPATCH_TOKENS = 4096;
+/**
+ * The most tokens one dispatch of the recurrent form walks through (it is sequential in them):
+ * about 3 ms on an H200, so well under a second on a weak GPU.
+ */
+export const MAX_DISPATCH_TOKENS = 16_384;
 
 /** A run of consecutive workgroups [offset, offset + count) of a 1-D grid. */
 export interface WorkgroupRange {
@@ -62,34 +66,48 @@ export function splitWorkgroups(
 }
 
 /**
- * Tiles of the attention-form kernels (linear-attention.wgsl, linear-chunked-output.wgsl): query
- * rows per workgroup, keys per tile, feature columns staged per step of the score product, and
- * floats of the value (or state) staging buffer.
+ * Tiles of the attention-form kernels (linear-attention.wgsl, linear-chunked-output.wgsl): thread
+ * rows TY (query rows 4 TY, threads 16 TY; keys per tile are always 64), feature columns staged per
+ * step of the score product, and value rows staged per step of the P V product.
  */
 export interface AttentionTiles {
-  queryRows: number;
-  keyTile: number;
+  threadRows: number;
   featureSlice: number;
-  valueFloats: number;
+  valueRows: number;
 }
 
-/** Largest first; the first one that fits the device's workgroup memory is used. */
+/** Largest first; the first one that fits the device's workgroup memory at the head dim is used. */
 export const ATTENTION_TILINGS: readonly AttentionTiles[] = [
-  { queryRows: 64, keyTile: 64, featureSlice: 32, valueFloats: 2048 }, // 40 KiB
-  { queryRows: 64, keyTile: 64, featureSlice: 16, valueFloats: 1024 }, // 28 KiB
-  { queryRows: 64, keyTile: 32, featureSlice: 16, valueFloats: 512 }, // 16 KiB: WebGPU's default
+  { threadRows: 16, featureSlice: 32, valueRows: 32 }, // 40 KiB at d = 64, 48 KiB at d = 128
+  { threadRows: 16, featureSlice: 16, valueRows: 16 }, // 28 KiB at d = 64, 32 KiB at d = 128
+  { threadRows: 8, featureSlice: 8, valueRows: 8 }, // 14 KiB at d = 64, 15 KiB at d = 128
 ];
 
-/** Workgroup memory in bytes of an attention tiling. */
-export function attentionTileBytes(t: AttentionTiles): number {
-  return 4 * ((t.queryRows + t.keyTile) * t.featureSlice + t.queryRows * t.keyTile + t.valueFloats);
+/** Keys per tile of the attention-form kernels (16 threads x 4). */
+export const ATTENTION_KEY_TILE = 64;
+
+/** Workgroup memory in bytes of an attention tiling at head dimension `dim`. */
+export function attentionTileBytes(t: AttentionTiles, dim: number): number {
+  const rows = 4 * t.threadRows;
+  const slice = Math.min(t.featureSlice, dim);
+  return 4 * ((rows + ATTENTION_KEY_TILE) * slice + rows * ATTENTION_KEY_TILE + t.valueRows * dim);
 }
 
-/** The largest tiling that fits `maxComputeWorkgroupStorageSize`. */
-export function chooseAttentionTiles(workgroupStorageBytes: number): AttentionTiles {
-  const fit = ATTENTION_TILINGS.find((t) => attentionTileBytes(t) <= workgroupStorageBytes);
-  // WebGPU guarantees 16 KiB, which the last tiling fills exactly.
+/** The largest tiling that fits `maxComputeWorkgroupStorageSize` at head dimension `dim`. */
+export function chooseAttentionTiles(workgroupStorageBytes: number, dim: number): AttentionTiles {
+  const fit = ATTENTION_TILINGS.find((t) => attentionTileBytes(t, dim) <= workgroupStorageBytes);
+  // WebGPU guarantees 16 KiB, which the last tiling fits at every supported dim.
   return fit ?? ATTENTION_TILINGS[ATTENTION_TILINGS.length - 1]!;
+}
+
+/** The override constants the attention-form kernels share, from one tiling. */
+export function attentionTileConstants(dim: number, tiles: AttentionTiles): Record<string, number> {
+  return {
+    D: dim,
+    TY: tiles.threadRows,
+    DS: Math.min(tiles.featureSlice, dim),
+    VR: tiles.valueRows,
+  };
 }
 
 /** A uniform buffer of u32 parameters, one per dispatch. */

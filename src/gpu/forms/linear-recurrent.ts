@@ -1,6 +1,6 @@
 /**
  * `linear-recurrent`: linear attention as an RNN (linear-recurrent.wgsl): sequential over tokens,
- * parallel over heads and state columns, O(d^2) state per head kept in registers during a
+ * parallel over heads, state columns and state rows, O(d^2) state per head kept in registers during a
  * dispatch and in a buffer between dispatches of at most MAX_DISPATCH_TOKENS tokens.
  */
 import source from '../kernels/linear-recurrent.wgsl?raw';
@@ -20,18 +20,23 @@ import {
 
 const code = withFeatureMap(source);
 
-/** Floats of each token-block staging array (TB * D): 2 KiB, four of them. */
-const STAGED_FLOATS = 512;
+/** Floats of each phi(k), phi(q) staging array (TB * D) where workgroup memory allows 32 KiB. */
+const STAGED_FLOATS = 1024;
 
-/** The override constants of linear-recurrent.wgsl. */
+/**
+ * The override constants of linear-recurrent.wgsl. Workgroup memory is about 9 TB D bytes
+ * (18 KiB at TB D = 1024); on a device with less than 32 KiB, half the tokens per block.
+ */
 export function linearRecurrentConstants(
   dim: number,
   options: Pick<ResolvedOptions, 'featureMap' | 'normalize'>,
+  workgroupStorageBytes = 32_768,
 ): Record<string, number> {
+  const staged = workgroupStorageBytes >= 32_768 ? STAGED_FLOATS : STAGED_FLOATS / 2;
   return {
     D: dim,
     CB: Math.min(dim, 32),
-    TB: STAGED_FLOATS / dim,
+    TB: staged / dim,
     FEATURE_MAP: FEATURE_MAP_CODES[options.featureMap],
     NORMALIZE: options.normalize ? 1 : 0,
   };
@@ -62,7 +67,11 @@ export function planLinearRecurrent(
 export function createLinearRecurrentWith(maxTokens = MAX_DISPATCH_TOKENS): FormFactory {
   return (ctx) => {
     const { device, shape, options, label } = ctx;
-    const constants = linearRecurrentConstants(shape.dim, options);
+    const constants = linearRecurrentConstants(
+      shape.dim,
+      options,
+      device.limits.maxComputeWorkgroupStorageSize,
+    );
     const pipeline = getPipeline(device, 'linear-recurrent', code, constants);
     const state = ctx.createBuffer({
       label: `${label} state`,

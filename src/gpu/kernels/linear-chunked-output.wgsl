@@ -2,223 +2,208 @@
 //   num = phi(Q_b) S_b + (phi(Q_b) phi(K_b)^T masked by tril) V_b,
 //   den = phi(Q_b) Z_b + rowsum(masked scores),   y = num / (den + eps)  (or num if not NORMALIZE),
 // where S_b, Z_b are the exclusive prefix of the chunk summaries (linear-chunked-prefix.wgsl).
-// One workgroup owns BQ query rows of one chunk of one head (BQ divides the chunk size c). It first
-// multiplies its rows by the entering state, DS feature rows at a time (the state rows pass through
-// the same workgroup buffer as the value rows), then runs the tiled attention form of
-// linear-attention.wgsl over the keys of its own chunk, from the chunk's first key to its last row.
 //
-// 256 threads as a 16 x 16 grid. Thread (ty, tx) owns query rows ty + 16 m (m < BQ / 16); for the
-// scores it owns keys tx + 16 n (n < BK / 16), for the output columns tx + 16 n (n < D / 16):
-// coalesced global access, conflict-free or broadcast workgroup reads.
-// Workgroup memory: (BQ + BK) * DS + BQ * BK + VROWS * D floats (16 KiB in the smallest tiling).
+// One workgroup owns BQ = 4 TY query rows of one head (16 TY threads as a TY x 16 grid) and walks
+// key tiles of 64 from the first key of its first row's chunk. Thread (ty, tx) owns a 4 x 4
+// register tile: query rows 4 ty + i and keys 4 tx + j for the scores, output columns
+// 4 (tx + 16 u) + j for the numerator. A block may hold several chunks (c < BQ): the mask keeps
+// key j for row i when chunkStart(i) <= j <= i, and each thread takes S and Z of its own rows'
+// chunk (c is a multiple of 4, so a thread's 4 rows share one). The state product phi(Q) S reads S
+// straight from memory, during the first key tile, from the phi(Q) slices already staged.
+//
+// Every register array is an array of vec4 indexed only by loops with literal bounds: NVIDIA's
+// Vulkan compiler keeps such arrays in registers. Scalar 2-D arrays indexed through override
+// bounds went to local memory there (300 cycles per FMA on an H200).
+// phi(Q) and phi(K) slices are stored transposed ([feature][row / 4]), so the score loop reads two
+// vec4s per 16 FMAs with no bank conflicts.
+// Workgroup memory: 4 (BQ + 64) DS + 4 * 64 BQ + 4 VR D bytes (linear-common.ts, attentionTileBytes).
 
 override D: u32 = 64u; // head dimension: 16, 32, 64 or 128
-override BQ: u32 = 64u; // query rows per workgroup: 16, 32 or 64
-override BK: u32 = 32u; // keys per tile: 16, 32 or 64
-override DS: u32 = 16u; // feature columns staged per step of the score product
-override VROWS: u32 = 4u; // value rows staged per step of the A V product (divides BK)
-override SROWS: u32 = 4u; // state rows staged per step of phi(Q) S (divides DS, SROWS * D <= VROWS * D)
+override TY: u32 = 16u; // thread rows: BQ = 4 TY query rows, 16 TY threads
+override DS: u32 = 16u; // features staged per step (a multiple of 4 dividing D)
+override VR: u32 = 16u; // value rows staged per step (divides 64)
 override NORMALIZE: bool = true;
+override BQ: u32 = 4u * TY;
+override WG: u32 = 16u * TY;
+const BK: u32 = 64u; // keys per tile: 16 threads x 4
 const EPS: f32 = 1e-6; // NORMALIZER_EPS in types.ts
-
-// Register arrays are sized for the largest tiling; loops run to the override bounds.
-const MAX_M: u32 = 4u; // BQ / 16
-const MAX_NK: u32 = 4u; // BK / 16
-const MAX_N: u32 = 8u; // D / 16
 
 struct Params {
   tokens: u32,
   // This dispatch covers workgroups [workgroupOffset, workgroupOffset + count) of the whole grid.
   workgroupOffset: u32,
-  // Chunks per head, ceil(T / C); states hold a group of heads starting at headBase.
-  chunks: u32,
-  headBase: u32,
-  // The chunk size c: a multiple of BQ. A uniform, not an override, so that a sweep over chunk
-  // sizes reuses one pipeline per tiling.
+  blocksPerHead: u32, // ceil(T / BQ)
+  headBase: u32, // states hold a group of heads starting here
+  // The chunk size c: a multiple of 4. A uniform, not an override, so that a sweep over chunk
+  // sizes reuses one pipeline.
   chunkSize: u32,
+  chunks: u32, // ceil(T / c)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 // [heads in group][chunks][D * D state S_b, then D normaliser Z_b]
-@group(0) @binding(5) var<storage, read> states: array<f32>;
+@group(0) @binding(5) var<storage, read> states: array<vec4<f32>>;
 
-var<workgroup> qs: array<f32, BQ * DS>;
-var<workgroup> ks: array<f32, BK * DS>;
-var<workgroup> scores: array<f32, BQ * BK>;
-var<workgroup> vs: array<f32, VROWS * D>;
+var<workgroup> qT: array<vec4<f32>, DS * TY>; // [feature][row / 4]
+var<workgroup> kT: array<vec4<f32>, DS * 16u>; // [feature][key / 4]
+var<workgroup> pT: array<vec4<f32>, BK * TY>; // [key][row / 4]: masked scores
+var<workgroup> vs: array<vec4<f32>, VR * D / 4u>; // [key][column / 4]
 
-@compute @workgroup_size(256)
+// phi of features [d0, d0 + DS) of rows [r0, r0 + rows), transposed into qT or kT (zero past T:
+// phi(0) is not 0). Consecutive threads take consecutive rows: conflict-free stores.
+fn stageQ(base4: u32, r0: u32, d0: u32, T: u32, lid: u32) {
+  let D4 = D / 4u;
+  for (var e = lid; e < BQ * (DS / 4u); e += WG) {
+    let row = e % BQ;
+    let f = 4u * (e / BQ);
+    var x = vec4<f32>(0.0);
+    if (r0 + row < T) {
+      x = phi4(q[base4 + (r0 + row) * D4 + d0 / 4u + f / 4u]);
+    }
+    let slot = row / 4u;
+    let lane = row % 4u;
+    qT[f * TY + slot][lane] = x.x;
+    qT[(f + 1u) * TY + slot][lane] = x.y;
+    qT[(f + 2u) * TY + slot][lane] = x.z;
+    qT[(f + 3u) * TY + slot][lane] = x.w;
+  }
+}
+
+fn stageK(base4: u32, k0: u32, d0: u32, T: u32, lid: u32) {
+  let D4 = D / 4u;
+  for (var e = lid; e < BK * (DS / 4u); e += WG) {
+    let key = e % BK;
+    let f = 4u * (e / BK);
+    var x = vec4<f32>(0.0);
+    if (k0 + key < T) {
+      x = phi4(k[base4 + (k0 + key) * D4 + d0 / 4u + f / 4u]);
+    }
+    let slot = key / 4u;
+    let lane = key % 4u;
+    kT[f * 16u + slot][lane] = x.x;
+    kT[(f + 1u) * 16u + slot][lane] = x.y;
+    kT[(f + 2u) * 16u + slot][lane] = x.z;
+    kT[(f + 3u) * 16u + slot][lane] = x.w;
+  }
+}
+
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let w = params.workgroupOffset + wid.x;
-  let C = params.chunkSize;
-  let blocksPerChunk = C / BQ;
-  let chunkIndex = w / blocksPerChunk; // over (head in group, chunk)
-  let chunk = chunkIndex % params.chunks;
-  let head = params.headBase + chunkIndex / params.chunks;
-  let c0 = chunk * C;
-  let q0 = c0 + (w % blocksPerChunk) * BQ;
   let T = params.tokens;
-  let base = head * T * D;
-  let stateBase = chunkIndex * D * (D + 1u);
+  let C = params.chunkSize;
+  let D4 = D / 4u;
+  let headInGroup = w / params.blocksPerHead;
+  let head = params.headBase + headInGroup;
+  let q0 = (w % params.blocksPerHead) * BQ;
+  let base4 = head * T * D4;
   let tx = lid % 16u;
   let ty = lid / 16u;
-  let MR = BQ / 16u;
-  let NK = BK / 16u;
-  let NV = D / 16u;
-
-  var acc: array<array<f32, MAX_N>, MAX_M>;
-  var den: array<f32, MAX_M>;
-  for (var m = 0u; m < MAX_M; m++) {
-    den[m] = 0.0;
-    for (var n = 0u; n < MAX_N; n++) {
-      acc[m][n] = 0.0;
-    }
-  }
-  // The state entering the chunk: num += phi(Q_blk) S_b, den += phi(Q_blk) Z_b.
-  for (var d0 = 0u; d0 < D; d0 += DS) {
-    for (var e = lid; e < BQ * DS; e += 256u) {
-      let row = q0 + e / DS;
-      var x = 0.0;
-      if (row < T) {
-        x = phi(q[base + row * D + d0 + e % DS]);
-      }
-      qs[e] = x;
-    }
-    for (var s0 = 0u; s0 < DS; s0 += SROWS) {
-      for (var e = lid; e < SROWS * D; e += 256u) {
-        vs[e] = states[stateBase + (d0 + s0) * D + e];
-      }
-      workgroupBarrier();
-      for (var rr = 0u; rr < SROWS; rr++) {
-        var a: array<f32, MAX_M>;
-        var b: array<f32, MAX_N>;
-        for (var m = 0u; m < MR; m++) {
-          a[m] = qs[(ty + 16u * m) * DS + s0 + rr];
-        }
-        for (var n = 0u; n < NV; n++) {
-          b[n] = vs[rr * D + tx + 16u * n];
-        }
-        for (var m = 0u; m < MR; m++) {
-          for (var n = 0u; n < NV; n++) {
-            acc[m][n] = fma(a[m], b[n], acc[m][n]);
-          }
-        }
-      }
-      workgroupBarrier();
-    }
-    if (NORMALIZE) {
-      // Z_b is read straight from memory: every thread reads the same word (a broadcast).
-      for (var c = 0u; c < DS; c++) {
-        let zc = states[stateBase + D * D + d0 + c];
-        for (var m = 0u; m < MR; m++) {
-          den[m] = fma(qs[(ty + 16u * m) * DS + c], zc, den[m]);
-        }
-      }
-    }
-    workgroupBarrier();
-  }
-  // The chunk's own keys, causally: c0 up to the block's last row.
+  let myRow = q0 + 4u * ty; // first of this thread's 4 rows
+  let myChunk = min(myRow / C, params.chunks - 1u);
+  let myChunkStart = myChunk * C;
+  let stateBase = (headInGroup * params.chunks + myChunk) * (D * (D + 1u) / 4u);
+  let kStart = (q0 / C) * C;
   let keyEnd = min(q0 + BQ, T);
-  for (var k0 = c0; k0 < keyEnd; k0 += BK) {
-    // Scores S = phi(Q_blk) phi(K_tile)^T, feature slice by feature slice.
-    // Zeroed explicitly: a declaration in a loop body is not reliably re-zeroed by every compiler.
-    var s: array<array<f32, MAX_NK>, MAX_M>;
-    for (var m = 0u; m < MR; m++) {
-      for (var n = 0u; n < NK; n++) {
-        s[m][n] = 0.0;
-      }
+
+  var acc: array<vec4<f32>, 8>; // [4 u + i]: row 4 ty + i, columns 4 (tx + 16 u) ..
+  for (var x = 0u; x < 8u; x++) {
+    acc[x] = vec4<f32>(0.0);
+  }
+  var den = vec4<f32>(0.0); // rows 4 ty + i
+  var s: array<vec4<f32>, 4>; // [i]: row 4 ty + i, keys 4 tx ..
+
+  for (var k0 = kStart; k0 < keyEnd; k0 += BK) {
+    for (var i = 0u; i < 4u; i++) {
+      s[i] = vec4<f32>(0.0);
     }
     for (var d0 = 0u; d0 < D; d0 += DS) {
-      for (var e = lid; e < BQ * DS; e += 256u) {
-        let row = q0 + e / DS;
-        var x = 0.0;
-        if (row < T) {
-          x = phi(q[base + row * D + d0 + e % DS]);
-        }
-        qs[e] = x;
-      }
-      for (var e = lid; e < BK * DS; e += 256u) {
-        let key = k0 + e / DS;
-        var x = 0.0;
-        if (key < T) {
-          x = phi(k[base + key * D + d0 + e % DS]);
-        }
-        ks[e] = x;
-      }
+      stageQ(base4, q0, d0, T, lid);
+      stageK(base4, k0, d0, T, lid);
       workgroupBarrier();
-      for (var c = 0u; c < DS; c++) {
-        var a: array<f32, MAX_M>;
-        var b: array<f32, MAX_NK>;
-        for (var m = 0u; m < MR; m++) {
-          a[m] = qs[(ty + 16u * m) * DS + c];
+      for (var f = 0u; f < DS; f++) {
+        let a = qT[f * TY + ty];
+        let b = kT[f * 16u + tx];
+        for (var i = 0u; i < 4u; i++) {
+          s[i] = fma(vec4<f32>(a[i]), b, s[i]);
         }
-        for (var n = 0u; n < NK; n++) {
-          b[n] = ks[(tx + 16u * n) * DS + c];
+      }
+      if (k0 == kStart) {
+        // The state entering the chunk: num += phi(Q) S_b, den += phi(Q) Z_b.
+        for (var f = 0u; f < DS; f++) {
+          let a = qT[f * TY + ty];
+          let srow = stateBase + (d0 + f) * D4;
+          for (var u = 0u; u < 2u; u++) {
+            let g = tx + 16u * u;
+            if (g < D4) {
+              let b = states[srow + g];
+              for (var i = 0u; i < 4u; i++) {
+                acc[4u * u + i] = fma(vec4<f32>(a[i]), b, acc[4u * u + i]);
+              }
+            }
+          }
         }
-        for (var m = 0u; m < MR; m++) {
-          for (var n = 0u; n < NK; n++) {
-            s[m][n] = fma(a[m], b[n], s[m][n]);
+        if (NORMALIZE) {
+          for (var f = 0u; f < DS; f += 4u) {
+            let z = states[stateBase + D * D4 + (d0 + f) / 4u];
+            for (var j = 0u; j < 4u; j++) {
+              den = fma(qT[(f + j) * TY + ty], vec4<f32>(z[j]), den);
+            }
           }
         }
       }
       workgroupBarrier();
     }
-    // Causal mask, inclusive (j <= i); keys past the end are masked by the same test.
-    for (var m = 0u; m < MR; m++) {
-      let r = ty + 16u * m;
-      for (var n = 0u; n < NK; n++) {
-        let c = tx + 16u * n;
-        scores[r * BK + c] = select(0.0, s[m][n], k0 + c <= q0 + r);
+    // Mask (inclusive causality, and only keys of the row's own chunk), stored transposed.
+    for (var j = 0u; j < 4u; j++) {
+      let key = k0 + 4u * tx + j;
+      let keep = key >= myChunkStart;
+      var p: vec4<f32>;
+      for (var i = 0u; i < 4u; i++) {
+        p[i] = select(0.0, s[i][j], keep && key <= myRow + i);
       }
+      pT[(4u * tx + j) * TY + ty] = p;
     }
-    workgroupBarrier();
-    if (NORMALIZE) {
-      for (var m = 0u; m < MR; m++) {
-        let r = (ty + 16u * m) * BK;
-        for (var j = 0u; j < BK; j++) {
-          den[m] += scores[r + j];
-        }
-      }
-    }
-    // Numerator += S V_tile, VROWS value rows at a time.
-    for (var j0 = 0u; j0 < BK; j0 += VROWS) {
-      for (var e = lid; e < VROWS * D; e += 256u) {
-        let key = k0 + j0 + e / D;
-        var x = 0.0;
+    // Numerator += P V_tile, VR value rows at a time; keys at or past keyEnd are all masked.
+    for (var j0 = 0u; j0 < BK && k0 + j0 < keyEnd; j0 += VR) {
+      for (var e = lid; e < VR * D4; e += WG) {
+        let key = k0 + j0 + e / D4;
+        var x = vec4<f32>(0.0);
         if (key < T) {
-          x = v[base + key * D + e % D];
+          x = v[base4 + key * D4 + e % D4];
         }
         vs[e] = x;
       }
       workgroupBarrier();
-      for (var jj = 0u; jj < VROWS; jj++) {
-        var a: array<f32, MAX_M>;
-        var b: array<f32, MAX_N>;
-        for (var m = 0u; m < MR; m++) {
-          a[m] = scores[(ty + 16u * m) * BK + j0 + jj];
-        }
-        for (var n = 0u; n < NV; n++) {
-          b[n] = vs[jj * D + tx + 16u * n];
-        }
-        for (var m = 0u; m < MR; m++) {
-          for (var n = 0u; n < NV; n++) {
-            acc[m][n] = fma(a[m], b[n], acc[m][n]);
+      for (var jj = 0u; jj < VR; jj++) {
+        let p = pT[(j0 + jj) * TY + ty];
+        den += p;
+        for (var u = 0u; u < 2u; u++) {
+          let g = tx + 16u * u;
+          if (g < D4) {
+            let b = vs[jj * D4 + g];
+            for (var i = 0u; i < 4u; i++) {
+              acc[4u * u + i] = fma(vec4<f32>(p[i]), b, acc[4u * u + i]);
+            }
           }
         }
       }
       workgroupBarrier();
     }
   }
-  for (var m = 0u; m < MR; m++) {
-    let row = q0 + ty + 16u * m;
+  for (var i = 0u; i < 4u; i++) {
+    let row = myRow + i;
     if (row < T) {
-      let scale = select(1.0, 1.0 / (den[m] + EPS), NORMALIZE);
-      for (var n = 0u; n < NV; n++) {
-        out[base + row * D + tx + 16u * n] = acc[m][n] * scale;
+      let scale = select(1.0, 1.0 / (den[i] + EPS), NORMALIZE);
+      for (var u = 0u; u < 2u; u++) {
+        let g = tx + 16u * u;
+        if (g < D4) {
+          out[base4 + row * D4 + g] = acc[4u * u + i] * scale;
+        }
       }
     }
   }

@@ -33,7 +33,22 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   if (params.chunkBegin > 0u) {
     run = carry[e];
   }
-  for (var b = params.chunkBegin; b < params.chunkEnd; b++) {
+  // Four chunks per step: their loads are independent, so four memory latencies overlap.
+  let stride = STATE;
+  var b = params.chunkBegin;
+  for (; b + 4u <= params.chunkEnd; b += 4u) {
+    let i = (head * params.chunks + b) * STATE + x;
+    let p0 = states[i];
+    let p1 = states[i + stride];
+    let p2 = states[i + 2u * stride];
+    let p3 = states[i + 3u * stride];
+    states[i] = run;
+    states[i + stride] = run + p0;
+    states[i + 2u * stride] = run + p0 + p1;
+    states[i + 3u * stride] = run + p0 + p1 + p2;
+    run += p0 + p1 + p2 + p3;
+  }
+  for (; b < params.chunkEnd; b++) {
     let i = (head * params.chunks + b) * STATE + x;
     let own = states[i];
     states[i] = run;

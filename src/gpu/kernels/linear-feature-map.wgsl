@@ -20,3 +20,8 @@ fn phi(x: f32) -> f32 {
     }
   }
 }
+
+// phi of four features at once: the tiled kernels load and stage vec4s.
+fn phi4(x: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(phi(x.x), phi(x.y), phi(x.z), phi(x.w));
+}
