@@ -41,7 +41,8 @@ function siteHeader(prefix: string): string {
     <header class="site-header">
       <a class="site-name" href="${prefix || './'}">Linear attention, live</a>
       <nav class="site-nav" aria-label="Site">
-        <a href="${prefix}posts/">All posts</a>
+        <a href="${prefix}posts/">Posts</a>
+        <a href="${prefix}widgets/">Widgets</a>
         <button type="button" class="theme-toggle" aria-pressed="false" aria-label="Dark theme">
           <span aria-hidden="true" class="theme-icon"></span><span class="theme-label">Theme</span>
         </button>
