@@ -203,7 +203,9 @@ test.describe('GPU widgets', () => {
   }) => {
     await open(page, '#timing-chart');
     const chart = page.getByTestId('timing-chart');
-    const naive = chart.getByRole('button', { name: /Softmax, naive/ });
+    const naive = chart
+      .getByRole('group', { name: 'Show or hide series' })
+      .getByRole('button', { name: /Softmax, naive/ });
     await expect(naive).toHaveAttribute('aria-pressed', 'true');
     const before = await chart.locator('[data-point]').count();
     await naive.click();
