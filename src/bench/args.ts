@@ -27,6 +27,7 @@ Times the attention forms on this machine's GPU (Dawn through Node) and prints a
   --budget-ms N          wall-clock budget per point (default 2000)
   --sweep-budget-ms N    wall-clock budget for everything (default 480000)
   --samples N            samples per point (default 10)
+  --rotate-below MIB     rewrite inputs between samples when q, k, v fit in MIB (default 64; 0: never)
   --clock NAME           auto, gpu-timestamp or wall-clock (default auto)
   --chunk-search T       also time linear-chunked at T for every chunk size and report the best
   --generation           also time one decode step against position (KV cache and state)
@@ -46,6 +47,8 @@ export interface BenchArgs {
   budgetMs: number;
   sweepBudgetMs: number;
   samples: number;
+  /** Inputs of at most this many bytes are rewritten between samples. */
+  rotateBelowBytes: number;
   clock: 'auto' | 'gpu-timestamp' | 'wall-clock';
   chunkSearch: number | null;
   generation: boolean;
@@ -93,6 +96,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         'budget-ms': { type: 'string' },
         'sweep-budget-ms': { type: 'string' },
         samples: { type: 'string' },
+        'rotate-below': { type: 'string' },
         clock: { type: 'string' },
         'chunk-search': { type: 'string' },
         generation: { type: 'boolean' },
@@ -152,6 +156,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         ? 480_000
         : integer('sweep-budget-ms', values['sweep-budget-ms'], 1),
     samples: values.samples === undefined ? 10 : integer('samples', values.samples, 1),
+    rotateBelowBytes:
+      values['rotate-below'] === undefined
+        ? 64 * 2 ** 20
+        : integer('rotate-below', values['rotate-below'], 0) * 2 ** 20,
     clock,
     chunkSearch:
       values['chunk-search'] === undefined

@@ -118,6 +118,7 @@ async function main(argv: readonly string[]): Promise<number> {
     pointBudgetMs: args.budgetMs,
     sweepBudgetMs: args.sweepBudgetMs,
     samples: args.samples,
+    rotateBelowBytes: args.rotateBelowBytes,
     clockInfo,
     runtime: describeNodeRuntime(),
   };
