@@ -32,7 +32,7 @@ export interface AdapterSummary {
   description: string;
   /** True for a CPU implementation (SwiftShader, WARP, lavapipe): its timings are not GPU speeds. */
   isFallbackAdapter: boolean;
-  /** A short human name: "nvidia hopper", "SwiftShader (CPU emulation)". */
+  /** A short human name: "nvidia hopper", "SwiftShader". */
   name: string;
 }
 
@@ -167,7 +167,7 @@ export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   const cpu = /swiftshader|llvmpipe|lavapipe|warp|software|cpu/.test(text);
   const isFallbackAdapter = declared || cpu;
   let name = [vendor, architecture].filter(Boolean).join(' ') || description || 'unknown GPU';
-  if (text.includes('swiftshader')) name = 'SwiftShader (CPU emulation)';
+  if (text.includes('swiftshader')) name = 'SwiftShader';
   return { vendor, architecture, device, description, isFallbackAdapter, name };
 }
 
