@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { acquireGpu } from '../gpu/device.ts';
 import { recordsToCsv, recordsToJson, type BenchRecord } from '../gpu/records.ts';
+import { formatMs } from '../gpu/format.ts';
 import {
   collectSweep,
-  formatMs,
   pickFastest,
   searchChunkSize,
   sweepAttention,

@@ -1,6 +1,6 @@
 /** The CLI's plain-text output: a progress line and the results table. */
 import type { BenchRecord } from '../gpu/records.ts';
-import { formatMs } from '../gpu/sweep.ts';
+import { formatMs } from '../gpu/format.ts';
 
 const HEADER = ['task', 'form', 'T', 'c', 'median', 'IQR', 'GFLOP/s', 'samples', 'status'];
 

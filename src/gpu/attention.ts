@@ -3,7 +3,8 @@
  * k, v and output buffers (split by heads where one binding cannot hold them all) and hands them
  * to the form's factory (src/gpu/forms). Everything it creates, it destroys.
  */
-import { checkCapacity, formatCapacityBytes, planHeadGroups, perBufferLimit } from './capacity.ts';
+import { formatBytes } from './format.ts';
+import { checkCapacity, planHeadGroups, perBufferLimit } from './capacity.ts';
 import { estimateCost } from './costs.ts';
 import { CapacityError, ShapeError } from './errors.ts';
 import type { FormKernel } from './forms/form.ts';
@@ -117,7 +118,7 @@ export async function createResidentAttention(
     const limit = perBufferLimit(device.limits);
     throw new CapacityError(
       `${resolved.form} at T = ${formatCount(plain.tokens)} needs about ` +
-        `${formatCapacityBytes(cost.workingBytes)} of GPU memory, more than this GPU could give ` +
+        `${formatBytes(cost.workingBytes)} of GPU memory, more than this GPU could give ` +
         `(${oom.message || 'out of memory'}).`,
       cost.workingBytes,
       limit,

@@ -3,6 +3,7 @@
  * device says how large one buffer and one storage binding may be. What cannot fit even one head
  * is a CapacityError with a sentence; what cannot fit all heads in one binding is split by heads.
  */
+import { formatBytes } from './format.ts';
 import { estimateCost } from './costs.ts';
 import { CapacityError } from './errors.ts';
 import { formatCount } from './validate.ts';
@@ -19,20 +20,6 @@ export type BufferLimits = Pick<
 /** The largest buffer that can also be bound whole as storage. */
 export function perBufferLimit(limits: BufferLimits): number {
   return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-}
-
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-/** 17179869184 -> "16 GiB". */
-export function formatCapacityBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = value >= 100 || Number.isInteger(value) ? 0 : 1;
-  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
 }
 
 /**
@@ -60,8 +47,8 @@ export function checkCapacity(
   const advice =
     options.form === 'softmax-naive' ? ' The tiled kernel (softmax-flash) needs none.' : '';
   throw new CapacityError(
-    `${options.form} at T = ${formatCount(shape.tokens)} needs ${formatCapacityBytes(needed)} ` +
-      `${what} per head; this GPU allows ${formatCapacityBytes(limit)} per buffer.${advice}`,
+    `${options.form} at T = ${formatCount(shape.tokens)} needs ${formatBytes(needed)} ` +
+      `${what} per head; this GPU allows ${formatBytes(limit)} per buffer.${advice}`,
     needed,
     limit,
   );

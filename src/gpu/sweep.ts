@@ -5,6 +5,7 @@
  * budget, stops a series where the next point would not fit the budget or the device's memory
  * (the record says which), and can be cancelled at any point, freeing its GPU buffers.
  */
+import { formatBytes, formatMs } from './format.ts';
 import { createResidentAttention } from './attention.ts';
 import { estimateCost } from './costs.ts';
 import type { AdapterSummary } from './device.ts';
@@ -544,25 +545,4 @@ export function describeRuntime(): string {
   if (node) return `node v${node} / dawn`;
   const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
   return nav?.userAgent ?? 'unknown runtime';
-}
-
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-/** 17179869184 -> "16 GiB". */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = value >= 100 || Number.isInteger(value) ? 0 : 1;
-  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
-}
-
-/** 40000 -> "40 s"; 12.5 -> "12.5 ms"; 0.05 -> "50 us". */
-export function formatMs(ms: number): string {
-  if (ms >= 1000) return `${Number((ms / 1000).toPrecision(3))} s`;
-  if (ms >= 1) return `${Number(ms.toPrecision(3))} ms`;
-  return `${Number((ms * 1000).toPrecision(3))} us`;
 }

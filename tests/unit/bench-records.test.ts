@@ -7,14 +7,8 @@ import {
   recordsToJson,
   type BenchRecord,
 } from '../../src/gpu/records.ts';
-import {
-  budgetReason,
-  capacityReason,
-  formatBytes,
-  formatMs,
-  pickFastest,
-  randomInputs,
-} from '../../src/gpu/sweep.ts';
+import { budgetReason, capacityReason, pickFastest, randomInputs } from '../../src/gpu/sweep.ts';
+import { formatBytes, formatMs } from '../../src/gpu/format.ts';
 
 function record(overrides: Partial<BenchRecord> = {}): BenchRecord {
   return {

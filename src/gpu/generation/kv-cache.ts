@@ -3,7 +3,8 @@
  * over every cached token (kernels/decode-kv-cache.wgsl in splits of SPLIT positions, then
  * decode-kv-cache-combine.wgsl). The work per token grows with the position: O(t d) per head.
  */
-import { formatCapacityBytes, perBufferLimit } from '../capacity.ts';
+import { formatBytes } from '../format.ts';
+import { perBufferLimit } from '../capacity.ts';
 import { CapacityError, ShapeError } from '../errors.ts';
 import { passTimestamps } from '../forms/form.ts';
 import { f32Bits } from '../forms/softmax-dispatch.ts';
@@ -48,8 +49,8 @@ function createKvCore(
   if (cacheBytes > limit) {
     throw new CapacityError(
       `A KV cache of ${formatCount(capacity)} tokens x ${heads} heads x d = ${dim} needs ` +
-        `${formatCapacityBytes(cacheBytes)} for the keys; this GPU allows ` +
-        `${formatCapacityBytes(limit)} per buffer.`,
+        `${formatBytes(cacheBytes)} for the keys; this GPU allows ` +
+        `${formatBytes(limit)} per buffer.`,
       cacheBytes,
       limit,
     );
