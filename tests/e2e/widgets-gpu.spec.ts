@@ -6,6 +6,7 @@ import { expect, test } from './fixtures.ts';
 // (SwiftShader) they run live; without it they show the reference data and say why. No timing is
 // asserted: SwiftShader's speeds mean nothing.
 
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
 const SPEEDUP = /\d[\d,.]*\s*[x×]/;
 
 async function open(page: Page, query = ''): Promise<void> {
@@ -230,6 +231,92 @@ test.describe('GPU widgets', () => {
     ).toBeAttached();
   });
 
+  test('the PyTorch overlay adds dotted baselines with tooltips, a legend entry, table rows and export', async ({
+    page,
+  }) => {
+    await open(page, '#timing-chart');
+    const chart = page.getByTestId('timing-chart');
+    await chart.scrollIntoViewIfNeeded();
+    const torchPoints = chart.locator('[data-point][aria-label*="PyTorch native fp32"]');
+    const legend = chart.getByRole('group', { name: 'Show or hide series' });
+    await expect(torchPoints).toHaveCount(0);
+    await expect(legend.getByRole('button', { name: /PyTorch/ })).toHaveCount(0);
+    const saveSvg = async (): Promise<string> => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        chart.getByRole('button', { name: 'SVG', exact: true }).click(),
+      ]);
+      return (await readFile((await download.path()) ?? '')).toString('utf8');
+    };
+    const squares = (svg: string): number => svg.match(/<rect x="-3.5"/g)?.length ?? 0;
+    expect(squares(await saveSvg())).toBe(0);
+
+    const box = chart.getByRole('checkbox', { name: /PyTorch on the same NVIDIA H200/ });
+    await box.check();
+    await expect(
+      chart.locator('[data-point][aria-label^="PyTorch fused softmax (SDPA)"]').first(),
+    ).toBeAttached();
+    await expect(
+      chart.locator('[data-point][aria-label^="PyTorch chunked linear (eager)"]').first(),
+    ).toBeAttached();
+    const shown = await torchPoints.count();
+    expect(shown).toBeGreaterThan(2);
+    expect(squares(await saveSvg())).toBe(shown);
+
+    // Hover and keyboard focus both show the exact value. (The longest SDPA point is drawn last
+    // where it sits, so nothing covers it.)
+    const longest = chart.locator(
+      '[data-point][aria-label^="PyTorch fused softmax (SDPA), 131,072"]',
+    );
+    await longest.hover();
+    await expect(chart.locator('.tooltip')).toHaveText(
+      /^PyTorch fused softmax \(SDPA\), 131,072 tokens: [\d.]+ (ms|µs|s) \(PyTorch native fp32 on NVIDIA H200, H = 12, d = 64\)$/,
+    );
+    await chart
+      .locator('[data-point][aria-label^="PyTorch chunked linear (eager), 4,096"]')
+      .focus();
+    await expect(chart.locator('.tooltip')).toHaveText(
+      /^PyTorch chunked linear \(eager\), 4,096 tokens: [\d.]+ (ms|µs|s) \(PyTorch native fp32/,
+    );
+
+    // The legend names the overlay and toggles it; hiding tiled softmax hides its baseline too.
+    const entry = legend.getByRole('button', { name: /PyTorch on NVIDIA H200/ });
+    await expect(entry).toHaveAttribute('aria-pressed', 'true');
+    await entry.click();
+    await expect(torchPoints).toHaveCount(0);
+    await entry.click();
+    await expect(torchPoints).toHaveCount(shown);
+    await legend.getByRole('button', { name: /Softmax, tiled/ }).click();
+    await expect(
+      chart.locator('[data-point][aria-label^="PyTorch fused softmax (SDPA)"]'),
+    ).toHaveCount(0);
+    await expect(
+      chart.locator('[data-point][aria-label^="PyTorch chunked linear (eager)"]').first(),
+    ).toBeAttached();
+    await legend.getByRole('button', { name: /Softmax, tiled/ }).click();
+
+    await chart.getByRole('button', { name: 'Show data as a table' }).click();
+    await expect(chart.locator('table')).toContainText('PyTorch fused softmax (SDPA)');
+    await expect(chart.locator('table')).toContainText('PyTorch chunked linear (eager)');
+    await expect(chart).toContainText('scaled_dot_product_attention');
+
+    await box.uncheck();
+    await expect(torchPoints).toHaveCount(0);
+    await expect(legend.getByRole('button', { name: /PyTorch/ })).toHaveCount(0);
+  });
+
+  test('the show-torch attribute turns the PyTorch overlay on from the start', async ({ page }) => {
+    await open(page, '#timing-chart');
+    const chart = page.getByTestId('timing-chart');
+    await page.locator('la-timing-chart').evaluate((el) => el.setAttribute('show-torch', ''));
+    await expect(chart.getByRole('checkbox', { name: /PyTorch on the same/ })).toBeChecked();
+    await expect(
+      chart.locator('[data-point][aria-label*="PyTorch native fp32"]').first(),
+    ).toBeAttached();
+    await page.locator('la-timing-chart').evaluate((el) => el.removeAttribute('show-torch'));
+    await expect(chart.getByRole('checkbox', { name: /PyTorch on the same/ })).not.toBeChecked();
+  });
+
   test('the chunk tuner and generation measure live and mark the result', async ({
     page,
     webgpu,
@@ -254,20 +341,24 @@ test.describe('GPU widgets', () => {
   });
 
   for (const theme of ['light', 'dark'] as const) {
-    for (const width of [900, 390]) {
+    for (const width of [900, 390, 360]) {
       test(`screenshots: ${theme} theme at ${width} px`, async ({ page }, testInfo) => {
         await page.setViewportSize({ width, height: 900 });
         await open(page, `?theme=${theme}`);
         await expect(page.getByTestId('race-status')).toHaveText(SPEEDUP, { timeout: 60_000 });
         await settledRace(page);
-        for (const id of ['race', 'timing-chart', 'chunk-tuner', 'generation']) {
+        const shoot = async (id: string, name = id): Promise<void> => {
           const widget = page.getByTestId(id);
           await widget.scrollIntoViewIfNeeded();
           await widget.screenshot({
-            path: `test-results/screenshots/widgets-gpu-${id}-${theme}-${width}-${testInfo.project.name}.png`,
+            path: `${SCREENSHOTS}/widgets-gpu-${name}-${theme}-${width}-${testInfo.project.name}.png`,
             animations: 'disabled',
           });
-        }
+        };
+        for (const id of ['race', 'timing-chart', 'chunk-tuner', 'generation']) await shoot(id);
+        const chart = page.getByTestId('timing-chart');
+        await chart.getByRole('checkbox', { name: /PyTorch on the same/ }).check();
+        await shoot('timing-chart', 'timing-chart-torch');
       });
     }
   }

@@ -25,7 +25,10 @@ import { GpuScheduler, LatestJob } from '../../src/widgets/shared/scheduler.ts';
 import {
   sweepLengths,
   tailSlope,
+  torchBaselineSeries,
 } from '../../src/widgets/timing-chart/timing-chart-state.svelte.ts';
+import { FORM_COLORS } from '../../src/widgets/shared/palette.ts';
+import { referenceData, type TorchBaseline } from '../../src/widgets/shared/reference-data.ts';
 import { modelFlops, scaleModel } from '../../src/widgets/chunk-tuner/chunk-tuner-state.svelte.ts';
 import { growthPhrase } from '../../src/widgets/generation/generation-state.svelte.ts';
 
@@ -223,6 +226,62 @@ describe('the reference dataset adapter', () => {
     // 16,384 has no softmax measurement, so 4,096 is the nearest shared point.
     expect(nearestPair(records, 16384, 'softmax-flash', 'linear-chunked')?.tokens).toBe(4096);
     expect(nearestPair(records, 1500, 'softmax-flash', 'linear-chunked')?.tokens).toBe(1024);
+  });
+});
+
+describe('the PyTorch baselines overlay', () => {
+  const torch = (form: string, tokens: number, ms: number): TorchBaseline => ({
+    impl: 'torch',
+    form,
+    tokens,
+    heads: 12,
+    dim: 64,
+    ms,
+  });
+  // Fresh values each run; shuffled order, so the sort is tested too.
+  const ms = (): number => 0.05 + Math.random() * 50;
+  const data = [
+    torch('softmax-sdpa', 4096, ms()),
+    torch('linear-chunked-norm', 2048, ms()),
+    torch('softmax-sdpa', 1024, ms()),
+    torch('linear-chunked', 1024, ms()),
+    torch('sgemm', 8192, ms()),
+    torch('linear-chunked-norm', 1024, ms()),
+    torch('softmax-sdpa', 2048, ms()),
+  ];
+
+  it('draws SDPA as tiled softmax and normalised eager chunked as chunked linear, only those', () => {
+    const series = torchBaselineSeries(data, 'NVIDIA H200');
+    expect(series.map((s) => s.id)).toEqual(['torch:softmax-sdpa', 'torch:linear-chunked-norm']);
+    const [sdpa, linear] = series;
+    expect(sdpa?.color).toBe(FORM_COLORS['softmax-flash']);
+    expect(linear?.color).toBe(FORM_COLORS['linear-chunked']);
+    for (const s of series) {
+      expect(s.marker).toBe('square');
+      expect(s.dash).toBeTruthy();
+      expect(s.hollow).toBe(true);
+    }
+    expect(sdpa?.points.map((p) => p.x)).toEqual([1024, 2048, 4096]);
+    expect(linear?.points.map((p) => p.x)).toEqual([1024, 2048]);
+    const at4096 = data[0]?.ms ?? Number.NaN;
+    expect(sdpa?.points.at(-1)?.y).toBe(at4096);
+    expect(sdpa?.points.at(-1)?.text).toBe(
+      `PyTorch fused softmax (SDPA), 4,096 tokens: ${formatDuration(at4096)} (PyTorch native fp32 on NVIDIA H200, H = 12, d = 64)`,
+    );
+    expect(linear?.label).toBe('PyTorch chunked linear (eager) (PyTorch on NVIDIA H200)');
+  });
+
+  it('leaves out the baseline of a hidden form, and draws nothing without data', () => {
+    const series = torchBaselineSeries(data, 'NVIDIA H200', new Set(['softmax-flash']));
+    expect(series.map((s) => s.id)).toEqual(['torch:linear-chunked-norm']);
+    expect(torchBaselineSeries([], 'NVIDIA H200')).toEqual([]);
+    expect(torchBaselineSeries([torch('softmax-sdpa', 1024, Number.NaN)], 'x')).toEqual([]);
+  });
+
+  it('finds both baselines in the committed reference dataset', () => {
+    const series = torchBaselineSeries(referenceData?.torch ?? [], 'NVIDIA H200');
+    expect(series).toHaveLength(2);
+    for (const s of series) expect(s.points.length).toBeGreaterThan(2);
   });
 });
 

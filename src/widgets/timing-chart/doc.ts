@@ -5,7 +5,7 @@ export const timingChartDoc: WidgetDoc = {
   tag: 'la-timing-chart',
   title: 'The timing chart',
   summary:
-    "Time per forward pass against context length, log-log, for all five attention forms: the reference GPU's sweep at once, the reader's own GPU on request (Run, with progress and Stop), slope guides, the crossover, exports, and an optional overlay of the source post's published H100 numbers.",
+    "Time per forward pass against context length, log-log, for all five attention forms: the reference GPU's sweep at once, the reader's own GPU on request (Run, with progress and Stop), slope guides, the crossover, exports, and optional overlays of PyTorch's native kernels on the reference GPU and of the source post's published H100 numbers.",
   attributes: [
     {
       name: 'min-tokens',
@@ -43,6 +43,13 @@ export const timingChartDoc: WidgetDoc = {
       default: '2000',
       description:
         'Wall-clock budget per point; a form whose next point would exceed it stops there.',
+    },
+    {
+      name: 'show-torch',
+      type: 'boolean',
+      default: 'false',
+      description:
+        "Show PyTorch's native kernels (fused SDPA softmax, eager chunked linear) measured on the reference GPU from the start; present means shown, and the reader can still toggle them.",
     },
   ],
   usesGpu: true,

@@ -20,7 +20,7 @@ import { formatDuration, formatTokens } from '../shared/format.ts';
 import { getLiveGpu, type LiveGpu } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { FORM_COLORS, FORM_LABELS } from '../shared/palette.ts';
-import { publishedH100, referenceData } from '../shared/reference-data.ts';
+import { publishedH100, referenceData, type TorchBaseline } from '../shared/reference-data.ts';
 import { gpuScheduler, isAbort } from '../shared/scheduler.ts';
 import { Visibility } from '../shared/visibility.ts';
 
@@ -32,9 +32,59 @@ export interface TimingChartConfig {
   chunkSize: number;
   /** Time budget per point, ms. */
   pointBudgetMs: number;
+  /** Show the PyTorch baselines at first; default false (the reader can still toggle them). */
+  showTorch?: boolean;
 }
 
-export type Dataset = 'reference' | 'live' | 'published';
+export type Dataset = 'reference' | 'live' | 'published' | 'torch';
+
+/**
+ * The PyTorch baselines the chart overlays, each drawn in the colour of our form it compares with:
+ * SDPA (a fused flash kernel) against tiled softmax, and eager chunked linear with the normaliser
+ * (the same algorithm as ours) against chunked linear.
+ */
+export const TORCH_SERIES: readonly { form: string; label: string; compare: AttentionForm }[] = [
+  { form: 'softmax-sdpa', label: 'PyTorch fused softmax (SDPA)', compare: 'softmax-flash' },
+  {
+    form: 'linear-chunked-norm',
+    label: 'PyTorch chunked linear (eager)',
+    compare: 'linear-chunked',
+  },
+];
+
+/**
+ * The reference machine's PyTorch baselines as chart series (dotted, hollow squares), one per entry
+ * of TORCH_SERIES that has points and whose compared form is not hidden. `machine` names the GPU
+ * in the tooltips ("NVIDIA H200").
+ */
+export function torchBaselineSeries(
+  torch: readonly TorchBaseline[],
+  machine: string,
+  hiddenForms?: ReadonlySet<string>,
+): ChartSeries[] {
+  const out: ChartSeries[] = [];
+  for (const { form, label, compare } of TORCH_SERIES) {
+    if (hiddenForms?.has(compare)) continue;
+    const points = torch
+      .filter((t) => t.form === form && t.tokens > 0 && t.ms > 0 && Number.isFinite(t.ms))
+      .sort((a, b) => a.tokens - b.tokens);
+    if (points.length === 0) continue;
+    out.push({
+      id: `torch:${form}`,
+      label: `${label} (PyTorch on ${machine})`,
+      color: FORM_COLORS[compare],
+      dash: '2 3',
+      marker: 'square',
+      hollow: true,
+      points: points.map((t) => ({
+        x: t.tokens,
+        y: t.ms,
+        text: `${label}, ${formatTokens(t.tokens)} tokens: ${formatDuration(t.ms)} (PyTorch native fp32 on ${machine}, H = ${t.heads}, d = ${t.dim})`,
+      })),
+    });
+  }
+  return out;
+}
 
 /** Published series of the source post, matched to the form they correspond to. */
 const PUBLISHED_FORMS: Record<string, AttentionForm> = {
@@ -94,6 +144,8 @@ export class TimingChartState {
   readonly hiddenForms = new SvelteSet<string>();
   readonly hiddenSets = new SvelteSet<Dataset>();
   showPublished = $state(false);
+  /** Overlay PyTorch's native kernels measured on the reference GPU. */
+  showTorch = $state(false);
   live = $state.raw<LiveGpu | null>(null);
 
   readonly visibility: Visibility;
@@ -112,6 +164,11 @@ export class TimingChartState {
   readonly gpuState = $derived(pageGpu.outcome?.kind ?? 'pending');
   readonly canRun = $derived(this.gpuState === 'ready' && !this.running);
   readonly referenceRecords = $derived(referenceData?.records ?? []);
+  /** Whether this build's reference dataset carries PyTorch baselines (the overlay is offered). */
+  readonly hasTorch = $derived((referenceData?.torch.length ?? 0) > 0);
+  readonly torchSeries = $derived(
+    referenceData ? torchBaselineSeries(referenceData.torch, referenceData.machine) : [],
+  );
 
   readonly series = $derived.by((): ChartSeries[] => {
     const out: ChartSeries[] = [];
@@ -160,6 +217,11 @@ export class TimingChartState {
           })),
         });
       }
+    }
+    if (this.showTorch && !this.hiddenSets.has('torch') && referenceData) {
+      out.push(
+        ...torchBaselineSeries(referenceData.torch, referenceData.machine, this.hiddenForms),
+      );
     }
     return out;
   });
@@ -316,10 +378,27 @@ export class TimingChartState {
         }
       }
     }
+    if (this.showTorch) {
+      for (const s of this.torchSeries) {
+        for (const p of s.points) {
+          rows.push([
+            TORCH_SERIES.find((t) => s.id === `torch:${t.form}`)?.label ?? s.label,
+            `PyTorch on ${referenceData?.machine ?? 'the reference GPU'} (native fp32)`,
+            formatTokens(p.x),
+            formatDuration(p.y),
+            'measured',
+          ]);
+        }
+      }
+    }
     return rows;
   });
 
   configure(config: TimingChartConfig): void {
+    // The attribute sets the overlay when it changes; the reader's checkbox wins in between.
+    if ((config.showTorch ?? false) !== (this.config.showTorch ?? false)) {
+      this.showTorch = config.showTorch ?? false;
+    }
     this.config = config;
   }
 
