@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
+
+type Box = { x: number; y: number; width: number; height: number };
 import { expect, test } from './fixtures.ts';
 
 // The measuring widgets on their test page (small shapes, so CPU emulation finishes): with WebGPU
@@ -338,6 +340,30 @@ test.describe('GPU widgets', () => {
     });
     await tuner.getByRole('button', { name: 'Stop' }).click();
     await expect(tuner).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
+  });
+
+  test('at phone width the race slider has a row of its own and the two selects share the next', async ({
+    page,
+  }) => {
+    for (const width of [390, 360]) {
+      await page.setViewportSize({ width, height: 900 });
+      await open(page);
+      const race = page.getByTestId('race');
+      const box = async (name: string | RegExp, role: 'slider' | 'combobox'): Promise<Box> => {
+        const b = await race.getByRole(role, { name }).boundingBox();
+        if (!b) throw new Error(`no box for ${String(name)}`);
+        return b;
+      };
+      const slider = await box(/Context length/, 'slider');
+      const heads = await box('Heads', 'combobox');
+      const dim = await box('Head dimension', 'combobox');
+      // Both selects sit below the slider, side by side, and together span its width.
+      expect(heads.y).toBeGreaterThan(slider.y + slider.height);
+      expect(Math.abs(heads.y - dim.y)).toBeLessThan(2);
+      expect(dim.x).toBeGreaterThan(heads.x + heads.width);
+      expect(dim.x + dim.width).toBeGreaterThan(slider.x + slider.width - 4);
+      expect(heads.x).toBeLessThan(slider.x + 4);
+    }
   });
 
   for (const theme of ['light', 'dark'] as const) {
