@@ -163,6 +163,67 @@ test.describe('GPU widgets', () => {
     expect(Number(count)).toBeGreaterThan(0);
   });
 
+  test('the timing chart sweep pauses while the tab is hidden or the chart is off screen, then resumes', async ({
+    page,
+    webgpu,
+  }) => {
+    test.skip(!webgpu, 'needs WebGPU');
+    await open(page, '#timing-chart');
+    const chart = page.getByTestId('timing-chart');
+    // A longer sweep than the page's, so it cannot finish while the test looks at it.
+    await page
+      .locator('la-timing-chart')
+      .evaluate((el) => el.setAttribute('max-tokens', String(2 ** 16)));
+    await chart.scrollIntoViewIfNeeded();
+    const points = async (): Promise<number> =>
+      Number(await chart.getAttribute('data-live-points'));
+    /** The sweep holds (the point in flight finishes), and no point arrives for a while after. */
+    const expectHeld = async (): Promise<void> => {
+      await expect(chart).toHaveAttribute('data-paused', 'true');
+      const held = await points();
+      await page.waitForTimeout(2000);
+      expect(await points()).toBe(held);
+      await expect(chart).toHaveAttribute('data-running', 'true');
+      await expect(chart).toContainText('Paused while off screen');
+    };
+    const resumes = async (): Promise<void> => {
+      const before = await points();
+      await expect(chart).toHaveAttribute('data-paused', 'false');
+      await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(before);
+    };
+
+    await chart.getByRole('button', { name: 'Run on your GPU' }).click();
+    await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(0);
+
+    // The tab goes to the background.
+    const setHidden = (hidden: boolean): Promise<void> =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
+        Object.defineProperty(document, 'visibilityState', {
+          configurable: true,
+          get: () => (value ? 'hidden' : 'visible'),
+        });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await expectHeld();
+    await setHidden(false);
+    await resumes();
+
+    // The reader scrolls far away.
+    await page.evaluate(() => {
+      document.body.style.paddingBottom = '6000px';
+      window.scrollTo(0, document.body.scrollHeight);
+    });
+    await expect(chart).not.toBeInViewport();
+    await expectHeld();
+    await chart.scrollIntoViewIfNeeded();
+    await resumes();
+
+    await chart.getByRole('button', { name: 'Stop' }).click();
+    await expect(chart).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
+  });
+
   test('the timing chart exports valid CSV, JSON, SVG and PNG files', async ({ page, webgpu }) => {
     await open(page, '#timing-chart');
     const chart = page.getByTestId('timing-chart');

@@ -137,7 +137,7 @@ export class TimingChartState {
   });
   liveRecords = $state.raw<BenchRecord[]>([]);
   running = $state(false);
-  /** Waiting for the widget to come back on screen. */
+  /** Held between points until the widget is back on screen in a visible tab. */
   paused = $state(false);
   progress = $state({ done: 0, total: 0 });
   message = $state<string | null>(null);
@@ -154,9 +154,6 @@ export class TimingChartState {
   constructor() {
     this.visibility = new Visibility({
       onReady: () => void pageGpu.acquire(),
-      onActiveChange: (active) => {
-        this.paused = this.running && !active;
-      },
     });
   }
 
