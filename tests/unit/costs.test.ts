@@ -4,6 +4,9 @@ import {
   flashItemFlops,
   flashRowsWorkgroupBytes,
   flashWorkgroupBytes,
+  FLASH_CHUNK_KEYS,
+  flashChunkTiles,
+  planFlashSlices,
   planFlashTiles,
 } from '../../src/gpu/forms/softmax-flash.ts';
 import { gridFor, planSlices, DISPATCH_FLOP_BUDGET } from '../../src/gpu/forms/softmax-dispatch.ts';
@@ -100,18 +103,56 @@ describe('bounded dispatches', () => {
   });
 
   it('splits softmax-flash at T = 65,536 into many dispatches but T = 1,024 into one', () => {
-    const plan = (tokens: number) => {
-      const tiles = planFlashTiles(64, 49_152, 1024);
-      const blocks = Math.ceil(tokens / tiles.BR);
-      return planSlices(12 * blocks, (item) =>
-        flashItemFlops(64, tiles.BR, blocks - 1 - Math.floor(item / 12)),
-      );
-    };
-    expect(plan(1024)).toHaveLength(1);
+    const tiles = planFlashTiles(64, 49_152, 1024);
+    const plan = (tokens: number) =>
+      planFlashSlices(12, tokens, 64, tiles.BR, tiles.BC, FLASH_CHUNK_KEYS / tiles.BC);
+    expect(plan(1024)).toEqual([{ offset: 0, count: 12 * 16, chunk: 0 }]);
     const long = plan(65_536);
     expect(long.length).toBeGreaterThan(20);
-    expect(long.reduce((n, s) => n + s.count, 0)).toBe(12 * 1024);
+    // Every dispatch but a chunk's last holds thousands of workgroups (whole rows gave 128).
+    const chunkEnds = new Set(long.map((s, i) => (long[i + 1]?.chunk !== s.chunk ? i : -1)));
+    long.forEach((s, i) => {
+      if (!chunkEnds.has(i)) expect(s.count).toBeGreaterThanOrEqual(2048);
+    });
     expect(DISPATCH_FLOP_BUDGET).toBeGreaterThan(0);
+  });
+
+  it('chunks softmax-flash rows only when the run overflows one dispatch', () => {
+    const { BR, BC } = planFlashTiles(64, 49_152, 1024);
+    expect(flashChunkTiles(12, 8192, 64, BR, BC)).toBe(8192 / BC);
+    expect(flashChunkTiles(12, 16_384, 64, BR, BC)).toBe(FLASH_CHUNK_KEYS / BC);
+  });
+
+  it('walks every key tile of every softmax-flash row once, chunk by chunk in order', () => {
+    for (const [heads, tokens, BR, BC, chunkTiles, budget] of [
+      [3, 1000, 32, 32, 4, 2 ** 20],
+      [2, 4097, 64, 32, 128, 2 ** 37],
+      [1, 777, 16, 8, 5, 2 ** 18],
+    ] as const) {
+      const blocks = Math.ceil(tokens / BR);
+      const seen = new Map<string, number>();
+      let lastChunk = 0;
+      for (const s of planFlashSlices(heads, tokens, 64, BR, BC, chunkTiles, budget)) {
+        expect(s.chunk).toBeGreaterThanOrEqual(lastChunk);
+        lastChunk = s.chunk;
+        for (let i = s.offset; i < s.offset + s.count; i++) {
+          const block = blocks - 1 - Math.floor(i / heads);
+          const tiles = Math.floor((Math.min((block + 1) * BR, tokens) - 1) / BC) + 1;
+          const begin = s.chunk * chunkTiles;
+          expect(block).toBeGreaterThanOrEqual(0);
+          expect(begin).toBeLessThan(tiles);
+          const key = `${i % heads},${block}`;
+          // The chunk before this one was dispatched earlier, never in this dispatch.
+          expect(seen.get(key) ?? 0).toBe(begin);
+          seen.set(key, Math.min(tiles, begin + chunkTiles));
+        }
+      }
+      expect(seen.size).toBe(heads * blocks);
+      for (const [key, end] of seen) {
+        const block = Number(key.split(',')[1]);
+        expect(end).toBe(Math.floor((Math.min((block + 1) * BR, tokens) - 1) / BC) + 1);
+      }
+    }
   });
 
   it('lays a slice out as a grid within maxComputeWorkgroupsPerDimension', () => {

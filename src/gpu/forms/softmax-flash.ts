@@ -5,9 +5,16 @@
 import rowsSource from '../kernels/softmax-flash-rows.wgsl?raw';
 import tiledSource from '../kernels/softmax-flash.wgsl?raw';
 import { getPipeline } from '../pipelines.ts';
-import type { FormFactory } from './form.ts';
+import type { FormContext, FormFactory, FormKernel } from './form.ts';
 import { passTimestamps } from './form.ts';
-import { encodeDispatches, f32Bits, planSlices, prepareDispatches } from './softmax-dispatch.ts';
+import {
+  DISPATCH_FLOP_BUDGET,
+  encodeDispatches,
+  f32Bits,
+  planSlices,
+  prepareDispatches,
+} from './softmax-dispatch.ts';
+import type { Slice } from './softmax-dispatch.ts';
 
 /**
  * Register-tiled kernel (kernels/softmax-flash.wgsl): thread (ty, tx) computes a 4 x 4 block of
@@ -94,7 +101,83 @@ export function flashItemFlops(dim: number, BR: number, block: number): number {
   return 4 * dim * BR * (block + 1) * BR;
 }
 
-export const createSoftmaxFlash: FormFactory = (ctx) => {
+/**
+ * Keys one workgroup of the tiled kernel walks per dispatch. Rows longer than this are walked in
+ * chunks, one dispatch per chunk, the online-softmax state carried between them. Bounding the
+ * work of one workgroup (2^26 FLOPs at d = 64, BR = 64) does two things: a dispatch of
+ * DISPATCH_FLOP_BUDGET holds at least 2,048 equal workgroups, enough to fill a big GPU several
+ * times over (whole rows at T = 65,536 gave 128 workgroups per dispatch on 132 SMs), and no
+ * single workgroup, the critical path of a dispatch on a slow GPU, grows with T.
+ */
+export const FLASH_CHUNK_KEYS = 2048;
+
+/**
+ * Key tiles per chunk: whole rows when the whole run fits one dispatch (no barrier at all, and
+ * measured fastest up to T = 8,192 on the H200), else FLASH_CHUNK_KEYS.
+ */
+export function flashChunkTiles(
+  heads: number,
+  tokens: number,
+  dim: number,
+  BR: number,
+  BC: number,
+  budget = DISPATCH_FLOP_BUDGET,
+): number {
+  const blocks = Math.ceil(tokens / BR);
+  let total = 0;
+  for (let block = 0; block < blocks; block++) total += heads * flashItemFlops(dim, BR, block);
+  return total <= budget ? Math.ceil(tokens / BC) : FLASH_CHUNK_KEYS / BC;
+}
+
+/** One dispatch of the chunked plan: items offset..offset+count-1 of chunk `chunk`. */
+export interface FlashSlice extends Slice {
+  chunk: number;
+}
+
+/**
+ * The dispatches of the tiled kernel. Chunk c walks key tiles [c chunkTiles, (c + 1) chunkTiles)
+ * of every block that reaches them; those are the last blocks, so item i of chunk c is head
+ * i % heads of block blocks - 1 - floor(i / heads), heaviest first as in the unchunked order.
+ * Each chunk is cut by the FLOP budget on its own: a dispatch never holds two chunks of one row
+ * (the second reads the state the first writes).
+ */
+export function planFlashSlices(
+  heads: number,
+  tokens: number,
+  dim: number,
+  BR: number,
+  BC: number,
+  chunkTiles: number,
+  budget?: number,
+): FlashSlice[] {
+  const blocks = Math.ceil(tokens / BR);
+  const tilesOf = (block: number) => Math.floor((Math.min((block + 1) * BR, tokens) - 1) / BC) + 1;
+  const chunks = Math.ceil(tilesOf(blocks - 1) / chunkTiles);
+  const slices: FlashSlice[] = [];
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    const begin = chunk * chunkTiles;
+    // Blocks that reach this chunk: the last ones, since tilesOf grows with the block.
+    let reaching = 0;
+    while (reaching < blocks && tilesOf(blocks - 1 - reaching) > begin) reaching++;
+    const cost = (item: number) => {
+      const tiles = Math.min(tilesOf(blocks - 1 - Math.floor(item / heads)), begin + chunkTiles);
+      return 4 * dim * BR * BC * (tiles - begin);
+    };
+    for (const slice of planSlices(heads * reaching, cost, budget)) {
+      slices.push({ ...slice, chunk });
+    }
+  }
+  return slices;
+}
+
+/** softmax-flash's factory. */
+export const createSoftmaxFlash: FormFactory = (ctx) => createSoftmaxFlashKernel(ctx);
+
+/**
+ * softmax-flash with a chosen chunk length in key tiles (default: flashChunkTiles), so that tests
+ * can walk the chunked path at lengths SwiftShader runs in seconds.
+ */
+export function createSoftmaxFlashKernel(ctx: FormContext, chunkTiles?: number): FormKernel {
   const { device, shape, label } = ctx;
   const { heads, tokens, dim } = shape;
   const tiles = planFlashTiles(
@@ -114,21 +197,46 @@ export const createSoftmaxFlash: FormFactory = (ctx) => {
           WG,
         });
   const blocks = Math.ceil(tokens / BR);
-  // Items run heaviest block first: item / heads counts blocks down from the last.
-  const slices = planSlices(heads * blocks, (item) =>
-    flashItemFlops(dim, BR, blocks - 1 - Math.floor(item / heads)),
-  );
-  const prepared = prepareDispatches(
-    device,
-    ctx.createBuffer,
-    `${label} flash`,
-    pipeline,
-    slices.map(({ offset, count }) => ({
-      params: [tokens, heads, blocks, offset, count, f32Bits(1 / Math.sqrt(dim)), 0, 0],
-      storage: [ctx.q, ctx.k, ctx.v, ctx.out],
-      count,
-    })),
-  );
+  const scale = f32Bits(1 / Math.sqrt(dim));
+  let prepared;
+  if (kernel === 'tiled') {
+    const tilesPerChunk = chunkTiles ?? flashChunkTiles(heads, tokens, dim, BR, BC);
+    const slices = planFlashSlices(heads, tokens, dim, BR, BC, tilesPerChunk);
+    const chunked = slices.some((slice) => slice.chunk > 0);
+    // (max, sum) per row between chunks; a single chunk never touches it.
+    const state = ctx.createBuffer({
+      label: `${label} flash state`,
+      size: chunked ? 8 * heads * tokens : 16,
+      usage: GPUBufferUsage.STORAGE,
+    });
+    prepared = prepareDispatches(
+      device,
+      ctx.createBuffer,
+      `${label} flash`,
+      pipeline,
+      slices.map(({ offset, count, chunk }) => ({
+        params: [tokens, heads, blocks, offset, count, scale, chunk, tilesPerChunk],
+        storage: [ctx.q, ctx.k, ctx.v, ctx.out, state],
+        count,
+      })),
+    );
+  } else {
+    // Items run heaviest block first: item / heads counts blocks down from the last.
+    const slices = planSlices(heads * blocks, (item) =>
+      flashItemFlops(dim, BR, blocks - 1 - Math.floor(item / heads)),
+    );
+    prepared = prepareDispatches(
+      device,
+      ctx.createBuffer,
+      `${label} flash`,
+      pipeline,
+      slices.map(({ offset, count }) => ({
+        params: [tokens, heads, blocks, offset, count, scale, 0, 0],
+        storage: [ctx.q, ctx.k, ctx.v, ctx.out],
+        count,
+      })),
+    );
+  }
   return {
     encode(encoder, timestamps) {
       const pass = encoder.beginComputePass({
@@ -139,4 +247,4 @@ export const createSoftmaxFlash: FormFactory = (ctx) => {
       pass.end();
     },
   };
-};
+}

@@ -12,6 +12,13 @@
 // the end. Every register lives in a named vec4 or mat4x4, never in an array indexed by a loop
 // counter (which a driver may place in slow local memory). Strided rows and keys, and rows of Q
 // and K padded by one vec4, keep the threads of a warp on distinct banks.
+//
+// Long rows are walked in chunks of `chunkTiles` key tiles, one chunk per dispatch (split-KV
+// with the online-softmax state carried between dispatches, as FlashAttention-2 carries it
+// between tiles): a workgroup that does not reach its diagonal leaves its unnormalised output in
+// `out` and the row's (max, sum) in `state`, and the next chunk's workgroup resumes from them.
+// Every workgroup then walks at most chunkTiles tiles, so a dispatch holds thousands of
+// equal-sized workgroups however long T is (see softmax-flash.ts).
 override D: u32 = 64u;     // head dimension, 8 TX: 16, 32 or 64
 override BR: u32 = 32u;    // query rows per workgroup, 4 TY
 override BC: u32 = 32u;    // keys per tile, 4 TX
@@ -29,15 +36,16 @@ struct Params {
   offset: u32,  // first work item of this dispatch
   count: u32,   // work items in this dispatch
   scale: f32,   // 1 / sqrt(D)
-  pad0: u32,
-  pad1: u32,
+  chunk: u32,   // which chunk of key tiles this dispatch walks
+  chunkTiles: u32,  // key tiles per chunk
 }
 
 @group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
-@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(4) var<storage, read_write> state: array<vec2<f32>>;  // (max, sum) per row
+@group(0) @binding(5) var<uniform> params: Params;
 
 var<workgroup> qs: array<vec4<f32>, BR * (D / 4u + 1u)>;  // Q rows, pre-scaled by log2(e)/sqrt(D)
 var<workgroup> ks: array<vec4<f32>, BC * (D / 4u + 1u)>;
@@ -76,6 +84,18 @@ fn storeP(r: u32, tx: u32, p: vec4<f32>) {
   ps[b + (tx + 3u * TX) / 4u][(tx + 3u * TX) % 4u] = p.w;
 }
 
+// Leaves row i's unnormalised output and (running max, row sum) for the next chunk.
+fn saveRow(row: u32, i: u32, T: u32, base: u32, sbase: u32, tx: u32, mr: f32, a0: vec4<f32>, a1: vec4<f32>) {
+  if (i < T) {
+    let ob = base + i * (D / 4u) + tx;
+    out[ob] = a0;
+    out[ob + TX] = a1;
+    if (tx == 0u) {
+      state[sbase + i] = vec2<f32>(mr, rowSum(row));
+    }
+  }
+}
+
 fn writeRow(row: u32, i: u32, T: u32, base: u32, tx: u32, a0: vec4<f32>, a1: vec4<f32>) {
   if (i < T) {
     let inv = 1.0 / rowSum(row);
@@ -102,7 +122,8 @@ fn main(
   let PS = BC / 4u + 1u;
   let TY = BR / 4u;
   let head = item % params.heads;
-  // Heaviest blocks (most keys below the diagonal) first, so the tail of a dispatch is short.
+  // Heaviest blocks (most keys below the diagonal) first, so the tail of a dispatch is short;
+  // the blocks that reach chunk c are the last ones, so chunk c's items count down from there.
   let block = params.blocks - 1u - item / params.heads;
   let base = head * T * D4;
   let q0 = block * BR;
@@ -135,7 +156,30 @@ fn main(
   var a31 = vec4<f32>(0.0);
   let lastKey = min(q0 + BR, T) - 1u;
   let tiles = lastKey / BC + 1u;
-  for (var t = 0u; t < tiles; t++) {
+  let tBegin = params.chunk * params.chunkTiles;
+  let tEnd = min(tiles, tBegin + params.chunkTiles);
+  let sbase = head * T;
+  if (tBegin > 0u) {
+    // Resume: rows past T read row T - 1 (they are never written). The row's sum goes to the
+    // thread tx = 0 alone, since the per-thread parts are added at the end.
+    let i = min(vec4<u32>(q0 + r0, q0 + r1, q0 + r2, q0 + r3), vec4<u32>(T - 1u));
+    let st0 = state[sbase + i.x];
+    let st1 = state[sbase + i.y];
+    let st2 = state[sbase + i.z];
+    let st3 = state[sbase + i.w];
+    m = vec4<f32>(st0.x, st1.x, st2.x, st3.x);
+    l = select(vec4<f32>(0.0), vec4<f32>(st0.y, st1.y, st2.y, st3.y), tx == 0u);
+    let ob = base + i * D4 + vec4<u32>(tx);
+    a00 = out[ob.x];
+    a01 = out[ob.x + TX];
+    a10 = out[ob.y];
+    a11 = out[ob.y + TX];
+    a20 = out[ob.z];
+    a21 = out[ob.z + TX];
+    a30 = out[ob.w];
+    a31 = out[ob.w + TX];
+  }
+  for (var t = tBegin; t < tEnd; t++) {
     let k0 = t * BC;
     workgroupBarrier();
     for (var e = lid; e < BC * D4; e += WG) {
@@ -230,6 +274,13 @@ fn main(
   red[r2 * TX + tx] = l.z;
   red[r3 * TX + tx] = l.w;
   workgroupBarrier();
+  if (tEnd < tiles) {
+    saveRow(r0, q0 + r0, T, base, sbase, tx, m.x, a00, a01);
+    saveRow(r1, q0 + r1, T, base, sbase, tx, m.y, a10, a11);
+    saveRow(r2, q0 + r2, T, base, sbase, tx, m.z, a20, a21);
+    saveRow(r3, q0 + r3, T, base, sbase, tx, m.w, a30, a31);
+    return;
+  }
   writeRow(r0, q0 + r0, T, base, tx, a00, a01);
   writeRow(r1, q0 + r1, T, base, tx, a10, a11);
   writeRow(r2, q0 + r2, T, base, tx, a20, a21);
