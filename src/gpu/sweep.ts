@@ -72,8 +72,13 @@ export interface SweepCommon {
   normalize?: boolean;
   /** Wall-clock ms one point may take; default 2000. */
   pointBudgetMs?: number;
-  /** Wall-clock ms the whole sweep may take; default 120,000. */
+  /** Ms the whole sweep may take, read from `budgetClock` (wall clock by default); default 120,000. */
   sweepBudgetMs?: number;
+  /**
+   * The ms clock `sweepBudgetMs` is measured with; default `performance.now` (wall clock). A page
+   * that pauses a sweep between points passes one that stops while paused.
+   */
+  budgetClock?: () => number;
   /** Samples per point; default 10. */
   samples?: number;
   /** Inputs (q, k, v together) up to this size get fresh random values before every sample; default 64 MiB. */
@@ -376,7 +381,8 @@ async function* runPlans(
 ): AsyncGenerator<SweepEvent> {
   const { device } = gpu;
   const { signal } = common;
-  const started = performance.now();
+  const budgetNow = common.budgetClock ?? (() => performance.now());
+  const started = budgetNow();
   const pointBudgetMs = common.pointBudgetMs ?? 2000;
   const sweepBudgetMs = common.sweepBudgetMs ?? 120_000;
   const rotateBelow = common.rotateBelowBytes ?? 64 * 2 ** 20;
@@ -418,7 +424,7 @@ async function* runPlans(
       finish({ ...empty, date: new Date().toISOString(), status, reason });
 
     const points = measured.get(plan.series) ?? [];
-    const leftMs = sweepBudgetMs - (performance.now() - started);
+    const leftMs = sweepBudgetMs - (budgetNow() - started);
     const reason =
       plan.capacity ??
       stopped.get(plan.series) ??

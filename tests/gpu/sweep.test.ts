@@ -133,6 +133,49 @@ describe.skipIf(!gpu)('the context-length sweep', () => {
     expect(log.created.filter((l) => l.includes('T=8192'))).toHaveLength(1);
   });
 
+  it('measures the sweep budget with budgetClock when given one', async () => {
+    const log = newLog();
+    // A budget clock that advances 1 s per read (start, then once per point): with a 2.5 s
+    // budget, the points read at 1 s and 2 s run and the rest find the budget spent.
+    let reads = 0;
+    const records = await collectSweep(
+      sweepAttention(ready, {
+        forms: ['linear-recurrent'],
+        tokens: [128, 256, 512, 1024],
+        heads: 1,
+        dim: 16,
+        samples: 2,
+        sweepBudgetMs: 2500,
+        budgetClock: () => 1000 * reads++,
+        clockInfo,
+        createAttention: createFakeFactory(log),
+      }),
+    );
+    expect(records.map((r) => r.status)).toEqual(['ok', 'ok', 'skipped', 'skipped']);
+    expect(records[2]!.reason).toBe('sweep time budget spent');
+    // A clock that stands still (the sweep paused the whole time) never spends the budget, even
+    // one of 1 ms that wall time spends in the first point; the stub keeps predictions tiny.
+    const measure: typeof measureWork = async (device, work, options) => {
+      const real = await measureWork(device, work, { ...options, samples: 1, minSamples: 1 });
+      const ms = 1e-4;
+      return { ...real, samples: 3, dropped: 0, medianMs: ms, p25Ms: ms, p75Ms: ms, iqrMs: 0 };
+    };
+    const still = await collectSweep(
+      sweepAttention(ready, {
+        forms: ['linear-recurrent'],
+        tokens: [128, 256, 512],
+        heads: 1,
+        dim: 16,
+        sweepBudgetMs: 1,
+        budgetClock: () => 42,
+        clockInfo,
+        measure,
+        createAttention: createFakeFactory(log),
+      }),
+    );
+    expect(still.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+  });
+
   it('skips the rest of a series after the factory throws a CapacityError', async () => {
     const log = newLog();
     const fake = createFakeFactory(log);

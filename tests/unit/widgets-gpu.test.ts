@@ -21,7 +21,7 @@ import {
   tokensFromStep,
 } from '../../src/widgets/race/race-math.ts';
 import { adaptReference, nearestPair } from '../../src/widgets/shared/reference-data.ts';
-import { GpuScheduler, LatestJob } from '../../src/widgets/shared/scheduler.ts';
+import { GpuScheduler, JobClock, LatestJob } from '../../src/widgets/shared/scheduler.ts';
 import {
   sweepLengths,
   tailSlope,
@@ -373,6 +373,54 @@ describe('the GPU scheduler', () => {
     // The first started before the others were queued; the middle ones never ran.
     expect(seen).toEqual([1, 4]);
     expect(latest.active).toBe(false);
+  });
+
+  it('counts only the time an iterated sweep spends in its own jobs, not paused at the gate', async () => {
+    const scheduler = new GpuScheduler();
+    // A clock the test moves by hand: each point takes `work` ms, each pause `pause` ms.
+    let t = 1000 + Math.random() * 1000;
+    const work = 5 + Math.random() * 10;
+    const pause = 1000 + Math.random() * 5000;
+    const clock = new JobClock(() => t);
+    const seen: number[] = [];
+    async function* sweep(): AsyncGenerator<number> {
+      for (let i = 0; i < 4; i++) {
+        seen.push(clock.now());
+        t += work;
+        yield i;
+      }
+    }
+    const got: number[] = [];
+    for await (const v of scheduler.iterate(sweep(), {
+      clock,
+      gate: async () => {
+        t += pause;
+      },
+    })) {
+      got.push(v);
+      t += pause; // the consumer dawdles too: also not the sweep's time
+    }
+    expect(got).toEqual([0, 1, 2, 3]);
+    seen.forEach((at, i) => expect(at).toBeCloseTo(i * work, 9));
+    expect(clock.now()).toBeCloseTo(4 * work, 9);
+    // A sweep that measures its budget with wall time would have seen the pauses.
+    expect(t - 4 * work).toBeGreaterThan(8 * pause);
+  });
+
+  it('has a job clock that starts and stops idempotently', () => {
+    let t = 0;
+    const clock = new JobClock(() => t);
+    clock.stop();
+    t = 10;
+    clock.start();
+    t = 15;
+    clock.start();
+    expect(clock.now()).toBe(5);
+    t = 17;
+    clock.stop();
+    clock.stop();
+    t = 100;
+    expect(clock.now()).toBe(7);
   });
 
   it('gives the GPU back between the items of an iterated sweep', async () => {

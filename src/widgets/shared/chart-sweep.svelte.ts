@@ -6,7 +6,7 @@
 import type { BenchRecord } from '../../gpu/records.ts';
 import type { SweepEvent } from '../../gpu/sweep.ts';
 import { getLiveGpu, type LiveGpu } from './live-gpu.ts';
-import { gpuScheduler, isAbort } from './scheduler.ts';
+import { gpuScheduler, isAbort, JobClock } from './scheduler.ts';
 import type { Visibility } from './visibility.ts';
 
 export class LiveSweep {
@@ -24,9 +24,16 @@ export class LiveSweep {
     this.#label = label;
   }
 
-  /** Runs the sweep `make` returns for the page's GPU; replaces earlier records. */
+  /**
+   * Runs the sweep `make` returns for the page's GPU; replaces earlier records. `make` may pass
+   * `budgetClock` on to the sweep, so that time paused off screen does not spend its budget.
+   */
   async run(
-    make: (live: LiveGpu, signal: AbortSignal) => AsyncGenerator<SweepEvent>,
+    make: (
+      live: LiveGpu,
+      signal: AbortSignal,
+      budgetClock: () => number,
+    ) => AsyncGenerator<SweepEvent>,
     total: number,
   ): Promise<void> {
     if (this.running) return;
@@ -41,16 +48,21 @@ export class LiveSweep {
     this.running = true;
     this.message = null;
     this.progress = { done: 0, total };
+    const clock = new JobClock();
     try {
-      for await (const event of gpuScheduler.iterate(make(live, controller.signal), {
-        signal: controller.signal,
-        label: this.#label,
-        gate: async (signal) => {
-          this.paused = !this.#visibility.active;
-          await this.#visibility.whenActive(signal);
-          this.paused = false;
+      for await (const event of gpuScheduler.iterate(
+        make(live, controller.signal, () => clock.now()),
+        {
+          signal: controller.signal,
+          label: this.#label,
+          clock,
+          gate: async (signal) => {
+            this.paused = !this.#visibility.active;
+            await this.#visibility.whenActive(signal);
+            this.paused = false;
+          },
         },
-      })) {
+      )) {
         this.records = [...this.records, event.record];
         this.progress = event.progress;
       }

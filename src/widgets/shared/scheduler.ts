@@ -25,6 +25,39 @@ interface Entry {
   cancel: () => void;
 }
 
+/**
+ * A millisecond clock that runs only while its owner's jobs run: time spent paused at a gate (the
+ * widget off screen, the tab hidden) or queued behind other widgets' jobs does not count. A sweep
+ * measures its time budget with it (`budgetClock`), so pausing does not spend the budget.
+ */
+export class JobClock {
+  #total = 0;
+  #since: number | null = null;
+  #now: () => number;
+
+  /** `now` is the underlying clock; default `performance.now`. */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /** Starts counting (a job begins); no effect while counting. */
+  start(): void {
+    this.#since ??= this.#now();
+  }
+
+  /** Stops counting (the job ended); no effect while stopped. */
+  stop(): void {
+    if (this.#since === null) return;
+    this.#total += this.#now() - this.#since;
+    this.#since = null;
+  }
+
+  /** Milliseconds counted so far. */
+  now(): number {
+    return this.#total + (this.#since === null ? 0 : this.#now() - this.#since);
+  }
+}
+
 export interface ScheduleOptions {
   /** Cancels the job, queued or running. */
   signal?: AbortSignal;
@@ -97,18 +130,30 @@ export class GpuScheduler {
   /**
    * Pulls an async iterator one item per job, so other widgets' jobs can run between items (a
    * sweep gives the GPU back after every point). `gate` is awaited before each item: a widget
-   * that is off screen holds its sweep there without holding the GPU.
+   * that is off screen holds its sweep there without holding the GPU. `clock` runs only while an
+   * item is being pulled, so it leaves out the time held at the gate or queued.
    */
   async *iterate<T>(
     source: AsyncIterator<T>,
-    options: ScheduleOptions & { gate?: (signal?: AbortSignal) => Promise<void> } = {},
+    options: ScheduleOptions & {
+      gate?: (signal?: AbortSignal) => Promise<void>;
+      clock?: JobClock;
+    } = {},
   ): AsyncGenerator<T> {
-    const { signal, gate } = options;
+    const { signal, gate, clock } = options;
+    const pull = async (): Promise<IteratorResult<T>> => {
+      clock?.start();
+      try {
+        return await source.next();
+      } finally {
+        clock?.stop();
+      }
+    };
     try {
       for (;;) {
         if (gate) await gate(signal);
         signal?.throwIfAborted();
-        const step = await this.run(() => source.next(), options);
+        const step = await this.run(pull, options);
         if (step.done) return;
         yield step.value;
       }

@@ -21,7 +21,7 @@ import { getLiveGpu, type LiveGpu } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { FORM_COLORS, FORM_LABELS } from '../shared/palette.ts';
 import { publishedH100, referenceData, type TorchBaseline } from '../shared/reference-data.ts';
-import { gpuScheduler, isAbort } from '../shared/scheduler.ts';
+import { gpuScheduler, isAbort, JobClock } from '../shared/scheduler.ts';
 import { Visibility } from '../shared/visibility.ts';
 
 export interface TimingChartConfig {
@@ -424,6 +424,8 @@ export class TimingChartState {
     this.running = true;
     this.message = null;
     this.progress = { done: 0, total: tokens.length * ATTENTION_FORMS.length };
+    // The sweep budget counts only time spent measuring, not time paused off screen or queued.
+    const clock = new JobClock();
     const sweep = sweepAttention(live.gpu, {
       tokens,
       heads,
@@ -431,6 +433,7 @@ export class TimingChartState {
       chunkSize,
       pointBudgetMs,
       sweepBudgetMs: 180_000,
+      budgetClock: () => clock.now(),
       samples: 5,
       clockInfo: live.clockInfo,
       signal: controller.signal,
@@ -440,6 +443,7 @@ export class TimingChartState {
       for await (const event of gpuScheduler.iterate(sweep, {
         signal: controller.signal,
         label: 'timing chart sweep',
+        clock,
         gate: async (signal) => {
           this.paused = !this.visibility.active;
           await this.visibility.whenActive(signal);
