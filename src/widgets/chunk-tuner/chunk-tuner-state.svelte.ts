@@ -168,7 +168,7 @@ export class ChunkTunerState {
   run(): Promise<void> {
     const { tokens, heads, dim } = this.config;
     return this.sweep.run(
-      (live, signal) =>
+      (live, signal, budgetClock) =>
         searchChunkSize(live.gpu, {
           tokens,
           heads,
@@ -178,6 +178,7 @@ export class ChunkTunerState {
           sweepBudgetMs: 60_000,
           clockInfo: live.clockInfo,
           signal,
+          budgetClock,
           ...(live.createAttention ? { createAttention: live.createAttention } : {}),
         }),
       CHUNK_SIZES.length,

@@ -147,7 +147,7 @@ export class GenerationState {
     const { minPosition, maxPosition, heads, dim } = this.config;
     const positions = sweepLengths(minPosition, maxPosition);
     return this.sweep.run(
-      (live, signal) =>
+      (live, signal, budgetClock) =>
         sweepDecode(live.gpu, {
           positions,
           heads,
@@ -157,6 +157,7 @@ export class GenerationState {
           sweepBudgetMs: 90_000,
           clockInfo: live.clockInfo,
           signal,
+          budgetClock,
           ...(live.createDecode ? { createDecode: live.createDecode } : {}),
         }),
       positions.length * DECODE_KINDS.length,
