@@ -53,6 +53,10 @@ export function estimateCost(
       largest = T * T * F32;
       break;
     case 'softmax-flash':
+      flops = 4 * d * pairs;
+      // Each row's running (max, sum), kept between dispatches when long rows are split.
+      working += T * 2 * F32;
+      break;
     case 'linear-attention':
       flops = 4 * d * pairs;
       break;
