@@ -24,9 +24,11 @@ describe('the recurrence', () => {
       steps.forEach((step, t) => {
         const row = attentionRow(example, t);
         expect(row.scores).toHaveLength(t + 1);
-        expect(step.output.some((y) => y !== 0)).toBe(true);
         expect(maxAbsDifference(step.output, row.output)).toBeLessThan(1e-12);
       });
+      // One step's output can be exactly zero (one-decimal q and k can be orthogonal), but not
+      // every step's: the comparison above must not pass on zeros alone.
+      expect(steps.some((step) => step.output.some((y) => y !== 0))).toBe(true);
     }
   });
 
