@@ -33,6 +33,7 @@ Times the attention forms on this machine's GPU (Dawn through Node) and prints a
   --generation           also time one decode step against position (KV cache and state)
   --no-sweep             skip the context-length sweep (with --chunk-search or --generation)
   --verify               first check every form against the float64 reference on a small shape
+  --cross-check T        also compare forms of the same function with each other at T tokens
   --json FILE            write the records as JSON
   --csv FILE             write the records as CSV
   --help                 print this text`;
@@ -54,6 +55,8 @@ export interface BenchArgs {
   generation: boolean;
   sweep: boolean;
   verify: boolean;
+  /** Context length for --cross-check, or null. */
+  crossCheck: number | null;
   json: string | null;
   csv: string | null;
   help: boolean;
@@ -102,6 +105,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         generation: { type: 'boolean' },
         'no-sweep': { type: 'boolean' },
         verify: { type: 'boolean' },
+        'cross-check': { type: 'string' },
         json: { type: 'string' },
         csv: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -168,13 +172,21 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     generation: values.generation ?? false,
     sweep: !(values['no-sweep'] ?? false),
     verify: values.verify ?? false,
+    crossCheck:
+      values['cross-check'] === undefined ? null : integer('cross-check', values['cross-check'], 1),
     json: values.json ?? null,
     csv: values.csv ?? null,
     help: values.help ?? false,
   };
-  if (!args.sweep && args.chunkSearch === null && !args.generation && !args.verify) {
+  if (
+    !args.sweep &&
+    args.chunkSearch === null &&
+    !args.generation &&
+    !args.verify &&
+    args.crossCheck === null
+  ) {
     throw new UsageError(
-      '--no-sweep leaves nothing to do; add --chunk-search, --generation or --verify.',
+      '--no-sweep leaves nothing to do; add --chunk-search, --generation, --verify or --cross-check.',
     );
   }
   return args;

@@ -23,7 +23,7 @@ import { detectClock } from '../gpu/timing.ts';
 import { getNodeGpu } from '../node/dawn.ts';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.ts';
 import { formatProgress, formatTable } from './table.ts';
-import { verifyForms } from './verify.ts';
+import { crossCheckForms, verifyForms } from './verify.ts';
 
 /** "node v20.20.2 / dawn (webgpu 0.6.2)". */
 function describeNodeRuntime(): string {
@@ -106,6 +106,25 @@ async function main(argv: readonly string[]): Promise<number> {
           `(tolerance ${c.tolerance.toExponential(0)}) ${c.ok ? 'ok' : 'FAIL'}`;
       process.stdout.write(
         `verify ${c.form.padEnd(16)} H=${c.heads} T=${c.tokens} d=${c.dim}: ${what}\n`,
+      );
+      if (!c.ok) failed = true;
+    }
+  }
+
+  if (args.crossCheck !== null) {
+    const checks = await crossCheckForms(device, {
+      heads: args.heads,
+      tokens: args.crossCheck,
+      dim: args.dim,
+      chunkSize: args.chunk,
+      featureMap: args.featureMap,
+    });
+    for (const c of checks) {
+      const what = c.error
+        ? `FAIL: ${c.error}`
+        : `max rel difference ${c.maxRelDifference!.toExponential(2)} (tolerance 1e-3) ${c.ok ? 'ok' : 'FAIL'}`;
+      process.stdout.write(
+        `cross-check ${c.forms.join(' vs ')} H=${c.heads} T=${c.tokens} d=${c.dim}: ${what}\n`,
       );
       if (!c.ok) failed = true;
     }

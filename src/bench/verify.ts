@@ -123,3 +123,76 @@ export async function verifyForms(
   }
   return results;
 }
+
+/** Pairs of forms that compute the same function, for `--cross-check`. */
+export const CROSS_CHECK_PAIRS: readonly (readonly [AttentionForm, AttentionForm])[] = [
+  ['softmax-naive', 'softmax-flash'],
+  ['linear-attention', 'linear-chunked'],
+  ['linear-recurrent', 'linear-chunked'],
+];
+
+export interface CrossCheckResult {
+  forms: readonly [AttentionForm, AttentionForm];
+  heads: number;
+  tokens: number;
+  dim: number;
+  /** max |a - b| / max |a|, or null when a form could not run. */
+  maxRelDifference: number | null;
+  ok: boolean;
+  error: string | null;
+}
+
+/**
+ * `--cross-check T`: runs two forms of the same function on one set of random inputs at a length
+ * too long for the float64 reference (where the long-context code paths, such as softmax-flash's
+ * chunked rows, are the ones in use) and compares them on the GPU. Each form is checked against
+ * float64 by `verifyForms` at small T; agreement here carries that check to large T.
+ */
+export async function crossCheckForms(
+  device: GPUDevice,
+  options: {
+    heads: number;
+    tokens: number;
+    dim: number;
+    chunkSize: number;
+    featureMap: FeatureMap;
+  },
+  deps: Pick<VerifyDeps, 'create'> = DEFAULT_DEPS,
+): Promise<CrossCheckResult[]> {
+  const { heads, tokens, dim } = options;
+  const n = heads * tokens * dim;
+  const [q, k, v] = [randomInputs(n), randomInputs(n), randomInputs(n)];
+  const results: CrossCheckResult[] = [];
+  for (const forms of CROSS_CHECK_PAIRS) {
+    const outputs: Float32Array[] = [];
+    let error: string | null = null;
+    for (const form of forms) {
+      let resident: ResidentAttention | null = null;
+      try {
+        resident = await deps.create(
+          device,
+          { heads, tokens, dim },
+          {
+            form,
+            featureMap: options.featureMap,
+            chunkSize: options.chunkSize,
+          },
+        );
+        resident.write(q, k, v);
+        await resident.run();
+        outputs.push(await resident.read());
+      } catch (thrown) {
+        error = `${form}: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
+        break;
+      } finally {
+        resident?.destroy();
+      }
+    }
+    const [a, b] = outputs;
+    const difference = a && b && !error ? maxRelativeError(b, a) : null;
+    // Two float32 evaluations in different orders, over up to T keys each.
+    const ok = difference !== null && difference <= 1e-3;
+    results.push({ forms, heads, tokens, dim, maxRelDifference: difference, ok, error });
+  }
+  return results;
+}
