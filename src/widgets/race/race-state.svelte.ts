@@ -125,7 +125,10 @@ export class RaceState {
    * What the widget shows: the live result once there is one, the reference numbers until then
    * (known results first; they stay, labelled, where there is no live run).
    */
-  readonly shown = $derived(this.result ?? this.reference);
+  readonly shown = $derived(
+    // A live result from a device that has since been lost is stale: show the reference again.
+    this.gpuState === 'lost' ? this.reference : (this.result ?? this.reference),
+  );
   readonly sentence = $derived.by(() => {
     const r = this.shown;
     if (!r?.softmax.medianMs || !r.linear.medianMs) return null;
@@ -184,6 +187,8 @@ export class RaceState {
 
   /** Runs both forms at the current shape; resolves when done or replaced by a newer run. */
   async runLive(): Promise<void> {
+    // The page's device may have been lost since it was acquired; never run on a dead device.
+    if (this.live && pageGpu.outcome?.kind !== 'ready') this.live = null;
     if (!this.live) {
       if (this.visibility.ready) this.live = await getLiveGpu();
       if (!this.live) return;
@@ -236,6 +241,8 @@ export class RaceState {
     const failed = outcome.value.records.find((r) => r.status !== 'ok');
     if (!softmax || !linear || failed) {
       this.error = failed?.reason ?? 'The run returned no result.';
+      // Do not leave an earlier length's result on show as if it answered this one.
+      this.result = null;
       return;
     }
     this.result = { source: 'live', ...shape, softmax, linear };

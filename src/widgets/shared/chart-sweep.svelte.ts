@@ -5,7 +5,7 @@
  */
 import type { BenchRecord } from '../../gpu/records.ts';
 import type { SweepEvent } from '../../gpu/sweep.ts';
-import { getLiveGpu, type LiveGpu } from './live-gpu.ts';
+import { getLiveGpu, noLiveRunMessage, type LiveGpu } from './live-gpu.ts';
 import { gpuScheduler, isAbort, JobClock } from './scheduler.ts';
 import type { Visibility } from './visibility.ts';
 
@@ -39,7 +39,7 @@ export class LiveSweep {
     if (this.running) return;
     const live = await getLiveGpu();
     if (!live) {
-      this.message = 'No live run: WebGPU is unavailable here.';
+      this.message = noLiveRunMessage();
       return;
     }
     const controller = new AbortController();

@@ -46,6 +46,14 @@ export async function getLiveGpu(): Promise<LiveGpu | null> {
   return live;
 }
 
+/** Why there is no live run, as a sentence: the page's own reason when it has one. */
+export function noLiveRunMessage(): string {
+  const outcome = pageGpu.outcome;
+  return outcome && outcome.kind !== 'ready'
+    ? `No live run: ${outcome.reason}`
+    : 'No live run: WebGPU is unavailable here.';
+}
+
 /** Sweep options common to every live run: the measured clock and the runtime line. */
 export function liveCommon(live: LiveGpu): Pick<SweepCommon, 'clockInfo'> {
   return { clockInfo: live.clockInfo };

@@ -17,7 +17,7 @@ import {
   type ChartSeries,
 } from '../shared/chart.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
-import { getLiveGpu, type LiveGpu } from '../shared/live-gpu.ts';
+import { getLiveGpu, noLiveRunMessage, type LiveGpu } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { FORM_COLORS, FORM_LABELS } from '../shared/palette.ts';
 import { publishedH100, referenceData, type TorchBaseline } from '../shared/reference-data.ts';
@@ -410,10 +410,12 @@ export class TimingChartState {
   /** Sweeps every form on the reader's GPU; points appear as they finish. */
   async run(): Promise<void> {
     if (this.running) return;
+    // The page's device may have been lost since it was acquired; never run on a dead device.
+    if (this.live && pageGpu.outcome?.kind !== 'ready') this.live = null;
     this.live ??= await getLiveGpu();
     const live = this.live;
     if (!live) {
-      this.message = 'No live run: WebGPU is unavailable here.';
+      this.message = noLiveRunMessage();
       return;
     }
     const controller = new AbortController();
