@@ -1,20 +1,12 @@
 /**
  * What a widget needs to time kernels on the reader's GPU: the page's device, its clock (measured
  * once per device and reused), and the engine's factories for the attention forms and the decode
- * steps. The factories are found with `import.meta.glob`, so this file builds before and after the
- * kernel modules land; while one is missing, runs report the sweep's own "not available" reason.
+ * steps. The factories are imported on first use, so the kernels stay out of the page's first load.
  */
 import type { GpuReady } from '../../gpu/device.ts';
 import type { AttentionFactory, DecodeFactory, SweepCommon } from '../../gpu/sweep.ts';
 import { detectClock, type ClockInfo } from '../../gpu/timing.ts';
 import { pageGpu } from './page-gpu.svelte.ts';
-
-const attentionModules = import.meta.glob<{ createResidentAttention?: AttentionFactory }>(
-  '../../gpu/attention.ts',
-);
-const decodeModules = import.meta.glob<{ createDecodeWork?: DecodeFactory }>(
-  '../../gpu/generation/index.ts',
-);
 
 export interface LiveGpu {
   gpu: GpuReady;
@@ -37,13 +29,15 @@ export async function getLiveGpu(): Promise<LiveGpu | null> {
   }
   const [clockInfo, attention, decode] = await Promise.all([
     clock,
-    loadFirst(attentionModules),
-    loadFirst(decodeModules),
+    import('../../gpu/attention.ts'),
+    import('../../gpu/generation/index.ts'),
   ]);
-  const live: LiveGpu = { gpu: outcome, clockInfo };
-  if (attention?.createResidentAttention) live.createAttention = attention.createResidentAttention;
-  if (decode?.createDecodeWork) live.createDecode = decode.createDecodeWork;
-  return live;
+  return {
+    gpu: outcome,
+    clockInfo,
+    createAttention: attention.createResidentAttention,
+    createDecode: decode.createDecodeWork,
+  };
 }
 
 /** Why there is no live run, as a sentence: the page's own reason when it has one. */
@@ -57,9 +51,4 @@ export function noLiveRunMessage(): string {
 /** Sweep options common to every live run: the measured clock and the runtime line. */
 export function liveCommon(live: LiveGpu): Pick<SweepCommon, 'clockInfo'> {
   return { clockInfo: live.clockInfo };
-}
-
-async function loadFirst<T>(modules: Record<string, () => Promise<T>>): Promise<T | null> {
-  const load = Object.values(modules)[0];
-  return load ? load() : null;
 }
