@@ -18,6 +18,7 @@ import {
   type TimestampTarget,
 } from './types.ts';
 import { formatCount, validateOptions, validateProblem, validateShape } from './validate.ts';
+import { submitAndRead } from './readback.ts';
 
 const F32 = 4;
 
@@ -222,11 +223,10 @@ export async function createResidentAttention(
         });
         try {
           const encoder = device.createCommandEncoder({ label: `${label} readback` });
-          encoder.copyBufferToBuffer(g.out, 0, staging, 0, bytes);
-          device.queue.submit([encoder.finish()]);
-          await staging.mapAsync(GPUMapMode.READ);
-          result.set(new Float32Array(staging.getMappedRange()), g.first * perHeadValues);
-          staging.unmap();
+          result.set(
+            await submitAndRead(device, encoder, g.out, staging, bytes),
+            g.first * perHeadValues,
+          );
         } finally {
           staging.destroy();
         }

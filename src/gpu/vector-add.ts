@@ -1,5 +1,6 @@
 /** A vector add through WebGPU: the smoke test that WGSL runs in the page, a worker and Node. */
 import source from './kernels/vector-add.wgsl?raw';
+import { submitAndRead } from './readback.ts';
 
 const WORKGROUP_SIZE = 64;
 
@@ -46,10 +47,7 @@ export async function addVectors(
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(Math.ceil(a.length / WORKGROUP_SIZE));
     pass.end();
-    encoder.copyBufferToBuffer(out, 0, read, 0, bytes);
-    device.queue.submit([encoder.finish()]);
-    await read.mapAsync(GPUMapMode.READ);
-    return new Float32Array(read.getMappedRange().slice(0));
+    return await submitAndRead(device, encoder, out, read, bytes);
   } finally {
     for (const buffer of [bufA, bufB, out, read]) buffer.destroy();
   }

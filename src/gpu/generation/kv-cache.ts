@@ -13,6 +13,7 @@ import splitSource from '../kernels/decode-kv-cache.wgsl?raw';
 import { getPipeline } from '../pipelines.ts';
 import type { DecodeShape, Decoder, GpuWork, TimestampTarget } from '../types.ts';
 import { formatCount } from '../validate.ts';
+import { submitAndRead } from '../readback.ts';
 
 /**
  * Threads per workgroup (both kernels; at least D) and cached positions per split; feeds the WGSL
@@ -185,12 +186,7 @@ export function createKvCacheDecoder(
       core.setTokens(position);
       const encoder = device.createCommandEncoder({ label: `${label} step` });
       core.encode(encoder);
-      encoder.copyBufferToBuffer(core.out, 0, staging, 0, heads * dim * 4);
-      device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
-      const result = new Float32Array(staging.getMappedRange().slice(0));
-      staging.unmap();
-      return result;
+      return submitAndRead(device, encoder, core.out, staging, heads * dim * 4);
     },
     destroy() {
       if (destroyed) return;

@@ -18,6 +18,7 @@ import {
   type FeatureMap,
   type GpuWork,
 } from '../types.ts';
+import { submitAndRead } from '../readback.ts';
 
 const code = withFeatureMap(source);
 
@@ -151,13 +152,8 @@ export function createStateDecoder(device: GPUDevice, shape: DecodeShape): Decod
       device.queue.writeBuffer(step.token, 0, staged);
       const encoder = device.createCommandEncoder({ label: `${label} step ${position}` });
       step.encode(encoder);
-      encoder.copyBufferToBuffer(step.out, 0, readback, 0, readback.size);
-      device.queue.submit([encoder.finish()]);
       position++;
-      await readback.mapAsync(GPUMapMode.READ);
-      const result = new Float32Array(readback.getMappedRange().slice(0));
-      readback.unmap();
-      return result;
+      return submitAndRead(device, encoder, step.out, readback, readback.size);
     },
     destroy() {
       if (destroyed) return;
