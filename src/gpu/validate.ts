@@ -84,3 +84,23 @@ export function validateProblem(
   }
   return resolved;
 }
+
+/**
+ * Validates one generated token's q, k and v ([heads][dim] each) for a decoder
+ * ("k has 31 values; one token needs heads x dim = 2 x 16 = 32.").
+ */
+export function validateToken(
+  token: { q: Float32Array; k: Float32Array; v: Float32Array },
+  heads: number,
+  dim: number,
+): void {
+  for (const name of ['q', 'k', 'v'] as const) {
+    const length = token[name].length;
+    if (length !== heads * dim) {
+      throw new ShapeError(
+        `${name} has ${formatCount(length)} values; one token needs heads x dim = ` +
+          `${heads} x ${dim} = ${formatCount(heads * dim)}.`,
+      );
+    }
+  }
+}

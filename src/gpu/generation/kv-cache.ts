@@ -5,14 +5,14 @@
  */
 import { formatBytes } from '../format.ts';
 import { perBufferLimit } from '../capacity.ts';
-import { CapacityError, ShapeError } from '../errors.ts';
+import { CapacityError } from '../errors.ts';
 import { passTimestamps } from '../forms/form.ts';
 import { f32Bits } from '../forms/softmax-dispatch.ts';
 import combineSource from '../kernels/decode-kv-cache-combine.wgsl?raw';
 import splitSource from '../kernels/decode-kv-cache.wgsl?raw';
 import { getPipeline } from '../pipelines.ts';
 import type { DecodeShape, Decoder, GpuWork, TimestampTarget } from '../types.ts';
-import { formatCount } from '../validate.ts';
+import { formatCount, validateToken } from '../validate.ts';
 import { submitAndRead } from '../readback.ts';
 
 /**
@@ -157,18 +157,7 @@ export function createKvCacheDecoder(
     },
     async step(q, k, v) {
       if (destroyed) throw new Error(`${label}: step after destroy().`);
-      for (const [name, values] of [
-        ['q', q],
-        ['k', k],
-        ['v', v],
-      ] as const) {
-        if (values.length !== heads * dim) {
-          throw new ShapeError(
-            `${name} has ${formatCount(values.length)} values; heads x dim = ${heads} x ${dim} = ` +
-              `${formatCount(heads * dim)}.`,
-          );
-        }
-      }
+      validateToken({ q, k, v }, heads, dim);
       if (position >= capacity) {
         throw new CapacityError(
           `The KV cache is full: it holds ${formatCount(capacity)} tokens.`,

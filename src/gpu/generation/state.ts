@@ -4,7 +4,7 @@
  * whatever the position.
  */
 import source from '../kernels/decode-state.wgsl?raw';
-import { ShapeError } from '../errors.ts';
+import { validateToken } from '../validate.ts';
 import {
   FEATURE_MAP_CODES,
   MAX_WORKGROUPS_PER_DISPATCH,
@@ -134,18 +134,7 @@ export function createStateDecoder(device: GPUDevice, shape: DecodeShape): Decod
     },
     async step(q, k, v) {
       if (destroyed) throw new Error(`${label}: step after destroy().`);
-      for (const [name, values] of [
-        ['q', q],
-        ['k', k],
-        ['v', v],
-      ] as const) {
-        if (values.length !== heads * dim) {
-          throw new ShapeError(
-            `${name} has ${values.length} values; one token needs heads x dim = ` +
-              `${heads} x ${dim} = ${heads * dim}.`,
-          );
-        }
-      }
+      validateToken({ q, k, v }, heads, dim);
       staged.set(q, 0);
       staged.set(k, heads * dim);
       staged.set(v, 2 * heads * dim);
