@@ -1,4 +1,6 @@
 import type { WidgetDoc } from '../catalog-types.ts';
+import { SUPPORTED_DIMS } from '../../gpu/types.ts';
+import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
 
 /** <la-chunk-tuner>: how to embed it (the course-author page is generated from this). */
 export const chunkTunerDoc: WidgetDoc = {
@@ -12,9 +14,23 @@ export const chunkTunerDoc: WidgetDoc = {
       type: 'number',
       default: '4096',
       description: 'Context length T to search at (also choosable in the widget).',
+      accepts: { kind: 'integer', min: 256, max: 1048576 },
     },
-    { name: 'heads', type: 'number', default: '12', description: 'Attention heads.' },
-    { name: 'dim', type: '16 | 32 | 64 | 128', default: '64', description: 'Head dimension d.' },
+    {
+      name: 'heads',
+      type: 'number',
+      default: '12',
+      description: 'Attention heads.',
+      accepts: { kind: 'integer', min: 1, max: 64 },
+    },
+    {
+      name: 'dim',
+      type: '16 | 32 | 64 | 128',
+      default: '64',
+      description: 'Head dimension d.',
+      accepts: { kind: 'choice', values: SUPPORTED_DIMS },
+    },
+    THEME_ATTRIBUTE,
   ],
   usesGpu: true,
   example: '<la-chunk-tuner tokens="8192"></la-chunk-tuner>',

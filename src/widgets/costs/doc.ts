@@ -1,4 +1,6 @@
 import type { WidgetDoc } from '../catalog-types.ts';
+import { SUPPORTED_DIMS, CHUNK_SIZES } from '../../gpu/types.ts';
+import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
 
 /** <la-costs>: the attributes, as the course-author page lists them. */
 export const doc: WidgetDoc = {
@@ -12,25 +14,30 @@ export const doc: WidgetDoc = {
       type: 'number',
       default: '4096',
       description: 'Context length T, snapped to a power of two from 64 to 1,048,576.',
+      accepts: { kind: 'integer', min: 64, max: 1048576, powerOfTwo: true },
     },
     {
       name: 'dim',
       type: 'number',
       default: '64',
       description: 'Head dimension d: 16, 32, 64 or 128.',
+      accepts: { kind: 'choice', values: SUPPORTED_DIMS },
     },
     {
       name: 'chunk-size',
       type: 'number',
       default: '64',
       description: 'Chunk size c of the chunked form: 16, 32, 64, 128 or 256.',
+      accepts: { kind: 'choice', values: CHUNK_SIZES },
     },
     {
       name: 'metric',
       type: "'flops' | 'memory'",
       default: 'flops',
       description: 'What the chart shows first (the reader can switch).',
+      accepts: { kind: 'enum', values: ['flops', 'memory'] },
     },
+    THEME_ATTRIBUTE,
   ],
   usesGpu: false,
   example: '<la-costs tokens="8192" dim="64" chunk-size="64"></la-costs>',

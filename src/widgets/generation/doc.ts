@@ -1,4 +1,6 @@
 import type { WidgetDoc } from '../catalog-types.ts';
+import { SUPPORTED_DIMS } from '../../gpu/types.ts';
+import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
 
 /** <la-generation>: how to embed it (the course-author page is generated from this). */
 export const generationDoc: WidgetDoc = {
@@ -12,11 +14,32 @@ export const generationDoc: WidgetDoc = {
       type: 'number',
       default: '128',
       description: 'First position timed (powers of two from here).',
+      accepts: { kind: 'integer', min: 1, max: 1048576 },
     },
-    { name: 'max-position', type: 'number', default: '32768', description: 'Last position timed.' },
-    { name: 'heads', type: 'number', default: '12', description: 'Attention heads.' },
-    { name: 'dim', type: '16 | 32 | 64 | 128', default: '64', description: 'Head dimension d.' },
+    {
+      name: 'max-position',
+      type: 'number',
+      default: '32768',
+      description: 'Last position timed.',
+      accepts: { kind: 'integer', min: 1, max: 1048576 },
+    },
+    {
+      name: 'heads',
+      type: 'number',
+      default: '12',
+      description: 'Attention heads.',
+      accepts: { kind: 'integer', min: 1, max: 64 },
+    },
+    {
+      name: 'dim',
+      type: '16 | 32 | 64 | 128',
+      default: '64',
+      description: 'Head dimension d.',
+      accepts: { kind: 'choice', values: SUPPORTED_DIMS },
+    },
+    THEME_ATTRIBUTE,
   ],
+  ordered: [['min-position', 'max-position']],
   usesGpu: true,
   example: '<la-generation max-position="65536"></la-generation>',
 };

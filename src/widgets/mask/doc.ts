@@ -1,4 +1,6 @@
 import type { WidgetDoc } from '../catalog-types.ts';
+import { ATTENTION_FORMS } from '../../gpu/types.ts';
+import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
 
 /** <la-mask>: the attributes, as the course-author page lists them. */
 export const doc: WidgetDoc = {
@@ -12,19 +14,23 @@ export const doc: WidgetDoc = {
       type: "'softmax-naive' | 'softmax-flash' | 'linear-attention' | 'linear-recurrent' | 'linear-chunked'",
       default: 'linear-chunked',
       description: 'The form shown first (the reader can switch).',
+      accepts: { kind: 'enum', values: ATTENTION_FORMS },
     },
     {
       name: 'tokens',
       type: 'number',
       default: '32',
       description: 'Tokens on each side of the grid (4 to 64).',
+      accepts: { kind: 'integer', min: 4, max: 64 },
     },
     {
       name: 'chunk-size',
       type: 'number',
       default: '8',
       description: 'Tile or chunk size in tokens: 2, 4, 8, 16 or 32.',
+      accepts: { kind: 'choice', values: [2, 4, 8, 16, 32] },
     },
+    THEME_ATTRIBUTE,
   ],
   usesGpu: false,
   example: '<la-mask form="linear-chunked" chunk-size="8"></la-mask>',

@@ -1,4 +1,6 @@
 import type { WidgetDoc } from '../catalog-types.ts';
+import { SUPPORTED_DIMS, CHUNK_SIZES } from '../../gpu/types.ts';
+import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
 
 /** <la-race>: how to embed it (the course-author page is generated from this). */
 export const raceDoc: WidgetDoc = {
@@ -12,12 +14,14 @@ export const raceDoc: WidgetDoc = {
       type: 'number',
       default: '4096',
       description: "Starting context length (snapped to the slider's half-octave steps).",
+      accepts: { kind: 'integer', min: 16, max: 1048576 },
     },
     {
       name: 'min-tokens',
       type: 'number',
       default: '128',
       description: 'Shortest context length on the slider.',
+      accepts: { kind: 'integer', min: 16, max: 1048576 },
     },
     {
       name: 'max-tokens',
@@ -25,24 +29,28 @@ export const raceDoc: WidgetDoc = {
       default: '131072',
       description:
         'Longest context length on the slider; lowered further to what the device can hold.',
+      accepts: { kind: 'integer', min: 16, max: 1048576 },
     },
     {
       name: 'heads',
       type: 'number',
       default: '12',
       description: 'Attention heads (also choosable in the widget).',
+      accepts: { kind: 'integer', min: 1, max: 64 },
     },
     {
       name: 'dim',
       type: '16 | 32 | 64 | 128',
       default: '64',
       description: 'Head dimension d (also choosable in the widget).',
+      accepts: { kind: 'choice', values: SUPPORTED_DIMS },
     },
     {
       name: 'chunk-size',
       type: '16 | 32 | 64 | 128 | 256',
       default: '64',
       description: 'Chunk size of the chunked linear form.',
+      accepts: { kind: 'choice', values: CHUNK_SIZES },
     },
     {
       name: 'autorun',
@@ -50,8 +58,11 @@ export const raceDoc: WidgetDoc = {
       default: 'true',
       description:
         'Run once when the widget nears the viewport; "false" waits for the reader to move the slider.',
+      accepts: { kind: 'enum', values: ['true', 'false'] },
     },
+    THEME_ATTRIBUTE,
   ],
+  ordered: [['min-tokens', 'max-tokens']],
   usesGpu: true,
   example: '<la-race tokens="4096"></la-race>',
 };

@@ -1,4 +1,5 @@
 import type { WidgetDoc } from '../catalog-types.ts';
+import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
 
 /** <la-recurrence>: the attributes, as the course-author page lists them. */
 export const doc: WidgetDoc = {
@@ -12,20 +13,30 @@ export const doc: WidgetDoc = {
       type: 'number',
       default: '8',
       description: 'Tokens in the example (2 to 16).',
+      accepts: { kind: 'integer', min: 2, max: 16 },
     },
-    { name: 'dim', type: 'number', default: '4', description: 'Dimension of q, k and v (2 to 6).' },
+    {
+      name: 'dim',
+      type: 'number',
+      default: '4',
+      description: 'Dimension of q, k and v (2 to 6).',
+      accepts: { kind: 'integer', min: 2, max: 6 },
+    },
     {
       name: 'seed',
       type: 'number',
       default: '1',
       description: 'Seed of the random q, k, v; "New numbers" moves on from it.',
+      accepts: { kind: 'integer', min: 0, max: 4294967295 },
     },
     {
       name: 'interval',
       type: 'number',
       default: '1200',
       description: 'Milliseconds per token while playing.',
+      accepts: { kind: 'integer', min: 100, max: 60000 },
     },
+    THEME_ATTRIBUTE,
   ],
   usesGpu: false,
   example: '<la-recurrence tokens="8" dim="4" seed="7"></la-recurrence>',

@@ -1,4 +1,6 @@
 import type { WidgetDoc } from '../catalog-types.ts';
+import { SUPPORTED_DIMS, CHUNK_SIZES } from '../../gpu/types.ts';
+import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
 
 /** <la-timing-chart>: how to embed it (the course-author page is generated from this). */
 export const timingChartDoc: WidgetDoc = {
@@ -12,30 +14,35 @@ export const timingChartDoc: WidgetDoc = {
       type: 'number',
       default: '128',
       description: 'Shortest context length of the live sweep (powers of two from here).',
+      accepts: { kind: 'integer', min: 16, max: 1048576 },
     },
     {
       name: 'max-tokens',
       type: 'number',
       default: '131072',
       description: 'Longest context length of the live sweep.',
+      accepts: { kind: 'integer', min: 16, max: 1048576 },
     },
     {
       name: 'heads',
       type: 'number',
       default: '12',
       description: 'Attention heads of the live sweep.',
+      accepts: { kind: 'integer', min: 1, max: 64 },
     },
     {
       name: 'dim',
       type: '16 | 32 | 64 | 128',
       default: '64',
       description: 'Head dimension d of the live sweep.',
+      accepts: { kind: 'choice', values: SUPPORTED_DIMS },
     },
     {
       name: 'chunk-size',
       type: '16 | 32 | 64 | 128 | 256',
       default: '64',
       description: 'Chunk size of the chunked linear form.',
+      accepts: { kind: 'choice', values: CHUNK_SIZES },
     },
     {
       name: 'point-budget-ms',
@@ -43,6 +50,7 @@ export const timingChartDoc: WidgetDoc = {
       default: '2000',
       description:
         'Wall-clock budget per point; a form whose next point would exceed it stops there.',
+      accepts: { kind: 'integer', min: 100, max: 60000 },
     },
     {
       name: 'show-torch',
@@ -50,8 +58,11 @@ export const timingChartDoc: WidgetDoc = {
       default: 'false',
       description:
         "Show PyTorch's native kernels (fused SDPA softmax, eager chunked linear) measured on the reference GPU from the start; present means shown, and the reader can still toggle them.",
+      accepts: { kind: 'boolean' },
     },
+    THEME_ATTRIBUTE,
   ],
+  ordered: [['min-tokens', 'max-tokens']],
   usesGpu: true,
   example: '<la-timing-chart max-tokens="32768"></la-timing-chart>',
 };
