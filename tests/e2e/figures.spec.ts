@@ -1,0 +1,88 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
+
+/** Waits for the KaTeX fonts, which change every equation's width once they load. */
+async function fontsReady(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+  });
+}
+
+test.describe('equation numbers', () => {
+  for (const width of [360, 390, 768, 1440]) {
+    test(`never cover their equations at ${width} px`, async ({ page }) => {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('/');
+      await fontsReady(page);
+      const tags = await page.evaluate(() =>
+        [...document.querySelectorAll('.post-body .equation')].flatMap((equation) => {
+          const tag = equation.querySelector('.katex-html > .tag');
+          if (!tag) return [];
+          const t = tag.getBoundingClientRect();
+          const box = equation.getBoundingClientRect();
+          // Every top-level piece of the equation (KaTeX splits display maths at relations).
+          const overlapping = [...equation.querySelectorAll('.katex-html > .base')]
+            .map((base) => base.getBoundingClientRect())
+            .filter(
+              (b) =>
+                b.left < t.right - 0.5 &&
+                t.left < b.right - 0.5 &&
+                b.top < t.bottom - 0.5 &&
+                t.top < b.bottom - 0.5,
+            ).length;
+          return [
+            {
+              id: equation.id,
+              tag: tag.textContent ?? '',
+              overlapping,
+              // The number must be readable without scrolling the equation sideways.
+              inside: t.left >= box.left - 0.5 && t.right <= box.right + 0.5,
+            },
+          ];
+        }),
+      );
+      expect(tags.length).toBeGreaterThanOrEqual(8);
+      for (const { id, tag, overlapping, inside } of tags) {
+        expect(overlapping, `${tag} overlaps #${id} at ${width} px`).toBe(0);
+        expect(inside, `${tag} of #${id} lies outside the column at ${width} px`).toBe(true);
+      }
+    });
+  }
+});
+
+/** The article's figures this file looks at, by the id of their <figure>. */
+const FIGURES = ['fig-recurrence', 'fig-costs', 'fig-chunk-tuner', 'fig-timing'] as const;
+
+test.describe('figures of the article', () => {
+  for (const theme of ['light', 'dark'] as const) {
+    for (const width of [390, 1440]) {
+      test(`screenshots in the ${theme} theme at ${width} px`, async ({ page }, testInfo) => {
+        test.skip(testInfo.project.name !== 'no-webgpu', 'the reference data is what is drawn');
+        await page.setViewportSize({ width, height: 900 });
+        await page.emulateMedia({ colorScheme: 'light' });
+        await page.goto('/');
+        // The page's own toggle, as a reader would switch.
+        const toggle = page.locator('.theme-toggle').first();
+        if (theme === 'dark') await toggle.click();
+        await expect(toggle).toHaveAttribute('aria-pressed', String(theme === 'dark'));
+        await fontsReady(page);
+        for (const id of FIGURES) {
+          const figure = page.locator(`#${id}`);
+          await figure.scrollIntoViewIfNeeded();
+          await expect(figure.locator('svg, .katex').first()).toBeVisible();
+          const overflow = await figure.evaluate((el) => el.scrollWidth - el.clientWidth);
+          expect(overflow, `#${id} at ${width} px overflows`).toBeLessThanOrEqual(1);
+          await figure.screenshot({ path: `${SCREENSHOTS}/figure-${id}-${theme}-${width}.png` });
+        }
+        await page.evaluate(() => document.getElementById('sec-derivation')!.scrollIntoView());
+        await page.screenshot({ path: `${SCREENSHOTS}/figure-derivation-${theme}-${width}.png` });
+        await page.screenshot({
+          path: `${SCREENSHOTS}/figure-article-${theme}-${width}.png`,
+          fullPage: true,
+        });
+      });
+    }
+  }
+});
