@@ -4,6 +4,7 @@
  */
 import { createResidentAttention } from '../gpu/attention.ts';
 import { referenceAttention } from '../gpu/reference.ts';
+import { formFamilies, formsOfFamily } from '../gpu/forms/registry.ts';
 import { randomInputs } from '../gpu/sweep.ts';
 import type {
   AttentionForm,
@@ -124,12 +125,16 @@ export async function verifyForms(
   return results;
 }
 
-/** Pairs of forms that compute the same function, for `--cross-check`. */
-export const CROSS_CHECK_PAIRS: readonly (readonly [AttentionForm, AttentionForm])[] = [
-  ['softmax-naive', 'softmax-flash'],
-  ['linear-attention', 'linear-chunked'],
-  ['linear-recurrent', 'linear-chunked'],
-];
+/**
+ * Pairs of forms that compute the same function, for `--cross-check`: within each family (from
+ * the registry), every form against the family's last one (its long-context workhorse).
+ */
+export const CROSS_CHECK_PAIRS: readonly (readonly [AttentionForm, AttentionForm])[] =
+  formFamilies().flatMap((family) => {
+    const forms = formsOfFamily(family);
+    const last = forms[forms.length - 1]!;
+    return forms.slice(0, -1).map((form) => [form, last] as const);
+  });
 
 export interface CrossCheckResult {
   forms: readonly [AttentionForm, AttentionForm];

@@ -9,6 +9,7 @@ import { estimateCost } from './costs.ts';
 import { CapacityError, ShapeError } from './errors.ts';
 import type { FormKernel } from './forms/form.ts';
 import { FORM_FACTORIES } from './forms/index.ts';
+import { takesOption } from './forms/registry.ts';
 import {
   type AttentionOptions,
   type AttentionProblem,
@@ -28,11 +29,11 @@ export interface PoisonableAttention extends ResidentAttention {
   poison(): void;
 }
 
-/** "attention/softmax-flash H=12 T=4096 d=64", plus c= and the feature map for linear forms. */
+/** "attention/softmax-flash H=12 T=4096 d=64", plus c= and the feature map where the form takes them. */
 export function attentionLabel(shape: AttentionShape, options: ResolvedOptions): string {
   let label = `attention/${options.form} H=${shape.heads} T=${shape.tokens} d=${shape.dim}`;
-  if (options.form === 'linear-chunked') label += ` c=${options.chunkSize}`;
-  if (options.form.startsWith('linear-')) {
+  if (takesOption(options.form, 'chunkSize')) label += ` c=${options.chunkSize}`;
+  if (takesOption(options.form, 'featureMap')) {
     label += ` phi=${options.featureMap}${options.normalize ? '' : ' unnormalized'}`;
   }
   return label;

@@ -6,21 +6,14 @@
 import { formatBytes } from './format.ts';
 import { estimateCost } from './costs.ts';
 import { CapacityError } from './errors.ts';
+import { FORM_SPECS } from './forms/registry.ts';
+import { perBufferLimit, type BufferLimits } from './limits.ts';
 import { formatCount } from './validate.ts';
 import type { AttentionShape, ResolvedOptions } from './types.ts';
 
+export { perBufferLimit, type BufferLimits } from './limits.ts';
+
 const F32 = 4;
-
-/** The limits the capacity check reads (a GPUSupportedLimits fits). */
-export type BufferLimits = Pick<
-  GPUSupportedLimits,
-  'maxStorageBufferBindingSize' | 'maxBufferSize'
->;
-
-/** The largest buffer that can also be bound whole as storage. */
-export function perBufferLimit(limits: BufferLimits): number {
-  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-}
 
 /**
  * Throws a CapacityError when one head's largest buffer exceeds one buffer or binding:
@@ -36,16 +29,13 @@ export function checkCapacity(
   const io = shape.tokens * shape.dim * F32;
   const needed = Math.max(cost.largestPerHeadBytes, io);
   if (needed <= limit) return;
+  const spec = FORM_SPECS[options.form];
+  // The naive form's scores are its largest buffer even below T = d, so they are always named.
   const what =
-    options.form === 'softmax-naive'
-      ? 'of scores'
-      : needed > io
-        ? options.form === 'linear-chunked'
-          ? 'of chunk states'
-          : 'of intermediates'
-        : 'for each of q, k, v and the output';
-  const advice =
-    options.form === 'softmax-naive' ? ' The tiled kernel (softmax-flash) needs none.' : '';
+    needed > io || spec.schedule === 'dense'
+      ? spec.intermediates
+      : 'for each of q, k, v and the output';
+  const advice = spec.capacityAdvice;
   throw new CapacityError(
     `${options.form} at T = ${formatCount(shape.tokens)} needs ${formatBytes(needed)} ` +
       `${what} per head; this GPU allows ${formatBytes(limit)} per buffer.${advice}`,

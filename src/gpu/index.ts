@@ -45,6 +45,19 @@ export {
   type PoisonableAttention,
 } from './attention.ts';
 export { FORM_FACTORIES } from './forms/index.ts';
+export {
+  FORM_SPECS,
+  formFamilies,
+  formSpec,
+  formsOfFamily,
+  isAttentionForm,
+  isSoftmaxForm,
+  takesOption,
+  type FormFamily,
+  type FormOption,
+  type FormSchedule,
+  type FormSpec,
+} from './forms/registry.ts';
 export type { FormContext, FormFactory, FormKernel } from './forms/form.ts';
 export {
   referenceAttention,

@@ -9,15 +9,15 @@ import { formatBytes, formatMs } from './format.ts';
 import { createResidentAttention } from './attention.ts';
 import { estimateCost } from './costs.ts';
 import type { AdapterSummary } from './device.ts';
-import { CapacityError } from './errors.ts';
+import { CapacityError, ShapeError } from './errors.ts';
 import { createDecodeWork } from './generation/index.ts';
 import type { BenchRecord, BenchTask, RecordAdapter } from './records.ts';
 import { predictNextMs, type SeriesPoint } from './stats.ts';
 import { detectClock, measureWork, type ClockInfo, type ClockKind } from './timing.ts';
+import { ATTENTION_FORMS, takesOption } from './forms/registry.ts';
 import {
-  ATTENTION_FORMS,
   CHUNK_SIZES,
-  isSoftmaxForm,
+  DEFAULT_FEATURE_MAP,
   resolveOptions,
   type AttentionForm,
   type AttentionOptions,
@@ -109,6 +109,8 @@ export interface AttentionSweepOptions extends SweepCommon {
 }
 
 export interface ChunkSearchOptions extends SweepCommon {
+  /** A form that takes a chunk size; default 'linear-chunked'. */
+  form?: AttentionForm;
   /** The context length to search at. */
   tokens: number;
   /** Chunk sizes to try; default 16, 32, 64, 128, 256. */
@@ -194,21 +196,17 @@ export async function* sweepAttention(
   yield* runPlans(gpu, plans, options);
 }
 
-/** Times linear-chunked at one context length for each chunk size. See `pickFastest`. */
+/** Times a chunked form at one context length for each chunk size. See `pickFastest`. */
 export async function* searchChunkSize(
   gpu: SweepGpu,
   options: ChunkSearchOptions,
 ): AsyncGenerator<SweepEvent> {
+  const form = options.form ?? 'linear-chunked';
+  if (!takesOption(form, 'chunkSize')) {
+    throw new ShapeError(`${form} takes no chunk size, so there is none to search.`);
+  }
   const plans = (options.chunkSizes ?? CHUNK_SIZES).map((c) =>
-    planAttention(
-      gpu,
-      options,
-      'chunk-search',
-      'linear-chunked',
-      options.tokens,
-      c,
-      options.createAttention,
-    ),
+    planAttention(gpu, options, 'chunk-search', form, options.tokens, c, options.createAttention),
   );
   yield* runPlans(gpu, plans, options);
 }
@@ -227,7 +225,8 @@ export async function* sweepDecode(
   for (const position of positions) {
     for (const kind of kinds) {
       const linear = kind === 'state';
-      const { featureMap, normalize } = resolveOptions({ form: 'linear-recurrent', ...options });
+      const featureMap = options.featureMap ?? DEFAULT_FEATURE_MAP;
+      const normalize = options.normalize ?? true;
       plans.push({
         series: `decode/${kind}`,
         tokens: position,
@@ -289,32 +288,36 @@ function planAttention(
     tokens,
     dim: common.dim ?? 64,
   };
-  const softmax = isSoftmaxForm(form);
   const resolved = resolveOptions({
     form,
     featureMap: common.featureMap,
     normalize: common.normalize,
     chunkSize,
   });
-  const options: AttentionOptions = softmax
-    ? { form }
-    : form === 'linear-chunked'
-      ? resolved
-      : { form, featureMap: resolved.featureMap, normalize: resolved.normalize };
+  // Only the options the form reads: the rest would be noise in its records.
+  const featureMap = takesOption(form, 'featureMap') ? resolved.featureMap : null;
+  const normalize = takesOption(form, 'normalize') ? resolved.normalize : null;
+  const chunk = takesOption(form, 'chunkSize') ? resolved.chunkSize : null;
+  const options: AttentionOptions = {
+    form,
+    ...(featureMap === null ? {} : { featureMap }),
+    ...(normalize === null ? {} : { normalize }),
+    ...(chunk === null ? {} : { chunkSize: chunk }),
+  };
   const cost = estimateCost(form, shape, options);
   const create = factory ?? defaultAttentionFactory;
   return {
-    series: `${task}/${form}/${form === 'linear-chunked' ? resolved.chunkSize : ''}`,
+    series: `${task}/${form}/${chunk ?? ''}`,
     tokens,
     base: {
       task,
       form,
-      featureMap: softmax ? null : resolved.featureMap,
-      normalize: softmax ? null : resolved.normalize,
+      featureMap,
+      normalize,
       heads: shape.heads,
       tokens,
       dim: shape.dim,
-      chunkSize: form === 'linear-chunked' ? resolved.chunkSize : null,
+      chunkSize: chunk,
     },
     flops: cost.flops,
     capacity: capacityReason(cost, gpu.device.limits, common.memoryLimitBytes),

@@ -3,15 +3,10 @@
  * Inputs are row-major Float32Arrays laid out [heads][tokens][dim]; attention is causal (j <= i).
  */
 
-/** The five ways the engine computes causal attention. */
-export const ATTENTION_FORMS = [
-  'softmax-naive',
-  'softmax-flash',
-  'linear-attention',
-  'linear-recurrent',
-  'linear-chunked',
-] as const;
-export type AttentionForm = (typeof ATTENTION_FORMS)[number];
+import type { AttentionForm } from './forms/ids.ts';
+
+/** The ways the engine computes causal attention (each described in forms/registry.ts). */
+export { ATTENTION_FORMS, type AttentionForm } from './forms/ids.ts';
 
 /** Feature maps phi for linear attention, applied elementwise to queries and keys. */
 export const FEATURE_MAPS = ['identity', 'softplus', 'elu1'] as const;
@@ -23,6 +18,8 @@ export const SUPPORTED_DIMS = [16, 32, 64, 128] as const;
 export const CHUNK_SIZES = [16, 32, 64, 128, 256] as const;
 /** The chunk size used when none is given (flash-linear-attention's default too). */
 export const DEFAULT_CHUNK_SIZE = 64;
+/** The feature map when none is given (the source post's choice). */
+export const DEFAULT_FEATURE_MAP: FeatureMap = 'softplus';
 /** Added to the linear-attention denominator. */
 export const NORMALIZER_EPS = 1e-6;
 
@@ -53,18 +50,14 @@ export interface AttentionOptions {
 
 export type ResolvedOptions = Required<AttentionOptions>;
 
-/** Fills in the defaults. Softmax forms ignore the linear-only options. */
+/** Fills in the defaults. Each form reads only the options its spec lists (forms/registry.ts). */
 export function resolveOptions(options: AttentionOptions): ResolvedOptions {
   return {
     form: options.form,
-    featureMap: options.featureMap ?? 'softplus',
+    featureMap: options.featureMap ?? DEFAULT_FEATURE_MAP,
     normalize: options.normalize ?? true,
     chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
   };
-}
-
-export function isSoftmaxForm(form: AttentionForm): boolean {
-  return form === 'softmax-naive' || form === 'softmax-flash';
 }
 
 /** Where a unit of work should write GPU timestamps: begin of its first pass, end of its last. */

@@ -1,12 +1,7 @@
+import { ATTENTION_FORMS } from '../../src/gpu/forms/registry.ts';
 import { expect, test } from './fixtures.ts';
 
-const FORMS = [
-  'softmax-naive',
-  'softmax-flash',
-  'linear-attention',
-  'linear-recurrent',
-  'linear-chunked',
-] as const;
+const FORMS = ATTENTION_FORMS;
 
 test.describe('attention kernels in the page', () => {
   for (const form of FORMS) {

@@ -3,10 +3,10 @@
  * timing spin kernel, with a cost that grows like the form it pretends to be (T^2 for softmax,
  * T for linear). It counts writes so tests can see the rotation, and destroys like the real one.
  */
+import { isSoftmaxForm } from '../../src/gpu/forms/registry.ts';
 import { createSpinWork } from '../../src/gpu/timing-spin.ts';
 import {
   resolveOptions,
-  isSoftmaxForm,
   type AttentionOptions,
   type AttentionShape,
   type ResidentAttention,

@@ -5,16 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runAttention } from '../../src/gpu/attention.ts';
-import { createLinearAttentionWith } from '../../src/gpu/forms/linear-attention.ts';
-import { createLinearChunkedWith } from '../../src/gpu/forms/linear-chunked.ts';
+import { createLinearAttentionWith } from '../../src/gpu/forms/linear/attention.ts';
+import { createLinearChunkedWith } from '../../src/gpu/forms/linear/chunked.ts';
 import {
   ATTENTION_TILINGS,
   attentionTileBytes,
   chooseAttentionTiles,
-} from '../../src/gpu/forms/linear-common.ts';
-import { createLinearRecurrentWith } from '../../src/gpu/forms/linear-recurrent.ts';
+} from '../../src/gpu/forms/linear/common.ts';
+import { createLinearRecurrentWith } from '../../src/gpu/forms/linear/recurrent.ts';
 import { createStateDecodeWork, createStateDecoder } from '../../src/gpu/generation/state.ts';
-import { referenceLinearAttention } from '../../src/gpu/reference/linear.ts';
+import { referenceLinearAttention } from '../../src/gpu/forms/linear/reference.ts';
 import { drawProblem, linearOptions, relativeError, runFactory } from './linear-helpers.ts';
 import { gpu, randomArray, readyDevice } from './setup.ts';
 

@@ -7,12 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runAttention } from '../../src/gpu/attention.ts';
-import { referenceLinearAttention } from '../../src/gpu/reference/linear.ts';
+import { formsOfFamily } from '../../src/gpu/forms/registry.ts';
+import { referenceLinearAttention } from '../../src/gpu/forms/linear/reference.ts';
 import type { FeatureMap, ResolvedOptions } from '../../src/gpu/types.ts';
 import { drawProblem, linearOptions, relativeError } from './linear-helpers.ts';
 import { gpu, readyDevice } from './setup.ts';
 
-const FORMS = ['linear-attention', 'linear-recurrent', 'linear-chunked'] as const;
+const FORMS = formsOfFamily('linear');
 const BOUND = 1e-4;
 
 /** (dim, feature map, normalised): with the default (64, softplus, true), every pair appears. */

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAttention } from '../../src/gpu/attention.ts';
 import { FORM_FACTORIES } from '../../src/gpu/forms/index.ts';
-import { createSoftmaxFlashKernel } from '../../src/gpu/forms/softmax-flash.ts';
+import { formsOfFamily } from '../../src/gpu/forms/registry.ts';
+import { createSoftmaxFlashKernel } from '../../src/gpu/forms/softmax/flash.ts';
 import { createDecoder } from '../../src/gpu/generation/index.ts';
 import { referenceAttention } from '../../src/gpu/reference/index.ts';
 import type { AttentionForm, AttentionProblem } from '../../src/gpu/types.ts';
@@ -35,7 +36,7 @@ function randomProblem(heads: number, tokens: number, dim: number, qScale = 1): 
   };
 }
 
-const SOFTMAX_FORMS: AttentionForm[] = ['softmax-naive', 'softmax-flash'];
+const SOFTMAX_FORMS: AttentionForm[] = formsOfFamily('softmax');
 const TOKENS = [1, 2, 17, 63, 64, 65, 1000];
 
 /** [heads, tokens, dim] cases: the whole token list at d=64, each dim at a few lengths, T=4097. */

@@ -11,7 +11,12 @@ import {
 } from '../../src/gpu/sweep.ts';
 import { detectClock, measureWork, type ClockInfo } from '../../src/gpu/timing.ts';
 import { createSpinWork } from '../../src/gpu/timing-spin.ts';
-import { ATTENTION_FORMS } from '../../src/gpu/types.ts';
+import {
+  ATTENTION_FORMS,
+  isSoftmaxForm,
+  takesOption,
+  type AttentionForm,
+} from '../../src/gpu/forms/registry.ts';
 import { createFakeFactory, type FakeLog } from './fake-attention.ts';
 import { gpu, readyDevice } from './setup.ts';
 
@@ -60,9 +65,9 @@ describe.skipIf(!gpu)('the context-length sweep', () => {
       expect(r.runtime).toMatch(/^node v\d+/);
       expect(Number.isNaN(Date.parse(r.date))).toBe(false);
       expect([r.heads, r.dim]).toEqual([2, 16]);
-      const softmax = r.form.startsWith('softmax');
-      expect(r.featureMap).toBe(softmax ? null : 'softplus');
-      expect(r.chunkSize).toBe(r.form === 'linear-chunked' ? 64 : null);
+      const form = r.form as AttentionForm;
+      expect(r.featureMap).toBe(isSoftmaxForm(form) ? null : 'softplus');
+      expect(r.chunkSize).toBe(takesOption(form, 'chunkSize') ? 64 : null);
     }
     expect([...log.destroyed].sort()).toEqual([...log.created].sort());
     // Initial random inputs plus a fresh set before every sample (small inputs rotate).

@@ -8,9 +8,9 @@ import {
   flashChunkTiles,
   planFlashSlices,
   planFlashTiles,
-} from '../../src/gpu/forms/softmax-flash.ts';
-import { gridFor, planSlices, DISPATCH_FLOP_BUDGET } from '../../src/gpu/forms/softmax-dispatch.ts';
-import { naiveScoreHeads } from '../../src/gpu/forms/softmax-naive.ts';
+} from '../../src/gpu/forms/softmax/flash.ts';
+import { gridFor, planSlices, DISPATCH_FLOP_BUDGET } from '../../src/gpu/forms/softmax/dispatch.ts';
+import { naiveScoreHeads } from '../../src/gpu/forms/softmax/naive.ts';
 import { kvSplits } from '../../src/gpu/generation/kv-cache.ts';
 
 describe('cost models', () => {

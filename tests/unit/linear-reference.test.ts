@@ -2,23 +2,23 @@ import { describe, expect, it } from 'vitest';
 import {
   linearAttentionConstants,
   planLinearAttention,
-} from '../../src/gpu/forms/linear-attention.ts';
-import { chunkStateHeads, linearChunkedConstants } from '../../src/gpu/forms/linear-chunked.ts';
+} from '../../src/gpu/forms/linear/attention.ts';
+import { chunkStateHeads, linearChunkedConstants } from '../../src/gpu/forms/linear/chunked.ts';
 import {
   ATTENTION_TILINGS,
   attentionTileBytes,
   chooseAttentionTiles,
   MAX_WORKGROUPS_PER_DISPATCH,
   splitWorkgroups,
-} from '../../src/gpu/forms/linear-common.ts';
-import { planLinearRecurrent } from '../../src/gpu/forms/linear-recurrent.ts';
+} from '../../src/gpu/forms/linear/common.ts';
+import { planLinearRecurrent } from '../../src/gpu/forms/linear/recurrent.ts';
 import { CapacityError } from '../../src/gpu/errors.ts';
 import {
   applyFeatureMap,
   referenceLinearAttention,
   referenceLinearAttentionQuadratic,
   referenceLinearAttentionRecurrent,
-} from '../../src/gpu/reference/linear.ts';
+} from '../../src/gpu/forms/linear/reference.ts';
 import { FEATURE_MAPS, SUPPORTED_DIMS, type AttentionProblem } from '../../src/gpu/types.ts';
 
 function random(n: number): Float32Array {

@@ -1,16 +1,8 @@
-/** Every attention form's factory, by name: the dispatcher (attention.ts) looks forms up here. */
-import type { AttentionForm } from '../types.ts';
+/** Every attention form's factory, by name, from the registry: the dispatcher looks forms up here. */
+import { ATTENTION_FORMS, FORM_SPECS, type AttentionForm } from './registry.ts';
 import type { FormFactory } from './form.ts';
-import { createLinearAttention } from './linear-attention.ts';
-import { createLinearChunked } from './linear-chunked.ts';
-import { createLinearRecurrent } from './linear-recurrent.ts';
-import { createSoftmaxFlash } from './softmax-flash.ts';
-import { createSoftmaxNaive } from './softmax-naive.ts';
 
-export const FORM_FACTORIES: Record<AttentionForm, FormFactory> = {
-  'softmax-naive': createSoftmaxNaive,
-  'softmax-flash': createSoftmaxFlash,
-  'linear-attention': createLinearAttention,
-  'linear-recurrent': createLinearRecurrent,
-  'linear-chunked': createLinearChunked,
-};
+/** Mutable so tests can swap a form's factory for a variant (and put it back). */
+export const FORM_FACTORIES: Record<AttentionForm, FormFactory> = Object.fromEntries(
+  ATTENTION_FORMS.map((form) => [form, FORM_SPECS[form].factory]),
+) as Record<AttentionForm, FormFactory>;

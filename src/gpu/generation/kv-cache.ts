@@ -4,10 +4,10 @@
  * decode-kv-cache-combine.wgsl). The work per token grows with the position: O(t d) per head.
  */
 import { formatBytes } from '../format.ts';
-import { perBufferLimit } from '../capacity.ts';
+import { perBufferLimit } from '../limits.ts';
 import { CapacityError } from '../errors.ts';
 import { passTimestamps } from '../forms/form.ts';
-import { f32Bits } from '../forms/softmax-dispatch.ts';
+import { f32Bits } from '../forms/softmax/dispatch.ts';
 import combineSource from '../kernels/decode-kv-cache-combine.wgsl?raw';
 import splitSource from '../kernels/decode-kv-cache.wgsl?raw';
 import { getPipeline } from '../pipelines.ts';

@@ -9,7 +9,7 @@ import {
   FEATURE_MAP_CODES,
   MAX_WORKGROUPS_PER_DISPATCH,
   withFeatureMap,
-} from '../forms/linear-common.ts';
+} from '../forms/linear/common.ts';
 import { getPipeline } from '../pipelines.ts';
 import {
   resolveOptions,

@@ -1,11 +1,10 @@
-/** The float64 CPU reference for every form: softmax forms share one, linear forms another. */
-import { isSoftmaxForm, type AttentionOptions, type AttentionProblem } from '../types.ts';
+/** The float64 CPU reference for every form: each form's spec names its family's reference. */
+import { FORM_SPECS } from '../forms/registry.ts';
+import type { AttentionOptions, AttentionProblem } from '../types.ts';
 import { validateProblem } from '../validate.ts';
-import { referenceLinearAttention } from './linear.ts';
-import { referenceSoftmaxAttention } from './softmax.ts';
 
-export { referenceLinearAttention } from './linear.ts';
-export { referenceSoftmaxAttention } from './softmax.ts';
+export { referenceLinearAttention } from '../forms/linear/reference.ts';
+export { referenceSoftmaxAttention } from '../forms/softmax/reference.ts';
 
 /** What `options.form` should output for this problem, in float64, [heads][tokens][dim]. */
 export function referenceAttention(
@@ -13,7 +12,5 @@ export function referenceAttention(
   options: AttentionOptions,
 ): Float64Array {
   const resolved = validateProblem(problem, options);
-  return isSoftmaxForm(resolved.form)
-    ? referenceSoftmaxAttention(problem)
-    : referenceLinearAttention(problem, resolved);
+  return FORM_SPECS[resolved.form].reference(problem, resolved);
 }

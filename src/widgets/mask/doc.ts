@@ -11,7 +11,7 @@ export const doc: WidgetDoc = {
   attributes: [
     {
       name: 'form',
-      type: "'softmax-naive' | 'softmax-flash' | 'linear-attention' | 'linear-recurrent' | 'linear-chunked'",
+      type: ATTENTION_FORMS.map((form) => `'${form}'`).join(' | '),
       default: 'linear-chunked',
       description: 'The form shown first (the reader can switch).',
       accepts: { kind: 'enum', values: ATTENTION_FORMS },

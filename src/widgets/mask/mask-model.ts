@@ -2,7 +2,7 @@
  * Which (query i, key j) pairs of causal attention each form computes, for the mask widget: a pure
  * classification that unit tests check and the view draws. Causality is inclusive (j <= i).
  */
-import type { AttentionForm } from '../../gpu/types.ts';
+import { FORM_SPECS, type AttentionForm } from '../../gpu/forms/registry.ts';
 
 /**
  * - `score`: a score q_i . k_j is computed and used;
@@ -18,28 +18,28 @@ export const MASK_BLOCK_SIZES = [2, 4, 8, 16, 32] as const;
 
 /** Forms whose picture depends on the block size. */
 export function usesBlocks(form: AttentionForm): boolean {
-  return form === 'softmax-flash' || form === 'linear-attention' || form === 'linear-chunked';
+  const { schedule } = FORM_SPECS[form];
+  return schedule === 'tiled' || schedule === 'chunked';
 }
 
 /** Classifies pair (i, j), both 0-based, for `form` with tiles or chunks of `block` tokens. */
 export function classifyCell(form: AttentionForm, i: number, j: number, block: number): CellKind {
   const bi = Math.floor(i / block);
   const bj = Math.floor(j / block);
-  switch (form) {
-    case 'softmax-naive':
+  switch (FORM_SPECS[form].schedule) {
+    case 'dense':
       // The naive form materialises the whole T x T matrix: the upper triangle is stored, masked.
       return j <= i ? 'score' : 'masked';
-    case 'softmax-flash':
-    case 'linear-attention':
+    case 'tiled':
       // Tiles above the diagonal are skipped; diagonal tiles are computed whole and masked inside.
       if (bj > bi) return 'skipped';
       return j <= i ? 'score' : 'masked';
-    case 'linear-chunked':
+    case 'chunked':
       // Inside a chunk: a c x c block of scores (tril mask); earlier chunks: through S[b].
       if (bj > bi) return 'skipped';
       if (bj < bi) return 'state';
       return j <= i ? 'score' : 'masked';
-    case 'linear-recurrent':
+    case 'recurrent':
       return j <= i ? 'state' : 'skipped';
   }
 }
@@ -60,7 +60,8 @@ export function countCells(form: AttentionForm, tokens: number, block: number): 
  * Other forms keep no state.
  */
 export function handOffs(form: AttentionForm, tokens: number, block: number): number[] {
-  const step = form === 'linear-chunked' ? block : form === 'linear-recurrent' ? 1 : 0;
+  const { schedule } = FORM_SPECS[form];
+  const step = schedule === 'chunked' ? block : schedule === 'recurrent' ? 1 : 0;
   if (step === 0) return [];
   const out: number[] = [];
   for (let t = step; t < tokens; t += step) out.push(t);
@@ -75,11 +76,11 @@ export function describeCell(form: AttentionForm, i: number, j: number, block: n
     case 'score':
       return `${pair}: the score q${i + 1}·k${j + 1} is computed and used.`;
     case 'masked':
-      return form === 'softmax-naive'
+      return FORM_SPECS[form].schedule === 'dense'
         ? `${pair}: a future token; the naive form still stores this entry of the T×T matrix, masked out.`
         : `${pair}: a future token inside a diagonal block; computed with the block, then masked out.`;
     case 'state':
-      return form === 'linear-recurrent'
+      return FORM_SPECS[form].schedule === 'recurrent'
         ? `${pair}: no score; k${j + 1} and v${j + 1} reach y${i + 1} through the running state S${i + 1}.`
         : `${pair}: no score; reaches y${i + 1} through the state S[${Math.floor(i / block)}] handed over from earlier chunks.`;
     case 'skipped':

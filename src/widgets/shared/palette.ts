@@ -1,23 +1,27 @@
 /**
- * One colour per form, everywhere: softmax forms warm, linear forms cool. The values are CSS
- * variables from site/styles/tokens.css, so they follow the light and dark themes; the fallbacks
- * (the light theme's values) keep a widget coloured on a page that lacks the tokens.
+ * One colour per form, everywhere: softmax forms warm, linear forms cool. Each form's spec
+ * (src/gpu/forms/registry.ts) names its CSS variable from site/styles/tokens.css, so colours follow
+ * the light and dark themes; the fallbacks (the light theme's values) keep a widget coloured on a
+ * page that lacks the tokens.
  */
-import type { AttentionForm } from '../../gpu/types.ts';
+import { ATTENTION_FORMS, FORM_SPECS, type AttentionForm } from '../../gpu/forms/registry.ts';
 
-export const FORM_COLORS: Record<AttentionForm, string> = {
-  'softmax-naive': 'var(--la-softmax-naive, #c0392b)',
-  'softmax-flash': 'var(--la-softmax-flash, #e67e22)',
-  'linear-attention': 'var(--la-linear-attention, #2a9d8f)',
-  'linear-recurrent': 'var(--la-linear-recurrent, #2f6fb5)',
-  'linear-chunked': 'var(--la-linear-chunked, #6c4bbf)',
-};
+function byForm<T>(pick: (form: AttentionForm) => T): Record<AttentionForm, T> {
+  return Object.fromEntries(ATTENTION_FORMS.map((form) => [form, pick(form)])) as Record<
+    AttentionForm,
+    T
+  >;
+}
+
+export const FORM_COLORS: Record<AttentionForm, string> = byForm((form) => {
+  const { token, fallback } = FORM_SPECS[form].color;
+  return `var(${token}, ${fallback})`;
+});
 
 /** Names a reader sees in legends and tables. */
-export const FORM_LABELS: Record<AttentionForm, string> = {
-  'softmax-naive': 'Softmax, naive (T×T scores)',
-  'softmax-flash': 'Softmax, tiled (flash)',
-  'linear-attention': 'Linear, attention form',
-  'linear-recurrent': 'Linear, recurrent form',
-  'linear-chunked': 'Linear, chunked form',
-};
+export const FORM_LABELS: Record<AttentionForm, string> = byForm((form) => FORM_SPECS[form].label);
+
+/** Stroke width and dash of each form's line where lines overlap (the cost explorer). */
+export const FORM_STROKES: Record<AttentionForm, { width: number; dash: string }> = byForm(
+  (form) => FORM_SPECS[form].stroke,
+);

@@ -2,19 +2,19 @@
  * softmax-flash: tiled causal softmax attention with an online softmax (kernels/softmax-flash.wgsl).
  * The tile plan below feeds both the shader's override constants and the dispatch maths.
  */
-import rowsSource from '../kernels/softmax-flash-rows.wgsl?raw';
-import tiledSource from '../kernels/softmax-flash.wgsl?raw';
-import { getPipeline } from '../pipelines.ts';
-import type { FormContext, FormFactory, FormKernel } from './form.ts';
-import { passTimestamps } from './form.ts';
+import rowsSource from '../../kernels/softmax-flash-rows.wgsl?raw';
+import tiledSource from '../../kernels/softmax-flash.wgsl?raw';
+import { getPipeline } from '../../pipelines.ts';
+import type { FormContext, FormFactory, FormKernel } from '../form.ts';
+import { passTimestamps } from '../form.ts';
 import {
   DISPATCH_FLOP_BUDGET,
   encodeDispatches,
   f32Bits,
   planSlices,
   prepareDispatches,
-} from './softmax-dispatch.ts';
-import type { Slice } from './softmax-dispatch.ts';
+} from './dispatch.ts';
+import type { Slice } from './dispatch.ts';
 
 /**
  * Register-tiled kernel (kernels/softmax-flash.wgsl): thread (ty, tx) computes a 4 x 4 block of

@@ -3,10 +3,10 @@
  * FlashAttention without the running max (linear-attention.wgsl). Work 4 d T(T+1)/2 per head,
  * memory O(T d): the T x T scores never leave the workgroup.
  */
-import source from '../kernels/linear-attention.wgsl?raw';
-import { getPipeline } from '../pipelines.ts';
-import type { AttentionShape, ResolvedOptions } from '../types.ts';
-import { passTimestamps, type FormFactory } from './form.ts';
+import source from '../../kernels/linear-attention.wgsl?raw';
+import { getPipeline } from '../../pipelines.ts';
+import type { AttentionShape, ResolvedOptions } from '../../types.ts';
+import { passTimestamps, type FormFactory } from '../form.ts';
 import {
   ATTENTION_KEY_TILE,
   bindBuffers,
@@ -20,7 +20,7 @@ import {
   type AttentionTiles,
   type PlannedDispatch,
   type WorkgroupRange,
-} from './linear-common.ts';
+} from './common.ts';
 
 const code = withFeatureMap(source);
 

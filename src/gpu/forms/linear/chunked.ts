@@ -6,13 +6,13 @@
  * Work O(T d^2 + T c d); memory O(T d + (T / c) d^2). When the chunk states of all heads would not
  * fit one storage binding, the heads run in groups through one states buffer.
  */
-import chunkOutputSource from '../kernels/linear-chunked-output.wgsl?raw';
-import prefixSource from '../kernels/linear-chunked-prefix.wgsl?raw';
-import summariesSource from '../kernels/linear-chunked-summaries.wgsl?raw';
-import { CapacityError } from '../errors.ts';
-import { getPipeline } from '../pipelines.ts';
-import type { AttentionShape, ResolvedOptions } from '../types.ts';
-import { passTimestamps, type FormFactory } from './form.ts';
+import chunkOutputSource from '../../kernels/linear-chunked-output.wgsl?raw';
+import prefixSource from '../../kernels/linear-chunked-prefix.wgsl?raw';
+import summariesSource from '../../kernels/linear-chunked-summaries.wgsl?raw';
+import { CapacityError } from '../../errors.ts';
+import { getPipeline } from '../../pipelines.ts';
+import type { AttentionShape, ResolvedOptions } from '../../types.ts';
+import { passTimestamps, type FormFactory } from '../form.ts';
 import {
   bindBuffers,
   attentionTileConstants,
@@ -26,7 +26,7 @@ import {
   withFeatureMap,
   type AttentionTiles,
   type PlannedDispatch,
-} from './linear-common.ts';
+} from './common.ts';
 
 const summariesCode = withFeatureMap(summariesSource);
 const outputCode = withFeatureMap(chunkOutputSource);

@@ -5,20 +5,20 @@
  * many heads alone never exhaust memory; the dispatcher's capacity check refuses a T whose one
  * head's scores do not fit a buffer.
  */
-import { perBufferLimit } from '../capacity.ts';
-import outputSource from '../kernels/softmax-naive-output.wgsl?raw';
-import rowsSource from '../kernels/softmax-naive-rows.wgsl?raw';
-import scoresSource from '../kernels/softmax-naive-scores.wgsl?raw';
-import { getPipeline } from '../pipelines.ts';
-import type { FormFactory } from './form.ts';
-import { passTimestamps } from './form.ts';
+import { perBufferLimit } from '../../limits.ts';
+import outputSource from '../../kernels/softmax-naive-output.wgsl?raw';
+import rowsSource from '../../kernels/softmax-naive-rows.wgsl?raw';
+import scoresSource from '../../kernels/softmax-naive-scores.wgsl?raw';
+import { getPipeline } from '../../pipelines.ts';
+import type { FormFactory } from '../form.ts';
+import { passTimestamps } from '../form.ts';
 import {
   encodeDispatches,
   f32Bits,
   planSlices,
   prepareDispatches,
   type PreparedDispatch,
-} from './softmax-dispatch.ts';
+} from './dispatch.ts';
 
 /**
  * Tiles of the two matrix products: TM x TM blocks of S (TK dimensions staged at a time) and TM rows

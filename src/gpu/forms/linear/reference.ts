@@ -9,7 +9,7 @@ import {
   type AttentionProblem,
   type FeatureMap,
   type ResolvedOptions,
-} from '../types.ts';
+} from '../../types.ts';
 
 /** phi(x) for one element, in float64. */
 export function applyFeatureMap(x: number, featureMap: FeatureMap): number {

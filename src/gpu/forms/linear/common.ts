@@ -2,8 +2,8 @@
  * What the linear-attention kernels share: the feature-map prelude and its override constant, the
  * tilings that fit a device's workgroup memory, and the splitting of a grid into bounded dispatches.
  */
-import featureMapSource from '../kernels/linear-feature-map.wgsl?raw';
-import type { FeatureMap } from '../types.ts';
+import featureMapSource from '../../kernels/linear-feature-map.wgsl?raw';
+import type { FeatureMap } from '../../types.ts';
 
 /** The `FEATURE_MAP` override of linear-feature-map.wgsl. */
 export const FEATURE_MAP_CODES: Readonly<Record<FeatureMap, number>> = {

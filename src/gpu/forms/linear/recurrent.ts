@@ -3,10 +3,10 @@
  * parallel over heads, state columns and state rows, O(d^2) state per head kept in registers during a
  * dispatch and in a buffer between dispatches of at most MAX_DISPATCH_TOKENS tokens.
  */
-import source from '../kernels/linear-recurrent.wgsl?raw';
-import { getPipeline } from '../pipelines.ts';
-import type { AttentionShape, ResolvedOptions } from '../types.ts';
-import { passTimestamps, type FormFactory } from './form.ts';
+import source from '../../kernels/linear-recurrent.wgsl?raw';
+import { getPipeline } from '../../pipelines.ts';
+import type { AttentionShape, ResolvedOptions } from '../../types.ts';
+import { passTimestamps, type FormFactory } from '../form.ts';
 import {
   bindBuffers,
   createParams,
@@ -16,7 +16,7 @@ import {
   MAX_WORKGROUPS_PER_DISPATCH,
   withFeatureMap,
   type PlannedDispatch,
-} from './linear-common.ts';
+} from './common.ts';
 
 const code = withFeatureMap(source);
 

@@ -3,7 +3,7 @@
  * checked against. Scale 1/sqrt(d) (as in GPT-2); the running max keeps exp() finite for logits
  * in the hundreds (algorithms.md (a)).
  */
-import type { AttentionProblem } from '../types.ts';
+import type { AttentionProblem } from '../../types.ts';
 
 /** y_i = sum_{j<=i} softmax_j(q_i . k_j / sqrt(d)) v_j for every head; [heads][tokens][dim]. */
 export function referenceSoftmaxAttention(problem: AttentionProblem): Float64Array {

@@ -1,0 +1,51 @@
+/**
+ * The registry of attention forms: every form's FormSpec by name. Validation, capacity, cost,
+ * references, sweeps, the benchmark, records and the widgets' series all read forms from here.
+ * To add a form: see CONTRIBUTING.md ("Adding an attention form").
+ */
+import { ATTENTION_FORMS, type AttentionForm } from './ids.ts';
+import { linearAttention, linearChunked, linearRecurrent } from './linear/spec.ts';
+import { softmaxFlash, softmaxNaive } from './softmax/spec.ts';
+import type { FormFamily, FormOption, FormSpec } from './spec.ts';
+
+export { ATTENTION_FORMS, type AttentionForm } from './ids.ts';
+export type { FormFamily, FormOption, FormSchedule, FormSpec } from './spec.ts';
+
+/** Every form's spec, by name (the compiler checks that each name has one). */
+export const FORM_SPECS: Readonly<Record<AttentionForm, FormSpec>> = {
+  'softmax-naive': softmaxNaive,
+  'softmax-flash': softmaxFlash,
+  'linear-attention': linearAttention,
+  'linear-recurrent': linearRecurrent,
+  'linear-chunked': linearChunked,
+};
+
+/** The spec of a known form. */
+export function formSpec(form: AttentionForm): FormSpec {
+  return FORM_SPECS[form];
+}
+
+/** Whether `name` names a registered form. */
+export function isAttentionForm(name: unknown): name is AttentionForm {
+  return typeof name === 'string' && Object.hasOwn(FORM_SPECS, name);
+}
+
+/** The forms of one family, in registry order. */
+export function formsOfFamily(family: FormFamily): AttentionForm[] {
+  return ATTENTION_FORMS.filter((form) => FORM_SPECS[form].family === family);
+}
+
+/** The families, in registry order. */
+export function formFamilies(): FormFamily[] {
+  return [...new Set(ATTENTION_FORMS.map((form) => FORM_SPECS[form].family))];
+}
+
+/** Whether `form` reads `option` (records leave options a form ignores null). */
+export function takesOption(form: AttentionForm, option: FormOption): boolean {
+  return FORM_SPECS[form].options.includes(option);
+}
+
+/** Whether `form` computes softmax attention. */
+export function isSoftmaxForm(form: AttentionForm): boolean {
+  return FORM_SPECS[form].family === 'softmax';
+}

@@ -1,0 +1,58 @@
+/**
+ * What the engine, the benchmark and the widgets know about one attention form, written once per
+ * form in its family's folder (forms/<family>/spec.ts) and collected by registry.ts.
+ */
+import type { AttentionForm } from './ids.ts';
+import type { AttentionProblem, AttentionShape, ResolvedOptions } from '../types.ts';
+import type { FormFactory } from './form.ts';
+import type { CostEstimate } from '../costs.ts';
+
+/**
+ * Forms of one family compute the same function (and share one float64 reference): softmax
+ * attention, or linear attention with a feature map and an optional normaliser.
+ */
+export type FormFamily = 'softmax' | 'linear';
+
+/** The options of AttentionOptions a form reads; the rest it ignores (and records leave null). */
+export type FormOption = 'featureMap' | 'normalize' | 'chunkSize';
+
+/**
+ * How a form visits the causal (query, key) pairs, as the mask explorer draws them:
+ * 'dense' materialises the whole T x T matrix; 'tiled' computes tiles on and below the diagonal;
+ * 'chunked' computes diagonal blocks and hands a state from block to block; 'recurrent' computes no
+ * score and hands a state from token to token.
+ */
+export type FormSchedule = 'dense' | 'tiled' | 'chunked' | 'recurrent';
+
+/** The cost of one head (estimateCost in costs.ts multiplies by the heads). */
+export type FormCost = CostEstimate;
+
+export interface FormSpec {
+  id: AttentionForm;
+  family: FormFamily;
+  /** The name a reader sees in legends and tables. */
+  label: string;
+  /**
+   * Its colour: a CSS variable of site/styles/tokens.css (light and dark themes) and the light
+   * theme's value for pages without the tokens.
+   */
+  color: { token: string; fallback: string };
+  /** Stroke styles that keep overlapping lines apart in the cost explorer. */
+  stroke: { width: number; dash: string };
+  /** Options it reads. */
+  options: readonly FormOption[];
+  schedule: FormSchedule;
+  /** Creates its GPU kernels for one shape (see form.ts). */
+  factory: FormFactory;
+  /**
+   * Cost model of one head, `shape.heads` ignored; `options.chunkSize` is already capped at T.
+   * FLOPs count a multiply-add as 2; bytes are those a run must move and hold.
+   */
+  cost(shape: AttentionShape, options: ResolvedOptions): FormCost;
+  /** What the form must output, in float64, [heads][tokens][dim]. */
+  reference(problem: AttentionProblem, options: ResolvedOptions): Float64Array;
+  /** What its largest intermediate holds, for capacity sentences ("of scores"). */
+  intermediates: string;
+  /** A sentence added when one head's intermediates do not fit, or ''. */
+  capacityAdvice: string;
+}
