@@ -1,9 +1,17 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 import { postsPlugin } from './site/build/posts-plugin.ts';
 
 const root = resolve(import.meta.dirname, 'site');
+
+// The iframe embed pages, one per widget: site/embed/<tag>.html -> /embed/<tag>.html.
+const embedPages = Object.fromEntries(
+  readdirSync(resolve(root, 'embed'))
+    .filter((name) => /^la-[a-z-]+\.html$/.test(name))
+    .map((name) => [`embed/${name.slice(0, -'.html'.length)}`, resolve(root, 'embed', name)]),
+);
 
 // The site is static. Every index.html under site/ is an entry (the posts plugin finds them and
 // writes the pages for posts/*.md); the GPU engine, widgets and data are bundled from src/ and data/.
@@ -28,8 +36,9 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     rollupOptions: {
-      // The embed bundle for other sites; the HTML entries come from the posts plugin.
-      input: { embed: resolve(root, 'embed/widgets.ts') },
+      // The embed bundle for other sites and the iframe embed pages; the other HTML entries (every
+      // index.html) come from the posts plugin.
+      input: { embed: resolve(root, 'embed/widgets.ts'), ...embedPages },
       output: {
         // Course authors link to embed/widgets.js, so that entry keeps a fixed name.
         entryFileNames: (chunk) =>

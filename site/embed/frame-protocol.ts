@@ -1,0 +1,20 @@
+/**
+ * The messages between an iframe embed page (`/embed/<tag>.html`) and its host page. The host side
+ * is `site/public/embed/frames.js`, a classic script that repeats these names (it imports nothing,
+ * so that it loads without CORS); a unit test keeps the two in step.
+ */
+
+/** Sent by the embed page to its parent whenever its content's height changes. */
+export const EMBED_RESIZE = 'la-embed:size';
+/** Sent by a host to an embed page to ask for its height now (the host script may load late). */
+export const EMBED_REQUEST_SIZE = 'la-embed:request-size';
+
+export interface EmbedSizeMessage {
+  type: typeof EMBED_RESIZE;
+  /** The widget's tag, e.g. "la-race". */
+  widget: string;
+  /** The `id` URL parameter of the embed page, or null: lets a host tell its frames apart. */
+  id: string | null;
+  /** The content's height in CSS pixels, rounded up. */
+  height: number;
+}

@@ -1,0 +1,250 @@
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve } from 'node:path';
+import type { Frame, Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+
+// The iframe embed pages (/embed/<tag>.html) and the host-side script that sizes them
+// (/embed/frames.js), tried from a host page on another origin.
+
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
+const DIST = resolve(process.env.DIST_DIR ?? 'dist');
+
+/** Each widget's embed page with small shapes, so that the GPU widgets finish under emulation. */
+const PAGES: Record<string, { query: string; root: string }> = {
+  'la-chunk-tuner': { query: 'tokens=256&heads=1&dim=16', root: 'chunk-tuner' },
+  'la-costs': { query: 'tokens=8192', root: 'costs' },
+  'la-generation': { query: 'max-position=512&heads=1&dim=16', root: 'generation' },
+  'la-mask': { query: '', root: 'mask' },
+  'la-race': { query: 'tokens=128&max-tokens=1024&heads=1&dim=16', root: 'race' },
+  'la-recurrence': { query: 'seed=3', root: 'recurrence' },
+  'la-timing-chart': { query: 'max-tokens=512&heads=1&dim=16', root: 'timing-chart' },
+};
+
+/** Serves one HTML page at every path, on a port of its own (another origin than the site). */
+async function serveHost(html: string): Promise<{ origin: string; server: Server }> {
+  const server = createServer((_, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(html);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.ttf': 'font/ttf',
+  '.json': 'application/json',
+};
+
+/** A static file server for the built site that sends no CORS headers, as many hosts do. */
+async function serveSiteWithoutCors(): Promise<{ origin: string; server: Server }> {
+  const server = createServer((request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    const file = join(DIST, path.endsWith('/') ? `${path}index.html` : path);
+    readFile(file).then(
+      (body) => {
+        response.writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        });
+        response.end(body);
+      },
+      () => {
+        response.writeHead(404);
+        response.end();
+      },
+    );
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const close = (server: Server) => new Promise((done) => server.close(done));
+
+/** A course page that loads the host script and embeds one widget by iframe. */
+function hostPage(site: string, src: string, sandbox: string | null): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8" />
+    <title>A course page</title>
+    <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src ${site}; frame-src ${site}; style-src 'self'" />
+    <script src="${site}/embed/frames.js" defer></script></head>
+    <body><h1>Week 3: attention</h1><p>The cost of attention, measured.</p>
+    <iframe src="${site}${src}" title="The cost explorer" width="100%" height="120"
+      ${sandbox === null ? '' : `sandbox="${sandbox}"`} frameborder="0"></iframe>
+    <p>After the figure.</p></body></html>`;
+}
+
+async function embedFrame(page: Page): Promise<Frame> {
+  const handle = await page.locator('iframe').elementHandle();
+  const frame = await handle!.contentFrame();
+  return frame!;
+}
+
+/** The frame's content height and the iframe's height, both in CSS pixels. */
+async function heights(page: Page, frame: Frame): Promise<{ content: number; iframe: number }> {
+  const content = await frame.evaluate(() =>
+    Math.ceil(document.getElementById('frame')!.getBoundingClientRect().height),
+  );
+  const iframe = await page.locator('iframe').evaluate((el) => el.getBoundingClientRect().height);
+  return { content, iframe };
+}
+
+test.describe('iframe embed pages', () => {
+  for (const [tag, { query, root }] of Object.entries(PAGES)) {
+    test(`/embed/${tag}.html renders the widget alone, with zero console errors`, async ({
+      page,
+    }) => {
+      await page.goto(`/embed/${tag}.html${query ? `?${query}` : ''}`);
+      await expect(page.locator(`#frame > ${tag}`)).toHaveCount(1);
+      await expect(page.locator(`${tag} [data-testid="${root}"]`)).toBeVisible();
+      expect(await page.evaluate((t) => customElements.get(t) !== undefined, tag)).toBe(true);
+      // Minimal chrome: the widget is the page's only content.
+      await expect(page.locator('h1, header, nav, footer')).toHaveCount(0);
+      // Documented parameters reach the element as attributes.
+      for (const [name, value] of new URLSearchParams(query)) {
+        await expect(page.locator(tag)).toHaveAttribute(name, value);
+      }
+    });
+  }
+
+  test('a host page on another origin embeds the cost explorer by iframe, and frames.js sizes it', async ({
+    page,
+    baseURL,
+  }) => {
+    const site = new URL(baseURL!).origin;
+    const src = '/embed/la-costs.html?tokens=8192&id=week3';
+    const { origin, server } = await serveHost(
+      hostPage(site, src, 'allow-scripts allow-same-origin'),
+    );
+    expect(origin).not.toBe(site);
+    const messages: unknown[] = [];
+    await page.exposeFunction('recordMessage', (data: unknown) => messages.push(data));
+    await page.addInitScript(() => {
+      if (window.top !== window) return;
+      window.addEventListener('message', (event) =>
+        (window as unknown as { recordMessage(d: unknown): void }).recordMessage(event.data),
+      );
+    });
+    try {
+      await page.setViewportSize({ width: 1000, height: 900 });
+      await page.goto(`${origin}/`);
+      const frame = await embedFrame(page);
+      await expect(frame.getByTestId('costs-chart')).toBeVisible();
+      await expect(frame.getByTestId('costs-tokens')).toHaveText('8,192');
+      // The frame grew from its 120 px to its content's height.
+      await expect.poll(async () => (await heights(page, frame)).iframe).toBeGreaterThan(300);
+      const wide = await heights(page, frame);
+      expect(Math.abs(wide.iframe - wide.content)).toBeLessThanOrEqual(1);
+      // The messages carry their namespace, the widget and the page's id.
+      expect(messages).toContainEqual(
+        expect.objectContaining({ type: 'la-embed:size', widget: 'la-costs', id: 'week3' }),
+      );
+      // Narrow the host: the content reflows taller and the frame follows.
+      await page.setViewportSize({ width: 380, height: 900 });
+      await expect
+        .poll(async () => {
+          const now = await heights(page, frame);
+          return now.content > wide.content && Math.abs(now.iframe - now.content) <= 1;
+        })
+        .toBe(true);
+      await page.setViewportSize({ width: 1000, height: 900 });
+      await page.locator('iframe').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SCREENSHOTS}/embed-iframe-host.png`, fullPage: true });
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('unknown URL parameters are ignored with one console warning', async ({ page }) => {
+    const warnings: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'warning') warnings.push(message.text());
+    });
+    await page.goto('/embed/la-costs.html?tokens=4096&colour=red&theme=sepia');
+    await expect(page.getByTestId('costs-tokens')).toHaveText('4,096');
+    await expect(page.locator('la-costs')).not.toHaveAttribute('colour');
+    expect(warnings.filter((w) => w.includes('"colour"'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('theme="sepia"'))).toHaveLength(1);
+  });
+
+  test('theme=dark in the URL sets the dark theme inside the frame', async ({ page }) => {
+    await page.goto('/embed/la-mask.html?theme=dark');
+    await expect(page.getByTestId('mask')).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await page.goto('/embed/la-mask.html?theme=light');
+    await expect(page.getByTestId('mask')).toBeVisible();
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe(
+      background,
+    );
+  });
+
+  test('the race runs on the GPU inside the documented sandbox, and in the least one where the site sends CORS', async ({
+    page,
+    baseURL,
+    webgpu,
+  }) => {
+    const site = new URL(baseURL!).origin;
+    const src = '/embed/la-race.html?tokens=128&max-tokens=1024&heads=1&dim=16';
+    // 'allow-scripts allow-same-origin' is the documented set; 'allow-scripts' alone gives the
+    // frame an opaque origin, which works only because `vite preview` answers with CORS headers.
+    for (const sandbox of ['allow-scripts allow-same-origin', 'allow-scripts']) {
+      const { origin, server } = await serveHost(hostPage(site, src, sandbox));
+      try {
+        await page.goto(`${origin}/`);
+        const frame = await embedFrame(page);
+        expect(await frame.evaluate(() => window.origin)).toBe(
+          sandbox.includes('allow-same-origin') ? site : 'null',
+        );
+        const race = frame.getByTestId('race');
+        await expect(race).toBeVisible();
+        const note = frame.getByTestId('device-note').first();
+        await expect(note).toHaveAttribute('data-gpu-state', webgpu ? 'ready' : 'unsupported');
+        if (webgpu) {
+          // A live result measured in the sandboxed frame.
+          await expect(frame.getByTestId('race-status')).toContainText('on your GPU', {
+            timeout: 60_000,
+          });
+        }
+        await expect.poll(async () => (await heights(page, frame)).iframe).toBeGreaterThan(200);
+      } finally {
+        await close(server);
+      }
+    }
+  });
+
+  test('without CORS headers on the site, allow-scripts alone fails and the documented sandbox works', async ({
+    page,
+    consoleErrors,
+  }) => {
+    const { origin: site, server: siteServer } = await serveSiteWithoutCors();
+    const src = '/embed/la-mask.html';
+    try {
+      for (const sandbox of ['allow-scripts', 'allow-scripts allow-same-origin']) {
+        const { origin, server } = await serveHost(hostPage(site, src, sandbox));
+        try {
+          await page.goto(`${origin}/`);
+          const frame = await embedFrame(page);
+          if (sandbox === 'allow-scripts') {
+            // The module scripts are refused (origin 'null' without Access-Control-Allow-Origin).
+            await expect.poll(() => consoleErrors.some((e) => /CORS/.test(e))).toBe(true);
+            await expect(frame.locator('la-mask')).toHaveCount(0);
+            consoleErrors.length = 0;
+          } else {
+            await expect(frame.getByTestId('mask')).toBeVisible();
+            await expect.poll(async () => (await heights(page, frame)).iframe).toBeGreaterThan(200);
+          }
+        } finally {
+          await close(server);
+        }
+      }
+    } finally {
+      await close(siteServer);
+    }
+  });
+});
