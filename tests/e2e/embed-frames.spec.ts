@@ -3,11 +3,29 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { Frame, Page } from '@playwright/test';
+import type { WidgetDoc } from '../../src/widgets/catalog-types.ts';
+import { chunkTunerDoc } from '../../src/widgets/chunk-tuner/doc.ts';
+import { doc as costsDoc } from '../../src/widgets/costs/doc.ts';
+import { generationDoc } from '../../src/widgets/generation/doc.ts';
+import { doc as maskDoc } from '../../src/widgets/mask/doc.ts';
+import { raceDoc } from '../../src/widgets/race/doc.ts';
+import { doc as recurrenceDoc } from '../../src/widgets/recurrence/doc.ts';
+import { timingChartDoc } from '../../src/widgets/timing-chart/doc.ts';
 import { expect, test } from './fixtures.ts';
 
 // The iframe embed pages (/embed/<tag>.html) and the host-side script that sizes them
 // (/embed/frames.js), tried from a host page on another origin.
 
+// catalog.ts collects these with import.meta.glob, which only Vite understands.
+const DOCS: WidgetDoc[] = [
+  chunkTunerDoc,
+  costsDoc,
+  generationDoc,
+  maskDoc,
+  raceDoc,
+  recurrenceDoc,
+  timingChartDoc,
+];
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
 const DIST = resolve(process.env.DIST_DIR ?? 'dist');
 
@@ -160,17 +178,49 @@ test.describe('iframe embed pages', () => {
     }
   });
 
-  test('unknown URL parameters are ignored with one console warning', async ({ page }) => {
+  test('garbage URL parameters fall back with one warning each, and unknown ones are ignored', async ({
+    page,
+  }) => {
     const warnings: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'warning') warnings.push(message.text());
     });
-    await page.goto('/embed/la-costs.html?tokens=4096&colour=red&theme=sepia');
+    await page.goto('/embed/la-costs.html?tokens=abc&dim=1e9&colour=red&theme=sepia');
+    await expect(page.getByTestId('costs-chart')).toBeVisible();
+    // tokens falls back to its default, dim clamps to its largest value, theme to auto.
     await expect(page.getByTestId('costs-tokens')).toHaveText('4,096');
+    await expect(page.locator('la-costs')).toHaveAttribute('tokens', '4096');
     await expect(page.locator('la-costs')).not.toHaveAttribute('colour');
-    expect(warnings.filter((w) => w.includes('"colour"'))).toHaveLength(1);
-    expect(warnings.filter((w) => w.includes('theme="sepia"'))).toHaveLength(1);
+    expect(await page.locator('body').innerText()).not.toMatch(/NaN|undefined|Infinity/);
+    const about = (text: string) => warnings.filter((w) => w.includes(text));
+    expect(about('tokens="abc" is not a number; using the default, 4096.')).toHaveLength(1);
+    expect(about('dim="1e9"')).toHaveLength(1);
+    expect(about('theme="sepia"')).toHaveLength(1);
+    expect(about('"colour"')).toHaveLength(1);
   });
+
+  for (const tag of Object.keys(PAGES)) {
+    test(`/embed/${tag}.html with garbage in every parameter shows no NaN and warns once per parameter`, async ({
+      page,
+    }) => {
+      const warnings: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'warning') warnings.push(message.text());
+      });
+      const doc = DOCS.find((d) => d.tag === tag)!;
+      const query = new URLSearchParams();
+      for (const attribute of doc.attributes) query.set(attribute.name, 'garbage');
+      await page.goto(`/embed/${tag}.html?${query}`);
+      await expect(page.locator(`${tag} [data-testid="${PAGES[tag]!.root}"]`)).toBeVisible();
+      expect(await page.locator('body').innerText()).not.toMatch(/NaN|undefined|Infinity/);
+      for (const attribute of doc.attributes) {
+        expect(
+          warnings.filter((w) => w.includes(`embed: ${attribute.name}="garbage"`)),
+          attribute.name,
+        ).toHaveLength(attribute.accepts.kind === 'boolean' ? 0 : 1);
+      }
+    });
+  }
 
   test('theme=dark in the URL sets the dark theme inside the frame', async ({ page }) => {
     await page.goto('/embed/la-mask.html?theme=dark');
@@ -247,4 +297,8 @@ test.describe('iframe embed pages', () => {
       await close(siteServer);
     }
   });
+});
+
+test('the tests cover every documented widget', () => {
+  expect(Object.keys(PAGES)).toEqual(DOCS.map((d) => d.tag));
 });
