@@ -27,6 +27,11 @@ Times the attention forms on this machine's GPU (Dawn through Node) and prints a
   --budget-ms N          wall-clock budget per point (default 2000)
   --sweep-budget-ms N    wall-clock budget for everything (default 480000)
   --samples N            samples per point (default 10)
+  --rounds N             independent rounds in this call (default 1): each round visits every
+                         context length and form (forms interleaved, their order rotated each
+                         round); a point's value is the median of its round medians, with the
+                         spread across rounds (min, quartiles, max) and the number of rounds kept.
+                         The chunk search and generation run once per round too.
   --rotate-below MIB     rewrite inputs between samples when q, k, v fit in MIB (default 64; 0: never)
   --clock NAME           auto, gpu-timestamp or wall-clock (default auto)
   --chunk-search T       also time linear-chunked at T for every chunk size and report the best
@@ -48,6 +53,8 @@ export interface BenchArgs {
   budgetMs: number;
   sweepBudgetMs: number;
   samples: number;
+  /** Independent rounds, each visiting every point once (see src/gpu/rounds.ts). */
+  rounds: number;
   /** Inputs of at most this many bytes are rewritten between samples. */
   rotateBelowBytes: number;
   clock: 'auto' | 'gpu-timestamp' | 'wall-clock';
@@ -99,6 +106,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         'budget-ms': { type: 'string' },
         'sweep-budget-ms': { type: 'string' },
         samples: { type: 'string' },
+        rounds: { type: 'string' },
         'rotate-below': { type: 'string' },
         clock: { type: 'string' },
         'chunk-search': { type: 'string' },
@@ -160,6 +168,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         ? 480_000
         : integer('sweep-budget-ms', values['sweep-budget-ms'], 1),
     samples: values.samples === undefined ? 10 : integer('samples', values.samples, 1),
+    rounds: values.rounds === undefined ? 1 : integer('rounds', values.rounds, 1),
     rotateBelowBytes:
       values['rotate-below'] === undefined
         ? 64 * 2 ** 20

@@ -19,7 +19,9 @@ import {
   type SweepCommon,
   type SweepEvent,
 } from '../gpu/sweep.ts';
+import { combineRounds, rotate } from '../gpu/rounds.ts';
 import { detectClock } from '../gpu/timing.ts';
+import { CHUNK_SIZES } from '../gpu/types.ts';
 import { getNodeGpu } from '../node/dawn.ts';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.ts';
 import { formatProgress, formatTable } from './table.ts';
@@ -152,48 +154,70 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   };
 
+  // Round r visits every point once: the sweep (forms rotated by r), then the chunk search, then
+  // generation. Each round may spend its share of what is left of the sweep budget.
   const started = performance.now();
-  const records: BenchRecord[] = [];
-  if (args.sweep) {
-    records.push(
-      ...(await collectSweep(
-        sweepAttention(ready, {
-          ...common,
-          forms: args.forms,
-          tokens: args.tokens,
-          chunkSize: args.chunk,
-        }),
-        progress('sweep'),
-      )),
-    );
+  const rounds: BenchRecord[][] = [];
+  const roundLabel = (name: string, r: number) =>
+    args.rounds > 1 ? `${name} (round ${r + 1}/${args.rounds})` : name;
+  for (let r = 0; r < args.rounds; r++) {
+    const share = () => (args.sweepBudgetMs - (performance.now() - started)) / (args.rounds - r);
+    const round: BenchRecord[] = [];
+    if (args.sweep) {
+      round.push(
+        ...(await collectSweep(
+          sweepAttention(ready, {
+            ...common,
+            sweepBudgetMs: share(),
+            forms: rotate(args.forms, r),
+            tokens: args.tokens,
+            chunkSize: args.chunk,
+          }),
+          progress(roundLabel('sweep', r)),
+        )),
+      );
+    }
+    if (args.chunkSearch !== null) {
+      round.push(
+        ...(await collectSweep(
+          searchChunkSize(ready, {
+            ...common,
+            sweepBudgetMs: share(),
+            tokens: args.chunkSearch,
+            chunkSizes: rotate(CHUNK_SIZES, r),
+          }),
+          progress(roundLabel('chunk search', r)),
+        )),
+      );
+    }
+    if (args.generation) {
+      round.push(
+        ...(await collectSweep(
+          sweepDecode(ready, {
+            ...common,
+            sweepBudgetMs: share(),
+            positions: args.tokens,
+            kinds: rotate(['kv-cache', 'state'] as const, r),
+          }),
+          progress(roundLabel('generation', r)),
+        )),
+      );
+    }
+    rounds.push(round);
   }
-  let bestChunk: BenchRecord | null = null;
-  if (args.chunkSearch !== null) {
-    const left = args.sweepBudgetMs - (performance.now() - started);
-    const found = await collectSweep(
-      searchChunkSize(ready, { ...common, sweepBudgetMs: left, tokens: args.chunkSearch }),
-      progress('chunk search'),
-    );
-    records.push(...found);
-    bestChunk = pickFastest(found);
-  }
-  if (args.generation) {
-    const left = args.sweepBudgetMs - (performance.now() - started);
-    records.push(
-      ...(await collectSweep(
-        sweepDecode(ready, { ...common, sweepBudgetMs: left, positions: args.tokens }),
-        progress('generation'),
-      )),
-    );
-  }
+  const records = combineRounds(rounds);
+  const bestChunk = pickFastest(records.filter((r) => r.task === 'chunk-search'));
 
-  if (args.json) await writeOut(args.json, recordsToJson(records));
+  if (args.json) {
+    await writeOut(args.json, recordsToJson(records, args.rounds > 1 ? rounds : undefined));
+  }
   if (args.csv) await writeOut(args.csv, recordsToCsv(records));
 
   if (records.length > 0) {
     process.stdout.write(
       `\n${info.name}; ${records[0]?.runtime ?? ''}; clock ${clockInfo.clock} ` +
-        `(resolution ${formatMs(clockInfo.resolutionMs)}); H=${args.heads} d=${args.dim}\n`,
+        `(resolution ${formatMs(clockInfo.resolutionMs)}); H=${args.heads} d=${args.dim}; ` +
+        `${args.rounds} round(s), median over rounds\n`,
     );
     process.stdout.write(`${formatTable(records)}\n`);
   }

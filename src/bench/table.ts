@@ -1,8 +1,24 @@
-/** The CLI's plain-text output: a progress line and the results table. */
+/**
+ * The CLI's plain-text output: a progress line and the results table. Columns: the median (over
+ * rounds when there were several), the rounds that measured the point, the min-max of the round
+ * medians, and the IQR of the samples within a round.
+ */
 import type { BenchRecord } from '../gpu/records.ts';
 import { formatMs } from '../gpu/format.ts';
 
-const HEADER = ['task', 'form', 'T', 'c', 'median', 'IQR', 'GFLOP/s', 'samples', 'status'];
+const HEADER = [
+  'task',
+  'form',
+  'T',
+  'c',
+  'median',
+  'rounds',
+  'min-max',
+  'IQR',
+  'GFLOP/s',
+  'samples',
+  'status',
+];
 
 function formatNumber(value: number | null, digits = 3): string {
   if (value === null || !Number.isFinite(value)) return '-';
@@ -17,10 +33,12 @@ export function recordCells(r: BenchRecord): string[] {
     String(r.tokens),
     r.chunkSize === null ? '' : String(r.chunkSize),
     r.medianMs === null ? '-' : formatMs(r.medianMs),
+    String(r.rounds ?? (r.status === 'ok' ? 1 : 0)),
+    r.spread ? `${formatMs(r.spread.minMs)} - ${formatMs(r.spread.maxMs)}` : '-',
     r.iqrMs === null ? '-' : formatMs(r.iqrMs),
     formatNumber(r.gflops),
     r.samples ? `${r.samples}x${r.repetitions}` : '-',
-    r.status === 'ok' ? 'ok' : `${r.status}: ${r.reason ?? ''}`,
+    r.status === 'ok' && !r.reason ? 'ok' : `${r.status}: ${r.reason ?? ''}`,
   ];
 }
 
@@ -28,7 +46,7 @@ export function recordCells(r: BenchRecord): string[] {
 export function formatTable(records: readonly BenchRecord[]): string {
   const rows = [HEADER, ...records.map(recordCells)];
   const widths = HEADER.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 7]);
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
   return rows
     .map((row) =>
       row

@@ -3,6 +3,7 @@
  * writers. The same records feed the live charts, the CLI's table and the reference dataset.
  */
 import type { AdapterSummary } from './device.ts';
+import type { RoundSpread } from './rounds.ts';
 import type { ClockKind } from './timing.ts';
 import type { AttentionForm, DecodeKind, FeatureMap } from './types.ts';
 
@@ -35,15 +36,28 @@ export interface BenchRecord {
   dim: number;
   /** linear-chunked only, else null. */
   chunkSize: number | null;
-  /** Median ms per run; null unless status is 'ok'. */
+  /**
+   * Median ms per run; null unless status is 'ok'. With several rounds (see rounds.ts): the median
+   * over rounds of each round's median.
+   */
   medianMs: number | null;
+  /** Quartiles of the samples within one round (with several rounds: their medians over rounds). */
   p25Ms: number | null;
   p75Ms: number | null;
   iqrMs: number | null;
-  /** Samples kept (after dropping nonsensical ones). */
+  /** Samples kept (after dropping nonsensical ones), summed over rounds. */
   samples: number;
   /** Runs per sample. */
   repetitions: number;
+  /**
+   * Independent rounds that measured this point (1 for a single sweep, 0 when none did). Absent
+   * in records written before rounds existed; read it as 1 there.
+   */
+  rounds?: number;
+  /** Each measuring round's median ms, in round order ([] when none measured it). */
+  roundsMs?: number[];
+  /** Min, quartiles and max of `roundsMs`; null with fewer than two rounds. */
+  spread?: RoundSpread | null;
   /** FLOPs of one run from the cost model, divided by the median time. */
   gflops: number | null;
   clock: ClockKind;
@@ -60,38 +74,57 @@ export interface BenchRecord {
 
 /** The identifier written into every JSON file, so readers can check what they load. */
 export const RECORDS_FORMAT = 'linear-attention-live/bench';
-export const RECORDS_VERSION = 1;
+export const RECORDS_VERSION = 2;
+/** Versions `parseRecordsJson` reads: 1 had no rounds (each record is then one round). */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 export interface RecordsFile {
   format: typeof RECORDS_FORMAT;
   version: typeof RECORDS_VERSION;
+  /** The combined records: one per point (see rounds.ts). */
   records: BenchRecord[];
+  /** With --rounds N: every round's own records, round by round, before combining. */
+  roundRecords?: BenchRecord[][];
 }
 
 /** Serializes records as a JSON document (pretty-printed, one trailing newline). */
-export function recordsToJson(records: readonly BenchRecord[]): string {
+export function recordsToJson(
+  records: readonly BenchRecord[],
+  roundRecords?: readonly (readonly BenchRecord[])[],
+): string {
   const file: RecordsFile = {
     format: RECORDS_FORMAT,
     version: RECORDS_VERSION,
     records: [...records],
+    ...(roundRecords ? { roundRecords: roundRecords.map((round) => [...round]) } : {}),
   };
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
 /** Parses what `recordsToJson` wrote; throws a sentence when the text is something else. */
 export function parseRecordsJson(text: string): BenchRecord[] {
-  const file = JSON.parse(text) as Partial<RecordsFile>;
+  return parseRecordsFile(text).records;
+}
+
+/** Parses what `recordsToJson` wrote, round records included; throws a sentence otherwise. */
+export function parseRecordsFile(text: string): RecordsFile {
+  const file = JSON.parse(text) as Partial<Omit<RecordsFile, 'version'>> & { version?: unknown };
   if (file.format !== RECORDS_FORMAT || !Array.isArray(file.records)) {
     throw new Error(
       `This JSON is not a benchmark records file (expected format ${RECORDS_FORMAT}).`,
     );
   }
-  if (file.version !== RECORDS_VERSION) {
+  if (typeof file.version !== 'number' || !READABLE_VERSIONS.includes(file.version)) {
     throw new Error(
-      `Records file version ${String(file.version)} is not supported (expected ${RECORDS_VERSION}).`,
+      `Records file version ${String(file.version)} is not supported (expected ${READABLE_VERSIONS.join(' or ')}).`,
     );
   }
-  return file.records;
+  return {
+    format: RECORDS_FORMAT,
+    version: RECORDS_VERSION,
+    records: file.records,
+    ...(file.roundRecords ? { roundRecords: file.roundRecords } : {}),
+  };
 }
 
 /** CSV columns, in order; the adapter is flattened into four `adapter*` columns. */
@@ -110,6 +143,12 @@ export const CSV_COLUMNS = [
   'iqrMs',
   'samples',
   'repetitions',
+  'rounds',
+  'spreadMinMs',
+  'spreadP25Ms',
+  'spreadP75Ms',
+  'spreadMaxMs',
+  'roundsMs',
   'gflops',
   'clock',
   'clockResolutionMs',
@@ -149,6 +188,13 @@ function csvRow(record: BenchRecord): (string | number | boolean | null)[] {
     record.iqrMs,
     record.samples,
     record.repetitions,
+    record.rounds ?? 1,
+    record.spread?.minMs ?? null,
+    record.spread?.p25Ms ?? null,
+    record.spread?.p75Ms ?? null,
+    record.spread?.maxMs ?? null,
+    // One field: the round medians separated by semicolons.
+    (record.roundsMs ?? []).join(';'),
     record.gflops,
     record.clock,
     record.clockResolutionMs,

@@ -58,6 +58,8 @@ describe('the benchmark CLI', () => {
         '32',
         '--samples',
         '3',
+        '--rounds',
+        '2',
         '--json',
         json,
         '--csv',
@@ -67,12 +69,12 @@ describe('the benchmark CLI', () => {
       const warnings = stderr.split('\n').filter((l) => /not GPU speeds/.test(l));
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/^Warning: SwiftShader .*CPU fallback adapter/);
-      expect(stderr).toMatch(/\[#{20}\] 4\/4 /);
+      expect(stderr).toMatch(/sweep \(round 2\/2\) \[#{20}\] 4\/4 /);
 
       const lines = stdout.split('\n');
       const header = lines.findIndex((l) => l.startsWith('task'));
       expect(lines[header]).toMatch(
-        /^task\s+form\s+T\s+c\s+median\s+IQR\s+GFLOP\/s\s+samples\s+status$/,
+        /^task\s+form\s+T\s+c\s+median\s+rounds\s+min-max\s+IQR\s+GFLOP\/s\s+samples\s+status$/,
       );
       const rows = lines.slice(header + 1, header + 5);
       for (const form of forms) {
@@ -89,6 +91,12 @@ describe('the benchmark CLI', () => {
       for (const r of records) {
         expect(r).toMatchObject({ status: 'ok', heads: 2, dim: 16, task: 'forward' });
         expect(r.medianMs).toBeGreaterThan(0);
+        // Two rounds: the median of two round medians lies between them, the spread holds both.
+        expect(r.rounds).toBe(2);
+        expect(r.roundsMs).toHaveLength(2);
+        expect(r.spread?.minMs).toBe(Math.min(...r.roundsMs!));
+        expect(r.spread?.maxMs).toBe(Math.max(...r.roundsMs!));
+        expect(r.medianMs).toBeCloseTo((r.roundsMs![0]! + r.roundsMs![1]!) / 2, 9);
         expect(r.adapter.isFallbackAdapter).toBe(true);
         expect(r.runtime).toMatch(/^node v\d+.* \/ dawn/);
         expect(r.chunkSize).toBeNull();

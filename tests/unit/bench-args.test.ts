@@ -9,7 +9,7 @@ describe('benchmark arguments', () => {
     const a = parseBenchArgs([]);
     expect(a.forms).toEqual([...ATTENTION_FORMS]);
     expect(a.tokens).toEqual(Array.from({ length: 11 }, (_, i) => 2 ** (7 + i)));
-    expect([a.heads, a.dim, a.chunk, a.budgetMs]).toEqual([12, 64, 64, 2000]);
+    expect([a.heads, a.dim, a.chunk, a.budgetMs, a.rounds]).toEqual([12, 64, 64, 2000, 1]);
     expect([a.json, a.csv, a.chunkSearch, a.generation, a.verify]).toEqual([
       null,
       null,
@@ -21,7 +21,7 @@ describe('benchmark arguments', () => {
 
   it('reads lists, numbers and files, sorting and de-duplicating the lengths', () => {
     const a = parseBenchArgs(
-      '--forms softmax-flash,linear-chunked --tokens 4096,1024,4096 --heads 4 --dim 32 --chunk 128 --budget-ms 500 --json a.json --csv b.csv --chunk-search 8192 --generation --verify'.split(
+      '--forms softmax-flash,linear-chunked --tokens 4096,1024,4096 --heads 4 --dim 32 --chunk 128 --budget-ms 500 --json a.json --csv b.csv --chunk-search 8192 --generation --verify --rounds 5'.split(
         ' ',
       ),
     );
@@ -35,6 +35,7 @@ describe('benchmark arguments', () => {
       true,
       true,
     ]);
+    expect(a.rounds).toBe(5);
   });
 
   it.each([
@@ -48,6 +49,7 @@ describe('benchmark arguments', () => {
     [['--what'], /Unknown option '--what'\. See --help\.$/],
     [['stray'], /positional.*See --help\.$/i],
     [['--no-sweep'], /leaves nothing to do/],
+    [['--rounds', '0'], /--rounds takes a whole number of at least 1, not "0"\.$/],
   ])('refuses %j with one sentence', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(UsageError);
     expect(() => parseBenchArgs(argv)).toThrow(message);
@@ -98,11 +100,28 @@ describe('the CLI table', () => {
   it('aligns one row per record under a header and says why a point was skipped', () => {
     const lines = formatTable([ok, skipped]).split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^task\s+form\s+T\s+c\s+median\s+IQR\s+GFLOP\/s\s+samples\s+status$/);
-    expect(lines[1]).toMatch(/linear-chunked\s+4096\s+64\s+1\.23 ms\s+500 us\s+2,346\s+10x4\s+ok$/);
-    expect(lines[2]).toMatch(/softmax-naive\s+131072\s+-\s+-\s+-\s+-\s+skipped: needs 64 GiB/);
+    expect(lines[0]).toMatch(
+      /^task\s+form\s+T\s+c\s+median\s+rounds\s+min-max\s+IQR\s+GFLOP\/s\s+samples\s+status$/,
+    );
+    expect(lines[1]).toMatch(
+      /linear-chunked\s+4096\s+64\s+1\.23 ms\s+1\s+-\s+500 us\s+2,346\s+10x4\s+ok$/,
+    );
+    expect(lines[2]).toMatch(
+      /softmax-naive\s+131072\s+-\s+0\s+-\s+-\s+-\s+-\s+skipped: needs 64 GiB/,
+    );
     // Right-aligned numbers end in the same column.
     expect(lines[1]!.indexOf('4096') + 4).toBe(lines[2]!.indexOf('131072') + 6);
+  });
+
+  it('shows the rounds and the min-max of the round medians', () => {
+    const combined: BenchRecord = {
+      ...ok,
+      rounds: 5,
+      roundsMs: [1.1, 1.2, 1.234, 1.3, 1.5],
+      spread: { minMs: 1.1, p25Ms: 1.2, p75Ms: 1.3, maxMs: 1.5 },
+    };
+    const [, row] = formatTable([combined]).split('\n');
+    expect(row).toMatch(/1\.23 ms\s+5\s+1\.1 ms - 1\.5 ms\s+500 us/);
   });
 
   it('draws a progress bar proportional to the points done', () => {
