@@ -86,3 +86,39 @@ test.describe('figures of the article', () => {
     }
   }
 });
+
+test.describe('the recurrence figure', () => {
+  test('names its buttons by their visible labels and never leaves an operator at a line end', async ({
+    page,
+  }) => {
+    for (const width of [390, 768, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('/');
+      const figure = page.locator('#fig-recurrence');
+      await figure.scrollIntoViewIfNeeded();
+      // Voice control: "click Next" must find the button, so the name contains the visible label.
+      await expect(figure.getByRole('button', { name: 'Next', exact: true })).toBeVisible();
+      await expect(figure.getByRole('button', { name: 'Back', exact: true })).toBeDisabled();
+      await expect(figure.getByTestId('rec-check')).toContainText('largest difference 0 (exact)');
+      await figure.locator('input[type="range"]').focus();
+      await page.keyboard.press('End');
+      await expect(figure.getByTestId('rec-position')).toHaveText('8');
+      await expect(figure.getByTestId('rec-check')).not.toContainText('e+');
+      // Each "+" or "=" sits on the same line as the matrix after it.
+      const stranded = await figure.evaluate(
+        (root) =>
+          [...root.querySelectorAll('.matrices .op')]
+            .filter((op) => getComputedStyle(op).display !== 'none')
+            .filter((op) => {
+              const next = op.nextElementSibling?.querySelector('table, [role="grid"], .cells');
+              const target = next ?? op.nextElementSibling;
+              if (!target) return true;
+              const a = op.getBoundingClientRect();
+              const b = target.getBoundingClientRect();
+              return b.top > a.bottom || b.bottom < a.top;
+            }).length,
+      );
+      expect(stranded, `operators apart from their matrix at ${width} px`).toBe(0);
+    }
+  });
+});

@@ -2,6 +2,7 @@
  * The cost explorer's questions, answered from the engine's cost models (src/gpu/costs.ts): no
  * formula is repeated here, only evaluated over context lengths and chunk sizes.
  */
+import { ioBytesPerHead } from '../../gpu/cost-terms.ts';
 import { estimateCost, type CostEstimate } from '../../gpu/costs.ts';
 import { ATTENTION_FORMS, CHUNK_SIZES, type AttentionForm } from '../../gpu/types.ts';
 
@@ -16,9 +17,29 @@ export function costOf(form: AttentionForm, tokens: number, dim: number, chunkSi
   return estimateCost(form, { heads: 1, tokens, dim }, { chunkSize });
 }
 
-/** The number a chart plots for a metric: FLOPs, or the memory the form holds during a run. */
-export function metricValue(cost: CostEstimate, metric: CostMetric): number {
-  return metric === 'flops' ? cost.flops : cost.workingBytes;
+/** Bytes of one head's inputs (q, k, v) and output (y) in fp32: 4 T d floats, as every form has. */
+export const inputOutputBytes = ioBytesPerHead;
+
+/**
+ * Working memory of one head beyond its inputs and outputs, as Table 1 of the article counts it:
+ * naive softmax's T x T scores, tiled softmax's running (max, sum) per row, the recurrent form's one
+ * d x d state (and normaliser), the chunked form's state per chunk; zero for the tiled linear
+ * attention form, whose tiles stay in on-chip memory.
+ */
+export function workingMemory(cost: CostEstimate, tokens: number, dim: number): number {
+  return Math.max(0, cost.workingBytes - inputOutputBytes(tokens, dim));
+}
+
+/** The number a chart plots for a metric: FLOPs, or the working memory beyond inputs and outputs. */
+export function metricValue(
+  form: AttentionForm,
+  tokens: number,
+  dim: number,
+  chunkSize: number,
+  metric: CostMetric,
+): number {
+  const cost = costOf(form, tokens, dim, chunkSize);
+  return metric === 'flops' ? cost.flops : workingMemory(cost, tokens, dim);
 }
 
 /** The chunk size (among those `linear-chunked` supports) with the fewest FLOPs for T and d. */

@@ -13,6 +13,7 @@ import {
   metricValue,
   MIN_LOG2_TOKENS,
   seriesTokens,
+  workingMemory,
   type CostMetric,
 } from './costs-model.ts';
 
@@ -26,11 +27,13 @@ export interface CostsOptions {
 export interface FormCost {
   form: AttentionForm;
   flops: number;
+  /** Working memory beyond inputs and outputs (Table 1 of the article), bytes. */
   memory: number;
 }
 
 export interface Series {
   form: AttentionForm;
+  /** Positive values only: a log axis cannot draw zero (the tiled forms' on-chip memory). */
   points: { tokens: number; value: number }[];
 }
 
@@ -48,16 +51,18 @@ export class CostsState {
   readonly costs: FormCost[] = $derived(
     FORMS.map((form) => {
       const cost = costOf(form, this.tokens, this.dim, this.chunkSize);
-      return { form, flops: cost.flops, memory: cost.workingBytes };
+      return { form, flops: cost.flops, memory: workingMemory(cost, this.tokens, this.dim) };
     }),
   );
   readonly series: Series[] = $derived(
     FORMS.map((form) => ({
       form,
-      points: seriesTokens().map((tokens) => ({
-        tokens,
-        value: metricValue(costOf(form, tokens, this.dim, this.chunkSize), this.metric),
-      })),
+      points: seriesTokens()
+        .map((tokens) => ({
+          tokens,
+          value: metricValue(form, tokens, this.dim, this.chunkSize, this.metric),
+        }))
+        .filter((p) => p.value > 0),
     })),
   );
   /** Where the recurrent form's FLOPs drop below the attention form's (about 2d). */

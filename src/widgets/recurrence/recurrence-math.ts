@@ -118,3 +118,30 @@ export function formatEntry(x: number, digits = 2): string {
   const text = x.toFixed(digits);
   return /^-0\.0*$/.test(text) ? text.slice(1) : text.replace('-', '−');
 }
+
+const SUPERSCRIPT: Record<string, string> = {
+  '-': '⁻',
+  '0': '⁰',
+  '1': '¹',
+  '2': '²',
+  '3': '³',
+  '4': '⁴',
+  '5': '⁵',
+  '6': '⁶',
+  '7': '⁷',
+  '8': '⁸',
+  '9': '⁹',
+};
+
+/**
+ * The largest difference between the two forms, in words a reader can take in: 0 -> "0 (exact)",
+ * 4.44e-16 -> "4.4 × 10⁻¹⁶", 0.0123 -> "0.012".
+ */
+export function formatDifference(x: number): string {
+  if (x === 0) return '0 (exact)';
+  if (!Number.isFinite(x)) return String(x);
+  if (x >= 1e-3) return String(Number(x.toPrecision(2)));
+  const [mantissa = '', exponent = ''] = x.toExponential(1).split('e');
+  const power = [...String(Number(exponent))].map((ch) => SUPERSCRIPT[ch] ?? ch).join('');
+  return `${mantissa} × 10${power}`;
+}
