@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs ON the GPU machine (scripts/gpu-reference-run.sh stages it into .gpu/reference/ and prints
+# the call): the measurement behind data/reference-h200.json, in one call on one card.
+#   1. the bench CLI: --verify, then ROUNDS rounds of the sweep (all five forms, T = 128..131072
+#      doubling, H = 12, d = 64), the chunk search at 16,384 and generation, forms interleaved;
+#   2. torch-anchor.py in rounds: PyTorch fp32 (TF32 off) and bf16 (FlashAttention-2 through SDPA),
+#      flash-linear-attention when its wheels travel in .whl/ (Triton's fp32 default: TF32).
+# Everything lands in $OUT: bench.json, bench.csv, torch.json, log.txt, env.txt.
+# Time: the whole script stops itself at DEADLINE_S seconds (the torch step gets what is left).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+: "${OUT:?OUT must name the folder the results go to}"
+ROUNDS=${ROUNDS:-5}
+DEADLINE_S=${DEADLINE_S:-270}
+BENCH_BUDGET_MS=${BENCH_BUDGET_MS:-120000}
+TOKENS=128,256,512,1024,2048,4096,8192,16384,32768,65536,131072
+FLA_TOKENS=1024,4096,16384,65536,131072
+start=$SECONDS
+exec > >(tee "$OUT/log.txt") 2>&1
+
+{
+  date -u +%Y-%m-%dT%H:%M:%SZ
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
+  python3 -c 'import torch, triton; print("torch", torch.__version__, "cuda", torch.version.cuda, "triton", triton.__version__)'
+  echo "ROUNDS=$ROUNDS DEADLINE_S=$DEADLINE_S BENCH_BUDGET_MS=$BENCH_BUDGET_MS TRITON_F32_DEFAULT=${TRITON_F32_DEFAULT:-unset (tf32)}"
+} > "$OUT/env.txt" 2>&1
+cat "$OUT/env.txt"
+
+# 1. Our WGSL kernels through Dawn.
+bash "$here/../run.sh" node "$here/bench.mjs" --verify --rounds "$ROUNDS" --samples 5 \
+  --budget-ms 3000 --sweep-budget-ms "$BENCH_BUDGET_MS" --tokens "$TOKENS" \
+  --chunk-search 16384 --generation --json "$OUT/bench.json" --csv "$OUT/bench.csv" \
+  2> "$OUT/bench-progress.txt"
+echo "bench exit $? after $((SECONDS - start)) s"
+
+# 2. The native baselines, with whatever time is left.
+if ls "$here"/../../.whl/*.whl > /dev/null 2>&1; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site \
+    "$here"/../../.whl/*.whl && export PYTHONPATH=/tmp/site
+fi
+left=$((DEADLINE_S - (SECONDS - start)))
+echo "torch-anchor: $left s left"
+if [ "$left" -gt 20 ]; then
+  timeout "$left" python3 -u "$here/torch-anchor.py" --dtypes fp32,bf16 --rounds 3 \
+    --tokens "$TOKENS" --fla-tokens "$FLA_TOKENS" --json "$OUT/torch.json" > "$OUT/torch-log.txt" 2>&1
+  echo "torch-anchor exit $? after $((SECONDS - start)) s"
+  grep -v '^round' "$OUT/torch-log.txt" | head -20
+fi
+
+# The key anchors last (the bench table is above; the reply shows the end of the output).
+grep -E '^round 1 .*(softmax-sdpa|fla-chunk-norm|linear-chunked-norm) .*T=(1024|16384|65536|131072) ' \
+  "$OUT/torch-log.txt"
+echo "done after $((SECONDS - start)) s"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Prepares the one GPU call behind data/reference-h200.json and prints what to pass to the device
+# tool's `run`. Reusable: after a kernel changes, run this again, make the call, then follow the
+# steps it prints (docs/PERFORMANCE.md, "Reproducing the reference data").
+#
+#   bash scripts/gpu-reference-run.sh [CHECKOUT]
+#
+# CHECKOUT is the checkout the device tool sends (default: this one). It needs .gpu/run.sh,
+# .gpu/node.xz and .gpu/node_modules/webgpu (Node and Dawn packed for a bare machine) and, for
+# flash-linear-attention, its wheels in .whl/ (fla-core and flash-linear-attention 0.5.2). The
+# bench CLI is bundled into CHECKOUT/.gpu/reference/ with the two scripts it needs there.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+dest=$(cd "${1:-$repo}" && pwd)
+stage=$dest/.gpu/reference
+for f in run.sh node.xz node_modules/webgpu/package.json; do
+  [ -e "$dest/.gpu/$f" ] || {
+    echo "gpu-reference-run: $dest/.gpu/$f is missing; pack Node and Dawn into .gpu/ first." >&2
+    exit 1
+  }
+done
+(cd "$repo" && BENCH_OUT_DIR="$stage" npx vite build --config vite.bench.config.ts)
+cp "$repo/scripts/gpu-reference-device.sh" "$repo/scripts/torch-anchor.py" "$stage/"
+wheels=$(ls "$dest"/.whl/*.whl 2> /dev/null | wc -l)
+day=$(date -u +%Y-%m-%d)
+cat << EOF
+Staged $stage ($(ls "$stage" | tr '\n' ' ')); $wheels wheel(s) in $dest/.whl.
+
+The call (about 2 minutes to start a machine, then at most DEADLINE_S = 270 s):
+  run  command:   ROUNDS=5 DEADLINE_S=270 bash .gpu/reference/gpu-reference-device.sh
+       carry:     [".gpu", ".whl"]
+       timeout_s: 300
+
+Then, in this repository:
+  mkdir -p data/runs/$day-h200 && cp <files_at>/* data/runs/$day-h200/
+  node scripts/make-reference-data.mjs --bench data/runs/$day-h200/bench.json \\
+    --torch data/runs/$day-h200/torch.json --machine "NVIDIA H200" \\
+    --command "ROUNDS=5 DEADLINE_S=270 bash .gpu/reference/gpu-reference-device.sh (scripts/gpu-reference-run.sh)"
+  node scripts/update-readme-numbers.mjs && npm run build   # numbers in README and article from data/
+EOF
