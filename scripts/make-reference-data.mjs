@@ -4,7 +4,8 @@
 // both written by scripts/gpu-reference-device.sh in the same call on the same card.
 //
 //   node scripts/make-reference-data.mjs --bench data/runs/DAY/bench.json \
-//     --torch data/runs/DAY/torch.json --machine "NVIDIA H200" --command "<the call>" [--out FILE]
+//     --torch data/runs/DAY/torch.json --machine "NVIDIA H200" --command "<the call>" \
+//     [--note-extra "<what this call did not finish>"] [--out FILE]
 //
 // Never the best of several runs, never a merge of runs: one bench file, in which every point
 // appears once, and one torch file, whose rounds are combined the same way as the bench's
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     torch: { type: 'string' },
     machine: { type: 'string' },
     command: { type: 'string', default: '' },
+    // Facts about this call a reader of the data should know (what ran out of time, say).
+    'note-extra': { type: 'string', default: '' },
     out: { type: 'string', default: 'data/reference-h200.json' },
   },
 });
@@ -118,6 +121,9 @@ const adapter = {
   name: values.machine,
   description: `${values.machine}${driver ? ` (Vulkan driver ${driver.replace(/^NVIDIA:\s*/, '').split(' ')[0]})` : ''}`,
 };
+const fusedFp32 = (torchFile?.sdpaBackends?.fp32 ?? [])
+  .filter((b) => b !== 'math')
+  .map((b) => b.replace(/_/g, ' '))[0];
 const fla = baselines.find((b) => b.impl === 'fla' && b.dtype === 'fp32');
 const dataset = {
   placeholder: false,
@@ -129,12 +135,16 @@ const dataset = {
     (baselines.length
       ? `torch: PyTorch's own kernels in fp32 (TF32 off) on the same card in the same call; ` +
         `torchBf16: the same in bf16 on the tensor cores (SDPA runs FlashAttention-2). ` +
-        `Both in ${torchRounds} rounds inside one Python process, combined the same way. ` +
+        `Both in ${torchRounds} round${torchRounds === 1 ? '' : 's'} inside one Python process, combined the same way. ` +
+        (fusedFp32
+          ? `In fp32, SDPA runs PyTorch's ${fusedFp32} kernel (the fused backend that accepts fp32). `
+          : '') +
         (fla
           ? `impl "fla" is flash-linear-attention (Triton); its fp32 rows ran with Triton's default ` +
             `fp32 dot precision, ${fla.precision} (TF32 is faster than true fp32 and favours fla).`
           : '')
-      : 'No native baselines in this call.'),
+      : 'No native baselines in this call.') +
+    (values['note-extra'] ? ` ${values['note-extra']}` : ''),
   generatedBy: values.command,
   sources: [values.bench, ...(values.torch ? [values.torch] : [])].map((p) =>
     relative(process.cwd(), p),

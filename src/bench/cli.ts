@@ -154,26 +154,28 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   };
 
-  // Round r visits every point once: the sweep (forms rotated by r), then the chunk search, then
-  // generation. Each round may spend its share of what is left of the sweep budget.
+  // Round r visits every point once: generation and the chunk search (short), then the sweep
+  // (forms rotated by r). Each round may spend an equal share of what is left of the sweep budget,
+  // so a slow first round cannot starve the last ones.
   const started = performance.now();
   const rounds: BenchRecord[][] = [];
   const roundLabel = (name: string, r: number) =>
     args.rounds > 1 ? `${name} (round ${r + 1}/${args.rounds})` : name;
   for (let r = 0; r < args.rounds; r++) {
-    const share = () => (args.sweepBudgetMs - (performance.now() - started)) / (args.rounds - r);
+    const roundStart = performance.now();
+    const roundBudget = (args.sweepBudgetMs - (roundStart - started)) / (args.rounds - r);
+    const share = () => roundBudget - (performance.now() - roundStart);
     const round: BenchRecord[] = [];
-    if (args.sweep) {
+    if (args.generation) {
       round.push(
         ...(await collectSweep(
-          sweepAttention(ready, {
+          sweepDecode(ready, {
             ...common,
             sweepBudgetMs: share(),
-            forms: rotate(args.forms, r),
-            tokens: args.tokens,
-            chunkSize: args.chunk,
+            positions: args.tokens,
+            kinds: rotate(['kv-cache', 'state'] as const, r),
           }),
-          progress(roundLabel('sweep', r)),
+          progress(roundLabel('generation', r)),
         )),
       );
     }
@@ -190,22 +192,26 @@ async function main(argv: readonly string[]): Promise<number> {
         )),
       );
     }
-    if (args.generation) {
+    if (args.sweep) {
       round.push(
         ...(await collectSweep(
-          sweepDecode(ready, {
+          sweepAttention(ready, {
             ...common,
             sweepBudgetMs: share(),
-            positions: args.tokens,
-            kinds: rotate(['kv-cache', 'state'] as const, r),
+            forms: rotate(args.forms, r),
+            tokens: args.tokens,
+            chunkSize: args.chunk,
           }),
-          progress(roundLabel('generation', r)),
+          progress(roundLabel('sweep', r)),
         )),
       );
     }
     rounds.push(round);
   }
-  const records = combineRounds(rounds);
+  const taskOrder = ['forward', 'chunk-search', 'decode'];
+  const records = combineRounds(rounds).sort(
+    (x, y) => taskOrder.indexOf(x.task) - taskOrder.indexOf(y.task),
+  );
   const bestChunk = pickFastest(records.filter((r) => r.task === 'chunk-search'));
 
   if (args.json) {

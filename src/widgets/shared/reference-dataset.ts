@@ -61,6 +61,18 @@ export interface TorchBaseline {
   spread?: RoundSpread | null;
 }
 
+/** What ran the native baselines. */
+export interface TorchInfo {
+  /** "NVIDIA H200". */
+  device: string;
+  /** PyTorch's version, "2.11.0+cu130". */
+  torch: string;
+  /** Triton's fp32 dot precision for fla: 'tf32' (the default) or 'ieee'. */
+  tritonF32Default: string;
+  /** SDPA backends that accepted a causal input, per dtype ('efficient_attention', ...). */
+  sdpaBackends: Record<string, string[]>;
+}
+
 /** A baseline as the dataset holds it: every field present. */
 export type ReferenceBaseline = Required<TorchBaseline>;
 
@@ -82,6 +94,8 @@ export interface ReferenceDataset {
   generatedBy: string;
   /** The raw files under data/runs/ this dataset was made from. */
   sources: string[];
+  /** The baselines' software, as torch-anchor.py reported it; null when the file has none. */
+  torchInfo: TorchInfo | null;
   /** Context-length sweep ('forward' records). */
   records: ReferenceRecord[];
   /** linear-chunked at one T for each chunk size. */
@@ -237,6 +251,23 @@ function baselines(
   return out;
 }
 
+function adaptTorchInfo(raw: unknown): TorchInfo | null {
+  if (!isObject(raw)) return null;
+  const text = (x: unknown) => (typeof x === 'string' ? x : '');
+  const backends: Record<string, string[]> = {};
+  if (isObject(raw.sdpaBackends)) {
+    for (const [dtype, list] of Object.entries(raw.sdpaBackends)) {
+      if (Array.isArray(list)) backends[dtype] = list.filter((b) => typeof b === 'string');
+    }
+  }
+  return {
+    device: text(raw.device),
+    torch: text(raw.torch),
+    tritonF32Default: text(raw.tritonF32Default),
+    sdpaBackends: backends,
+  };
+}
+
 /** "NVIDIA H200" from whatever the file's adapter field holds. */
 export function describeMachine(adapter: unknown): string {
   if (typeof adapter === 'string') return adapter;
@@ -281,6 +312,7 @@ export function adaptReference(raw: unknown): ReferenceDataset | null {
         : mostRounds,
     note: typeof raw.note === 'string' ? raw.note : '',
     generatedBy: typeof raw.generatedBy === 'string' ? raw.generatedBy : '',
+    torchInfo: adaptTorchInfo(raw.torchInfo),
     sources: Array.isArray(raw.sources)
       ? raw.sources.filter((s): s is string => typeof s === 'string')
       : [],
