@@ -242,7 +242,33 @@ fn main(
     a31 *= alpha.w;
     workgroupBarrier();
 
-    // O += P V, four keys at a time: V * p is the sum over those keys of p[j] v(key j).
+    // O += P V, four keys at a time: V * p is the sum over those keys of p[j] v(key j). A tile
+    // that reaches past the block's first row (the diagonal, and padding past T) skips its masked
+    // keys with select instead: p = 0 times a NaN or Inf in a later value would otherwise reach
+    // earlier rows. Only the diagonal tiles take this path.
+    if (k0 + BC - 1u > q0) {
+      for (var j = 0u; j < BC; j++) {
+        let key = k0 + j;
+        let keep = vec4<u32>(key) <= last;
+        let vj0 = vs[j * D4 + tx];
+        let vj1 = vs[j * D4 + tx + TX];
+        let pj = vec4<f32>(
+          ps[r0 * PS + j / 4u][j % 4u],
+          ps[r1 * PS + j / 4u][j % 4u],
+          ps[r2 * PS + j / 4u][j % 4u],
+          ps[r3 * PS + j / 4u][j % 4u],
+        );
+        a00 = select(a00, fma(vec4<f32>(pj.x), vj0, a00), keep.x);
+        a01 = select(a01, fma(vec4<f32>(pj.x), vj1, a01), keep.x);
+        a10 = select(a10, fma(vec4<f32>(pj.y), vj0, a10), keep.y);
+        a11 = select(a11, fma(vec4<f32>(pj.y), vj1, a11), keep.y);
+        a20 = select(a20, fma(vec4<f32>(pj.z), vj0, a20), keep.z);
+        a21 = select(a21, fma(vec4<f32>(pj.z), vj1, a21), keep.z);
+        a30 = select(a30, fma(vec4<f32>(pj.w), vj0, a30), keep.w);
+        a31 = select(a31, fma(vec4<f32>(pj.w), vj1, a31), keep.w);
+      }
+      continue;
+    }
     for (var j4 = 0u; j4 < BC / 4u; j4++) {
       let vb = j4 * 4u * D4 + tx;
       let v0 = mat4x4<f32>(vs[vb], vs[vb + D4], vs[vb + 2u * D4], vs[vb + 3u * D4]);

@@ -71,7 +71,10 @@ fn main(
     for (var x = 0u; x < TK; x++) {
       let vb = vt[x * TN + tx];
       for (var a = 0u; a < R; a++) {
-        acc[a] = fma(pt[(ty + a * (TM / R)) * (TK + 1u) + x], vb, acc[a]);
+        // Keys above the diagonal (and past T) are skipped with select, not multiplied by 0:
+        // 0 x NaN in a later value would otherwise reach earlier rows.
+        let i = rt * TM + ty + a * (TM / R);
+        acc[a] = select(acc[a], fma(pt[(ty + a * (TM / R)) * (TK + 1u) + x], vb, acc[a]), k0 + x <= i);
       }
     }
     workgroupBarrier();
