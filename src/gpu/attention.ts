@@ -4,9 +4,16 @@
  * to the form's factory (src/gpu/forms). Everything it creates, it destroys.
  */
 import { formatBytes } from './format.ts';
-import { checkCapacity, planHeadGroups, perBufferLimit } from './capacity.ts';
+import {
+  checkCapacity,
+  checkTotalMemory,
+  DEFAULT_MEMORY_CAP_BYTES,
+  planHeadGroups,
+  perBufferLimit,
+} from './capacity.ts';
 import { estimateCost } from './costs.ts';
-import { CapacityError, ShapeError } from './errors.ts';
+import { CapacityError, DeviceLostError, ShapeError } from './errors.ts';
+import { deviceLostReason, requireDevice, requireObject } from './guard.ts';
 import type { FormKernel } from './forms/form.ts';
 import { FORM_FACTORIES } from './forms/index.ts';
 import { takesOption } from './forms/registry.ts';
@@ -49,21 +56,38 @@ interface GroupBuffers {
   kernel: FormKernel;
 }
 
+/** Limits a caller may set on one resident problem. */
+export interface ResidentLimits {
+  /** The most GPU memory the problem may hold in all (default DEFAULT_MEMORY_CAP_BYTES, 8 GiB). */
+  memoryCapBytes?: number;
+}
+
 /**
  * Creates `options.form` for one shape: inputs stay on the GPU, `run` can be called many times,
  * `destroy` frees every buffer. Resolves after the allocations succeeded; a shape that does not fit
- * the device rejects with a CapacityError, an unsupported one with a ShapeError. The output starts
- * filled with NaN.
+ * the device (one buffer, one binding, or all of them together: checked before anything is
+ * allocated) rejects with a CapacityError, an unsupported one with a ShapeError, a lost device
+ * with a DeviceLostError. The output starts filled with NaN.
  */
 export async function createResidentAttention(
   device: GPUDevice,
   shape: AttentionShape,
   options: AttentionOptions,
+  limits: ResidentLimits = {},
 ): Promise<PoisonableAttention> {
+  requireDevice(device, 'createResidentAttention');
+  requireObject(shape, 'createResidentAttention', 'a shape {heads, tokens, dim}');
+  requireObject(options, 'createResidentAttention', 'options {form, ...}');
   validateShape(shape);
   const resolved = validateOptions(options);
   const plain: AttentionShape = { heads: shape.heads, tokens: shape.tokens, dim: shape.dim };
   checkCapacity(plain, resolved, device.limits);
+  checkTotalMemory(
+    plain,
+    resolved,
+    device.limits,
+    limits?.memoryCapBytes ?? DEFAULT_MEMORY_CAP_BYTES,
+  );
   const label = attentionLabel(plain, resolved);
   const cost = estimateCost(resolved.form, plain, resolved);
   const factory = FORM_FACTORIES[resolved.form];
@@ -84,6 +108,7 @@ export async function createResidentAttention(
   const groupsPlan = planHeadGroups(plain, device.limits);
   const groups: GroupBuffers[] = [];
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+  device.pushErrorScope('validation');
   device.pushErrorScope('out-of-memory');
   try {
     for (const { first, count } of groupsPlan) {
@@ -111,10 +136,21 @@ export async function createResidentAttention(
     }
   } catch (error) {
     await device.popErrorScope().catch(() => null);
+    await device.popErrorScope().catch(() => null);
     destroyAll();
     throw error;
   }
   const oom = await device.popErrorScope();
+  const invalid = await device.popErrorScope();
+  if (invalid && !oom) {
+    destroyAll();
+    throw new CapacityError(
+      `${resolved.form} at T = ${formatCount(plain.tokens)} could not be set up on this GPU ` +
+        `(${invalid.message || 'a validation error'}).`,
+      cost.workingBytes,
+      perBufferLimit(device.limits),
+    );
+  }
   if (oom) {
     destroyAll();
     const limit = perBufferLimit(device.limits);
@@ -137,7 +173,14 @@ export async function createResidentAttention(
     }
   };
   const assertAlive = (what: string): void => {
-    if (destroyed) throw new Error(`${label}: ${what} after destroy().`);
+    if (destroyed) throw new ShapeError(`${label}: ${what} after destroy().`);
+    const lost = deviceLostReason(device);
+    if (lost) {
+      throw new DeviceLostError(
+        `${label}: cannot ${what}: the GPU device ${lost.replace(/^it /, '')}. ` +
+          'Acquire a new device and try again.',
+      );
+    }
   };
   const encode = (encoder: GPUCommandEncoder, timestamps?: TimestampTarget): void => {
     assertAlive('encode');
@@ -247,6 +290,9 @@ export async function runAttention(
   problem: AttentionProblem,
   options: AttentionOptions,
 ): Promise<Float32Array> {
+  requireDevice(device, 'runAttention');
+  requireObject(problem, 'runAttention', 'a problem {heads, tokens, dim, q, k, v}');
+  requireObject(options, 'runAttention', 'options {form, ...}');
   validateProblem(problem, options);
   const resident = await createResidentAttention(device, problem, options);
   try {

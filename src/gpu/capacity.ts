@@ -63,3 +63,50 @@ export function planHeadGroups(shape: AttentionShape, limits: BufferLimits): Hea
   }
   return groups;
 }
+
+/**
+ * The most GPU memory one problem may hold, all buffers together, unless the caller sets another
+ * cap. WebGPU reports no total memory (only how large one buffer and one binding may be), so the
+ * engine caps it: 8 GiB, four times what the widgets' largest shape needs and above the
+ * benchmark's default sweep, while out-of-memory errors below the cap are still caught by an
+ * error scope around the allocations.
+ */
+export const DEFAULT_MEMORY_CAP_BYTES = 8 * 2 ** 30;
+
+/** How many per-buffer limits one problem may hold in all: no GPU offers a buffer limit far below its memory. */
+export const BUFFER_LIMITS_PER_PROBLEM = 8;
+
+/**
+ * The total memory one problem may hold on a device with these limits: the cap, and never more
+ * than BUFFER_LIMITS_PER_PROBLEM per-buffer limits.
+ */
+export function totalMemoryLimit(limits: BufferLimits, cap = DEFAULT_MEMORY_CAP_BYTES): number {
+  return Math.min(cap, BUFFER_LIMITS_PER_PROBLEM * perBufferLimit(limits));
+}
+
+/**
+ * Throws a CapacityError, before anything is allocated, when the whole problem (all heads) needs
+ * more memory than totalMemoryLimit allows: "linear-chunked at H = 1,048,576, T = 1,024, d = 128
+ * needs 2 TiB of GPU memory in all; this page allows 8 GiB."
+ */
+export function checkTotalMemory(
+  shape: AttentionShape,
+  options: ResolvedOptions,
+  limits: BufferLimits,
+  cap = DEFAULT_MEMORY_CAP_BYTES,
+): void {
+  const needed = estimateCost(options.form, shape, options).workingBytes;
+  const limit = totalMemoryLimit(limits, cap);
+  if (needed <= limit) return;
+  const why =
+    limit < cap
+      ? `${BUFFER_LIMITS_PER_PROBLEM} times this GPU's ${formatBytes(perBufferLimit(limits))} per-buffer limit`
+      : 'the engine caps it, since WebGPU does not report how much memory a GPU has';
+  throw new CapacityError(
+    `${options.form} at H = ${formatCount(shape.heads)}, T = ${formatCount(shape.tokens)}, ` +
+      `d = ${shape.dim} needs ${formatBytes(needed)} of GPU memory in all; this page allows ` +
+      `${formatBytes(limit)} (${why}). Use fewer heads or a shorter context.`,
+    needed,
+    limit,
+  );
+}

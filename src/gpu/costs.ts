@@ -10,6 +10,7 @@ import {
   type AttentionOptions,
   type AttentionShape,
 } from './types.ts';
+import { requireObject } from './guard.ts';
 
 export { causalPairs } from './cost-terms.ts';
 
@@ -33,6 +34,7 @@ export function estimateCost(
   shape: AttentionShape,
   options: Omit<AttentionOptions, 'form'> = {},
 ): CostEstimate {
+  requireObject(shape, 'estimateCost', 'a shape {heads, tokens, dim}');
   const resolved = resolveOptions({ form, ...options });
   const chunkSize = Math.min(resolved.chunkSize, shape.tokens);
   const head = FORM_SPECS[form].cost(shape, { ...resolved, chunkSize });

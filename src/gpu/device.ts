@@ -7,6 +7,8 @@
  * 16 KiB of workgroup memory, are far below most GPUs).
  */
 
+import { watchDeviceLoss } from './guard.ts';
+
 /** Optional features the engine uses when present. */
 export const WANTED_FEATURES = ['timestamp-query', 'subgroups'] as const;
 
@@ -74,7 +76,8 @@ export interface AcquireOptions {
 }
 
 /** Acquires an adapter and a device, or says in a sentence why it cannot. */
-export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuOutcome> {
+export async function acquireGpu(given: AcquireOptions | null = {}): Promise<GpuOutcome> {
+  const options = given ?? {};
   const gpu = options.gpu ?? findNavigatorGpu();
   if (!gpu) {
     return {
@@ -138,6 +141,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuOutco
 }
 
 function watchDevice(device: GPUDevice, options: AcquireOptions): void {
+  watchDeviceLoss(device);
   void device.lost.then((info) => {
     const reason =
       info.reason === 'destroyed'

@@ -18,3 +18,11 @@ export class CapacityError extends Error {
     super(message);
   }
 }
+
+/**
+ * The GPU device was destroyed or lost (a driver reset, the GPU process restarting) before or
+ * during the call. Nothing on that device can be used again: acquire a new one.
+ */
+export class DeviceLostError extends Error {
+  override name = 'DeviceLostError';
+}

@@ -33,6 +33,9 @@ export { estimateCost, causalPairs, theoreticalCrossover, type CostEstimate } fr
 export { validateProblem, validateShape, validateOptions } from './validate.ts';
 export {
   checkCapacity,
+  checkTotalMemory,
+  DEFAULT_MEMORY_CAP_BYTES,
+  totalMemoryLimit,
   perBufferLimit,
   planHeadGroups,
   type BufferLimits,
@@ -43,6 +46,7 @@ export {
   createResidentAttention,
   runAttention,
   type PoisonableAttention,
+  type ResidentLimits,
 } from './attention.ts';
 export { FORM_FACTORIES } from './forms/index.ts';
 export {

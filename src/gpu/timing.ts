@@ -7,6 +7,7 @@
  * spans at least 50 clock ticks; take several samples, optionally rotating the inputs between
  * them; drop nonsensical samples; report median and IQR per run, with the clock that produced them.
  */
+import { explainGpuFailure, requireDevice } from './guard.ts';
 import {
   chooseRepetitions,
   estimateTimestampQuantumNs,
@@ -80,6 +81,7 @@ export async function detectClock(
   device: GPUDevice,
   prefer: ClockKind | 'auto' = 'auto',
 ): Promise<ClockInfo> {
+  requireDevice(device, 'detectClock');
   if (prefer !== 'wall-clock' && device.features.has('timestamp-query')) {
     const quantum = await readTimestampQuantum(device);
     if (quantum !== null) {
@@ -126,7 +128,7 @@ async function readTimestampQuantum(device: GPUDevice): Promise<bigint | null> {
     encoder.resolveQuerySet(querySet, 0, 2 * PROBE_RUNS, resolve, 0);
     encoder.copyBufferToBuffer(resolve, 0, read, 0, size);
     device.queue.submit([encoder.finish()]);
-    await read.mapAsync(GPUMapMode.READ);
+    await mapForReading(device, read);
     const values = [...new BigUint64Array(read.getMappedRange().slice(0))];
     read.unmap();
     return estimateTimestampQuantumNs(values);
@@ -186,7 +188,7 @@ function createTimestampSampler(
       encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
       encoder.copyBufferToBuffer(resolve, 0, read, 0, 2 * 8);
       device.queue.submit([encoder.finish()]);
-      await read.mapAsync(GPUMapMode.READ);
+      await mapForReading(device, read);
       const [begin = 0n, end = 0n] = new BigUint64Array(read.getMappedRange().slice(0));
       read.unmap();
       // The spec allows end < begin; the difference then goes negative and the sample is dropped.
@@ -221,12 +223,22 @@ async function runOnce(device: GPUDevice, work: GpuWork): Promise<void> {
   await device.queue.onSubmittedWorkDone();
 }
 
+/** Maps a timing readback buffer; a lost device rejects with a DeviceLostError. */
+async function mapForReading(device: GPUDevice, buffer: GPUBuffer): Promise<void> {
+  try {
+    await buffer.mapAsync(GPUMapMode.READ);
+  } catch (error) {
+    throw await explainGpuFailure(device, error, `Timing (${buffer.label})`);
+  }
+}
+
 /** Measures one work: warm-up, batching against the clock's resolution, samples, median and IQR. */
 export async function measureWork(
   device: GPUDevice,
   work: GpuWork,
   options: MeasureOptions = {},
 ): Promise<Measurement> {
+  requireDevice(device, 'measureWork');
   const { signal } = options;
   const started = now();
   const clockInfo = options.clockInfo ?? (await detectClock(device));
@@ -285,6 +297,8 @@ export async function measureWork(
       // Stop early when one more sample would overrun the budget.
       if (i + 1 >= minSamples && spent() + (now() - t0) > budgetMs) break;
     }
+    // A lost device finishes "work" instantly: its samples are not timings.
+    requireDevice(device, `Timing ${work.label}`);
     return {
       ...summarizeSamples(rawMs),
       clock: clockInfo.clock,

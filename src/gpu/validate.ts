@@ -3,6 +3,7 @@
  * is a sentence saying what was given and what is allowed.
  */
 import { ShapeError } from './errors.ts';
+import { requireObject } from './guard.ts';
 import {
   ATTENTION_FORMS,
   CHUNK_SIZES,
@@ -22,6 +23,7 @@ export function formatCount(n: number): string {
 
 /** Throws a ShapeError unless heads and tokens are integers >= 1 and dim is supported. */
 export function validateShape(shape: AttentionShape): void {
+  requireObject(shape, 'The engine', 'a shape {heads, tokens, dim}');
   const { heads, tokens, dim } = shape;
   if (!Number.isInteger(heads) || heads < 1) {
     throw new ShapeError(`heads must be a whole number of at least 1 (got ${String(heads)}).`);
@@ -36,6 +38,7 @@ export function validateShape(shape: AttentionShape): void {
 
 /** Fills in the defaults and throws a ShapeError for an unknown form, feature map or chunk size. */
 export function validateOptions(options: AttentionOptions): ResolvedOptions {
+  requireObject(options, 'The engine', 'options {form, ...}');
   if (!(ATTENTION_FORMS as readonly string[]).includes(options.form)) {
     throw new ShapeError(
       `Unknown form "${String(options.form)}": use one of ${ATTENTION_FORMS.join(', ')}.`,
@@ -66,6 +69,7 @@ export function validateProblem(
   problem: AttentionProblem,
   options: AttentionOptions,
 ): ResolvedOptions {
+  requireObject(problem, 'The engine', 'a problem {heads, tokens, dim, q, k, v}');
   validateShape(problem);
   const resolved = validateOptions(options);
   const { heads, tokens, dim } = problem;

@@ -1,5 +1,7 @@
 /** A vector add through WebGPU: the smoke test that WGSL runs in the page, a worker and Node. */
 import source from './kernels/vector-add.wgsl?raw';
+import { ShapeError } from './errors.ts';
+import { requireDevice } from './guard.ts';
 import { submitAndRead } from './readback.ts';
 
 const WORKGROUP_SIZE = 64;
@@ -10,8 +12,12 @@ export async function addVectors(
   a: Float32Array,
   b: Float32Array,
 ): Promise<Float32Array> {
+  requireDevice(device, 'addVectors');
+  if (!(a instanceof Float32Array) || !(b instanceof Float32Array)) {
+    throw new ShapeError('addVectors needs two Float32Arrays.');
+  }
   if (a.length !== b.length || a.length === 0) {
-    throw new RangeError(
+    throw new ShapeError(
       `addVectors needs two equal, non-empty arrays (got ${a.length} and ${b.length}).`,
     );
   }

@@ -3,6 +3,7 @@
  * recurrent state (each step costs the same), behind one dispatcher.
  */
 import { ShapeError } from '../errors.ts';
+import { requireDevice, requireObject } from '../guard.ts';
 import {
   SUPPORTED_DIMS,
   type DecodeKind,
@@ -29,6 +30,7 @@ export interface DecodeWorkRequest {
 }
 
 function validateDecodeShape(shape: { kind: string; heads: number; dim: number }): void {
+  requireObject(shape, 'The decoder', 'a shape {kind, heads, dim}');
   if (shape.kind !== 'kv-cache' && shape.kind !== 'state') {
     throw new ShapeError(`Unknown decoder kind "${shape.kind}": use kv-cache or state.`);
   }
@@ -49,6 +51,7 @@ export function createDecoder(
   shape: DecodeShape,
   capacity = DEFAULT_DECODE_CAPACITY,
 ): Decoder {
+  requireDevice(device, 'createDecoder');
   validateDecodeShape(shape);
   if (shape.kind === 'state') return createStateDecoder(device, shape);
   if (!Number.isInteger(capacity) || capacity < 1) {
@@ -62,6 +65,7 @@ export function createDecoder(
  * or state contents): for timing the cost per token against the position.
  */
 export function createDecodeWork(device: GPUDevice, request: DecodeWorkRequest): GpuWork {
+  requireDevice(device, 'createDecodeWork');
   validateDecodeShape(request);
   if (!Number.isInteger(request.position) || request.position < 0) {
     throw new ShapeError(
