@@ -67,21 +67,25 @@ export function planHeadGroups(shape: AttentionShape, limits: BufferLimits): Hea
 /**
  * The most GPU memory one problem may hold, all buffers together, unless the caller sets another
  * cap. WebGPU reports no total memory (only how large one buffer and one binding may be), so the
- * engine caps it: 8 GiB, four times what the widgets' largest shape needs and above the
- * benchmark's default sweep, while out-of-memory errors below the cap are still caught by an
- * error scope around the allocations.
+ * engine caps it at 8 GiB; the widgets' default shapes and the benchmark's default sweep stay well
+ * below (about 2 GiB at 131,072 tokens, 12 heads, d = 64). Out-of-memory errors below the cap are
+ * still caught by an error scope around the allocations and reported as a CapacityError.
  */
 export const DEFAULT_MEMORY_CAP_BYTES = 8 * 2 ** 30;
 
-/** How many per-buffer limits one problem may hold in all: no GPU offers a buffer limit far below its memory. */
+/**
+ * How many maxBufferSize one problem may hold in all: a device whose largest buffer is small is
+ * unlikely to hold much more than a few of them. (Not the binding limit: heads are split into
+ * groups precisely where one binding is small and memory is not.)
+ */
 export const BUFFER_LIMITS_PER_PROBLEM = 8;
 
 /**
  * The total memory one problem may hold on a device with these limits: the cap, and never more
- * than BUFFER_LIMITS_PER_PROBLEM per-buffer limits.
+ * than BUFFER_LIMITS_PER_PROBLEM times maxBufferSize.
  */
 export function totalMemoryLimit(limits: BufferLimits, cap = DEFAULT_MEMORY_CAP_BYTES): number {
-  return Math.min(cap, BUFFER_LIMITS_PER_PROBLEM * perBufferLimit(limits));
+  return Math.min(cap, BUFFER_LIMITS_PER_PROBLEM * limits.maxBufferSize);
 }
 
 /**
@@ -100,7 +104,7 @@ export function checkTotalMemory(
   if (needed <= limit) return;
   const why =
     limit < cap
-      ? `${BUFFER_LIMITS_PER_PROBLEM} times this GPU's ${formatBytes(perBufferLimit(limits))} per-buffer limit`
+      ? `${BUFFER_LIMITS_PER_PROBLEM} times this GPU's largest buffer, ${formatBytes(limits.maxBufferSize)}`
       : 'the engine caps it, since WebGPU does not report how much memory a GPU has';
   throw new CapacityError(
     `${options.form} at H = ${formatCount(shape.heads)}, T = ${formatCount(shape.tokens)}, ` +

@@ -11,7 +11,7 @@ import { referenceAttention } from '../../src/gpu/reference/index.ts';
 import {
   referenceLinearAttentionQuadratic,
   referenceLinearAttentionRecurrent,
-} from '../../src/gpu/reference/linear.ts';
+} from '../../src/gpu/forms/linear/reference.ts';
 import { ATTENTION_FORMS, type AttentionProblem, type DecodeKind } from '../../src/gpu/types.ts';
 import { gpu, randomArray, readyDevice } from './setup.ts';
 
