@@ -12,6 +12,7 @@ export default ts.config(
       'dist/',
       '**/dist/',
       'dist-*/',
+      'lib/',
       '.gpu/',
       '.gl/',
       'test-results/',

@@ -1,7 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Frame, Page } from '@playwright/test';
 import type { WidgetDoc } from '../../src/widgets/catalog-types.ts';
 import { chunkTunerDoc } from '../../src/widgets/chunk-tuner/doc.ts';
@@ -12,6 +9,7 @@ import { raceDoc } from '../../src/widgets/race/doc.ts';
 import { doc as recurrenceDoc } from '../../src/widgets/recurrence/doc.ts';
 import { timingChartDoc } from '../../src/widgets/timing-chart/doc.ts';
 import { expect, test } from './fixtures.ts';
+import { serveFolder, servePage } from './static-server.ts';
 
 // The iframe embed pages (/embed/<tag>.html) and the host-side script that sizes them
 // (/embed/frames.js), tried from a host page on another origin.
@@ -39,51 +37,6 @@ const PAGES: Record<string, { query: string; root: string }> = {
   'la-recurrence': { query: 'seed=3', root: 'recurrence' },
   'la-timing-chart': { query: 'max-tokens=512&heads=1&dim=16', root: 'timing-chart' },
 };
-
-/** Serves one HTML page at every path, on a port of its own (another origin than the site). */
-async function serveHost(html: string): Promise<{ origin: string; server: Server }> {
-  const server = createServer((_, response) => {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(html);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.ttf': 'font/ttf',
-  '.json': 'application/json',
-};
-
-/** A static file server for the built site that sends no CORS headers, as many hosts do. */
-async function serveSiteWithoutCors(): Promise<{ origin: string; server: Server }> {
-  const server = createServer((request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
-    const file = join(DIST, path.endsWith('/') ? `${path}index.html` : path);
-    readFile(file).then(
-      (body) => {
-        response.writeHead(200, {
-          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        });
-        response.end(body);
-      },
-      () => {
-        response.writeHead(404);
-        response.end();
-      },
-    );
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
-const close = (server: Server) => new Promise((done) => server.close(done));
 
 /** A course page that loads the host script and embeds one widget by iframe. */
 function hostPage(site: string, src: string, sandbox: string | null): string {
@@ -136,7 +89,7 @@ test.describe('iframe embed pages', () => {
   }) => {
     const site = new URL(baseURL!).origin;
     const src = '/embed/la-costs.html?tokens=8192&id=week3';
-    const { origin, server } = await serveHost(
+    const { origin, close } = await servePage(
       hostPage(site, src, 'allow-scripts allow-same-origin'),
     );
     expect(origin).not.toBe(site);
@@ -174,7 +127,7 @@ test.describe('iframe embed pages', () => {
       await page.locator('iframe').scrollIntoViewIfNeeded();
       await page.screenshot({ path: `${SCREENSHOTS}/embed-iframe-host.png`, fullPage: true });
     } finally {
-      await close(server);
+      await close();
     }
   });
 
@@ -244,7 +197,7 @@ test.describe('iframe embed pages', () => {
     // 'allow-scripts allow-same-origin' is the documented set; 'allow-scripts' alone gives the
     // frame an opaque origin, which works only because `vite preview` answers with CORS headers.
     for (const sandbox of ['allow-scripts allow-same-origin', 'allow-scripts']) {
-      const { origin, server } = await serveHost(hostPage(site, src, sandbox));
+      const { origin, close } = await servePage(hostPage(site, src, sandbox));
       try {
         await page.goto(`${origin}/`);
         const frame = await embedFrame(page);
@@ -263,7 +216,7 @@ test.describe('iframe embed pages', () => {
         }
         await expect.poll(async () => (await heights(page, frame)).iframe).toBeGreaterThan(200);
       } finally {
-        await close(server);
+        await close();
       }
     }
   });
@@ -272,11 +225,12 @@ test.describe('iframe embed pages', () => {
     page,
     consoleErrors,
   }) => {
-    const { origin: site, server: siteServer } = await serveSiteWithoutCors();
+    const siteServer = await serveFolder(DIST, { cors: false });
+    const site = siteServer.origin;
     const src = '/embed/la-mask.html';
     try {
       for (const sandbox of ['allow-scripts', 'allow-scripts allow-same-origin']) {
-        const { origin, server } = await serveHost(hostPage(site, src, sandbox));
+        const { origin, close } = await servePage(hostPage(site, src, sandbox));
         try {
           await page.goto(`${origin}/`);
           const frame = await embedFrame(page);
@@ -290,11 +244,11 @@ test.describe('iframe embed pages', () => {
             await expect.poll(async () => (await heights(page, frame)).iframe).toBeGreaterThan(200);
           }
         } finally {
-          await close(server);
+          await close();
         }
       }
     } finally {
-      await close(siteServer);
+      await siteServer.close();
     }
   });
 });
