@@ -4,8 +4,8 @@ export default {
   preprocess: vitePreprocess(),
   compilerOptions: {
     runes: true,
-    // Components stay ordinary Svelte components; those in src/widgets/elements/ that declare
-    // <svelte:options customElement={...}> also become <la-*> custom elements.
-    customElement: true,
+    // Plain components only: the <la-*> custom elements are defined by src/widgets/elements/
+    // define-widget.svelte.ts, which mounts them in shadow roots with adopted stylesheets (Svelte's
+    // own custom elements insert <style> elements, which a strict Content-Security-Policy blocks).
   },
 };

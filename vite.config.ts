@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 import { postsPlugin } from './site/build/posts-plugin.ts';
+import { widgetCssPlugin } from './site/build/widget-css-plugin.ts';
 
 const root = resolve(import.meta.dirname, 'site');
 
@@ -21,6 +22,8 @@ export default defineConfig({
   plugins: [
     // The Vite root is site/, so point the plugin at the project's svelte.config.js.
     svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }),
+    // Widget components' CSS goes to their shadow roots as constructable stylesheets.
+    widgetCssPlugin(),
     postsPlugin({
       root,
       postsDir: resolve(import.meta.dirname, 'posts'),

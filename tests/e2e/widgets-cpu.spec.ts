@@ -295,12 +295,18 @@ test.describe('the CPU widgets and the course-author page', () => {
       const recurrence = page.locator('la-recurrence');
       await expect(recurrence.getByTestId('rec-state-eq').locator('.katex')).toBeVisible();
       await expect(recurrence.getByTestId('rec-check')).toHaveAttribute('data-equal', 'true');
-      // The tokens arrived, and KaTeX's fonts loaded from the widgets' host.
+      // The tokens arrived (inside the widget's shadow root, not on the host page), and KaTeX's
+      // fonts loaded from the widgets' host.
+      expect(
+        await recurrence.evaluate((el) =>
+          getComputedStyle(el).getPropertyValue('--la-linear-recurrent'),
+        ),
+      ).not.toBe('');
       expect(
         await page.evaluate(() =>
           getComputedStyle(document.documentElement).getPropertyValue('--la-linear-recurrent'),
         ),
-      ).not.toBe('');
+      ).toBe('');
       const fonts = await page.evaluate(async () => {
         await document.fonts.ready;
         return [...document.fonts]

@@ -1,0 +1,281 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+
+/**
+ * The widgets on a page that is not ours: another origin (a second port on 127.0.0.1), the
+ * hostile stylesheet course authors' platforms ship, a strict Content-Security-Policy without
+ * 'unsafe-inline' or 'unsafe-eval', and a dark theme on the host's root element.
+ */
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
+const DIST = resolve(process.env.DIST_DIR ?? 'dist');
+
+const HOSTILE_CSS = `* { font: 20px serif !important }
+svg { max-width: 10px }
+div { padding: 30px }
+button { display: none }
+.host-panel { background: rgb(10, 20, 30); color: rgb(250, 240, 230); border: 2px solid rgb(200, 0, 0) }`;
+
+/** The host's own elements, whose computed styles must not change when the widgets arrive. */
+const HOST_MARKUP = `<h1 id="host-title">Week 3: attention</h1>
+  <div class="host-panel" id="host-panel"><p id="host-para">Read this first.</p>
+  <button id="host-button" type="button">Hidden by the host</button>
+  <svg id="host-svg" width="200" height="20" viewBox="0 0 200 20"><rect width="200" height="20"></rect></svg>
+  <input id="host-input" value="host input" /><a id="host-link" href="#x">a link</a></div>`;
+
+const HOST_PROBES = [
+  'host-title',
+  'host-panel',
+  'host-para',
+  'host-button',
+  'host-svg',
+  'host-input',
+  'host-link',
+];
+const PROBED_PROPERTIES = [
+  'font-family',
+  'font-size',
+  'font-weight',
+  'line-height',
+  'color',
+  'background-color',
+  'padding-top',
+  'margin-top',
+  'display',
+  'max-width',
+  'width',
+  'height',
+  'border-top-color',
+  'color-scheme',
+  'letter-spacing',
+  'text-transform',
+  'box-sizing',
+];
+
+interface HostServer {
+  origin: string;
+  close: () => Promise<void>;
+}
+
+/** Serves host pages on a second port, each with the strict policy naming our origin. */
+async function startHost(
+  widgetsOrigin: string,
+  pages: Record<string, string>,
+): Promise<HostServer> {
+  const csp = `script-src 'self' ${widgetsOrigin}; style-src 'self' ${widgetsOrigin}`;
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0]!;
+    if (path.startsWith('/copy/')) {
+      // A second copy of the built bundle at other URLs, as another version on another host would be.
+      const file = resolve(DIST, path.slice('/copy/'.length));
+      if (!file.startsWith(DIST) || !existsSync(file)) {
+        response.writeHead(404).end();
+        return;
+      }
+      const type = file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream';
+      response.writeHead(200, { 'content-type': type });
+      response.end(readFileSync(file));
+      return;
+    }
+    if (path === '/host.css') {
+      response.writeHead(200, { 'content-type': 'text/css' });
+      response.end(HOSTILE_CSS);
+      return;
+    }
+    const body = pages[path];
+    if (body === undefined) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': csp,
+    });
+    response.end(`<!doctype html><html lang="en" data-theme="dark"><head><meta charset="utf-8" />
+      <title>A course page</title><link rel="icon" href="data:," /><link rel="stylesheet" href="/host.css" />${body}`);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+/** Records every CSP violation from the first script on, before any page script runs. */
+async function watchViolations(page: Page): Promise<() => Promise<string[]>> {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { laViolations: string[] }).laViolations = seen;
+    document.addEventListener('securitypolicyviolation', (e) =>
+      seen.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`),
+    );
+  });
+  return () => page.evaluate(() => (window as unknown as { laViolations: string[] }).laViolations);
+}
+
+async function hostStyles(page: Page): Promise<Record<string, Record<string, string>>> {
+  return page.evaluate(
+    ({ ids, properties }) =>
+      Object.fromEntries(
+        ids.map((id) => {
+          const style = getComputedStyle(document.getElementById(id)!);
+          return [id, Object.fromEntries(properties.map((p) => [p, style.getPropertyValue(p)]))];
+        }),
+      ),
+    { ids: HOST_PROBES, properties: PROBED_PROPERTIES },
+  );
+}
+
+test.describe('embedding on a hostile host page', () => {
+  test('three widgets on another origin, under a strict CSP, hostile CSS and a dark host theme, render, work, follow the theme, and leave the host styles alone', async ({
+    page,
+    baseURL,
+  }) => {
+    const widgetsOrigin = new URL(baseURL!).origin;
+    const bundle = `${widgetsOrigin}/embed/widgets.js`;
+    const widgets = `<la-costs tokens="2048"><p>The cost explorer (needs JavaScript).</p></la-costs>
+      <la-recurrence seed="5" tokens="6"></la-recurrence>
+      <la-race tokens="1024" autorun="false"></la-race>`;
+    const host = await startHost(widgetsOrigin, {
+      '/': `<script type="module" src="${bundle}"></script></head><body>${HOST_MARKUP}${widgets}</body></html>`,
+      '/bare': `</head><body>${HOST_MARKUP}${widgets}</body></html>`,
+    });
+    expect(host.origin).not.toBe(widgetsOrigin);
+    const violations = await watchViolations(page);
+    try {
+      await page.setViewportSize({ width: 1100, height: 900 });
+      await page.goto(`${host.origin}/bare`);
+      const without = await hostStyles(page);
+      // Without the script, the fallback text inside the tag is what the reader sees.
+      await expect(page.getByText('The cost explorer (needs JavaScript).')).toBeVisible();
+
+      await page.goto(`${host.origin}/`);
+      const costs = page.locator('la-costs');
+      const recurrence = page.locator('la-recurrence');
+      const race = page.locator('la-race');
+      await expect(costs.getByTestId('costs-chart')).toBeVisible();
+      await expect(costs.getByTestId('costs-tokens')).toHaveText('2,048');
+      await expect(page.getByText('The cost explorer (needs JavaScript).')).toBeHidden();
+      await expect(race.getByTestId('race')).toBeVisible();
+      await recurrence.scrollIntoViewIfNeeded();
+      await expect(recurrence.getByTestId('rec-state-eq').locator('.katex')).toBeVisible();
+
+      // Each renders in its own shadow root.
+      for (const tag of ['la-costs', 'la-recurrence', 'la-race']) {
+        expect(await page.locator(tag).evaluate((el) => el.shadowRoot !== null), tag).toBe(true);
+      }
+
+      // The host's `button { display: none }`, `svg { max-width: 10px }` and `* { font }` stop at
+      // the shadow boundary.
+      const forward = recurrence.getByTestId('rec-forward');
+      await expect(forward).toBeVisible();
+      const chartWidth = await costs
+        .getByTestId('costs-chart')
+        .evaluate((el) => el.getBoundingClientRect().width);
+      expect(chartWidth).toBeGreaterThan(200);
+      const shellFont = await costs.evaluate((el) => {
+        const shell = el.shadowRoot!.querySelector('.la-shell')!;
+        const style = getComputedStyle(shell);
+        return { family: style.fontFamily, size: style.fontSize };
+      });
+      expect(shellFont.family).not.toBe('serif');
+      expect(shellFont.size).toBe('16px');
+
+      // They work: click and keyboard.
+      await forward.click();
+      await expect(recurrence.getByTestId('rec-position')).toHaveText('2');
+      await forward.focus();
+      await page.keyboard.press('Enter');
+      await expect(recurrence.getByTestId('rec-position')).toHaveText('3');
+      const tSlider = costs.getByTestId('costs-t');
+      await tSlider.focus();
+      await page.keyboard.press('ArrowRight');
+      await expect(costs.getByTestId('costs-tokens')).toHaveText('4,096');
+      await costs.getByTestId('costs-table-toggle').click();
+      await expect(costs.getByTestId('costs-table')).toBeVisible();
+
+      // They follow the host's theme: dark now, light when the host switches.
+      const shellColours = () =>
+        page.evaluate(() =>
+          ['la-costs', 'la-recurrence', 'la-race'].map((tag) => {
+            const shell = document.querySelector(tag)!.shadowRoot!.querySelector('.la-shell')!;
+            return getComputedStyle(shell).color;
+          }),
+        );
+      expect(await shellColours()).toEqual(Array(3).fill('rgb(232, 230, 225)'));
+      await page.screenshot({ path: `${SCREENSHOTS}/embed-hostile-dark.png`, fullPage: true });
+      await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
+      expect(await shellColours()).toEqual(Array(3).fill('rgb(29, 29, 31)'));
+      await page.screenshot({ path: `${SCREENSHOTS}/embed-hostile-light.png`, fullPage: true });
+      // An explicit theme wins over the host's.
+      await race.evaluate((el) => el.setAttribute('theme', 'dark'));
+      expect((await shellColours())[2]).toBe('rgb(232, 230, 225)');
+      await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+
+      // The host's own elements keep exactly the styles they had without the widgets.
+      expect(await hostStyles(page)).toEqual(without);
+      // No <style> element and no style attribute were added outside the shadow roots.
+      expect(await page.locator('style').count()).toBe(0);
+      expect(await violations()).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('two copies of the bundle on one page: nothing throws, and the second says once that it yields', async ({
+    page,
+    baseURL,
+  }) => {
+    const widgetsOrigin = new URL(baseURL!).origin;
+    // The same bundle twice from our origin (one module graph, a no-op), then a copy at other URLs
+    // (a separate module graph, as a second version would be).
+    const host = await startHost(widgetsOrigin, {
+      '/': `<script type="module" src="${widgetsOrigin}/embed/widgets.js"></script>
+        <script type="module" src="${widgetsOrigin}/embed/widgets.js"></script>
+        <script type="module" src="/copy/embed/widgets.js"></script>
+        </head><body><la-mask tokens="16"></la-mask><la-costs></la-costs></body></html>`,
+    });
+    const infos: string[] = [];
+    page.on('console', (m) => {
+      if (m.text().includes('already defined')) infos.push(m.text());
+    });
+    const violations = await watchViolations(page);
+    try {
+      await page.goto(`${host.origin}/`);
+      await expect(page.locator('la-mask').getByTestId('mask-grid')).toBeVisible();
+      await expect(page.locator('la-costs').getByTestId('costs-chart')).toBeVisible();
+      await expect.poll(() => infos.length).toBe(1);
+      expect(infos[0]).toMatch(
+        /already defined by version \d+\.\d+\.\d+; this copy leaves them to it/,
+      );
+      expect(await page.locator('la-mask').evaluate((el) => el.shadowRoot!.childElementCount)).toBe(
+        1,
+      );
+      expect(await violations()).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('fallback content stays when the bundle cannot load', async ({
+    page,
+    baseURL,
+    consoleErrors,
+  }) => {
+    const widgetsOrigin = new URL(baseURL!).origin;
+    const host = await startHost(widgetsOrigin, {
+      '/': `<script type="module" src="${widgetsOrigin}/embed/missing.js"></script></head><body>
+        <la-race tokens="4096"><img alt="The race at 4,096 tokens" src="data:," />On the reference GPU, linear attention wins at 4,096 tokens.</la-race></body></html>`,
+    });
+    try {
+      await page.goto(`${host.origin}/`);
+      await expect(page.getByText('On the reference GPU, linear attention wins')).toBeVisible();
+      expect(await page.locator('la-race').evaluate((el) => el.shadowRoot)).toBeNull();
+    } finally {
+      await host.close();
+      // The failed script load is the point of this test, not an error of ours.
+      consoleErrors.splice(0, consoleErrors.length);
+    }
+  });
+});
