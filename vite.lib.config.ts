@@ -1,6 +1,7 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
+import { widgetCssPlugin } from './site/build/widget-css-plugin.ts';
 
 // `npm run build:lib` (scripts/build-lib.mjs) runs this twice, once per export of the npm package:
 //
@@ -70,6 +71,8 @@ export default defineConfig(({ mode }) => {
     base: './',
     plugins: [
       svelte({ configFile: resolve(dirname, 'svelte.config.js') }),
+      // Widget components' CSS goes to their shadow roots as constructable stylesheets.
+      widgetCssPlugin(),
       listBundledPackages(found),
     ],
     build: {
