@@ -68,5 +68,8 @@ export async function getNodeGpu(): Promise<NodeGpu> {
     };
   }
   Object.assign(globalThis, webgpu.globals);
-  return { kind: 'ready', gpu: webgpu.create([]), driver };
+  // DAWN_FLAGS: Dawn's own options, space-separated (e.g. "enable-dawn-features=disable_robustness"),
+  // for experiments on a measuring machine; none by default, as in a browser.
+  const flags = (process.env.DAWN_FLAGS ?? '').split(' ').filter(Boolean);
+  return { kind: 'ready', gpu: webgpu.create(flags), driver };
 }

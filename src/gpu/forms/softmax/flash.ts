@@ -3,6 +3,7 @@
  * The tile plan below feeds both the shader's override constants and the dispatch maths.
  */
 import rowsSource from '../../kernels/softmax-flash-rows.wgsl?raw';
+import wideSource from '../../kernels/softmax-flash-wide.wgsl?raw';
 import tiledSource from '../../kernels/softmax-flash.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
 import type { FormContext, FormFactory, FormKernel } from '../form.ts';
@@ -22,8 +23,11 @@ import type { Slice } from './dispatch.ts';
  * BC = 4 TX = D / 2 keys per tile; BR = 4 TY rows.
  */
 export interface FlashTiles {
-  /** Which kernel: 'tiled' (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl). */
-  kernel: 'tiled' | 'rows';
+  /**
+   * Which kernel: 'wide' (softmax-flash-wide.wgsl, needs subgroups of at least TX invocations),
+   * 'tiled' (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl).
+   */
+  kernel: 'wide' | 'tiled' | 'rows';
   /** Query rows per workgroup. */
   BR: number;
   /** Keys per tile. */
@@ -34,6 +38,65 @@ export interface FlashTiles {
   WG: number;
   /** Workgroup memory the kernel declares, bytes. */
   workgroupBytes: number;
+  /** wide only: P's first column in the K/P array (0: over K) and that array's columns. */
+  POFF?: number;
+  KW?: number;
+}
+
+/**
+ * Tiles of softmax-flash-wide.wgsl, tallest first: thread (ty, tx) owns 4 rows x 8 keys of scores
+ * and 4 rows x 2 vec4 of the output, so TX = D / 8 and BC = D; BR = 4 TY, the tallest that fits
+ * (each staged key serves more rows). P gets its own columns where they fit, else it goes over K
+ * (which needs BR <= BC). Workgroup memory: Q, K (and P), V, D / 4 vec4 per row or key.
+ */
+export function planWideTiles(
+  dim: number,
+  maxWorkgroupBytes: number,
+  maxThreads: number,
+  subgroupMinSize: number,
+): FlashTiles | null {
+  const TX = dim / 8;
+  if (![16, 32, 64].includes(dim) || subgroupMinSize < TX) return null;
+  const BC = dim;
+  const d4 = dim / 4;
+  for (const TY of [32, 16, 8]) {
+    const BR = 4 * TY;
+    const WG = TX * TY;
+    if (WG > maxThreads) continue;
+    const options = [{ POFF: BC, KW: BC + BR }];
+    if (BR <= BC) options.push({ POFF: 0, KW: BC });
+    for (const { POFF, KW } of options) {
+      const workgroupBytes = 16 * d4 * (BR + KW + BC);
+      if (workgroupBytes <= maxWorkgroupBytes) {
+        return { kernel: 'wide', BR, BC, TX, WG, workgroupBytes, POFF, KW };
+      }
+    }
+  }
+  return null;
+}
+
+/** Whether the wide kernel loads the next K/V tile into registers during the current one. */
+export const WIDE_PREFETCH = true;
+
+/** softmax-flash-wide.wgsl with its shape constants (inner array sizes must be constants). */
+export function wideSourceFor(dim: number, tiles: FlashTiles): string {
+  const { BR, BC, TX, WG } = tiles;
+  const d4 = dim / 4;
+  const constants = {
+    D4: d4,
+    TX,
+    TY: BR / 4,
+    BR,
+    BC,
+    WG,
+    POFF: tiles.POFF!,
+    KW: tiles.KW!,
+    NF: (BC * d4) / WG,
+  };
+  const lines = Object.entries(constants).map(([name, value]) => `const ${name}: u32 = ${value}u;`);
+  lines.push(`const PREFETCH: bool = ${WIDE_PREFETCH};`);
+  const [first, ...rest] = wideSource.split('\n');
+  return [first, ...lines, ...rest].join('\n');
 }
 
 /** Workgroup memory of softmax-flash.wgsl: qs and ks (rows padded by a vec4), vs, ps, red. */
@@ -49,7 +112,8 @@ export function flashRowsWorkgroupBytes(dim: number, BR: number, BC: number): nu
 }
 
 /**
- * Picks the kernel and its tiles. The register-tiled kernel needs D = 8 TX (D = 16, 32, 64) and
+ * Picks the kernel and its tiles. With subgroups of at least D / 8 invocations (subgroupMinSize;
+ * 0 when the device has none), the wide kernel (planWideTiles). Else the register-tiled kernel needs D = 8 TX (D = 16, 32, 64) and
  * BC = D / 2; it takes the tallest BR that fits the workgroup memory and invocation limits (each
  * staged key is reused by more rows): the H200's 48 KiB gives 64 x 32 with 128 threads at d = 64,
  * SwiftShader's 32 KiB 32 x 32. Otherwise (d = 128, or too little memory) the row kernel: D / 16
@@ -59,8 +123,11 @@ export function planFlashTiles(
   dim: number,
   maxWorkgroupBytes: number,
   maxInvocations: number,
+  subgroupMinSize = 0,
 ): FlashTiles {
   const maxThreads = Math.min(256, maxInvocations);
+  const wide = planWideTiles(dim, maxWorkgroupBytes, maxThreads, subgroupMinSize);
+  if (wide) return wide;
   if (dim % 8 === 0 && dim <= 64) {
     const TX = dim / 8;
     const BC = 4 * TX;
@@ -170,36 +237,56 @@ export function planFlashSlices(
   return slices;
 }
 
+/** The smallest subgroup size the device may run; 0 without the subgroups feature. */
+export function flashSubgroupSize(device: GPUDevice): number {
+  if (!device.features.has('subgroups')) return 0;
+  return device.adapterInfo?.subgroupMinSize ?? 0;
+}
+
 /** softmax-flash's factory. */
 export const createSoftmaxFlash: FormFactory = (ctx) => createSoftmaxFlashKernel(ctx);
 
 /**
  * softmax-flash with a chosen chunk length in key tiles (default: flashChunkTiles), so that tests
- * can walk the chunked path at lengths SwiftShader runs in seconds.
+ * can walk the chunked path at lengths SwiftShader runs in seconds, and optionally chosen tiles
+ * (default: planFlashTiles for the device), so that they can walk every tile path.
  */
-export function createSoftmaxFlashKernel(ctx: FormContext, chunkTiles?: number): FormKernel {
+export function createSoftmaxFlashKernel(
+  ctx: FormContext,
+  chunkTiles?: number,
+  forcedTiles?: FlashTiles,
+): FormKernel {
   const { device, shape, label } = ctx;
   const { heads, tokens, dim } = shape;
-  const tiles = planFlashTiles(
-    dim,
-    device.limits.maxComputeWorkgroupStorageSize,
-    device.limits.maxComputeInvocationsPerWorkgroup,
-  );
+  const tiles =
+    forcedTiles ??
+    planFlashTiles(
+      dim,
+      device.limits.maxComputeWorkgroupStorageSize,
+      device.limits.maxComputeInvocationsPerWorkgroup,
+      flashSubgroupSize(device),
+    );
   const { kernel, BR, BC, TX, WG } = tiles;
   const pipeline =
-    kernel === 'tiled'
-      ? getPipeline(device, 'attention/softmax-flash', tiledSource, { D: dim, BR, BC, TX, WG })
-      : getPipeline(device, 'attention/softmax-flash-rows', rowsSource, {
-          D: dim,
-          BR,
-          BC,
-          TPR: TX,
-          WG,
-        });
+    kernel === 'wide'
+      ? getPipeline(
+          device,
+          `attention/softmax-flash-wide D=${dim} BR=${BR} POFF=${tiles.POFF}`,
+          wideSourceFor(dim, tiles),
+        )
+      : kernel === 'tiled'
+        ? getPipeline(device, 'attention/softmax-flash', tiledSource, { D: dim, BR, BC, TX, WG })
+        : getPipeline(device, 'attention/softmax-flash-rows', rowsSource, {
+            D: dim,
+            BR,
+            BC,
+            TPR: TX,
+            WG,
+          });
   const blocks = Math.ceil(tokens / BR);
   const scale = f32Bits(1 / Math.sqrt(dim));
   let prepared;
-  if (kernel === 'tiled') {
+  if (kernel !== 'rows') {
     const tilesPerChunk = chunkTiles ?? flashChunkTiles(heads, tokens, dim, BR, BC);
     const slices = planFlashSlices(heads, tokens, dim, BR, BC, tilesPerChunk);
     const chunked = slices.some((slice) => slice.chunk > 0);

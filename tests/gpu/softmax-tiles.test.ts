@@ -1,0 +1,150 @@
+/**
+ * softmax-flash's tile paths, each against the float64 reference: the wide kernel (subgroups) with
+ * P beside K and over K, the register-tiled and row kernels it falls back to, odd lengths,
+ * lengths that are not a multiple of a tile, chunked rows, and a NaN in a later value.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAttention } from '../../src/gpu/attention.ts';
+import { FORM_FACTORIES } from '../../src/gpu/forms/index.ts';
+import {
+  createSoftmaxFlashKernel,
+  flashSubgroupSize,
+  planFlashTiles,
+  type FlashTiles,
+} from '../../src/gpu/forms/softmax/flash.ts';
+import { referenceAttention } from '../../src/gpu/reference/index.ts';
+import type { AttentionProblem } from '../../src/gpu/types.ts';
+import { gpu, randomArray, readyDevice } from './setup.ts';
+
+const TOLERANCE = 1e-4;
+
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    if (!Number.isFinite(a)) return Number.POSITIVE_INFINITY;
+    diff += (a - expected[i]!) ** 2;
+    norm += expected[i]! ** 2;
+  }
+  return Math.sqrt(diff / norm);
+}
+
+function randomProblem(heads: number, tokens: number, dim: number, qScale = 4): AttentionProblem {
+  const n = heads * tokens * dim;
+  return { heads, tokens, dim, q: randomArray(n, qScale), k: randomArray(n), v: randomArray(n) };
+}
+
+/** Runs softmax-flash with these tiles (and chunk length), restoring the factory after. */
+async function runWith(
+  device: GPUDevice,
+  problem: AttentionProblem,
+  tiles: FlashTiles,
+  chunkTiles?: number,
+): Promise<Float32Array> {
+  const factory = FORM_FACTORIES['softmax-flash'];
+  FORM_FACTORIES['softmax-flash'] = (ctx) => createSoftmaxFlashKernel(ctx, chunkTiles, tiles);
+  try {
+    return await runAttention(device, problem, { form: 'softmax-flash' });
+  } finally {
+    FORM_FACTORIES['softmax-flash'] = factory;
+  }
+}
+
+describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
+  let device: GPUDevice;
+  let memory = 0;
+  let invocations = 0;
+  let subgroup = 0;
+  beforeAll(async () => {
+    device = (await readyDevice()).device;
+    memory = device.limits.maxComputeWorkgroupStorageSize;
+    invocations = device.limits.maxComputeInvocationsPerWorkgroup;
+    subgroup = flashSubgroupSize(device);
+  });
+  afterAll(() => device?.destroy());
+
+  it('the device offers subgroups, so the wide kernel is planned where D / 8 fits a subgroup', () => {
+    expect(subgroup).toBeGreaterThanOrEqual(2);
+    expect(planFlashTiles(16, memory, invocations, subgroup).kernel).toBe('wide');
+  });
+
+  // [dim, rows per thread-row TY]: P beside K (TY = 16 or 32) and over K (BR = 4 TY <= BC = dim).
+  const wideCases: [number, number][] = [
+    [16, 16],
+    [16, 4],
+    [32, 16],
+    [32, 8],
+  ];
+  for (const [dim, TY] of wideCases) {
+    for (const tokens of [1, 31, 65, 257]) {
+      it(`wide kernel, d=${dim}, BR=${4 * TY}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
+        const tiles = wideTiles(dim, TY);
+        expect(tiles.workgroupBytes).toBeLessThanOrEqual(memory);
+        const problem = randomProblem(3, tokens, dim);
+        const out = await runWith(device, problem, tiles);
+        const expected = referenceAttention(problem, { form: 'softmax-flash' });
+        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+    it(`wide kernel, d=${dim}, BR=${4 * TY}: chunks of 2 key tiles match the reference at T=300`, async () => {
+      const problem = randomProblem(2, 300, dim, 10);
+      const out = await runWith(device, problem, wideTiles(dim, TY), 2);
+      const expected = referenceAttention(problem, { form: 'softmax-flash' });
+      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+    });
+  }
+
+  it('a NaN in a later value reaches no earlier row (wide kernel, P over K and beside it)', async () => {
+    for (const TY of [16, 8]) {
+      const dim = 32;
+      const tokens = 50;
+      const problem = randomProblem(1, tokens, dim);
+      problem.v[20 * dim + 3] = Number.NaN;
+      const out = await runWith(device, problem, wideTiles(dim, TY));
+      expect(out.subarray(0, 20 * dim).every(Number.isFinite)).toBe(true);
+      expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
+    }
+  });
+
+  it('the kernels without subgroups still match the reference (d=32 and 64, T=129)', async () => {
+    for (const dim of [32, 64]) {
+      const tiles = planFlashTiles(dim, memory, invocations, 0);
+      expect(tiles.kernel).not.toBe('wide');
+      const problem = randomProblem(2, 129, dim);
+      const out = await runWith(device, problem, tiles);
+      const expected = referenceAttention(problem, { form: 'softmax-flash' });
+      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
+
+  it("with WebGPU's default limits (16 KiB, 256 invocations) every dim gets tiles that run", async () => {
+    for (const dim of [16, 32, 64, 128]) {
+      const tiles = planFlashTiles(dim, 16_384, 256, subgroup);
+      expect(tiles.workgroupBytes).toBeLessThanOrEqual(16_384);
+      const problem = randomProblem(1, 70, dim);
+      const out = await runWith(device, problem, tiles);
+      const expected = referenceAttention(problem, { form: 'softmax-flash' });
+      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
+
+  /** The wide kernel's tiles for this dim and TY, P over K when BR <= BC. */
+  function wideTiles(dim: number, TY: number): FlashTiles {
+    const BR = 4 * TY;
+    const BC = dim;
+    const TX = dim / 8;
+    const POFF = BR <= BC ? 0 : BC;
+    const KW = POFF + (POFF === 0 ? BC : BR);
+    return {
+      kernel: 'wide',
+      BR,
+      BC,
+      TX,
+      WG: TX * TY,
+      workgroupBytes: 16 * (dim / 4) * (BR + KW + BC),
+      POFF,
+      KW,
+    };
+  }
+});

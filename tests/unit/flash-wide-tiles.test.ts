@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { planFlashTiles, wideSourceFor } from '../../src/gpu/forms/softmax/flash.ts';
+
+describe('softmax-flash wide tiles (subgroups)', () => {
+  it('takes 64 x 64 tiles with P over K in 48 KiB at d = 64 (the H200: subgroups of 32)', () => {
+    expect(planFlashTiles(64, 49_152, 1024, 32)).toMatchObject({
+      kernel: 'wide',
+      BR: 64,
+      BC: 64,
+      TX: 8,
+      WG: 128,
+      POFF: 0,
+      KW: 64,
+      workgroupBytes: 49_152,
+    });
+  });
+
+  it('needs subgroups of at least D / 8 invocations, else falls back', () => {
+    expect(planFlashTiles(64, 49_152, 1024, 4).kernel).toBe('tiled');
+    expect(planFlashTiles(64, 49_152, 1024, 0).kernel).toBe('tiled');
+    expect(planFlashTiles(32, 32_768, 256, 4)).toMatchObject({ kernel: 'wide', BR: 64, POFF: 32 });
+    expect(planFlashTiles(128, 49_152, 1024, 32).kernel).toBe('rows');
+  });
+
+  it('never exceeds the memory or invocation limits, WebGPU defaults included', () => {
+    for (const dim of [16, 32, 64]) {
+      for (const memory of [16_384, 32_768, 49_152]) {
+        for (const invocations of [64, 256, 1024]) {
+          for (const subgroup of [4, 8, 32, 64]) {
+            const t = planFlashTiles(dim, memory, invocations, subgroup);
+            expect(t.workgroupBytes).toBeLessThanOrEqual(memory);
+            expect(t.WG).toBeLessThanOrEqual(Math.min(256, invocations));
+            if (t.kernel !== 'wide') continue;
+            expect(t.TX).toBeLessThanOrEqual(subgroup);
+            expect(t.workgroupBytes).toBe(16 * (dim / 4) * (t.BR + t.KW! + t.BC));
+            if (t.POFF === 0) expect(t.BR).toBeLessThanOrEqual(t.BC);
+          }
+        }
+      }
+    }
+  });
+
+  it('writes the shape constants after the enable directive', () => {
+    const tiles = planFlashTiles(64, 49_152, 1024, 32);
+    const lines = wideSourceFor(64, tiles).split('\n');
+    expect(lines[0]).toBe('enable subgroups;');
+    expect(lines).toContain('const D4: u32 = 16u;');
+    expect(lines).toContain('const KW: u32 = 64u;');
+  });
+});
