@@ -60,7 +60,7 @@ export type GpuOutcome = GpuReady | GpuUnsupported;
 /** Reported once when the device is lost, whether destroyed on purpose or by the driver. */
 export interface GpuLost {
   kind: 'lost';
-  /** 'destroyed' when our own code called device.destroy(); 'unknown' otherwise. */
+  /** 'destroyed' when device.destroy() was called (by any script); 'unknown' otherwise. */
   cause: GPUDeviceLostReason;
   reason: string;
 }
@@ -69,7 +69,7 @@ export interface AcquireOptions {
   /** The GPU entry point; defaults to `navigator.gpu`. Node passes Dawn's. */
   gpu?: GPU | null;
   powerPreference?: GPUPowerPreference;
-  /** Called once if the device is lost (destroyed, driver reset, tab backgrounded too long). */
+  /** Called once if the device is lost (destroyed, driver reset, GPU process restart). */
   onLost?: (lost: GpuLost) => void;
   /** Called for every validation or out-of-memory error that no error scope caught. */
   onUncapturedError?: (message: string, error: GPUError) => void;
@@ -143,11 +143,11 @@ export async function acquireGpu(given: AcquireOptions | null = {}): Promise<Gpu
 function watchDevice(device: GPUDevice, options: AcquireOptions): void {
   watchDeviceLoss(device);
   void device.lost.then((info) => {
+    // A lost device never comes back: the caller must request a new adapter and device.
     const reason =
       info.reason === 'destroyed'
-        ? 'The GPU device was released by this page.'
-        : `The GPU device was lost${info.message ? ` (${info.message})` : ''}. ` +
-          'Reload the page to try again.';
+        ? 'The GPU device was destroyed.'
+        : `The GPU device was lost${info.message ? ` (${info.message})` : ''}.`;
     options.onLost?.({ kind: 'lost', cause: info.reason, reason });
   });
   device.addEventListener('uncapturederror', (event) => {

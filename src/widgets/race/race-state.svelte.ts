@@ -7,7 +7,7 @@ import type { BenchRecord } from '../../gpu/records.ts';
 import { sweepAttention } from '../../gpu/sweep.ts';
 import { SUPPORTED_DIMS } from '../../gpu/types.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
-import { getLiveGpu, type LiveGpu } from '../shared/live-gpu.ts';
+import { getLiveGpu, isCurrent, type LiveGpu } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { nearestPair, referenceData } from '../shared/reference-data.ts';
 import { gpuScheduler, LatestJob } from '../shared/scheduler.ts';
@@ -187,8 +187,8 @@ export class RaceState {
 
   /** Runs both forms at the current shape; resolves when done or replaced by a newer run. */
   async runLive(): Promise<void> {
-    // The page's device may have been lost since it was acquired; never run on a dead device.
-    if (this.live && pageGpu.outcome?.kind !== 'ready') this.live = null;
+    // The page's device may have been lost (and replaced) since; never run on a dead device.
+    if (!isCurrent(this.live)) this.live = null;
     if (!this.live) {
       if (this.visibility.ready) this.live = await getLiveGpu();
       if (!this.live) return;

@@ -17,10 +17,14 @@ export interface LiveGpu {
 
 const clocks = new WeakMap<GPUDevice, Promise<ClockInfo>>();
 
-/** The page's GPU with its clock and factories, or null when WebGPU is unavailable or lost. */
+/**
+ * The page's GPU with its clock and factories, or null when WebGPU is unavailable or lost. After
+ * a loss this requests a new device (see PageGpu), so call it again rather than keeping a result
+ * across runs; `isCurrent` says whether one kept still holds the page's device.
+ */
 export async function getLiveGpu(): Promise<LiveGpu | null> {
   const outcome = await pageGpu.acquire();
-  if (outcome.kind !== 'ready' || pageGpu.outcome?.kind !== 'ready') return null;
+  if (outcome.kind !== 'ready' || pageGpu.outcome !== outcome) return null;
   const { device } = outcome;
   let clock = clocks.get(device);
   if (!clock) {
@@ -38,6 +42,19 @@ export async function getLiveGpu(): Promise<LiveGpu | null> {
     createAttention: attention.createResidentAttention,
     createDecode: decode.createDecodeWork,
   };
+}
+
+/** True while `live` holds the page's current, working device (false once it was lost). */
+export function isCurrent(live: LiveGpu | null): live is LiveGpu {
+  return live !== null && pageGpu.outcome === live.gpu;
+}
+
+/**
+ * Whether a Run button should be offered: the page has a device, or lost one (pressing Run then
+ * requests a new one). Reactive where read inside $derived.
+ */
+export function canRequestLive(): boolean {
+  return pageGpu.outcome?.kind === 'ready' || pageGpu.lastLoss !== null;
 }
 
 /** Why there is no live run, as a sentence: the page's own reason when it has one. */

@@ -17,7 +17,13 @@ import {
   type ChartSeries,
 } from '../shared/chart.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
-import { getLiveGpu, noLiveRunMessage, type LiveGpu } from '../shared/live-gpu.ts';
+import {
+  canRequestLive,
+  getLiveGpu,
+  isCurrent,
+  noLiveRunMessage,
+  type LiveGpu,
+} from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { FORM_COLORS, FORM_LABELS } from '../shared/palette.ts';
 import { publishedH100, referenceData, type TorchBaseline } from '../shared/reference-data.ts';
@@ -159,7 +165,7 @@ export class TimingChartState {
 
   readonly reference = referenceData;
   readonly gpuState = $derived(pageGpu.outcome?.kind ?? 'pending');
-  readonly canRun = $derived(this.gpuState === 'ready' && !this.running);
+  readonly canRun = $derived(canRequestLive() && !this.running);
   readonly referenceRecords = $derived(referenceData?.records ?? []);
   /** Whether this build's reference dataset carries PyTorch baselines (the overlay is offered). */
   readonly hasTorch = $derived((referenceData?.torch.length ?? 0) > 0);
@@ -411,8 +417,8 @@ export class TimingChartState {
   async run(): Promise<void> {
     if (this.running) return;
     // The page's device may have been lost since it was acquired; never run on a dead device.
-    if (this.live && pageGpu.outcome?.kind !== 'ready') this.live = null;
-    this.live ??= await getLiveGpu();
+    // After a loss, getLiveGpu requests a new device; never run on a dead one.
+    if (!isCurrent(this.live)) this.live = await getLiveGpu();
     const live = this.live;
     if (!live) {
       this.message = noLiveRunMessage();
