@@ -24,6 +24,7 @@ Times the attention forms on this machine's GPU (Dawn through Node) and prints a
   --dim N                head dimension, one of ${SUPPORTED_DIMS.join(', ')} (default 64)
   --chunk N              linear-chunked chunk size, one of ${CHUNK_SIZES.join(', ')} (default ${DEFAULT_CHUNK_SIZE})
   --feature-map NAME     linear forms' feature map: ${FEATURE_MAPS.join(', ')} (default softplus)
+  --no-normalize         linear and gated forms without the normaliser (as fla's chunk kernels)
   --budget-ms N          wall-clock budget per point (default 2000)
   --sweep-budget-ms N    wall-clock budget for everything (default 480000)
   --samples N            samples per point (default 10)
@@ -50,6 +51,8 @@ export interface BenchArgs {
   dim: number;
   chunk: number;
   featureMap: FeatureMap;
+  /** Linear and gated forms divide by their normaliser; false with --no-normalize. */
+  normalize: boolean;
   budgetMs: number;
   sweepBudgetMs: number;
   samples: number;
@@ -103,6 +106,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         dim: { type: 'string' },
         chunk: { type: 'string' },
         'feature-map': { type: 'string' },
+        'no-normalize': { type: 'boolean' },
         'budget-ms': { type: 'string' },
         'sweep-budget-ms': { type: 'string' },
         samples: { type: 'string' },
@@ -161,6 +165,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       values['feature-map'] ?? 'softplus',
       FEATURE_MAPS as readonly string[],
     ) as FeatureMap,
+    normalize: !(values['no-normalize'] ?? false),
     budgetMs:
       values['budget-ms'] === undefined ? 2000 : integer('budget-ms', values['budget-ms'], 1),
     sweepBudgetMs:

@@ -136,6 +136,7 @@ async function main(argv: readonly string[]): Promise<number> {
     heads: args.heads,
     dim: args.dim,
     featureMap: args.featureMap,
+    normalize: args.normalize,
     pointBudgetMs: args.budgetMs,
     sweepBudgetMs: args.sweepBudgetMs,
     samples: args.samples,

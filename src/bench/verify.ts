@@ -5,7 +5,7 @@
 import { createResidentAttention } from '../gpu/attention.ts';
 import { referenceAttention } from '../gpu/reference.ts';
 import { formFamilies, formsOfFamily } from '../gpu/forms/registry.ts';
-import { randomInputs } from '../gpu/sweep.ts';
+import { randomInputs, randomLogDecays } from '../gpu/sweep.ts';
 import type {
   AttentionForm,
   AttentionOptions,
@@ -88,11 +88,12 @@ export async function verifyForms(
       q: randomInputs(n),
       k: randomInputs(n),
       v: randomInputs(n),
+      logDecay: randomLogDecays(heads * tokens),
     };
     let resident: ResidentAttention | null = null;
     try {
       resident = await create(device, { heads, tokens, dim }, attention);
-      resident.write(problem.q, problem.k, problem.v);
+      resident.write(problem.q, problem.k, problem.v, problem.logDecay);
       await resident.run();
       const actual = await resident.read();
       const maxRelError = maxRelativeError(actual, reference(problem, attention));
@@ -167,6 +168,7 @@ export async function crossCheckForms(
   const { heads, tokens, dim } = options;
   const n = heads * tokens * dim;
   const [q, k, v] = [randomInputs(n), randomInputs(n), randomInputs(n)];
+  const logDecay = randomLogDecays(heads * tokens);
   const results: CrossCheckResult[] = [];
   for (const forms of CROSS_CHECK_PAIRS) {
     const outputs: Float32Array[] = [];
@@ -183,7 +185,7 @@ export async function crossCheckForms(
             chunkSize: options.chunkSize,
           },
         );
-        resident.write(q, k, v);
+        resident.write(q, k, v, logDecay);
         await resident.run();
         outputs.push(await resident.read());
       } catch (thrown) {

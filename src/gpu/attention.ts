@@ -16,7 +16,7 @@ import { CapacityError, DeviceLostError, ShapeError } from './errors.ts';
 import { deviceLostReason, requireDevice, requireObject } from './guard.ts';
 import type { FormKernel } from './forms/form.ts';
 import { FORM_FACTORIES } from './forms/index.ts';
-import { takesOption } from './forms/registry.ts';
+import { takesInput, takesOption } from './forms/registry.ts';
 import {
   type AttentionOptions,
   type AttentionProblem,
@@ -25,7 +25,13 @@ import {
   type ResolvedOptions,
   type TimestampTarget,
 } from './types.ts';
-import { formatCount, validateOptions, validateProblem, validateShape } from './validate.ts';
+import {
+  formatCount,
+  validateLogDecay,
+  validateOptions,
+  validateProblem,
+  validateShape,
+} from './validate.ts';
 import { submitAndRead } from './readback.ts';
 
 const F32 = 4;
@@ -53,6 +59,8 @@ interface GroupBuffers {
   k: GPUBuffer;
   v: GPUBuffer;
   out: GPUBuffer;
+  /** Gated forms only: [heads in group][tokens]. */
+  logDecay: GPUBuffer | undefined;
   kernel: FormKernel;
 }
 
@@ -91,6 +99,7 @@ export async function createResidentAttention(
   const label = attentionLabel(plain, resolved);
   const cost = estimateCost(resolved.form, plain, resolved);
   const factory = FORM_FACTORIES[resolved.form];
+  const gated = takesInput(resolved.form, 'logDecay');
   const owned: GPUBuffer[] = [];
   const createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
     const buffer = device.createBuffer(descriptor);
@@ -121,6 +130,13 @@ export async function createResidentAttention(
       const k = make('k');
       const v = make('v');
       const out = make('out');
+      const logDecay = gated
+        ? createBuffer({
+            label: `${groupLabel} logDecay`,
+            size: count * plain.tokens * F32,
+            usage,
+          })
+        : undefined;
       const kernel = factory({
         device,
         shape: { heads: count, tokens: plain.tokens, dim: plain.dim },
@@ -129,10 +145,11 @@ export async function createResidentAttention(
         k,
         v,
         out,
+        ...(logDecay ? { logDecay } : {}),
         createBuffer,
         label: groupLabel,
       });
-      groups.push({ first, count, q, k, v, out, kernel });
+      groups.push({ first, count, q, k, v, out, logDecay, kernel });
     }
   } catch (error) {
     await device.popErrorScope().catch(() => null);
@@ -223,8 +240,9 @@ export async function createResidentAttention(
     options: resolved,
     encode,
     poison,
-    write(q: Float32Array, k: Float32Array, v: Float32Array): void {
+    write(q: Float32Array, k: Float32Array, v: Float32Array, logDecay?: Float32Array): void {
       assertAlive('write');
+      if (gated) validateLogDecay(logDecay, plain.heads, plain.tokens, resolved.form);
       const expected = plain.heads * perHeadValues;
       for (const [name, values] of [
         ['q', q],
@@ -245,6 +263,15 @@ export async function createResidentAttention(
         device.queue.writeBuffer(g.q, 0, q, offset, count);
         device.queue.writeBuffer(g.k, 0, k, offset, count);
         device.queue.writeBuffer(g.v, 0, v, offset, count);
+        if (g.logDecay && logDecay) {
+          device.queue.writeBuffer(
+            g.logDecay,
+            0,
+            logDecay,
+            g.first * plain.tokens,
+            g.count * plain.tokens,
+          );
+        }
       }
     },
     async run(): Promise<void> {
@@ -296,7 +323,7 @@ export async function runAttention(
   validateProblem(problem, options);
   const resident = await createResidentAttention(device, problem, options);
   try {
-    resident.write(problem.q, problem.k, problem.v);
+    resident.write(problem.q, problem.k, problem.v, problem.logDecay);
     resident.poison();
     await resident.run();
     return await resident.read();

@@ -14,7 +14,7 @@ import { createDecodeWork } from './generation/index.ts';
 import type { BenchRecord, BenchTask, RecordAdapter } from './records.ts';
 import { predictNextMs, type SeriesPoint } from './stats.ts';
 import { detectClock, measureWork, type ClockInfo, type ClockKind } from './timing.ts';
-import { ATTENTION_FORMS, takesOption } from './forms/registry.ts';
+import { ATTENTION_FORMS, takesInput, takesOption } from './forms/registry.ts';
 import {
   CHUNK_SIZES,
   DEFAULT_FEATURE_MAP,
@@ -224,7 +224,7 @@ export async function* sweepDecode(
   const plans: PointPlan[] = [];
   for (const position of positions) {
     for (const kind of kinds) {
-      const linear = kind === 'state';
+      const linear = kind !== 'kv-cache';
       const featureMap = options.featureMap ?? DEFAULT_FEATURE_MAP;
       const normalize = options.normalize ?? true;
       plans.push({
@@ -327,7 +327,7 @@ function planAttention(
       try {
         // Never time on zeros: random inputs first, whatever the factory left in the buffers.
         const n = shape.heads * shape.tokens * shape.dim;
-        resident.write(randomInputs(n), randomInputs(n), randomInputs(n));
+        resident.write(randomInputs(n), randomInputs(n), randomInputs(n), logDecayFor(form, shape));
       } catch (error) {
         resident.destroy();
         throw error;
@@ -524,12 +524,37 @@ async function* runPlans(
 
 /** Two sets of random inputs, written alternately before each sample. */
 function createRotation(resident: ResidentAttention): (sample: number) => void {
-  const n = resident.shape.heads * resident.shape.tokens * resident.shape.dim;
-  const sets = [0, 1].map(() => [randomInputs(n), randomInputs(n), randomInputs(n)] as const);
+  const { shape } = resident;
+  const n = shape.heads * shape.tokens * shape.dim;
+  const sets = [0, 1].map(
+    () =>
+      [
+        randomInputs(n),
+        randomInputs(n),
+        randomInputs(n),
+        logDecayFor(resident.options.form, shape),
+      ] as const,
+  );
   return (sample) => {
-    const [q, k, v] = sets[sample % 2]!;
-    resident.write(q, k, v);
+    const [q, k, v, logDecay] = sets[sample % 2]!;
+    resident.write(q, k, v, logDecay);
   };
+}
+
+/** Random log-decays for a form that reads them (see randomLogDecays), else undefined. */
+function logDecayFor(form: AttentionForm, shape: AttentionShape): Float32Array | undefined {
+  return takesInput(form, 'logDecay') ? randomLogDecays(shape.heads * shape.tokens) : undefined;
+}
+
+/**
+ * n log-decays g_t = log(a_t) with a_t uniform in [0.9, 1): decays as trained gated models keep
+ * them (a state that forgets over tens to thousands of tokens). The kernels' work does not depend
+ * on the values.
+ */
+export function randomLogDecays(n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.log(1 - 0.1 * Math.random());
+  return out;
 }
 
 const RANDOM_BLOCK = 1 << 20;

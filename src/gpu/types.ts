@@ -36,6 +36,12 @@ export interface AttentionProblem extends AttentionShape {
   q: Float32Array;
   k: Float32Array;
   v: Float32Array;
+  /**
+   * Gated forms only (their spec's `inputs` lists it): the log-decays g_t, [heads][tokens], each
+   * finite and <= 0; token t multiplies the state by exp(g_t) before adding its own k_t v_t^T.
+   * Other forms ignore it.
+   */
+  logDecay?: Float32Array;
 }
 
 export interface AttentionOptions {
@@ -86,16 +92,19 @@ export interface GpuWork {
 export interface ResidentAttention extends GpuWork {
   readonly shape: AttentionShape;
   readonly options: ResolvedOptions;
-  /** Replaces the inputs (same shape) without reallocating. */
-  write(q: Float32Array, k: Float32Array, v: Float32Array): void;
+  /** Replaces the inputs (same shape) without reallocating; gated forms also need `logDecay`. */
+  write(q: Float32Array, k: Float32Array, v: Float32Array, logDecay?: Float32Array): void;
   /** Submits one run and resolves when the GPU has finished it. */
   run(): Promise<void>;
   /** Copies the output [heads][tokens][dim] back to the CPU. */
   read(): Promise<Float32Array>;
 }
 
-/** Single-token generation: a softmax KV cache, or a linear-attention recurrent state. */
-export type DecodeKind = 'kv-cache' | 'state';
+/**
+ * Single-token generation: a softmax KV cache, a linear-attention recurrent state, or a gated one
+ * (the state decays by exp(g) at each token).
+ */
+export type DecodeKind = 'kv-cache' | 'state' | 'gated-state';
 
 export interface DecodeShape {
   kind: DecodeKind;
@@ -114,7 +123,15 @@ export interface Decoder {
   readonly shape: DecodeShape;
   /** Tokens fed so far. */
   readonly position: number;
-  /** Appends one token (q, k, v each [heads][dim]) and returns its output [heads][dim]. */
-  step(q: Float32Array, k: Float32Array, v: Float32Array): Promise<Float32Array>;
+  /**
+   * Appends one token (q, k, v each [heads][dim]; for 'gated-state' also its log-decays g,
+   * [heads], each finite and <= 0) and returns its output [heads][dim].
+   */
+  step(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    logDecay?: Float32Array,
+  ): Promise<Float32Array>;
   destroy(): void;
 }

@@ -4,6 +4,7 @@
  */
 import { ShapeError } from './errors.ts';
 import { requireObject } from './guard.ts';
+import { takesInput } from './forms/registry.ts';
 import {
   ATTENTION_FORMS,
   CHUNK_SIZES,
@@ -86,7 +87,45 @@ export function validateProblem(
       );
     }
   }
+  if (takesInput(resolved.form, 'logDecay')) {
+    validateLogDecay(problem.logDecay, heads, tokens, resolved.form);
+  }
   return resolved;
+}
+
+/**
+ * Checks a gated form's log-decays: a Float32Array of heads x tokens values, each finite and
+ * <= 0 ("logDecay[37] (head 1, token 4) is 0.25; each g_t must be a finite number <= 0, ...").
+ */
+export function validateLogDecay(
+  logDecay: unknown,
+  heads: number,
+  tokens: number,
+  form: string,
+): void {
+  if (!(logDecay instanceof Float32Array)) {
+    throw new ShapeError(
+      `${form} needs logDecay, a Float32Array of log-decays g_t laid out [heads][tokens].`,
+    );
+  }
+  const expected = heads * tokens;
+  if (logDecay.length !== expected) {
+    throw new ShapeError(
+      `logDecay has ${formatCount(logDecay.length)} values; heads x tokens = ` +
+        `${formatCount(heads)} x ${formatCount(tokens)} = ${formatCount(expected)}.`,
+    );
+  }
+  for (let i = 0; i < logDecay.length; i++) {
+    const g = logDecay[i]!;
+    // Written so that NaN fails too.
+    if (!(g <= 0 && g > Number.NEGATIVE_INFINITY)) {
+      throw new ShapeError(
+        `logDecay[${formatCount(i)}] (head ${Math.floor(i / tokens)}, token ${i % tokens}) is ` +
+          `${String(g)}; each g_t must be a finite number <= 0, so that the decay exp(g_t) is ` +
+          'at most 1.',
+      );
+    }
+  }
 }
 
 /**

@@ -19,7 +19,11 @@ test.describe('attention kernels in the page', () => {
         const [heads, tokens, dim] = [2, 65, 32];
         const n = heads * tokens * dim;
         const random = () => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
-        const problem = { heads, tokens, dim, q: random(), k: random(), v: random() };
+        // Gated forms read log-decays (g <= 0); the others ignore them.
+        const logDecay = Float32Array.from({ length: heads * tokens }, () =>
+          Math.log(1 - 0.5 * Math.random()),
+        );
+        const problem = { heads, tokens, dim, q: random(), k: random(), v: random(), logDecay };
         try {
           const out = await engine.runAttention(outcome.device, problem, { form });
           const expected = engine.referenceAttention(problem, { form });

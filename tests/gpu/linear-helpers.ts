@@ -53,7 +53,8 @@ export function linearOptions(
 }
 
 /**
- * Runs one factory on a problem outside the dispatcher: uploads, poisons the output with NaN,
+ * Runs one factory on a problem outside the dispatcher: uploads (the log-decays too, when the
+ * problem has them), poisons the output with NaN,
  * encodes, reads back, destroys every buffer. Validation errors reject.
  */
 export async function runFactory(
@@ -83,6 +84,11 @@ export async function runFactory(
     const k = upload('k', problem.k);
     const v = upload('v', problem.v);
     const out = upload('out', new Float32Array(heads * tokens * dim).fill(Number.NaN));
+    let logDecay: GPUBuffer | undefined;
+    if (problem.logDecay) {
+      logDecay = createBuffer({ label: `${label} logDecay`, size: 4 * heads * tokens, usage });
+      device.queue.writeBuffer(logDecay, 0, problem.logDecay);
+    }
     const readback = createBuffer({
       label: `${label} readback`,
       size: bytes,
@@ -96,6 +102,7 @@ export async function runFactory(
       k,
       v,
       out,
+      ...(logDecay ? { logDecay } : {}),
       createBuffer,
       label,
     });

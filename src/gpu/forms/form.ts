@@ -14,6 +14,8 @@ export interface FormContext {
   k: GPUBuffer;
   v: GPUBuffer;
   out: GPUBuffer;
+  /** Gated forms only: the log-decays g_t, [heads][tokens] f32, same usage. */
+  logDecay?: GPUBuffer;
   /** Creates a buffer owned by this run: the dispatcher destroys it with the rest. */
   createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer;
   /** e.g. "attention/linear-chunked H=12 T=4096 d=64 c=64": prefix every GPU object's label. */

@@ -9,5 +9,7 @@ export const ATTENTION_FORMS = [
   'linear-attention',
   'linear-recurrent',
   'linear-chunked',
+  'gated-recurrent',
+  'gated-chunked',
 ] as const;
 export type AttentionForm = (typeof ATTENTION_FORMS)[number];

@@ -4,12 +4,13 @@
  * To add a form: see CONTRIBUTING.md ("Adding an attention form").
  */
 import { ATTENTION_FORMS, type AttentionForm } from './ids.ts';
+import { gatedChunked, gatedRecurrent } from './gated/spec.ts';
 import { linearAttention, linearChunked, linearRecurrent } from './linear/spec.ts';
 import { softmaxFlash, softmaxNaive } from './softmax/spec.ts';
-import type { FormFamily, FormOption, FormSpec } from './spec.ts';
+import type { FormFamily, FormInput, FormOption, FormSpec } from './spec.ts';
 
 export { ATTENTION_FORMS, type AttentionForm } from './ids.ts';
-export type { FormFamily, FormOption, FormSchedule, FormSpec } from './spec.ts';
+export type { FormFamily, FormInput, FormOption, FormSchedule, FormSpec } from './spec.ts';
 
 /** Every form's spec, by name (the compiler checks that each name has one). */
 export const FORM_SPECS: Readonly<Record<AttentionForm, FormSpec>> = {
@@ -18,7 +19,14 @@ export const FORM_SPECS: Readonly<Record<AttentionForm, FormSpec>> = {
   'linear-attention': linearAttention,
   'linear-recurrent': linearRecurrent,
   'linear-chunked': linearChunked,
+  'gated-recurrent': gatedRecurrent,
+  'gated-chunked': gatedChunked,
 };
+
+/** The forms the article's charts draw by default (spec.charted), in registry order. */
+export const CHARTED_FORMS: readonly AttentionForm[] = ATTENTION_FORMS.filter(
+  (form) => FORM_SPECS[form].charted,
+);
 
 /** The spec of a known form. */
 export function formSpec(form: AttentionForm): FormSpec {
@@ -43,6 +51,11 @@ export function formFamilies(): FormFamily[] {
 /** Whether `form` reads `option` (records leave options a form ignores null). */
 export function takesOption(form: AttentionForm, option: FormOption): boolean {
   return FORM_SPECS[form].options.includes(option);
+}
+
+/** Whether `form` reads `input` (gated forms read the log-decays). */
+export function takesInput(form: AttentionForm, input: FormInput): boolean {
+  return FORM_SPECS[form].inputs.includes(input);
 }
 
 /** Whether `form` computes softmax attention. */

@@ -9,9 +9,13 @@ import type { CostEstimate } from '../costs.ts';
 
 /**
  * Forms of one family compute the same function (and share one float64 reference): softmax
- * attention, or linear attention with a feature map and an optional normaliser.
+ * attention; linear attention with a feature map and an optional normaliser; or gated linear
+ * attention, whose state decays by exp(g_t) at every token.
  */
-export type FormFamily = 'softmax' | 'linear';
+export type FormFamily = 'softmax' | 'linear' | 'gated';
+
+/** The inputs a form reads: q, k and v always; gated forms also the log-decays g_t. */
+export type FormInput = 'q' | 'k' | 'v' | 'logDecay';
 
 /** The options of AttentionOptions a form reads; the rest it ignores (and records leave null). */
 export type FormOption = 'featureMap' | 'normalize' | 'chunkSize';
@@ -37,8 +41,15 @@ export interface FormSpec {
    * theme's value for pages without the tokens.
    */
   color: { token: string; fallback: string };
+  /**
+   * Whether the article's charts (timing chart, cost explorer) draw it by default: the five forms
+   * of the source post's story; a form shown elsewhere only is still measured and validated.
+   */
+  charted: boolean;
   /** Stroke styles that keep overlapping lines apart in the cost explorer. */
   stroke: { width: number; dash: string };
+  /** Inputs it reads (AttentionProblem fields). */
+  inputs: readonly FormInput[];
   /** Options it reads. */
   options: readonly FormOption[];
   schedule: FormSchedule;

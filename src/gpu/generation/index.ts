@@ -31,8 +31,10 @@ export interface DecodeWorkRequest {
 
 function validateDecodeShape(shape: { kind: string; heads: number; dim: number }): void {
   requireObject(shape, 'The decoder', 'a shape {kind, heads, dim}');
-  if (shape.kind !== 'kv-cache' && shape.kind !== 'state') {
-    throw new ShapeError(`Unknown decoder kind "${shape.kind}": use kv-cache or state.`);
+  if (shape.kind !== 'kv-cache' && shape.kind !== 'state' && shape.kind !== 'gated-state') {
+    throw new ShapeError(
+      `Unknown decoder kind "${shape.kind}": use kv-cache, state or gated-state.`,
+    );
   }
   if (!Number.isInteger(shape.heads) || shape.heads < 1) {
     throw new ShapeError(`heads must be a whole number of at least 1 (got ${shape.heads}).`);
@@ -53,7 +55,7 @@ export function createDecoder(
 ): Decoder {
   requireDevice(device, 'createDecoder');
   validateDecodeShape(shape);
-  if (shape.kind === 'state') return createStateDecoder(device, shape);
+  if (shape.kind !== 'kv-cache') return createStateDecoder(device, shape);
   if (!Number.isInteger(capacity) || capacity < 1) {
     throw new ShapeError(`capacity must be a whole number of at least 1 (got ${capacity}).`);
   }
@@ -72,9 +74,9 @@ export function createDecodeWork(device: GPUDevice, request: DecodeWorkRequest):
       `position must be a whole number of at least 0 (got ${request.position}).`,
     );
   }
-  if (request.kind === 'state') {
+  if (request.kind !== 'kv-cache') {
     return createStateDecodeWork(device, {
-      kind: 'state',
+      kind: request.kind,
       heads: request.heads,
       dim: request.dim,
       position: request.position,

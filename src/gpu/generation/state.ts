@@ -1,10 +1,11 @@
 /**
  * Single-token generation from the linear-attention recurrent state (decode-state.wgsl): each
  * step folds one token into S (d x d) and z (d) per head and returns its output, at the same cost
- * whatever the position.
+ * whatever the position. The gated state ('gated-state') first decays S and z by the token's
+ * exp(g), one g per head.
  */
 import source from '../kernels/decode-state.wgsl?raw';
-import { validateToken } from '../validate.ts';
+import { validateLogDecay, validateToken } from '../validate.ts';
 import {
   FEATURE_MAP_CODES,
   MAX_WORKGROUPS_PER_DISPATCH,
@@ -25,7 +26,7 @@ const code = withFeatureMap(source);
 /** Resident buffers and the one dispatch of a state step, shared by the decoder and the timing work. */
 interface StateStep {
   label: string;
-  /** [q, k, v][heads][dim] of the token being fed. */
+  /** [q, k, v][heads][dim] of the token being fed, then (gated) its log-decays [heads]. */
   token: GPUBuffer;
   /** [heads][dim * dim S, then dim z]. */
   state: GPUBuffer;
@@ -40,8 +41,14 @@ export function decodeStateConstants(
   dim: number,
   featureMap: FeatureMap,
   normalize: boolean,
+  gated = false,
 ): Record<string, number> {
-  return { D: dim, FEATURE_MAP: FEATURE_MAP_CODES[featureMap], NORMALIZE: normalize ? 1 : 0 };
+  return {
+    D: dim,
+    FEATURE_MAP: FEATURE_MAP_CODES[featureMap],
+    NORMALIZE: normalize ? 1 : 0,
+    GATED: gated ? 1 : 0,
+  };
 }
 
 function createStateStep(
@@ -50,13 +57,14 @@ function createStateStep(
   dim: number,
   featureMap: FeatureMap,
   normalize: boolean,
+  gated: boolean,
   label: string,
 ): StateStep {
   const pipeline = getPipeline(
     device,
     'decode-state',
     code,
-    decodeStateConstants(dim, featureMap, normalize),
+    decodeStateConstants(dim, featureMap, normalize, gated),
   );
   const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   const gridWidth = Math.min(heads, MAX_WORKGROUPS_PER_DISPATCH);
@@ -68,7 +76,7 @@ function createStateStep(
   };
   const params = make('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   device.queue.writeBuffer(params, 0, new Uint32Array([heads, gridWidth, 0, 0]));
-  const token = make('token q k v', 4 * 3 * heads * dim, storage);
+  const token = make('token q k v', 4 * (3 * heads * dim + (gated ? heads : 0)), storage);
   const state = make('state', 4 * heads * dim * (dim + 1), storage);
   const out = make('out', 4 * heads * dim, storage);
   const bindGroup = device.createBindGroup({
@@ -117,14 +125,15 @@ function resolveDecode(shape: DecodeShape): { featureMap: FeatureMap; normalize:
 export function createStateDecoder(device: GPUDevice, shape: DecodeShape): Decoder {
   const { heads, dim } = shape;
   const { featureMap, normalize } = resolveDecode(shape);
-  const label = `decode/state H=${heads} d=${dim} phi=${featureMap}${normalize ? '' : ' unnormalized'}`;
-  const step = createStateStep(device, heads, dim, featureMap, normalize, label);
+  const gated = shape.kind === 'gated-state';
+  const label = `decode/${shape.kind} H=${heads} d=${dim} phi=${featureMap}${normalize ? '' : ' unnormalized'}`;
+  const step = createStateStep(device, heads, dim, featureMap, normalize, gated, label);
   const readback = device.createBuffer({
     label: `${label} readback`,
     size: 4 * heads * dim,
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
-  const staged = new Float32Array(3 * heads * dim);
+  const staged = new Float32Array(3 * heads * dim + (gated ? heads : 0));
   let position = 0;
   let destroyed = false;
   return {
@@ -132,12 +141,14 @@ export function createStateDecoder(device: GPUDevice, shape: DecodeShape): Decod
     get position() {
       return position;
     },
-    async step(q, k, v) {
+    async step(q, k, v, logDecay) {
       if (destroyed) throw new Error(`${label}: step after destroy().`);
       validateToken({ q, k, v }, heads, dim);
+      if (gated) validateLogDecay(logDecay, heads, 1, 'gated-state');
       staged.set(q, 0);
       staged.set(k, heads * dim);
       staged.set(v, 2 * heads * dim);
+      if (gated) staged.set(logDecay!, 3 * heads * dim);
       device.queue.writeBuffer(step.token, 0, staged);
       const encoder = device.createCommandEncoder({ label: `${label} step ${position}` });
       step.encode(encoder);
@@ -164,11 +175,14 @@ export function createStateDecodeWork(
 ): GpuWork {
   const { heads, dim, position } = shape;
   const { featureMap, normalize } = resolveDecode(shape);
-  const label = `decode/state H=${heads} d=${dim} position=${position} phi=${featureMap}`;
-  const step = createStateStep(device, heads, dim, featureMap, normalize, label);
+  const gated = shape.kind === 'gated-state';
+  const label = `decode/${shape.kind} H=${heads} d=${dim} position=${position} phi=${featureMap}`;
+  const step = createStateStep(device, heads, dim, featureMap, normalize, gated, label);
   const random = (n: number, lo: number, hi: number): Float32Array =>
     Float32Array.from({ length: n }, () => lo + (hi - lo) * Math.random());
   device.queue.writeBuffer(step.token, 0, random(3 * heads * dim, -1, 1));
+  // Decays in [0.9, 1), as in randomLogDecays (sweep.ts).
+  if (gated) device.queue.writeBuffer(step.token, 4 * 3 * heads * dim, random(heads, -0.1, 0));
   // z is a sum of `position` feature vectors: keep it positive, as softplus and elu1 make it.
   const state = random(heads * dim * (dim + 1), -1, 1);
   for (let h = 0; h < heads; h++) {
@@ -179,7 +193,8 @@ export function createStateDecodeWork(
   let destroyed = false;
   return {
     label,
-    flops: heads * (4 * dim * dim + 4 * dim),
+    // The gated step also decays S and z: d^2 + d more per head.
+    flops: heads * (gated ? 5 * dim * dim + 5 * dim : 4 * dim * dim + 4 * dim),
     encode(encoder, timestamps) {
       const writes = timestamps
         ? {

@@ -1,11 +1,13 @@
 // One generation step of linear attention from its recurrent state (shared/reference/algorithms.md,
 // (c)): S += phi(k) v^T, z += phi(k), y = phi(q) S / (phi(q).z + eps). The cost is the same at
-// every position: the state, not the history, is what the step reads.
+// every position: the state, not the history, is what the step reads. With GATED, the state first
+// decays by the token's a = exp(g) (gated linear attention): S = a S + phi(k) v^T, z = a z + phi(k).
 // One workgroup per head, one thread per state column (D threads); phi(k) and phi(q) are broadcast
 // through workgroup memory; the denominator is a tree reduction over the D threads.
 
 override D: u32 = 64u;
 override NORMALIZE: bool = true;
+override GATED: bool = false;
 const EPS: f32 = 1e-6; // NORMALIZER_EPS in types.ts
 
 struct Params {
@@ -15,7 +17,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-// [q, k, v][heads][D]
+// [q, k, v][heads][D], then (GATED) the log-decays g [heads]
 @group(0) @binding(1) var<storage, read> token: array<f32>;
 // [heads][D * D state S, then D normaliser z]
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
@@ -38,17 +40,21 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) col:
   kf[col] = phi(token[plane + row + col]);
   qf[col] = phi(token[row + col]);
   let vc = token[2u * plane + row + col];
+  var a = 1.0;
+  if (GATED) {
+    a = exp(token[3u * plane + head]);
+  }
   let stateBase = head * D * (D + 1u);
   // Thread col also owns z[col].
   let zi = stateBase + D * D + col;
-  let zc = state[zi] + kf[col];
+  let zc = fma(a, state[zi], kf[col]);
   state[zi] = zc;
   partial[col] = qf[col] * zc;
   workgroupBarrier();
   var num = 0.0;
   for (var r = 0u; r < D; r++) {
     let i = stateBase + r * D + col;
-    let s = fma(kf[r], vc, state[i]);
+    let s = fma(kf[r], vc, a * state[i]);
     state[i] = s;
     num = fma(qf[r], s, num);
   }

@@ -4,7 +4,8 @@
  */
 import { ioBytesPerHead } from '../../gpu/cost-terms.ts';
 import { estimateCost, type CostEstimate } from '../../gpu/costs.ts';
-import { ATTENTION_FORMS, CHUNK_SIZES, type AttentionForm } from '../../gpu/types.ts';
+import { CHARTED_FORMS, type AttentionForm } from '../../gpu/forms/registry.ts';
+import { CHUNK_SIZES } from '../../gpu/types.ts';
 
 export type CostMetric = 'flops' | 'memory';
 
@@ -83,4 +84,4 @@ export function seriesTokens(): number[] {
   return out;
 }
 
-export const FORMS: readonly AttentionForm[] = ATTENTION_FORMS;
+export const FORMS: readonly AttentionForm[] = CHARTED_FORMS;

@@ -27,12 +27,14 @@ export const DECODE_KINDS: readonly DecodeKind[] = ['kv-cache', 'state'];
 export const DECODE_LABELS: Record<DecodeKind, string> = {
   'kv-cache': 'Softmax, KV cache',
   state: 'Linear, recurrent state',
+  'gated-state': 'Gated linear, recurrent state',
 };
 
 /** The KV cache is softmax attention, the state linear attention: the same colours as their forms. */
 export const DECODE_COLORS: Record<DecodeKind, string> = {
   'kv-cache': FORM_COLORS['softmax-flash'],
   state: FORM_COLORS['linear-recurrent'],
+  'gated-state': FORM_COLORS['gated-recurrent'],
 };
 
 function kindPoints(records: readonly BenchRecord[], kind: DecodeKind): { x: number; y: number }[] {

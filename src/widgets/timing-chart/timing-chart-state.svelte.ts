@@ -6,7 +6,7 @@
 import { SvelteSet } from 'svelte/reactivity';
 import type { BenchRecord } from '../../gpu/records.ts';
 import { sweepAttention } from '../../gpu/sweep.ts';
-import { ATTENTION_FORMS, type AttentionForm } from '../../gpu/types.ts';
+import { CHARTED_FORMS, type AttentionForm } from '../../gpu/forms/registry.ts';
 import {
   findCrossover,
   logDomain,
@@ -185,7 +185,7 @@ export class TimingChartState {
     ];
     for (const { set, records, name } of sets) {
       if (this.hiddenSets.has(set)) continue;
-      for (const form of ATTENTION_FORMS) {
+      for (const form of CHARTED_FORMS) {
         if (this.hiddenForms.has(form)) continue;
         const points = okPoints(records, form);
         if (points.length === 0) continue;
@@ -431,10 +431,11 @@ export class TimingChartState {
     this.liveRecords = [];
     this.running = true;
     this.message = null;
-    this.progress = { done: 0, total: tokens.length * ATTENTION_FORMS.length };
+    this.progress = { done: 0, total: tokens.length * CHARTED_FORMS.length };
     // The sweep budget counts only time spent measuring, not time paused off screen or queued.
     const clock = new JobClock();
     const sweep = sweepAttention(live.gpu, {
+      forms: CHARTED_FORMS,
       tokens,
       heads,
       dim,

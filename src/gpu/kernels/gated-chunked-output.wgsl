@@ -1,0 +1,229 @@
+// Chunked gated linear attention, phase 3 of 4: per chunk b and query row i of it,
+//   num_i = exp(cum_i) phi(q_i) S_b + sum_{chunk start <= j <= i} exp(cum_i - cum_j) (phi(q_i).phi(k_j)) v_j,
+//   den_i = exp(cum_i) phi(q_i) Z_b + sum of the same decayed scores,  y = num / (den + eps),
+// where S_b, Z_b are the state entering the chunk (gated-chunked-prefix.wgsl) and cum the
+// cumulative log-decay inside the chunk (gated-chunked-cumsum.wgsl): every exponent is <= 0.
+// Otherwise linear-chunked-output.wgsl, whose notes follow: the decay of each row scales its
+// phi(q) in the state product, and each kept score is scaled by its pair's decay.
+//
+// One workgroup owns BQ = 4 TY query rows of one head (16 TY threads as a TY x 16 grid) and walks
+// key tiles of 64 from the first key of its first row's chunk. Thread (ty, tx) owns a 4 x 4
+// register tile: query rows 4 ty + i and keys 4 tx + j for the scores, output columns
+// 4 (tx + 16 u) + j for the numerator. A block may hold several chunks (c < BQ): the mask keeps
+// key j for row i when chunkStart(i) <= j <= i, and each thread takes S and Z of its own rows'
+// chunk (c is a multiple of 4, so a thread's 4 rows share one). The state product phi(Q) S reads S
+// straight from memory, during the first key tile, from the phi(Q) slices already staged.
+//
+// Every register array is an array of vec4 indexed only by loops with literal bounds: NVIDIA's
+// Vulkan compiler keeps such arrays in registers. Scalar 2-D arrays indexed through override
+// bounds went to local memory there (300 cycles per FMA on an H200).
+// phi(Q) and phi(K) slices are stored transposed ([feature][row / 4]), so the score loop reads two
+// vec4s per 16 FMAs with no bank conflicts.
+// Workgroup memory: 4 (BQ + 64) DS + 4 * 64 BQ + 4 VR D bytes (linear-common.ts, attentionTileBytes).
+
+override D: u32 = 64u; // head dimension: 16, 32, 64 or 128
+override TY: u32 = 16u; // thread rows: BQ = 4 TY query rows, 16 TY threads
+override DS: u32 = 16u; // features staged per step (a multiple of 4 dividing D)
+override VR: u32 = 16u; // value rows staged per step (divides 64)
+override NORMALIZE: bool = true;
+override BQ: u32 = 4u * TY;
+override WG: u32 = 16u * TY;
+const BK: u32 = 64u; // keys per tile: 16 threads x 4
+const EPS: f32 = 1e-6; // NORMALIZER_EPS in types.ts
+
+struct Params {
+  tokens: u32,
+  // This dispatch covers workgroups [workgroupOffset, workgroupOffset + count) of the whole grid.
+  workgroupOffset: u32,
+  blocksPerHead: u32, // ceil(T / BQ)
+  headBase: u32, // states hold a group of heads starting here
+  // The chunk size c: a multiple of 4. A uniform, not an override, so that a sweep over chunk
+  // sizes reuses one pipeline.
+  chunkSize: u32,
+  chunks: u32, // ceil(T / c)
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
+// [heads in group][chunks][D * D state S_b, then D normaliser Z_b]
+@group(0) @binding(5) var<storage, read> states: array<vec4<f32>>;
+// [heads][tokens]: cumulative log-decay inside each chunk
+@group(0) @binding(6) var<storage, read> cum: array<f32>;
+
+var<workgroup> qT: array<vec4<f32>, DS * TY>; // [feature][row / 4]
+var<workgroup> kT: array<vec4<f32>, DS * 16u>; // [feature][key / 4]
+var<workgroup> pT: array<vec4<f32>, BK * TY>; // [key][row / 4]: masked scores
+var<workgroup> vs: array<vec4<f32>, VR * D / 4u>; // [key][column / 4]
+
+// phi of features [d0, d0 + DS) of rows [r0, r0 + rows), transposed into qT or kT (zero past T:
+// phi(0) is not 0). Consecutive threads take consecutive rows: conflict-free stores.
+fn stageQ(base4: u32, r0: u32, d0: u32, T: u32, lid: u32) {
+  let D4 = D / 4u;
+  for (var e = lid; e < BQ * (DS / 4u); e += WG) {
+    let row = e % BQ;
+    let f = 4u * (e / BQ);
+    var x = vec4<f32>(0.0);
+    if (r0 + row < T) {
+      x = phi4(q[base4 + (r0 + row) * D4 + d0 / 4u + f / 4u]);
+    }
+    let slot = row / 4u;
+    let lane = row % 4u;
+    qT[f * TY + slot][lane] = x.x;
+    qT[(f + 1u) * TY + slot][lane] = x.y;
+    qT[(f + 2u) * TY + slot][lane] = x.z;
+    qT[(f + 3u) * TY + slot][lane] = x.w;
+  }
+}
+
+fn stageK(base4: u32, k0: u32, d0: u32, T: u32, lid: u32) {
+  let D4 = D / 4u;
+  for (var e = lid; e < BK * (DS / 4u); e += WG) {
+    let key = e % BK;
+    let f = 4u * (e / BK);
+    var x = vec4<f32>(0.0);
+    if (k0 + key < T) {
+      x = phi4(k[base4 + (k0 + key) * D4 + d0 / 4u + f / 4u]);
+    }
+    let slot = key / 4u;
+    let lane = key % 4u;
+    kT[f * 16u + slot][lane] = x.x;
+    kT[(f + 1u) * 16u + slot][lane] = x.y;
+    kT[(f + 2u) * 16u + slot][lane] = x.z;
+    kT[(f + 3u) * 16u + slot][lane] = x.w;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let w = params.workgroupOffset + wid.x;
+  let T = params.tokens;
+  let C = params.chunkSize;
+  let D4 = D / 4u;
+  let headInGroup = w / params.blocksPerHead;
+  let head = params.headBase + headInGroup;
+  let q0 = (w % params.blocksPerHead) * BQ;
+  let base4 = head * T * D4;
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  let myRow = q0 + 4u * ty; // first of this thread's 4 rows
+  let myChunk = min(myRow / C, params.chunks - 1u);
+  let myChunkStart = myChunk * C;
+  let stateBase = (headInGroup * params.chunks + myChunk) * (D * (D + 1u) / 4u);
+  let kStart = (q0 / C) * C;
+  let keyEnd = min(q0 + BQ, T);
+
+  var acc: array<vec4<f32>, 8>; // [4 u + i]: row 4 ty + i, columns 4 (tx + 16 u) ..
+  for (var x = 0u; x < 8u; x++) {
+    acc[x] = vec4<f32>(0.0);
+  }
+  var den = vec4<f32>(0.0); // rows 4 ty + i
+  var s: array<vec4<f32>, 4>; // [i]: row 4 ty + i, keys 4 tx ..
+  // cum of this thread's rows, and their decay since the chunk began (rows past T: unused).
+  var cq = vec4<f32>(0.0);
+  for (var i = 0u; i < 4u; i++) {
+    if (myRow + i < T) {
+      cq[i] = cum[head * T + myRow + i];
+    }
+  }
+  let eq = exp(min(cq, vec4<f32>(0.0)));
+
+  for (var k0 = kStart; k0 < keyEnd; k0 += BK) {
+    for (var i = 0u; i < 4u; i++) {
+      s[i] = vec4<f32>(0.0);
+    }
+    for (var d0 = 0u; d0 < D; d0 += DS) {
+      stageQ(base4, q0, d0, T, lid);
+      stageK(base4, k0, d0, T, lid);
+      workgroupBarrier();
+      for (var f = 0u; f < DS; f++) {
+        let a = qT[f * TY + ty];
+        let b = kT[f * 16u + tx];
+        for (var i = 0u; i < 4u; i++) {
+          s[i] = fma(vec4<f32>(a[i]), b, s[i]);
+        }
+      }
+      if (k0 == kStart) {
+        // The state entering the chunk: num += phi(Q) S_b, den += phi(Q) Z_b.
+        for (var f = 0u; f < DS; f++) {
+          let a = qT[f * TY + ty] * eq;
+          let srow = stateBase + (d0 + f) * D4;
+          for (var u = 0u; u < 2u; u++) {
+            let g = tx + 16u * u;
+            if (g < D4) {
+              let b = states[srow + g];
+              for (var i = 0u; i < 4u; i++) {
+                acc[4u * u + i] = fma(vec4<f32>(a[i]), b, acc[4u * u + i]);
+              }
+            }
+          }
+        }
+        if (NORMALIZE) {
+          for (var f = 0u; f < DS; f += 4u) {
+            let z = states[stateBase + D * D4 + (d0 + f) / 4u];
+            for (var j = 0u; j < 4u; j++) {
+              den = fma(qT[(f + j) * TY + ty] * eq, vec4<f32>(z[j]), den);
+            }
+          }
+        }
+      }
+      workgroupBarrier();
+    }
+    // Mask (inclusive causality, and only keys of the row's own chunk), stored transposed.
+    for (var j = 0u; j < 4u; j++) {
+      let key = k0 + 4u * tx + j;
+      let keep = key >= myChunkStart;
+      var ck = 0.0;
+      if (key < T) {
+        ck = cum[head * T + key];
+      }
+      var p: vec4<f32>;
+      for (var i = 0u; i < 4u; i++) {
+        // exp(cum_i - cum_j) <= 1 for a kept pair (j <= i in one chunk); the min guards the rest.
+        let kept = keep && key <= myRow + i;
+        p[i] = select(0.0, s[i][j] * exp(min(cq[i] - ck, 0.0)), kept);
+      }
+      pT[(4u * tx + j) * TY + ty] = p;
+    }
+    // Numerator += P V_tile, VR value rows at a time; keys at or past keyEnd are all masked.
+    for (var j0 = 0u; j0 < BK && k0 + j0 < keyEnd; j0 += VR) {
+      for (var e = lid; e < VR * D4; e += WG) {
+        let key = k0 + j0 + e / D4;
+        var x = vec4<f32>(0.0);
+        if (key < T) {
+          x = v[base4 + key * D4 + e % D4];
+        }
+        vs[e] = x;
+      }
+      workgroupBarrier();
+      for (var jj = 0u; jj < VR; jj++) {
+        let p = pT[(j0 + jj) * TY + ty];
+        den += p;
+        for (var u = 0u; u < 2u; u++) {
+          let g = tx + 16u * u;
+          if (g < D4) {
+            let b = vs[jj * D4 + g];
+            for (var i = 0u; i < 4u; i++) {
+              acc[4u * u + i] = fma(vec4<f32>(p[i]), b, acc[4u * u + i]);
+            }
+          }
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let row = myRow + i;
+    if (row < T) {
+      let scale = select(1.0, 1.0 / (den[i] + EPS), NORMALIZE);
+      for (var u = 0u; u < 2u; u++) {
+        let g = tx + 16u * u;
+        if (g < D4) {
+          out[base4 + row * D4 + g] = acc[4u * u + i] * scale;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// Chunked gated linear attention, phase 2 of 4: the EXCLUSIVE decayed prefix over chunks, in
+// place: S_0 = 0, S_{b+1} = A_b S_b + P_b with A_b = exp(cum of chunk b's last token), the chunk's
+// total decay (<= 1); Z likewise. As linear-chunked-prefix.wgsl: a sequential loop over chunks,
+// parallel over the D (D + 1) state elements of every head, consecutive threads on consecutive
+// elements; a dispatch covers chunks [chunkBegin, chunkEnd) and leaves the running state in
+// `carry` for the next one.
+
+override WORKGROUP: u32 = 256u;
+override STATE: u32 = 4160u; // D * (D + 1)
+
+struct Params {
+  chunks: u32,
+  chunkBegin: u32,
+  chunkEnd: u32,
+  // state elements of all heads in the group: heads * STATE
+  elements: u32,
+  tokens: u32,
+  chunkSize: u32,
+  // first head of this state group in the head group (cum is laid out per head group)
+  headBase: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> states: array<f32>;
+@group(0) @binding(2) var<storage, read_write> carry: array<f32>;
+// [heads][tokens]: cumulative log-decay inside each chunk
+@group(0) @binding(3) var<storage, read> cum: array<f32>;
+
+// A_b: the decay of chunk b as a whole, exp(g over all its tokens).
+fn chunkDecay(head: u32, b: u32) -> f32 {
+  let last = min((b + 1u) * params.chunkSize, params.tokens) - 1u;
+  return exp(cum[(params.headBase + head) * params.tokens + last]);
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let e = gid.x + gid.y * groups.x * WORKGROUP;
+  if (e >= params.elements) {
+    return;
+  }
+  let head = e / STATE;
+  let x = e % STATE;
+  var run = 0.0;
+  if (params.chunkBegin > 0u) {
+    run = carry[e];
+  }
+  // Four chunks per step: their loads are independent, so four memory latencies overlap.
+  let stride = STATE;
+  var b = params.chunkBegin;
+  for (; b + 4u <= params.chunkEnd; b += 4u) {
+    let i = (head * params.chunks + b) * STATE + x;
+    let p0 = states[i];
+    let p1 = states[i + stride];
+    let p2 = states[i + 2u * stride];
+    let p3 = states[i + 3u * stride];
+    let r1 = fma(chunkDecay(head, b), run, p0);
+    let r2 = fma(chunkDecay(head, b + 1u), r1, p1);
+    let r3 = fma(chunkDecay(head, b + 2u), r2, p2);
+    states[i] = run;
+    states[i + stride] = r1;
+    states[i + 2u * stride] = r2;
+    states[i + 3u * stride] = r3;
+    run = fma(chunkDecay(head, b + 3u), r3, p3);
+  }
+  for (; b < params.chunkEnd; b++) {
+    let i = (head * params.chunks + b) * STATE + x;
+    let own = states[i];
+    states[i] = run;
+    run = fma(chunkDecay(head, b), run, own);
+  }
+  carry[e] = run;
+}

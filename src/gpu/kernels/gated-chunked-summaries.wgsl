@@ -1,0 +1,97 @@
+// Chunked gated linear attention, phase 1 of 4: per chunk b with last token e,
+//   P_b = sum_t w_t phi(k_t) v_t^T (D x D) and z_b = sum_t w_t phi(k_t) (D),  w_t = exp(cum_e - cum_t),
+// the chunk's contribution to the state after its last token (cum from gated-chunked-cumsum.wgsl;
+// cum_e - cum_t <= 0). Otherwise linear-chunked-summaries.wgsl: the weights scale the staged phi(K).
+// One workgroup owns a TS x TS tile (TS = min(D, 64)) of one chunk's P_b; it walks the chunk's
+// tokens KT at a time, staging phi(K) and V rows in workgroup memory as vec4s (2 KT TS floats,
+// 16 KiB at KT = 32, TS = 64). 256 threads as a 16 x 16 grid: thread (ty, tx) owns state rows
+// 4 ty + i and columns 4 tx + j of the tile, a 4 x 4 register tile fed by two vec4 reads per
+// token (register arrays indexed by literal bounds only: see linear-chunked-output.wgsl). The
+// workgroups of column tile 0 also sum z_b, from the phi(K) values they already hold.
+
+override D: u32 = 64u;
+override TS: u32 = 64u; // tile side, min(D, 64)
+override KT: u32 = 32u; // tokens staged per step
+
+struct Params {
+  tokens: u32,
+  workgroupOffset: u32,
+  chunks: u32,
+  headBase: u32,
+  chunkSize: u32, // a uniform, so that chunk sizes share pipelines
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
+// [heads in group][chunks][D * D summary P_b, then D column sums z_b]
+@group(0) @binding(3) var<storage, read_write> states: array<vec4<f32>>;
+// [heads][tokens]: cumulative log-decay inside each chunk
+@group(0) @binding(4) var<storage, read> cum: array<f32>;
+
+var<workgroup> ks: array<vec4<f32>, KT * TS / 4u>; // [token][row / 4]
+var<workgroup> vs: array<vec4<f32>, KT * TS / 4u>; // [token][column / 4]
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let tilesPerSide = D / TS;
+  let w = params.workgroupOffset + wid.x;
+  let tile = w % (tilesPerSide * tilesPerSide);
+  let chunkIndex = w / (tilesPerSide * tilesPerSide); // over (head in group, chunk)
+  let chunk = chunkIndex % params.chunks;
+  let head = params.headBase + chunkIndex / params.chunks;
+  let r0 = (tile / tilesPerSide) * TS;
+  let col0 = (tile % tilesPerSide) * TS;
+  let T = params.tokens;
+  let D4 = D / 4u;
+  let TS4 = TS / 4u;
+  let base4 = head * T * D4;
+  let tStart = chunk * params.chunkSize;
+  let tEnd = min(tStart + params.chunkSize, T);
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  let inTile = ty < TS4 && tx < TS4;
+  let sumZ = col0 == 0u && tx == 0u;
+
+  var acc: array<vec4<f32>, 4>; // [i]: row 4 ty + i, columns 4 tx ..
+  for (var i = 0u; i < 4u; i++) {
+    acc[i] = vec4<f32>(0.0);
+  }
+  var z = vec4<f32>(0.0);
+  for (var t0 = tStart; t0 < tEnd; t0 += KT) {
+    for (var e = lid; e < KT * TS4; e += 256u) {
+      let t = t0 + e / TS4;
+      var kx = vec4<f32>(0.0);
+      var vx = vec4<f32>(0.0);
+      // phi(0) is not 0 (softplus, elu1): tokens past the end must be zeroed after the map.
+      if (t < tEnd) {
+        let w = exp(min(cum[head * T + tEnd - 1u] - cum[head * T + t], 0.0));
+        kx = w * phi4(k[base4 + t * D4 + r0 / 4u + e % TS4]);
+        vx = v[base4 + t * D4 + col0 / 4u + e % TS4];
+      }
+      ks[e] = kx;
+      vs[e] = vx;
+    }
+    workgroupBarrier();
+    if (inTile) {
+      for (var t = 0u; t < KT; t++) {
+        let a = ks[t * TS4 + ty];
+        let b = vs[t * TS4 + tx];
+        for (var i = 0u; i < 4u; i++) {
+          acc[i] = fma(vec4<f32>(a[i]), b, acc[i]);
+        }
+        z += a;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (inTile) {
+    let out4 = chunkIndex * (D * (D + 1u) / 4u);
+    for (var i = 0u; i < 4u; i++) {
+      states[out4 + (r0 + 4u * ty + i) * D4 + col0 / 4u + tx] = acc[i];
+    }
+    if (sumZ) {
+      states[out4 + D * D4 + r0 / 4u + ty] = z;
+    }
+  }
+}

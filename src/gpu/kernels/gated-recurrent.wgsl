@@ -1,0 +1,153 @@
+// Gated linear attention as an RNN (the scalar gate of RetNet, GLA and Mamba-2's SSD):
+//   S_i = a_i S_{i-1} + phi(k_i) v_i^T,  z_i = a_i z_{i-1} + phi(k_i),  a_i = exp(g_i) <= 1,
+//   y_i = phi(q_i) S_i  divided by phi(q_i).z_i + eps if NORMALIZE.
+// The layout of linear-recurrent.wgsl (the ungated form) with one more input, the log-decays g
+// ([heads][tokens]), staged per block as decays a_i.
+// Sequential over tokens, parallel over heads, state columns and state rows. One workgroup owns CB
+// columns of one head's S; each column is split over RP = D / 16 threads by rows, so thread
+// (p, c) keeps rows 16 p .. 16 p + 15 of column c in four vec4 registers (literal-bound loops
+// only: see linear-chunked-output.wgsl) and its per-token dependency chain is 4 FMAs long, not D.
+// Tokens arrive in blocks of TB: phi(k) and phi(q) rows and the workgroup's v columns are staged
+// once in workgroup memory and broadcast. Each thread leaves its partial numerator (and partial
+// denominator, phi(q_i) . z_i over its rows) per token in workgroup memory; after the block, the
+// partials are summed per (token, column) and written out.
+// A dispatch covers tokens [tokenBegin, tokenEnd): the state is loaded from and stored to `state`
+// around it, so a long sequence runs as several bounded dispatches.
+// Workgroup memory: 2 TB D + TB CB + TB RP CB + TB RP + TB floats.
+
+override D: u32 = 64u;
+override CB: u32 = 32u; // columns per workgroup, min(D, 32)
+override TB: u32 = 16u; // tokens staged per block
+override NORMALIZE: bool = true;
+override RP: u32 = D / 16u; // threads per column, 16 rows each
+override WG: u32 = CB * RP;
+const EPS: f32 = 1e-6; // NORMALIZER_EPS in types.ts
+
+struct Params {
+  tokens: u32,
+  tokenBegin: u32,
+  tokenEnd: u32,
+  workgroupOffset: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// [heads][D * D state S, then D normaliser z]
+@group(0) @binding(5) var<storage, read_write> state: array<f32>;
+// [heads][tokens]: g_i, each <= 0
+@group(0) @binding(6) var<storage, read> logDecay: array<f32>;
+
+var<workgroup> kf: array<vec4<f32>, TB * D / 4u>; // [token][row / 4]
+var<workgroup> qf: array<vec4<f32>, TB * D / 4u>;
+var<workgroup> vv: array<f32, TB * CB>; // [token][column]
+var<workgroup> nums: array<f32, TB * RP * CB>; // [token][row part][column]
+var<workgroup> dens: array<f32, TB * RP>; // [token][row part]
+var<workgroup> decays: array<f32, TB>; // [token]: a_i = exp(g_i)
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let blocksPerHead = D / CB;
+  let w = params.workgroupOffset + wid.x;
+  let head = w / blocksPerHead;
+  let col0 = (w % blocksPerHead) * CB;
+  let c = lid % CB;
+  let p = lid / CB;
+  let col = col0 + c;
+  let T = params.tokens;
+  let D4 = D / 4u;
+  let base = head * T * D;
+  let stateBase = head * D * (D + 1u);
+  let fresh = params.tokenBegin == 0u;
+
+  var s: array<vec4<f32>, 4>; // [i]: rows 16 p + 4 i .. + 3 of column col
+  var z: array<vec4<f32>, 4>; // [i]: the same rows of z
+  for (var i = 0u; i < 4u; i++) {
+    let r = 16u * p + 4u * i;
+    var sv = vec4<f32>(0.0);
+    var zv = vec4<f32>(0.0);
+    if (!fresh) {
+      sv = vec4<f32>(
+        state[stateBase + r * D + col],
+        state[stateBase + (r + 1u) * D + col],
+        state[stateBase + (r + 2u) * D + col],
+        state[stateBase + (r + 3u) * D + col],
+      );
+      zv = vec4<f32>(
+        state[stateBase + D * D + r],
+        state[stateBase + D * D + r + 1u],
+        state[stateBase + D * D + r + 2u],
+        state[stateBase + D * D + r + 3u],
+      );
+    }
+    s[i] = sv;
+    z[i] = zv;
+  }
+  for (var t0 = params.tokenBegin; t0 < params.tokenEnd; t0 += TB) {
+    let n = min(TB, params.tokenEnd - t0);
+    for (var e = lid; e < n * D4; e += WG) {
+      let g = (base + t0 * D) / 4u + e;
+      kf[e] = phi4(k[g]);
+      qf[e] = phi4(q[g]);
+    }
+    for (var e = lid; e < n * CB; e += WG) {
+      vv[e] = v[base + (t0 + e / CB) * D + col0 + e % CB];
+    }
+    for (var e = lid; e < n; e += WG) {
+      decays[e] = exp(logDecay[head * T + t0 + e]);
+    }
+    workgroupBarrier();
+    for (var t = 0u; t < n; t++) {
+      let vi = vec4<f32>(vv[t * CB + c]);
+      let a = decays[t];
+      var num = vec4<f32>(0.0);
+      var den = vec4<f32>(0.0);
+      for (var i = 0u; i < 4u; i++) {
+        let kk = kf[t * D4 + 4u * p + i];
+        let qq = qf[t * D4 + 4u * p + i];
+        s[i] = fma(kk, vi, a * s[i]);
+        num = fma(qq, s[i], num);
+        if (NORMALIZE) {
+          z[i] = fma(vec4<f32>(a), z[i], kk);
+          den = fma(qq, z[i], den);
+        }
+      }
+      nums[(t * RP + p) * CB + c] = (num.x + num.y) + (num.z + num.w);
+      if (NORMALIZE && c == 0u) {
+        dens[t * RP + p] = (den.x + den.y) + (den.z + den.w);
+      }
+    }
+    workgroupBarrier();
+    for (var e = lid; e < n * CB; e += WG) {
+      let t = e / CB;
+      let cc = e % CB;
+      var num = 0.0;
+      var den = 0.0;
+      for (var pp = 0u; pp < RP; pp++) {
+        num += nums[(t * RP + pp) * CB + cc];
+        den += dens[t * RP + pp];
+      }
+      var y = num;
+      if (NORMALIZE) {
+        y = num / (den + EPS);
+      }
+      out[base + (t0 + t) * D + col0 + cc] = y;
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let r = 16u * p + 4u * i;
+    state[stateBase + r * D + col] = s[i].x;
+    state[stateBase + (r + 1u) * D + col] = s[i].y;
+    state[stateBase + (r + 2u) * D + col] = s[i].z;
+    state[stateBase + (r + 3u) * D + col] = s[i].w;
+    if (c == 0u && col0 == 0u) {
+      state[stateBase + D * D + r] = z[i].x;
+      state[stateBase + D * D + r + 1u] = z[i].y;
+      state[stateBase + D * D + r + 2u] = z[i].z;
+      state[stateBase + D * D + r + 3u] = z[i].w;
+    }
+  }
+}
