@@ -1,4 +1,4 @@
-import { ATTENTION_FORMS } from '../../src/gpu/forms/registry.ts';
+import { ATTENTION_FORMS } from '../../src/gpu/forms/ids.ts';
 import { expect, test } from './fixtures.ts';
 
 const FORMS = ATTENTION_FORMS;
