@@ -39,6 +39,8 @@ function plantedProblem(dim: number, tensor: Tensor, value: number): AttentionPr
     q: randomArray(n),
     k: randomArray(n),
     v: randomArray(n),
+    // Read by the gated forms only: decays in [0.6, 1], none small enough to underflow here.
+    logDecay: Float32Array.from({ length: HEADS * TOKENS }, () => -0.5 * Math.random()),
   };
   problem[tensor][(PLANT_HEAD * TOKENS + ROW) * dim + PLANT_COL] = value;
   return problem;

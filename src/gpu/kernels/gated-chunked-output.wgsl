@@ -201,12 +201,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       for (var jj = 0u; jj < VR; jj++) {
         let p = pT[(j0 + jj) * TY + ty];
         den += p;
+        // A masked key is skipped with select, not multiplied by 0: 0 x NaN (or Inf) in a
+        // later value, or in another chunk's, would otherwise reach these rows.
+        let key = k0 + j0 + jj;
+        let keep = (vec4<u32>(key) <= vec4<u32>(myRow) + vec4<u32>(0u, 1u, 2u, 3u)) &
+          vec4<bool>(key >= myChunkStart);
         for (var u = 0u; u < 2u; u++) {
           let g = tx + 16u * u;
           if (g < D4) {
             let b = vs[jj * D4 + g];
             for (var i = 0u; i < 4u; i++) {
-              acc[4u * u + i] = fma(vec4<f32>(p[i]), b, acc[4u * u + i]);
+              let a = acc[4u * u + i];
+              acc[4u * u + i] = select(a, fma(vec4<f32>(p[i]), b, a), keep[i]);
             }
           }
         }
