@@ -182,4 +182,33 @@ test.describe('widget attributes', () => {
     await expect(recurrence).toContainText('Token 1 of 5');
     await expect(recurrence.getByTestId('attribute-note')).toHaveCount(0);
   });
+
+  test('the race with a chunk size, head count and dimension off its lists runs live at the corrected shape', async ({
+    page,
+    webgpu,
+  }) => {
+    test.skip(!webgpu, 'needs WebGPU');
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning' && m.text().startsWith('<la-')) warnings.push(m.text());
+    });
+    await page.goto(`${host.origin}/`);
+    await place(
+      page,
+      '<la-race tokens="128" max-tokens="1024" heads="-3" dim="7" chunk-size="7"></la-race>',
+    );
+    const race = page.locator('la-race');
+    const status = race.getByTestId('race-status');
+    await expect(race.getByTestId('race')).toHaveAttribute('data-source', 'live', {
+      timeout: 90_000,
+    });
+    await expect(status).toContainText('on your GPU');
+    await expect(status).toContainText('At 128 tokens');
+    await expect(race).not.toContainText(/failed|NaN/);
+    expect(warnings.sort()).toEqual([
+      '<la-race>: chunk-size="7" is not one of 16, 32, 64, 128, 256; using 16.',
+      '<la-race>: dim="7" is not one of 16, 32, 64, 128; using 16.',
+      '<la-race>: heads="-3" is below the smallest allowed, 1; using 1.',
+    ]);
+  });
 });

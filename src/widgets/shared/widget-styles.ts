@@ -75,6 +75,11 @@ const SHELL_CSS = `
   font-size: 0.8rem;
 }
 .la-attribute-note p { margin: 0; }
+@media print {
+  :host, :host([data-la-theme='dark']) { --la-bg: #fff; --la-fg: #000; }
+  :host(:state(dark)) { --la-bg: #fff; --la-fg: #000; }
+  .la-shell { color-scheme: light; }
+}
 `;
 
 let tokenSheet: CSSStyleSheet | null = null;
