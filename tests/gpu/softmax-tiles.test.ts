@@ -95,6 +95,45 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     });
   }
 
+  // The quad kernel (4 keys and 4 output quads per thread) runs d = 128 where subgroups of 8
+  // exist; SwiftShader's 32 KiB cannot hold its d = 128 tiles, so its code is checked at d = 32
+  // and 64, where only the constants differ.
+  const quadCases: [number, number][] = [
+    [32, 16],
+    [32, 2],
+    [64, 8],
+    [64, 4],
+  ];
+  for (const [dim, TY] of quadCases) {
+    for (const tokens of [1, 33, 200]) {
+      it(`quad kernel, d=${dim}, BR=${4 * TY}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
+        const tiles = quadTiles(dim, TY);
+        expect(tiles.workgroupBytes).toBeLessThanOrEqual(memory);
+        const problem = randomProblem(3, tokens, dim);
+        const out = await runWith(device, problem, tiles);
+        const expected = referenceAttention(problem, { form: 'softmax-flash' });
+        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+    it(`quad kernel, d=${dim}, BR=${4 * TY}: chunks of 3 key tiles match the reference at T=150`, async () => {
+      const problem = randomProblem(2, 150, dim, 10);
+      const out = await runWith(device, problem, quadTiles(dim, TY), 3);
+      const expected = referenceAttention(problem, { form: 'softmax-flash' });
+      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+    });
+  }
+
+  it('a NaN in a later value reaches no earlier row (quad kernel, P over K and beside it)', async () => {
+    for (const TY of [16, 2]) {
+      const dim = 32;
+      const problem = randomProblem(1, 50, dim);
+      problem.v[20 * dim + 3] = Number.NaN;
+      const out = await runWith(device, problem, quadTiles(dim, TY));
+      expect(out.subarray(0, 20 * dim).every(Number.isFinite)).toBe(true);
+      expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
+    }
+  });
+
   it('a NaN in a later value reaches no earlier row (wide kernel, P over K and beside it)', async () => {
     for (const TY of [16, 8]) {
       const dim = 32;
@@ -128,6 +167,25 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
       expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
     }
   });
+
+  /** The quad kernel's tiles for this dim and TY, P over K when BR <= BC. */
+  function quadTiles(dim: number, TY: number): FlashTiles {
+    const BR = 4 * TY;
+    const TX = dim / 16;
+    const BC = 4 * TX;
+    const POFF = BR <= BC ? 0 : BC;
+    const KW = POFF + (POFF === 0 ? BC : BR);
+    return {
+      kernel: 'quad',
+      BR,
+      BC,
+      TX,
+      WG: TX * TY,
+      workgroupBytes: 16 * (dim / 4) * (BR + KW + BC),
+      POFF,
+      KW,
+    };
+  }
 
   /** The wide kernel's tiles for this dim and TY, P over K when BR <= BC. */
   function wideTiles(dim: number, TY: number): FlashTiles {

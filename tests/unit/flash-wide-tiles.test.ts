@@ -19,18 +19,31 @@ describe('softmax-flash wide tiles (subgroups)', () => {
     expect(planFlashTiles(64, 49_152, 1024, 4).kernel).toBe('tiled');
     expect(planFlashTiles(64, 49_152, 1024, 0).kernel).toBe('tiled');
     expect(planFlashTiles(32, 32_768, 256, 4)).toMatchObject({ kernel: 'wide', BR: 64, POFF: 32 });
-    expect(planFlashTiles(128, 49_152, 1024, 32).kernel).toBe('rows');
+    expect(planFlashTiles(128, 49_152, 1024, 4).kernel).toBe('rows');
+  });
+
+  it('runs d = 128 with the quad kernel: 32 x 32 tiles, P over K, in 48 KiB', () => {
+    expect(planFlashTiles(128, 49_152, 1024, 32)).toMatchObject({
+      kernel: 'quad',
+      BR: 32,
+      BC: 32,
+      TX: 8,
+      WG: 64,
+      POFF: 0,
+      workgroupBytes: 49_152,
+    });
+    expect(planFlashTiles(128, 32_768, 256, 32).kernel).toBe('rows');
   });
 
   it('never exceeds the memory or invocation limits, WebGPU defaults included', () => {
-    for (const dim of [16, 32, 64]) {
+    for (const dim of [16, 32, 64, 128]) {
       for (const memory of [16_384, 32_768, 49_152]) {
         for (const invocations of [64, 256, 1024]) {
           for (const subgroup of [4, 8, 32, 64]) {
             const t = planFlashTiles(dim, memory, invocations, subgroup);
             expect(t.workgroupBytes).toBeLessThanOrEqual(memory);
             expect(t.WG).toBeLessThanOrEqual(Math.min(256, invocations));
-            if (t.kernel !== 'wide') continue;
+            if (t.kernel !== 'wide' && t.kernel !== 'quad') continue;
             expect(t.TX).toBeLessThanOrEqual(subgroup);
             expect(t.workgroupBytes).toBe(16 * (dim / 4) * (t.BR + t.KW! + t.BC));
             if (t.POFF === 0) expect(t.BR).toBeLessThanOrEqual(t.BC);

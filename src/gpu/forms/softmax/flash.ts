@@ -3,6 +3,7 @@
  * The tile plan below feeds both the shader's override constants and the dispatch maths.
  */
 import rowsSource from '../../kernels/softmax-flash-rows.wgsl?raw';
+import quadSource from '../../kernels/softmax-flash-quad.wgsl?raw';
 import wideSource from '../../kernels/softmax-flash-wide.wgsl?raw';
 import tiledSource from '../../kernels/softmax-flash.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
@@ -27,7 +28,7 @@ export interface FlashTiles {
    * Which kernel: 'wide' (softmax-flash-wide.wgsl, needs subgroups of at least TX invocations),
    * 'tiled' (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl).
    */
-  kernel: 'wide' | 'tiled' | 'rows';
+  kernel: 'wide' | 'quad' | 'tiled' | 'rows';
   /** Query rows per workgroup. */
   BR: number;
   /** Keys per tile. */
@@ -54,10 +55,13 @@ export function planWideTiles(
   maxWorkgroupBytes: number,
   maxThreads: number,
   subgroupMinSize: number,
+  kernel: 'wide' | 'quad' = 'wide',
 ): FlashTiles | null {
-  const TX = dim / 8;
-  if (![16, 32, 64].includes(dim) || subgroupMinSize < TX) return null;
-  const BC = dim;
+  // wide: 8 keys and 2 output quads per thread (BC = D); quad: 4 keys and 4 quads (BC = D / 4).
+  const TX = kernel === 'wide' ? dim / 8 : dim / 16;
+  const dims = kernel === 'wide' ? [16, 32, 64] : [32, 64, 128];
+  if (!dims.includes(dim) || subgroupMinSize < TX) return null;
+  const BC = kernel === 'wide' ? dim : dim / 4;
   const d4 = dim / 4;
   for (const TY of [32, 16, 8]) {
     const BR = 4 * TY;
@@ -68,17 +72,24 @@ export function planWideTiles(
     for (const { POFF, KW } of options) {
       const workgroupBytes = 16 * d4 * (BR + KW + BC);
       if (workgroupBytes <= maxWorkgroupBytes) {
-        return { kernel: 'wide', BR, BC, TX, WG, workgroupBytes, POFF, KW };
+        return { kernel, BR, BC, TX, WG, workgroupBytes, POFF, KW };
       }
     }
   }
   return null;
 }
 
-/** Whether the wide kernel loads the next K/V tile into registers during the current one. */
-export const WIDE_PREFETCH = true;
+/**
+ * Whether the wide and quad kernels load the next K/V tile into registers during the current one:
+ * when a thread's share of a tile is at most 8 vec4 of K and 8 of V (at d = 64, 8: 18.9 ms
+ * instead of 20.0 at T = 16,384 on the H200); more would cost too many registers.
+ */
+export const PREFETCH_MAX_VEC4 = 8;
 
-/** softmax-flash-wide.wgsl with its shape constants (inner array sizes must be constants). */
+/**
+ * softmax-flash-wide.wgsl (or -quad) with its shape constants (inner array sizes must be
+ * constants).
+ */
 export function wideSourceFor(dim: number, tiles: FlashTiles): string {
   const { BR, BC, TX, WG } = tiles;
   const d4 = dim / 4;
@@ -94,8 +105,8 @@ export function wideSourceFor(dim: number, tiles: FlashTiles): string {
     NF: (BC * d4) / WG,
   };
   const lines = Object.entries(constants).map(([name, value]) => `const ${name}: u32 = ${value}u;`);
-  lines.push(`const PREFETCH: bool = ${WIDE_PREFETCH};`);
-  const [first, ...rest] = wideSource.split('\n');
+  lines.push(`const PREFETCH: bool = ${constants.NF <= PREFETCH_MAX_VEC4};`);
+  const [first, ...rest] = (tiles.kernel === 'quad' ? quadSource : wideSource).split('\n');
   return [first, ...lines, ...rest].join('\n');
 }
 
@@ -113,7 +124,8 @@ export function flashRowsWorkgroupBytes(dim: number, BR: number, BC: number): nu
 
 /**
  * Picks the kernel and its tiles. With subgroups of at least D / 8 invocations (subgroupMinSize;
- * 0 when the device has none), the wide kernel (planWideTiles). Else the register-tiled kernel needs D = 8 TX (D = 16, 32, 64) and
+ * 0 when the device has none), the wide kernel at D <= 64 and the quad kernel (D / 16) at
+ * D = 128 (planWideTiles). Else the register-tiled kernel needs D = 8 TX (D = 16, 32, 64) and
  * BC = D / 2; it takes the tallest BR that fits the workgroup memory and invocation limits (each
  * staged key is reused by more rows): the H200's 48 KiB gives 64 x 32 with 128 threads at d = 64,
  * SwiftShader's 32 KiB 32 x 32. Otherwise (d = 128, or too little memory) the row kernel: D / 16
@@ -126,7 +138,9 @@ export function planFlashTiles(
   subgroupMinSize = 0,
 ): FlashTiles {
   const maxThreads = Math.min(256, maxInvocations);
-  const wide = planWideTiles(dim, maxWorkgroupBytes, maxThreads, subgroupMinSize);
+  const wide =
+    planWideTiles(dim, maxWorkgroupBytes, maxThreads, subgroupMinSize) ??
+    (dim > 64 ? planWideTiles(dim, maxWorkgroupBytes, maxThreads, subgroupMinSize, 'quad') : null);
   if (wide) return wide;
   if (dim % 8 === 0 && dim <= 64) {
     const TX = dim / 8;
@@ -268,10 +282,10 @@ export function createSoftmaxFlashKernel(
     );
   const { kernel, BR, BC, TX, WG } = tiles;
   const pipeline =
-    kernel === 'wide'
+    kernel === 'wide' || kernel === 'quad'
       ? getPipeline(
           device,
-          `attention/softmax-flash-wide D=${dim} BR=${BR} POFF=${tiles.POFF}`,
+          `attention/softmax-flash-${kernel} D=${dim} BR=${BR} POFF=${tiles.POFF}`,
           wideSourceFor(dim, tiles),
         )
       : kernel === 'tiled'

@@ -1,0 +1,284 @@
+enable subgroups;
+
+// Causal softmax attention with an online softmax, the wide kernel's scheme (see
+// softmax-flash-wide.wgsl) for large heads: thread (ty, tx), TY by TX = D / 16, owns the 4 query
+// rows ty + TY x (x < 4), the 4 keys tx + TX j (j < 4) of each tile of BC = 4 TX keys, and the 4
+// output columns (vec4) tx + TX i (i < 4). At d = 128 a tile of 64 keys would need 64 KiB for K
+// and V alone, over WebGPU's usual 48 KiB; 32-key tiles with 32 rows fit in 48 KiB (Q, K/P, V).
+// Everything else (subgroup row max and sum, 2-D workgroup arrays indexed by a loop counter and a
+// per-thread value, masking by select, chunked rows with carried state) is as in the wide kernel.
+//
+// Constants, prepended by softmax-flash.ts:
+//   D4: D / 4 (8, 16 or 32)      TX: D / 16, threads along the keys (and column groups)
+//   TY, BR = 4 TY, BC = 4 TX, WG = TX TY, POFF, KW, NF, PREFETCH: as in softmax-flash-wide.wgsl
+
+// -inf stand-in: exp2(NEG - s) is 0 for any finite logit, and NEG - s stays finite.
+const NEG: f32 = -3.0e38;
+const LOG2E: f32 = 1.4426950408889634;
+
+struct Params {
+  tokens: u32,
+  heads: u32,
+  blocks: u32,  // query blocks per head, ceil(tokens / BR)
+  offset: u32,  // first work item of this dispatch
+  count: u32,   // work items in this dispatch
+  scale: f32,   // 1 / sqrt(D)
+  chunk: u32,   // which chunk of key tiles this dispatch walks
+  chunkTiles: u32,  // key tiles per chunk
+}
+
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> state: array<vec2<f32>>;  // (max, sum) per row
+@group(0) @binding(5) var<uniform> params: Params;
+
+var<workgroup> qs: array<array<vec4<f32>, BR>, D4>;  // Q [quad][row]
+var<workgroup> kp: array<array<vec4<f32>, KW>, D4>;  // K [quad][key], P [key / 4][POFF + row]
+var<workgroup> vs: array<array<vec4<f32>, D4>, BC>;  // V [key][quad]
+
+fn hmax(a: vec4<f32>) -> f32 {
+  return max(max(a.x, a.y), max(a.z, a.w));
+}
+
+fn hsum(a: vec4<f32>) -> f32 {
+  return (a.x + a.y) + (a.z + a.w);
+}
+
+// Max over the TX adjacent invocations that share a row (one component per row).
+fn rowMax(x: vec4<f32>) -> vec4<f32> {
+  var m = x;
+  for (var o = 1u; o < TX; o <<= 1u) {
+    m = max(m, subgroupShuffleXor(m, o));
+  }
+  return m;
+}
+
+fn rowSum(x: vec4<f32>) -> vec4<f32> {
+  var s = x;
+  for (var o = 1u; o < TX; o <<= 1u) {
+    s += subgroupShuffleXor(s, o);
+  }
+  return s;
+}
+
+// This thread's share of a K/V tile (keys k0..k0 + BC - 1; past T, row T - 1), held in registers
+// until commitTile writes it to workgroup memory. Adjacent threads read 32 contiguous bytes of K.
+var<private> kf: array<vec4<f32>, NF>;
+var<private> vf: array<vec4<f32>, NF>;
+
+fn fetchTile(k0: u32, base: u32, T: u32, lid: u32) {
+  for (var i = 0u; i < NF; i++) {
+    let e = lid + i * WG;
+    let r = (e >> 1u) % BC;
+    let c = ((e >> 1u) / BC) * 2u + (e & 1u);
+    kf[i] = k[base + min(k0 + r, T - 1u) * D4 + c];
+    vf[i] = v[base + min(k0 + e / D4, T - 1u) * D4 + e % D4];
+  }
+}
+
+fn commitTile(lid: u32) {
+  for (var i = 0u; i < NF; i++) {
+    let e = lid + i * WG;
+    let r = (e >> 1u) % BC;
+    let c = ((e >> 1u) / BC) * 2u + (e & 1u);
+    kp[c][r] = kf[i];
+    vs[e / D4][e % D4] = vf[i];
+  }
+}
+
+// P of one row (column pc of kp) for this thread's keys kj.
+fn storeP(kj: vec4<u32>, pc: u32, e: vec4<f32>) {
+  kp[kj.x / 4u][pc][kj.x % 4u] = e.x;
+  kp[kj.y / 4u][pc][kj.y % 4u] = e.y;
+  kp[kj.z / 4u][pc][kj.z % 4u] = e.z;
+  kp[kj.w / 4u][pc][kj.w % 4u] = e.w;
+}
+
+// Row i's output: normalised, or (chunk left) unnormalised with the row's (max, sum) beside it.
+fn finishRow(i: u32, T: u32, base: u32, sbase: u32, tx: u32, save: bool, mr: f32, lr: f32, a: mat4x4<f32>) {
+  if (i < T) {
+    let ob = base + i * D4 + tx;
+    let f = select(1.0 / lr, 1.0, save);
+    out[ob] = a[0] * f;
+    out[ob + TX] = a[1] * f;
+    out[ob + 2u * TX] = a[2] * f;
+    out[ob + 3u * TX] = a[3] * f;
+    if (save && tx == 0u) {
+      state[sbase + i] = vec2<f32>(mr, lr);
+    }
+  }
+}
+
+// Row r's unnormalised output (columns tx + TX i), to resume a chunk.
+fn loadRow(ob: u32) -> mat4x4<f32> {
+  return mat4x4<f32>(out[ob], out[ob + TX], out[ob + 2u * TX], out[ob + 3u * TX]);
+}
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let w = wid.y * nwg.x + wid.x;
+  if (w >= params.count) {
+    return;
+  }
+  let item = params.offset + w;
+  let T = params.tokens;
+  let head = item % params.heads;
+  let block = params.blocks - 1u - item / params.heads;
+  let base = head * T * D4;
+  let q0 = block * BR;
+  let tx = lid % TX;
+  let ty = lid / TX;
+  let r0 = ty;
+  let r1 = ty + TY;
+  let r2 = ty + 2u * TY;
+  let r3 = ty + 3u * TY;
+
+  let qscale = params.scale * LOG2E;
+  for (var i = 0u; i < BR * D4 / WG; i++) {
+    let e = lid + i * WG;
+    let r = (e >> 1u) % BR;
+    let c = ((e >> 1u) / BR) * 2u + (e & 1u);
+    qs[c][r] = q[base + min(q0 + r, T - 1u) * D4 + c] * qscale;
+  }
+
+  let last = min(vec4<u32>(q0 + r0, q0 + r1, q0 + r2, q0 + r3), vec4<u32>(T - 1u));
+  var m = vec4<f32>(NEG);
+  var l = vec4<f32>(0.0);
+  // a_x: row r_x's output, column i of the matrix = output quad tx + TX i.
+  var a0 = mat4x4<f32>();
+  var a1 = mat4x4<f32>();
+  var a2 = mat4x4<f32>();
+  var a3 = mat4x4<f32>();
+  let lastKey = min(q0 + BR, T) - 1u;
+  let tiles = lastKey / BC + 1u;
+  let tBegin = params.chunk * params.chunkTiles;
+  let tEnd = min(tiles, tBegin + params.chunkTiles);
+  let sbase = head * T;
+  if (tBegin > 0u) {
+    let st0 = state[sbase + last.x];
+    let st1 = state[sbase + last.y];
+    let st2 = state[sbase + last.z];
+    let st3 = state[sbase + last.w];
+    m = vec4<f32>(st0.x, st1.x, st2.x, st3.x);
+    l = select(vec4<f32>(0.0), vec4<f32>(st0.y, st1.y, st2.y, st3.y), tx == 0u);
+    let ob = base + last * D4 + vec4<u32>(tx);
+    a0 = loadRow(ob.x);
+    a1 = loadRow(ob.y);
+    a2 = loadRow(ob.z);
+    a3 = loadRow(ob.w);
+  }
+  let kj = vec4<u32>(tx) + TX * vec4<u32>(0u, 1u, 2u, 3u);
+  let p0 = POFF + r0;
+  let p1 = POFF + r1;
+  let p2 = POFF + r2;
+  let p3 = POFF + r3;
+  if (PREFETCH && tBegin < tEnd) {
+    fetchTile(tBegin * BC, base, T, lid);
+  }
+  for (var t = tBegin; t < tEnd; t++) {
+    let k0 = t * BC;
+    workgroupBarrier();
+    if (PREFETCH) {
+      commitTile(lid);
+    } else {
+      fetchTile(k0, base, T, lid);
+      commitTile(lid);
+    }
+    workgroupBarrier();
+    if (PREFETCH && t + 1u < tEnd) {
+      fetchTile(k0 + BC, base, T, lid);
+    }
+
+    // Scores: s_x[j] = q(row r_x) . k(key tx + TX j).
+    var s0 = vec4<f32>(0.0);
+    var s1 = vec4<f32>(0.0);
+    var s2 = vec4<f32>(0.0);
+    var s3 = vec4<f32>(0.0);
+    for (var c = 0u; c < D4; c++) {
+      let kl = mat4x4<f32>(kp[c][kj.x], kp[c][kj.y], kp[c][kj.z], kp[c][kj.w]);
+      s0 += qs[c][r0] * kl;
+      s1 += qs[c][r1] * kl;
+      s2 += qs[c][r2] * kl;
+      s3 += qs[c][r3] * kl;
+    }
+    let keys = vec4<u32>(k0) + kj;
+    s0 = select(vec4<f32>(NEG), s0, keys <= vec4<u32>(last.x));
+    s1 = select(vec4<f32>(NEG), s1, keys <= vec4<u32>(last.y));
+    s2 = select(vec4<f32>(NEG), s2, keys <= vec4<u32>(last.z));
+    s3 = select(vec4<f32>(NEG), s3, keys <= vec4<u32>(last.w));
+    let tileMax = vec4<f32>(hmax(s0), hmax(s1), hmax(s2), hmax(s3));
+    let mNew = max(m, rowMax(tileMax));
+    let alpha = exp2(m - mNew);
+    m = mNew;
+    let e0 = exp2(s0 - vec4<f32>(mNew.x));
+    let e1 = exp2(s1 - vec4<f32>(mNew.y));
+    let e2 = exp2(s2 - vec4<f32>(mNew.z));
+    let e3 = exp2(s3 - vec4<f32>(mNew.w));
+    l = l * alpha + vec4<f32>(hsum(e0), hsum(e1), hsum(e2), hsum(e3));
+    a0 *= alpha.x;
+    a1 *= alpha.y;
+    a2 *= alpha.z;
+    a3 *= alpha.w;
+    if (POFF == 0u) {
+      workgroupBarrier();  // P goes over K: every thread must have read its keys
+    }
+    storeP(kj, p0, e0);
+    storeP(kj, p1, e1);
+    storeP(kj, p2, e2);
+    storeP(kj, p3, e3);
+    workgroupBarrier();
+
+    if (k0 + BC - 1u > q0) {
+      // The diagonal tile (and padding past T): only unmasked keys' values are added.
+      for (var j = 0u; j < BC; j++) {
+        let keep = vec4<u32>(k0 + j) <= last;
+        let vj = mat4x4<f32>(vs[j][tx], vs[j][tx + TX], vs[j][tx + 2u * TX], vs[j][tx + 3u * TX]);
+        let jq = j / 4u;
+        let jc = j % 4u;
+        let pj = vec4<f32>(kp[jq][p0][jc], kp[jq][p1][jc], kp[jq][p2][jc], kp[jq][p3][jc]);
+        if (keep.x) {
+          a0 += vj * pj.x;
+        }
+        if (keep.y) {
+          a1 += vj * pj.y;
+        }
+        if (keep.z) {
+          a2 += vj * pj.z;
+        }
+        if (keep.w) {
+          a3 += vj * pj.w;
+        }
+      }
+      continue;
+    }
+    // O += P V, four keys at a time: column i of a_x gains V(keys, quad tx + TX i) p_x.
+    for (var j4 = 0u; j4 < BC / 4u; j4++) {
+      let j = 4u * j4;
+      let pr0 = kp[j4][p0];
+      let pr1 = kp[j4][p1];
+      let pr2 = kp[j4][p2];
+      let pr3 = kp[j4][p3];
+      for (var i = 0u; i < 4u; i++) {
+        let col = tx + i * TX;
+        let vm = mat4x4<f32>(vs[j][col], vs[j + 1u][col], vs[j + 2u][col], vs[j + 3u][col]);
+        a0[i] += vm * pr0;
+        a1[i] += vm * pr1;
+        a2[i] += vm * pr2;
+        a3[i] += vm * pr3;
+      }
+    }
+  }
+
+  let lt = rowSum(l);
+  let save = tEnd < tiles;
+  finishRow(q0 + r0, T, base, sbase, tx, save, m.x, lt.x, a0);
+  finishRow(q0 + r1, T, base, sbase, tx, save, m.y, lt.y, a1);
+  finishRow(q0 + r2, T, base, sbase, tx, save, m.z, lt.z, a2);
+  finishRow(q0 + r3, T, base, sbase, tx, save, m.w, lt.w, a3);
+}
