@@ -15,6 +15,7 @@
  * - asides: `:::aside ... :::` after a paragraph puts it in the margin beside that paragraph.
  * - appendix: `:::appendix ... :::` (its h2 are unnumbered; References, Notes, Citation follow).
  * - widgets: `<la-race tokens="4096"></la-race>` inside a figure; not wrapped in a <p>.
+ * - measured numbers: `{{time linear-chunked 65536}}`, resolved from data/ (data-tokens.ts).
  * - kernels: `::wgsl{file="softmax-flash.wgsl"}` or `::wgsl{match="softmax-*.wgsl ?linear-*.wgsl"}`
  *   (patterns in display order; a missing file or an unmatched pattern without `?` is an error).
  */
@@ -44,6 +45,7 @@ import { unified } from 'unified';
 import { visit, SKIP } from 'unist-util-visit';
 import { parse as parseYaml } from 'yaml';
 import { formatReference, parseBibtex, type BibEntry } from './bibtex.ts';
+import { applyDataTokens } from './data-tokens.ts';
 
 /** A post's author as written in front matter (a string or an object). */
 export interface Author {
@@ -95,6 +97,8 @@ export interface RenderOptions {
   kernelsDir: string;
   /** A TeX file of \newcommand definitions shared by every post; null for none. */
   macrosFile: string | null;
+  /** Where `{{...}}` data tokens read from (data-tokens.ts); default: `data/` beside the posts. */
+  dataDir?: string;
 }
 
 /** Every problem found in one post, one per line. */
@@ -209,9 +213,12 @@ const slugify = (text: string) =>
     .replace(/\s+/g, '-');
 
 /** Renders a post from its Markdown source. Throws PostBuildError listing every problem. */
-export async function renderPost(source: string, options: RenderOptions): Promise<RenderedPost> {
+export async function renderPost(markdown: string, options: RenderOptions): Promise<RenderedPost> {
+  // Measured numbers first: `{{time linear-chunked 65536}}` becomes "3.54 ms" from data/.
+  const numbers = applyDataTokens(markdown, options.file, options.dataDir);
+  const source = numbers.text;
   const { meta, body, bodyLine } = parseFrontMatter(source, options.file);
-  const problems: string[] = [];
+  const problems: string[] = [...numbers.problems];
   const where = (node: Nodes) =>
     node.position ? `line ${node.position.start.line + bodyLine}` : 'unknown line';
   const macros = loadMacros(options.macrosFile, problems);

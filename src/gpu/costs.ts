@@ -1,5 +1,5 @@
 /**
- * Cost models for each form (shared/reference/algorithms.md): FLOPs (a multiply-add counts 2),
+ * Cost models for each form (the article's Table 1): FLOPs (a multiply-add counts 2),
  * the minimum bytes a run must move, and the memory it keeps on the GPU. Used by charts, the
  * capacity check and the achieved-GFLOP/s column of the benchmark.
  */

@@ -1,7 +1,8 @@
-// One generation step of linear attention from its recurrent state (shared/reference/algorithms.md,
-// (c)): S += phi(k) v^T, z += phi(k), y = phi(q) S / (phi(q).z + eps). The cost is the same at
-// every position: the state, not the history, is what the step reads. With GATED, the state first
-// decays by the token's a = exp(g) (gated linear attention): S = a S + phi(k) v^T, z = a z + phi(k).
+// One generation step of linear attention from its recurrent state (Katharopoulos et al.,
+// "Transformers are RNNs", 2020): S += phi(k) v^T, z += phi(k), y = phi(q) S / (phi(q).z + eps).
+// The cost is the same at every position: the state, not the history, is what the step reads. With
+// GATED, the state first decays by the token's a = exp(g) (gated linear attention, Yang et al. 2023):
+// S = a S + phi(k) v^T, z = a z + phi(k).
 // One workgroup per head, one thread per state column (D threads); phi(k) and phi(q) are broadcast
 // through workgroup memory; the denominator is a tree reduction over the D threads.
 

@@ -1,4 +1,4 @@
-// Linear attention in its attention (quadratic) form, tiled (shared/reference/algorithms.md, (b)):
+// Linear attention in its attention (quadratic) form, tiled (Katharopoulos et al. 2020):
 //   y_i = sum_{j<=i} (phi(q_i).phi(k_j)) v_j,  divided by sum_{j<=i} phi(q_i).phi(k_j) + eps if NORMALIZE.
 // One workgroup owns BQ = 4 TY query rows of one head (16 TY threads as a TY x 16 grid) and walks
 // key tiles of 64 from key 0 to its last row, so tiles above the diagonal are never touched.

@@ -1,4 +1,4 @@
-// Chunked linear attention, phase 3 of 3 (shared/reference/algorithms.md, (d)): per chunk b,
+// Chunked linear attention, phase 3 of 3 (Buckman & Gelada 2024): per chunk b,
 //   num = phi(Q_b) S_b + (phi(Q_b) phi(K_b)^T masked by tril) V_b,
 //   den = phi(Q_b) Z_b + rowsum(masked scores),   y = num / (den + eps)  (or num if not NORMALIZE),
 // where S_b, Z_b are the exclusive prefix of the chunk summaries (linear-chunked-prefix.wgsl).

@@ -1,4 +1,4 @@
-// Chunked linear attention, phase 2 of 3 (shared/reference/algorithms.md, (d)): the EXCLUSIVE
+// Chunked linear attention, phase 2 of 3 (Buckman & Gelada 2024): the EXCLUSIVE
 // prefix over chunks, in place: S_b = sum_{m<b} P_m and Z_b = sum_{m<b} z_m.
 // A sequential loop over chunks, parallel over the D (D + 1) state elements of every head (the
 // GLA-style choice: n D^2 adds, no scan tree). Consecutive threads own consecutive elements, so

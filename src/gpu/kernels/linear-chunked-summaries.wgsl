@@ -1,4 +1,4 @@
-// Chunked linear attention, phase 1 of 3 (shared/reference/algorithms.md, (d)): per chunk b,
+// Chunked linear attention, phase 1 of 3 (Buckman & Gelada 2024): per chunk b,
 //   P_b = phi(K_b)^T V_b (D x D) and z_b = colsum phi(K_b) (D).
 // One workgroup owns a TS x TS tile (TS = min(D, 64)) of one chunk's P_b; it walks the chunk's
 // tokens KT at a time, staging phi(K) and V rows in workgroup memory as vec4s (2 KT TS floats,

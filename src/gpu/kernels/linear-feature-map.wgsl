@@ -1,5 +1,5 @@
 // The feature map phi of linear attention, applied elementwise to queries and keys
-// (shared/reference/algorithms.md, "Feature maps"). Prepended to every linear kernel.
+// (Katharopoulos et al. 2020). Prepended to every linear kernel.
 // FEATURE_MAP: 0 identity, 1 softplus (the source post's choice), 2 elu(x) + 1 (Katharopoulos et al.).
 override FEATURE_MAP: u32 = 1u;
 

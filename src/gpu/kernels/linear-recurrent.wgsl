@@ -1,4 +1,4 @@
-// Linear attention as an RNN (shared/reference/algorithms.md, (c)):
+// Linear attention as an RNN (Katharopoulos et al. 2020):
 //   S_i = S_{i-1} + phi(k_i) v_i^T,  z_i = z_{i-1} + phi(k_i),
 //   y_i = phi(q_i) S_i  divided by phi(q_i).z_i + eps if NORMALIZE.
 // Sequential over tokens, parallel over heads, state columns and state rows. One workgroup owns CB

@@ -1,4 +1,4 @@
-// Causal softmax attention, tiled with an online softmax (FlashAttention; algorithms.md (a)): the
+// Causal softmax attention, tiled with an online softmax (FlashAttention, Dao et al. 2022): the
 // row-per-thread-group variant softmax-flash uses where the register-tiled softmax-flash.wgsl does
 // not fit (d = 128, or 16 KiB of workgroup memory at d = 64).
 // A workgroup owns BR query rows of one head and walks the key/value tiles of BC keys up to the

@@ -1,4 +1,4 @@
-// Causal softmax attention, tiled with an online softmax (FlashAttention; algorithms.md (a)).
+// Causal softmax attention, tiled with an online softmax (FlashAttention, Dao et al. 2022).
 // A workgroup owns BR query rows of one head and walks the key/value tiles of BC keys up to the
 // diagonal, staged in workgroup memory; scores never leave the workgroup.
 //

@@ -1,5 +1,5 @@
 /**
- * `linear-chunked`: chunks of c tokens (shared/reference/algorithms.md, form (d)), in three kernels:
+ * `linear-chunked`: chunks of c tokens (Buckman & Gelada 2024, the chunked formulation), in three kernels:
  *   1. linear-chunked-summaries.wgsl: P_b = phi(K_b)^T V_b and z_b = colsum phi(K_b), every chunk in parallel;
  *   2. linear-chunked-prefix.wgsl: the exclusive prefix over chunks, in place: S_b, Z_b;
  *   3. linear-chunked-output.wgsl: phi(Q_b) S_b plus the causal attention form inside the chunk.

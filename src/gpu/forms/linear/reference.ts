@@ -1,5 +1,5 @@
 /**
- * The float64 CPU reference for linear attention (shared/reference/algorithms.md, forms (b), (c)):
+ * The float64 CPU reference for linear attention (Katharopoulos et al. 2020):
  * a_ij = phi(q_i).phi(k_j), y_i = sum_{j<=i} a_ij v_j, divided by sum_{j<=i} a_ij + 1e-6 when
  * normalised. Two evaluations, both exact in float64 up to rounding: the attention form (O(T^2 d),
  * the definition) and the recurrent form (O(T d^2), fast at large T). Inputs [heads][tokens][dim].

@@ -1,7 +1,7 @@
 /**
  * Causal softmax attention in float64 on the CPU: the ground truth the softmax kernels are
  * checked against. Scale 1/sqrt(d) (as in GPT-2); the running max keeps exp() finite for logits
- * in the hundreds (algorithms.md (a)).
+ * in the hundreds.
  */
 import type { AttentionProblem } from '../../types.ts';
 

@@ -1,0 +1,365 @@
+/**
+ * Measured numbers in posts (and README), rendered from data/ at build time: a `{{...}}` token in
+ * the Markdown becomes the value, formatted, and a token whose value is missing from the data fails
+ * the build with a sentence naming the token. Nothing measured is typed by hand.
+ *
+ * A token is a function name and its arguments, separated by spaces: `{{time linear-chunked 65536}}`.
+ * Series (S): an attention form of the reference sweep (`linear-chunked`, `softmax-flash`, ...);
+ * `decode.kv-cache`, `decode.state` (generation); `chunk.64` (chunk search, c = 64);
+ * `torch.softmax-sdpa`, `torch.linear-chunked-norm`, `fla.fla-chunk-norm` (native baselines, fp32;
+ * fla in Triton's default TF32); `torch-bf16.softmax-sdpa` (FlashAttention-2), `fla-bf16.fla-chunk`;
+ * `h100.flash`, `h100.no-flash`, `h100.linear-naive`, `h100.chunked` (the source post's training
+ * steps), `h100.sample-kv`, `h100.sample-linear` (its per-token sampling).
+ *
+ * Functions:
+ *   time S T             median time at T, with its unit ("3.54 ms", "72.1 µs")
+ *   spread S T           min-max of the round medians ("3.47-3.54 ms"); fails with fewer than 2 rounds
+ *   rounds S T           rounds that measured S at T;  `rounds` alone: the sweep's rounds
+ *   ratio A B T          time of A over time of B at T ("12×")
+ *   pct A B T            how much slower A is than B at T, in percent ("26%")
+ *   tflops S T           TFLOP/s (cost-model FLOPs over the median)
+ *   crossover A B        where B becomes faster than A for good ("between 128 and 256 tokens")
+ *   last-tokens S        the longest measured context ("16,384")
+ *   estimate-quadratic S T  the last measured time of S scaled by (T / T_last)^2
+ *   flop-time S T REF    S's FLOPs at T at the rate S reached at REF: the time without overheads
+ *   best-chunk T         the fastest chunk size of the chunk search at T ("128")
+ *   pct-best C T         how much slower chunk size C is than the fastest at T ("26%")
+ *   range S              min to max of S's medians over every measured T ("12.6-15.3 µs")
+ *   max-spread-pct FROM  the widest spread across rounds, (max - min) / median, over every form at
+ *                        T >= FROM, in percent
+ *   machine, date, torch-version, sdpa-fp32-kernel, sgemm-tflops DTYPE, copy-tbps
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  adaptReference,
+  type ReferenceBaseline,
+  type ReferenceDataset,
+  type ReferenceRecord,
+  type RoundSpread,
+} from '../../src/widgets/shared/reference-dataset.ts';
+
+/** The source post's published series, as data/published-h100.json holds them. */
+interface PublishedFile {
+  series: { label: string; x: number[]; y: number[] }[];
+  sampling?: { label: string; x: number[]; y: number[] }[];
+}
+
+/** Everything a token can read. */
+export interface TokenData {
+  reference: ReferenceDataset;
+  published: PublishedFile | null;
+}
+
+/** A value of a series at one context length. */
+interface Point {
+  tokens: number;
+  ms: number;
+  spread: RoundSpread | null;
+  rounds: number;
+  /** TFLOP/s, when the cost model knows the work. */
+  tflops: number | null;
+}
+
+/** A token whose value is missing or malformed: the sentence the build fails with. */
+class TokenError extends Error {}
+
+const PUBLISHED_IDS: Record<string, [key: 'series' | 'sampling', label: string]> = {
+  'h100.flash': ['series', 'Baseline transformer'],
+  'h100.no-flash': ['series', 'Baseline transformer (no FlashAttention)'],
+  'h100.linear-naive': ['series', 'Naïve linear transformer'],
+  'h100.chunked': ['series', 'Optimized linear transformer'],
+  'h100.sample-kv': ['sampling', 'KV-Cache Transformer'],
+  'h100.sample-linear': ['sampling', 'Linear Transformer'],
+};
+
+/** Reads data/reference-h200.json and data/published-h100.json; null when the reference is absent. */
+export function loadTokenData(dataDir: string): TokenData | null {
+  const file = resolve(dataDir, 'reference-h200.json');
+  if (!existsSync(file)) return null;
+  const reference = adaptReference(JSON.parse(readFileSync(file, 'utf8')));
+  if (!reference) return null;
+  const publishedFile = resolve(dataDir, 'published-h100.json');
+  const published = existsSync(publishedFile)
+    ? (JSON.parse(readFileSync(publishedFile, 'utf8')) as PublishedFile)
+    : null;
+  return { reference, published };
+}
+
+const fromRecord = (r: ReferenceRecord): Point => ({
+  tokens: r.tokens,
+  ms: r.medianMs!,
+  spread: r.spread,
+  rounds: r.rounds,
+  tflops: r.gflops === null ? null : r.gflops / 1000,
+});
+
+const fromBaseline = (b: ReferenceBaseline): Point => ({
+  tokens: b.tokens,
+  ms: b.ms,
+  spread: b.spread,
+  rounds: b.rounds,
+  tflops: b.tflops,
+});
+
+/** Every measured point of a series, sorted by context length. */
+function seriesPoints(data: TokenData, series: string): Point[] {
+  const ref = data.reference;
+  const ok = (r: ReferenceRecord) => r.status === 'ok' && r.medianMs !== null;
+  const dot = series.indexOf('.');
+  const [kind, name] = dot < 0 ? ['', series] : [series.slice(0, dot), series.slice(dot + 1)];
+  let points: Point[];
+  if (kind === '') {
+    points = ref.records.filter((r) => r.form === name && ok(r)).map(fromRecord);
+  } else if (kind === 'decode') {
+    points = ref.generation.filter((r) => r.form === name && ok(r)).map(fromRecord);
+  } else if (kind === 'chunk') {
+    points = ref.chunkSearch.filter((r) => String(r.chunkSize) === name && ok(r)).map(fromRecord);
+  } else if (['torch', 'fla', 'torch-bf16', 'fla-bf16'].includes(kind)) {
+    const list = kind.endsWith('-bf16') ? ref.torchBf16 : ref.torch;
+    const impl = kind.replace(/-bf16$/, '');
+    points = list.filter((b) => b.impl === impl && b.form === name).map(fromBaseline);
+  } else if (kind === 'h100') {
+    const id = PUBLISHED_IDS[series];
+    if (!id) throw new TokenError(`unknown published series "${series}"`);
+    const s = data.published?.[id[0]]?.find((x) => x.label === id[1]);
+    points = (s?.x ?? []).map((x, i) => ({
+      tokens: x,
+      ms: s!.y[i] ?? Number.NaN,
+      spread: null,
+      rounds: 1,
+      tflops: null,
+    }));
+  } else {
+    throw new TokenError(`unknown series "${series}"`);
+  }
+  if (points.length === 0) throw new TokenError(`no measured values for "${series}"`);
+  return points.sort((a, b) => a.tokens - b.tokens);
+}
+
+function pointAt(data: TokenData, series: string, tokensText: string | undefined): Point {
+  const tokens = Number(tokensText);
+  if (!Number.isInteger(tokens) || tokens < 0) {
+    throw new TokenError(`"${series}" needs a context length, not "${tokensText ?? ''}"`);
+  }
+  const p = seriesPoints(data, series).find((x) => x.tokens === tokens);
+  if (!p || !(p.ms > 0)) {
+    throw new TokenError(`no measured value for "${series}" at ${tokens} tokens`);
+  }
+  return p;
+}
+
+/** "72.1 µs", "3.54 ms", "26.0 ms", "1.68 s": three significant digits. */
+export function formatTime(ms: number): string {
+  if (ms < 1) return `${(ms * 1000).toPrecision(3)} µs`;
+  if (ms < 1000) return `${ms.toPrecision(3)} ms`;
+  return `${(ms / 1000).toPrecision(3)} s`;
+}
+
+function unitOf(ms: number): [scale: number, unit: string] {
+  return ms < 1 ? [1000, 'µs'] : ms < 1000 ? [1, 'ms'] : [1 / 1000, 's'];
+}
+
+/** "3.47–3.54 ms", or "812 µs–1.02 ms" when the ends need different units. */
+export function formatTimeRange(lo: number, hi: number): string {
+  const [s1, u1] = unitOf(lo);
+  const [s2, u2] = unitOf(hi);
+  if (u1 !== u2) return `${formatTime(lo)}–${formatTime(hi)}`;
+  return `${(lo * s1).toPrecision(3)}–${(hi * s2).toPrecision(3)} ${u1}`;
+}
+
+/** "2.9×" below 10, "12×" and "117×" above. */
+export function formatRatio(x: number): string {
+  return x < 10 ? `${x.toFixed(1)}×` : `${Math.round(x)}×`;
+}
+
+/** "4.3%" below 10, "26%" above. */
+export function formatPercent(x: number): string {
+  return Math.abs(x) < 10 ? `${x.toFixed(1)}%` : `${Math.round(x)}%`;
+}
+
+export const formatTokens = (n: number): string => n.toLocaleString('en-US');
+
+/** Where B becomes faster than A and stays faster at every longer length both measured. */
+function crossover(data: TokenData, a: string, b: string): string {
+  const pa = new Map(seriesPoints(data, a).map((p) => [p.tokens, p.ms]));
+  const shared = seriesPoints(data, b).filter((p) => pa.has(p.tokens));
+  if (shared.length === 0) throw new TokenError(`"${a}" and "${b}" share no measured length`);
+  let from = -1;
+  for (let i = shared.length - 1; i >= 0; i--) {
+    if (shared[i]!.ms < pa.get(shared[i]!.tokens)!) from = i;
+    else break;
+  }
+  if (from < 0) throw new TokenError(`"${b}" is not faster than "${a}" at the longest length`);
+  if (from === 0) return `from ${formatTokens(shared[0]!.tokens)} tokens, the shortest measured`;
+  return `between ${formatTokens(shared[from - 1]!.tokens)} and ${formatTokens(shared[from]!.tokens)} tokens`;
+}
+
+/** The fastest chunk size of the chunk search at T. */
+function bestChunk(ref: ReferenceDataset, tokensText: string): ReferenceRecord {
+  const t = Number(tokensText);
+  const best = ref.chunkSearch
+    .filter((r) => r.tokens === t && r.status === 'ok' && r.medianMs !== null)
+    .sort((a, b) => a.medianMs! - b.medianMs!)[0];
+  if (!best) throw new TokenError(`no chunk search at ${tokensText} tokens`);
+  return best;
+}
+
+function evaluate(data: TokenData, words: string[]): string {
+  const [fn, ...args] = words;
+  const ref = data.reference;
+  const need = (n: number) => {
+    if (args.length !== n) {
+      throw new TokenError(`"${fn}" takes ${n} argument(s), not ${args.length}`);
+    }
+  };
+  switch (fn) {
+    case 'time':
+      need(2);
+      return formatTime(pointAt(data, args[0]!, args[1]).ms);
+    case 'spread': {
+      need(2);
+      const p = pointAt(data, args[0]!, args[1]);
+      if (!p.spread) {
+        throw new TokenError(`"${args[0]}" at ${args[1]} tokens has no spread (one round)`);
+      }
+      return formatTimeRange(p.spread.minMs, p.spread.maxMs);
+    }
+    case 'rounds':
+      if (args.length === 0) return String(ref.rounds);
+      need(2);
+      return String(pointAt(data, args[0]!, args[1]).rounds);
+    case 'ratio':
+      need(3);
+      return formatRatio(pointAt(data, args[0]!, args[2]).ms / pointAt(data, args[1]!, args[2]).ms);
+    case 'pct':
+      need(3);
+      return formatPercent(
+        (pointAt(data, args[0]!, args[2]).ms / pointAt(data, args[1]!, args[2]).ms - 1) * 100,
+      );
+    case 'tflops': {
+      need(2);
+      const p = pointAt(data, args[0]!, args[1]);
+      if (p.tflops === null) throw new TokenError(`"${args[0]}" has no FLOP count`);
+      return p.tflops.toPrecision(3);
+    }
+    case 'crossover':
+      need(2);
+      return crossover(data, args[0]!, args[1]!);
+    case 'last-tokens': {
+      need(1);
+      const points = seriesPoints(data, args[0]!);
+      return formatTokens(points[points.length - 1]!.tokens);
+    }
+    case 'estimate-quadratic': {
+      need(2);
+      const points = seriesPoints(data, args[0]!);
+      const last = points[points.length - 1]!;
+      const t = Number(args[1]);
+      if (!(t > last.tokens)) throw new TokenError(`estimate-quadratic needs T beyond the data`);
+      return formatTime(last.ms * (t / last.tokens) ** 2);
+    }
+    case 'flop-time': {
+      need(3);
+      const p = pointAt(data, args[0]!, args[1]);
+      const r = pointAt(data, args[0]!, args[2]);
+      if (p.tflops === null || r.tflops === null) {
+        throw new TokenError(`"${args[0]}" has no FLOP count`);
+      }
+      return formatTime((p.tflops * p.ms) / r.tflops);
+    }
+    case 'best-chunk': {
+      need(1);
+      return String(bestChunk(ref, args[0]!).chunkSize);
+    }
+    case 'pct-best': {
+      need(2);
+      const best = bestChunk(ref, args[1]!);
+      const c = pointAt(data, `chunk.${args[0]}`, args[1]);
+      return formatPercent((c.ms / best.medianMs! - 1) * 100);
+    }
+    case 'range': {
+      need(1);
+      const ms = seriesPoints(data, args[0]!).map((p) => p.ms);
+      return formatTimeRange(Math.min(...ms), Math.max(...ms));
+    }
+    case 'max-spread-pct': {
+      need(1);
+      const from = Number(args[0]);
+      const widths = ref.records
+        .filter((r) => r.tokens >= from && r.spread && r.medianMs)
+        .map((r) => ((r.spread!.maxMs - r.spread!.minMs) / r.medianMs!) * 100);
+      if (widths.length === 0) throw new TokenError(`no spread at ${from} tokens or more`);
+      return formatPercent(Math.max(...widths));
+    }
+    case 'machine':
+      need(0);
+      return ref.machine;
+    case 'date':
+      need(0);
+      return ref.date.slice(0, 10);
+    case 'torch-version':
+      need(0);
+      if (!ref.torchInfo?.torch) throw new TokenError('the dataset names no PyTorch version');
+      return ref.torchInfo.torch.replace(/\+.*/, '');
+    case 'sdpa-fp32-kernel': {
+      need(0);
+      const fused = ref.torchInfo?.sdpaBackends.fp32?.find((b) => b !== 'math');
+      if (!fused) throw new TokenError('the dataset names no fused fp32 SDPA backend');
+      return fused.replace(/_/g, ' ').replace('efficient attention', 'memory-efficient attention');
+    }
+    case 'sgemm-tflops': {
+      need(1);
+      const list = args[0] === 'bf16' ? ref.torchBf16 : ref.torch;
+      const s = list.find((b) => b.form === 'sgemm');
+      if (!s?.tflops) throw new TokenError(`no ${args[0]} GEMM rate in the dataset`);
+      return s.tflops.toPrecision(3);
+    }
+    default:
+      throw new TokenError(`unknown function "${fn ?? ''}"`);
+  }
+}
+
+const TOKEN = /\{\{([^{}]*)\}\}/g;
+
+/**
+ * Replaces every `{{...}}` token in `text` with its value from `data`. Problems (a missing value,
+ * an unknown function, no data at all) are returned as sentences naming the token and its line;
+ * the token is then left in the text.
+ */
+export function resolveDataTokens(
+  text: string,
+  data: TokenData | null,
+): { text: string; problems: string[] } {
+  const problems: string[] = [];
+  const out = text.replace(TOKEN, (whole, inner: string, offset: number) => {
+    const line = text.slice(0, offset).split('\n').length;
+    if (!data) {
+      problems.push(
+        `data token ${whole} on line ${line}: no reference data (data/reference-h200.json)`,
+      );
+      return whole;
+    }
+    try {
+      return evaluate(data, inner.trim().split(/\s+/));
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      problems.push(`data token ${whole} on line ${line}: ${error.message}`);
+      return whole;
+    }
+  });
+  return { text: out, problems };
+}
+
+/**
+ * Resolves a post's tokens from `dataDir` (default: the `data/` folder beside the post's folder).
+ * Sources without tokens are returned unchanged, without reading any file.
+ */
+export function applyDataTokens(
+  source: string,
+  postFile: string,
+  dataDir?: string,
+): { text: string; problems: string[] } {
+  if (!source.includes('{{')) return { text: source, problems: [] };
+  return resolveDataTokens(source, loadTokenData(dataDir ?? resolve(postFile, '..', '..', 'data')));
+}

@@ -1,0 +1,154 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  formatRatio,
+  formatTime,
+  formatTimeRange,
+  loadTokenData,
+  resolveDataTokens,
+} from '../../site/build/data-tokens.ts';
+import { PostBuildError, renderPost } from '../../site/build/render-post.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const fixtures = resolve(root, 'tests/fixtures');
+
+/** A small dataset in the committed format: two forms at two lengths, three rounds each. */
+function fixtureDataset(chunkedAt4096: number[]) {
+  const rec = (form: string, tokens: number, roundsMs: number[]) => {
+    const sorted = [...roundsMs].sort((a, b) => a - b);
+    return {
+      task: 'forward',
+      form,
+      featureMap: form.startsWith('linear') ? 'softplus' : null,
+      normalize: form.startsWith('linear') ? true : null,
+      heads: 12,
+      tokens,
+      dim: 64,
+      chunkSize: form === 'linear-chunked' ? 64 : null,
+      medianMs: sorted[1],
+      p25Ms: sorted[1],
+      p75Ms: sorted[1],
+      iqrMs: 0,
+      samples: 15,
+      repetitions: 1,
+      gflops: 1000,
+      clock: 'gpu-timestamp',
+      clockResolutionMs: 0.0655,
+      adapter: { vendor: 'nvidia', architecture: '', description: 'x', isFallbackAdapter: false },
+      runtime: 'node',
+      date: '2026-12-01T00:00:00Z',
+      status: 'ok',
+      reason: null,
+      rounds: 3,
+      roundsMs,
+      spread: {
+        minMs: sorted[0],
+        p25Ms: (sorted[0]! + sorted[1]!) / 2,
+        p75Ms: (sorted[1]! + sorted[2]!) / 2,
+        maxMs: sorted[2],
+      },
+    };
+  };
+  return {
+    adapter: { name: 'NVIDIA H200', description: 'NVIDIA H200' },
+    rounds: 3,
+    records: [
+      rec('softmax-flash', 1024, [0.2, 0.1, 0.15]),
+      rec('linear-chunked', 1024, [0.3, 0.2, 0.25]),
+      rec('softmax-flash', 4096, [2, 2.2, 2.1]),
+      rec('linear-chunked', 4096, chunkedAt4096),
+    ],
+    torch: [{ impl: 'torch', form: 'softmax-sdpa', tokens: 4096, heads: 12, dim: 64, ms: 1.2 }],
+  };
+}
+
+function writeData(dataset: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'data-tokens-'));
+  writeFileSync(join(dir, 'reference-h200.json'), JSON.stringify(dataset));
+  return dir;
+}
+
+describe('numbers from data', () => {
+  it('formats times, ranges and ratios with their units', () => {
+    expect(formatTime(0.0721)).toBe('72.1 µs');
+    expect(formatTime(3.5389)).toBe('3.54 ms');
+    expect(formatTime(1680)).toBe('1.68 s');
+    expect(formatTimeRange(3.47, 3.54)).toBe('3.47–3.54 ms');
+    expect(formatTimeRange(0.812, 1.02)).toBe('812 µs–1.02 ms');
+    expect(formatRatio(2.94)).toBe('2.9×');
+    expect(formatRatio(117.4)).toBe('117×');
+  });
+
+  it('renders time, spread, ratio, rounds and crossover from a fixture dataset', () => {
+    const data = loadTokenData(writeData(fixtureDataset([0.5, 0.4, 0.45])));
+    const { text, problems } = resolveDataTokens(
+      'chunked {{time linear-chunked 4096}} ({{spread linear-chunked 4096}}, ' +
+        '{{rounds linear-chunked 4096}} rounds), {{ratio softmax-flash linear-chunked 4096}} ' +
+        'faster, {{ratio torch.softmax-sdpa linear-chunked 4096}} against PyTorch; ' +
+        'crossover {{crossover softmax-flash linear-chunked}}',
+      data,
+    );
+    expect(problems).toEqual([]);
+    expect(text).toBe(
+      'chunked 450 µs (400–500 µs, 3 rounds), 4.7× faster, 2.7× against PyTorch; ' +
+        'crossover between 1,024 and 4,096 tokens',
+    );
+  });
+
+  it('changes the rendered article when a value in the dataset changes', async () => {
+    const source = [
+      '---',
+      'title: T',
+      'authors: [A]',
+      'date: 2026-12-01',
+      'description: D',
+      '---',
+      '',
+      'Chunked takes {{time linear-chunked 4096}} at 4,096 tokens.',
+      '',
+    ].join('\n');
+    const render = (dataDir: string) =>
+      renderPost(source, {
+        file: resolve(fixtures, 'posts', 'numbers.md'),
+        kernelsDir: resolve(fixtures, 'kernels'),
+        macrosFile: null,
+        dataDir,
+      });
+    const before = await render(writeData(fixtureDataset([0.5, 0.4, 0.45])));
+    expect(before.html).toContain('Chunked takes 450 µs at 4,096 tokens.');
+    const after = await render(writeData(fixtureDataset([0.5, 0.4, 0.61])));
+    expect(after.html).toContain('Chunked takes 500 µs at 4,096 tokens.');
+  });
+
+  it('fails the build, naming the token, when a value is missing', async () => {
+    const dir = writeData(fixtureDataset([0.5, 0.4, 0.45]));
+    const source =
+      '---\ntitle: T\nauthors: [A]\ndate: 2026-12-01\ndescription: D\n---\n\n' +
+      'Softmax at 65,536: {{time softmax-flash 65536}}; {{frobnicate 3}}.\n';
+    const error = await renderPost(source, {
+      file: resolve(fixtures, 'posts', 'numbers.md'),
+      kernelsDir: resolve(fixtures, 'kernels'),
+      macrosFile: null,
+      dataDir: dir,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PostBuildError);
+    expect((error as PostBuildError).problems).toEqual([
+      'data token {{time softmax-flash 65536}} on line 8: no measured value for "softmax-flash" at 65536 tokens',
+      'data token {{frobnicate 3}} on line 8: unknown function "frobnicate"',
+    ]);
+  });
+
+  it('resolves every token of the article from the committed data, and no time is typed by hand', () => {
+    const post = readFileSync(resolve(root, 'posts/linear-attention.md'), 'utf8');
+    const { text, problems } = resolveDataTokens(post, loadTokenData(resolve(root, 'data')));
+    expect(problems).toEqual([]);
+    expect(text).not.toMatch(/\{\{/);
+    // Outside the tokens, no number followed by a time unit: every measured time comes from data/.
+    const typed = post
+      .replace(/\{\{[^{}]*\}\}/g, '')
+      .match(/(?<![\w.])\d[\d,.]*\s*(ms|µs|us|s)\b/g);
+    expect(typed).toBeNull();
+  });
+});

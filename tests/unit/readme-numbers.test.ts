@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadTokenData } from '../../site/build/data-tokens.ts';
+import {
+  README_BEGIN,
+  README_END,
+  renderReadmeNumbers,
+  replaceReadmeNumbers,
+} from '../../site/build/readme-numbers.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+
+describe("README's measured numbers", () => {
+  it('match data/ (run node scripts/update-readme-numbers.mjs after the data changes)', () => {
+    const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
+    const section = renderReadmeNumbers(loadTokenData(resolve(root, 'data')));
+    expect(readme).toContain(section);
+  });
+
+  it('follow a change in the data, and refuse a README without markers', () => {
+    const data = loadTokenData(resolve(root, 'data'))!;
+    const record = data.reference.records.find(
+      (r) => r.form === 'linear-chunked' && r.tokens === 65536,
+    )!;
+    const before = renderReadmeNumbers(data);
+    record.medianMs = 1.234;
+    const after = renderReadmeNumbers(data);
+    expect(after).not.toBe(before);
+    expect(after).toContain('takes 1.23 ms at 65,536 tokens');
+    const readme = `intro\n${README_BEGIN}\nold\n${README_END}\noutro\n`;
+    expect(replaceReadmeNumbers(readme, after)).toBe(`intro\n${after}\noutro\n`);
+    expect(() => replaceReadmeNumbers('no markers', after)).toThrow(/no numbers section/);
+  });
+});
