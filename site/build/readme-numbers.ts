@@ -1,9 +1,16 @@
 /**
- * README.md's measured numbers, generated from data/ with the same tokens as the posts
- * (data-tokens.ts): `node scripts/update-readme-numbers.mjs` rewrites the section between the
- * markers, and a unit test fails when README.md and data/ disagree.
+ * README.md's measured numbers and docs/PERFORMANCE.md's results table, generated from data/
+ * (README with the same tokens as the posts, data-tokens.ts): `node scripts/update-readme-numbers.mjs`
+ * rewrites the sections between the markers, and a unit test fails when they and data/ disagree.
  */
-import { resolveDataTokens, type TokenData } from './data-tokens.ts';
+import {
+  formatRatio,
+  formatTime,
+  formatTimeRange,
+  formatTokens,
+  resolveDataTokens,
+  type TokenData,
+} from './data-tokens.ts';
 
 export const README_BEGIN =
   '<!-- numbers:begin (generated from data/ by scripts/update-readme-numbers.mjs; edit the template in site/build/readme-numbers.ts) -->';
@@ -37,4 +44,65 @@ export function replaceReadmeNumbers(readme: string, section: string): string {
     );
   }
   return readme.slice(0, begin) + section + readme.slice(end + README_END.length);
+}
+
+export const RESULTS_BEGIN =
+  '<!-- results:begin (generated from data/ by scripts/update-readme-numbers.mjs) -->';
+export const RESULTS_END = '<!-- results:end -->';
+
+const FORMS = [
+  'softmax-naive',
+  'softmax-flash',
+  'linear-attention',
+  'linear-recurrent',
+  'linear-chunked',
+] as const;
+
+/**
+ * docs/PERFORMANCE.md's results table: every form at every length, the median over rounds with
+ * the fastest and slowest round, or why the point was skipped; then PyTorch's fused fp32 SDPA
+ * and the ratios that matter.
+ */
+export function renderResultsTable(data: TokenData | null): string {
+  if (!data) throw new Error('results table: no reference data (data/reference-h200.json)');
+  const ref = data.reference;
+  const tokens = [...new Set(ref.records.map((r) => r.tokens))].sort((a, b) => a - b);
+  const cell = (form: string, t: number): string => {
+    const r = ref.records.find((x) => x.form === form && x.tokens === t);
+    if (!r) return '';
+    if (r.status !== 'ok' || r.medianMs === null) {
+      return (r.reason ?? r.status).replace(/; this device allows.*/, '').replace(/\|/g, '/');
+    }
+    const spread = r.spread ? ` (${formatTimeRange(r.spread.minMs, r.spread.maxMs)})` : '';
+    const partial = r.rounds < ref.rounds ? `, ${r.rounds} of ${ref.rounds} rounds` : '';
+    return `${formatTime(r.medianMs)}${spread}${partial}`;
+  };
+  const ms = (form: string, t: number) =>
+    ref.records.find((x) => x.form === form && x.tokens === t && x.status === 'ok')?.medianMs ??
+    null;
+  const sdpa = (t: number) =>
+    ref.torch.find((b) => b.impl === 'torch' && b.form === 'softmax-sdpa' && b.tokens === t)?.ms ??
+    null;
+  const ratio = (a: number | null, b: number | null) =>
+    a !== null && b !== null ? formatRatio(a / b) : '';
+  const header = `| T | ${FORMS.join(' | ')} | PyTorch SDPA fp32 | flash / chunked | SDPA / chunked |`;
+  const rule = `|${'---|'.repeat(FORMS.length + 4)}`;
+  const rows = tokens.map((t) => {
+    const s = sdpa(t);
+    return `| ${formatTokens(t)} | ${FORMS.map((f) => cell(f, t)).join(' | ')} | ${
+      s === null ? '' : formatTime(s)
+    } | ${ratio(ms('softmax-flash', t), ms('linear-chunked', t))} | ${ratio(
+      s,
+      ms('linear-chunked', t),
+    )} |`;
+  });
+  return [RESULTS_BEGIN, header, rule, ...rows, RESULTS_END].join('\n');
+}
+
+/** `text` with the section between `begin` and `end` (markers included) replaced. */
+export function replaceSection(text: string, begin: string, end: string, section: string): string {
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`no section marked ${begin.slice(0, 22)}...`);
+  return text.slice(0, i) + section + text.slice(j + end.length);
 }

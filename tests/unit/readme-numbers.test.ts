@@ -6,6 +6,7 @@ import {
   README_BEGIN,
   README_END,
   renderReadmeNumbers,
+  renderResultsTable,
   replaceReadmeNumbers,
 } from '../../site/build/readme-numbers.ts';
 
@@ -16,6 +17,21 @@ describe("README's measured numbers", () => {
     const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
     const section = renderReadmeNumbers(loadTokenData(resolve(root, 'data')));
     expect(readme).toContain(section);
+  });
+
+  it("docs/PERFORMANCE.md's results table matches data/, with the spread and partial rounds", () => {
+    const doc = readFileSync(resolve(root, 'docs/PERFORMANCE.md'), 'utf8');
+    const data = loadTokenData(resolve(root, 'data'));
+    const table = renderResultsTable(data);
+    expect(doc).toContain(table);
+    const chunked = data!.reference.records.find(
+      (r) => r.form === 'linear-chunked' && r.tokens === 16384,
+    )!;
+    chunked.medianMs = 0.5;
+    chunked.spread = { minMs: 0.4, p25Ms: 0.45, p75Ms: 0.55, maxMs: 0.6 };
+    chunked.rounds = 3;
+    const changed = renderResultsTable(data);
+    expect(changed).toContain(`500 µs (400–600 µs), 3 of ${data!.reference.rounds} rounds`);
   });
 
   it('follow a change in the data, and refuse a README without markers', () => {
