@@ -122,6 +122,55 @@ describe.skipIf(!gpu)('the engine refuses bad calls with typed errors', () => {
     resident.destroy();
   });
 
+  it('an out-of-memory error during allocation becomes a CapacityError with a sentence, and frees what was made', async () => {
+    // A device that reports out-of-memory from its allocation scope, as a full GPU would.
+    const made: GPUBuffer[] = [];
+    const destroyed = new Set<GPUBuffer>();
+    const scopes: GPUErrorFilter[] = [];
+    const full = new Proxy(device, {
+      get(target, prop) {
+        if (prop === 'pushErrorScope') {
+          return (filter: GPUErrorFilter) => {
+            scopes.push(filter);
+            target.pushErrorScope(filter);
+          };
+        }
+        if (prop === 'popErrorScope') {
+          return async () => {
+            await target.popErrorScope();
+            const filter = scopes.pop();
+            return filter === 'out-of-memory' ? { message: 'Not enough memory left.' } : null;
+          };
+        }
+        if (prop === 'createBuffer') {
+          return (descriptor: GPUBufferDescriptor) => {
+            const buffer = target.createBuffer(descriptor);
+            made.push(buffer);
+            const destroy = buffer.destroy.bind(buffer);
+            buffer.destroy = () => {
+              destroyed.add(buffer);
+              destroy();
+            };
+            return buffer;
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const error = await createResidentAttention(
+      full,
+      { heads: 2, tokens: 64, dim: 16 },
+      { form: 'linear-chunked' },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapacityError);
+    expect((error as Error).message).toMatch(
+      /^linear-chunked at T = 64 needs about [\d.]+ KiB of GPU memory, more than this GPU could give \(Not enough memory left\.\)\.$/,
+    );
+    expect(made.length).toBeGreaterThan(0);
+    expect(made.every((b) => destroyed.has(b))).toBe(true);
+  });
+
   it('a device destroyed before the call is a DeviceLostError saying so, for every entry point', async () => {
     const dead = await destroyedDevice();
     const sentence =

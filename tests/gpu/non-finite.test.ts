@@ -167,14 +167,19 @@ describe.skipIf(!gpu)('non-finite inputs on the GPU stay in their causal future'
     }
   }
 
-  for (const kind of ['kv-cache', 'state'] as DecodeKind[]) {
+  for (const kind of ['kv-cache', 'state', 'gated-state'] as DecodeKind[]) {
     for (const tensor of TENSORS) {
       for (const [valueName, value] of VALUES) {
         it(`the ${kind} decoder with ${valueName} in ${tensor} at step ${ROW} matches the float64 reference`, async () => {
           const dim = 32;
           const problem = plantedProblem(dim, tensor, value);
           const expected = referenceAttention(problem, {
-            form: kind === 'kv-cache' ? 'softmax-naive' : 'linear-recurrent',
+            form:
+              kind === 'kv-cache'
+                ? 'softmax-naive'
+                : kind === 'state'
+                  ? 'linear-recurrent'
+                  : 'gated-recurrent',
           });
           const decoder = createDecoder(device, { kind, heads: HEADS, dim }, TOKENS);
           const actual = new Float32Array(HEADS * TOKENS * dim);
@@ -187,10 +192,15 @@ describe.skipIf(!gpu)('non-finite inputs on the GPU stay in their causal future'
           };
           try {
             for (let t = 0; t < TOKENS; t++) {
+              const decay = Float32Array.from(
+                { length: HEADS },
+                (_, h) => problem.logDecay![h * TOKENS + t]!,
+              );
               const y = await decoder.step(
                 slice(problem.q, t),
                 slice(problem.k, t),
                 slice(problem.v, t),
+                kind === 'gated-state' ? decay : undefined,
               );
               for (let h = 0; h < HEADS; h++) {
                 actual.set(y.subarray(h * dim, (h + 1) * dim), (h * TOKENS + t) * dim);
