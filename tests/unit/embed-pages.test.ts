@@ -2,6 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WIDGET_DOCS } from '../../src/widgets/catalog.ts';
+import {
+  CORS_EXAMPLES,
+  CORS_HEADER,
+  FRAME_SANDBOX,
+  exampleQuery,
+  scriptPolicy,
+} from '../../src/widgets/catalog-page/host-snippets.ts';
 import { EMBED_REQUEST_SIZE, EMBED_RESIZE } from '../../site/embed/frame-protocol.ts';
 
 const EMBED = resolve(import.meta.dirname, '../../site/embed');
@@ -30,5 +37,33 @@ describe('the iframe embed pages', () => {
     expect(host).toContain(`'${EMBED_REQUEST_SIZE}'`);
     // A classic script: it must load without CORS, so no module syntax.
     expect(host).not.toMatch(/^\s*(import|export)\s/m);
+  });
+});
+
+describe('the course-author page and docs/EMBEDDING.md', () => {
+  const guide = readFileSync(resolve(import.meta.dirname, '../../docs/EMBEDDING.md'), 'utf8');
+  const origin = 'https://widgets.example';
+
+  it('show the same CORS configurations, policies and sandbox', () => {
+    for (const example of CORS_EXAMPLES) expect(guide, example.host).toContain(example.code);
+    expect(guide).toContain(scriptPolicy(origin));
+    expect(guide).toContain(FRAME_SANDBOX);
+    expect(guide).toContain(CORS_HEADER);
+  });
+
+  it('turns an example tag into URL parameters for its iframe page', () => {
+    expect(exampleQuery('<la-costs tokens="8192" dim="64" chunk-size="64"></la-costs>')).toBe(
+      'tokens=8192&dim=64&chunk-size=64',
+    );
+    expect(exampleQuery('<la-mask></la-mask>')).toBe('');
+    for (const doc of WIDGET_DOCS) {
+      const query = new URLSearchParams(exampleQuery(doc.example));
+      for (const name of query.keys()) {
+        expect(
+          doc.attributes.map((a) => a.name),
+          `${doc.tag} example`,
+        ).toContain(name);
+      }
+    }
   });
 });
