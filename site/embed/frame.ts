@@ -3,10 +3,10 @@
  * for hosts that strip scripts (most learning-management systems) or cannot send CORS headers.
  *
  * - The page names its widget in `<html data-widget="la-race">`; every URL parameter that the
- *   widget documents (its attributes and `theme`) is validated by the layer that validates
- *   attributes (`src/widgets/shared/attributes.ts`): garbage falls back to the default, values out
- *   of range clamp, each with one console warning; the element then gets the values used. Other
- *   parameters (`id` aside) are ignored with one console warning.
+ *   widget documents (its attributes and `theme`) becomes the attribute of the same name, so the
+ *   element validates it exactly as it validates attributes written in HTML (the layer in
+ *   `src/widgets/shared/attributes.ts`). Other parameters (`id` aside) are ignored with one
+ *   console warning.
  * - `theme=light|dark` also sets the page's own theme; `auto` (the default) follows the system.
  * - The page reports its height to the parent window whenever it changes (a ResizeObserver on the
  *   content), as `{ type: 'la-embed:size', widget, id, height }`; `/embed/frames.js` on the host
@@ -18,8 +18,8 @@ import '../../src/widgets/register.ts';
 import { WIDGET_DOCS } from '../../src/widgets/catalog.ts';
 import {
   attributesOf,
-  createWarner,
-  parseAttributes,
+  parseAttribute,
+  THEME_ATTRIBUTE,
 } from '../../src/widgets/shared/attributes.ts';
 import { EMBED_RESIZE, EMBED_REQUEST_SIZE, type EmbedSizeMessage } from './frame-protocol.ts';
 
@@ -38,21 +38,19 @@ function startFrame(): void {
   const params = new URLSearchParams(window.location.search);
   const id = params.get('id');
 
-  // Validated by the same layer, and with the same sentences, as attributes written in HTML; the
-  // element receives only values it can use.
-  const { values, corrections } = parseAttributes(doc, (name) => params.get(name));
-  createWarner(`<${tag}> embed`)(corrections);
-  const corrected = new Set(corrections.map((c) => c.name));
+  // Each documented parameter becomes the attribute of the same name, as written: the element
+  // validates it exactly as it validates attributes in HTML (fallback or clamp, one console
+  // warning, a short note in the widget).
   const element = document.createElement(tag);
   const documented = attributesOf(doc).map((a) => a.name);
   for (const name of documented) {
-    const value = values[name];
-    if (value === undefined || (!params.has(name) && !corrected.has(name))) continue;
-    if (value === false) continue; // an absent boolean attribute is false
-    element.setAttribute(name, value === true ? '' : String(value));
+    const value = params.get(name);
+    if (value !== null) element.setAttribute(name, value);
   }
-  // The page around the widget takes its theme too (its background and scrollbars).
-  if (values.theme === 'light' || values.theme === 'dark') root.dataset.theme = values.theme;
+  // The page around the widget takes its theme too (its background and scrollbars); the element
+  // warns about a bad value, so this reads it silently.
+  const theme = parseAttribute(THEME_ATTRIBUTE, params.get('theme')).value;
+  if (theme === 'light' || theme === 'dark') root.dataset.theme = theme;
 
   const ignored = [...new Set(params.keys())].filter(
     (name) => !documented.includes(name) && !FRAME_PARAMETERS.has(name),
