@@ -302,6 +302,10 @@ test.describe('GPU widgets', () => {
     await chart.scrollIntoViewIfNeeded();
     const torchPoints = chart.locator('[data-point][aria-label*="PyTorch native fp32"]');
     const legend = chart.getByRole('group', { name: 'Show or hide series' });
+    const box = chart.getByRole('checkbox', { name: /PyTorch on the same NVIDIA H200/ });
+    // On by default (the native baseline stands beside every comparison); start from off.
+    await expect(box).toBeChecked();
+    await box.uncheck();
     await expect(torchPoints).toHaveCount(0);
     await expect(legend.getByRole('button', { name: /PyTorch/ })).toHaveCount(0);
     const saveSvg = async (): Promise<string> => {
@@ -314,7 +318,6 @@ test.describe('GPU widgets', () => {
     const squares = (svg: string): number => svg.match(/<rect x="-3.5"/g)?.length ?? 0;
     expect(squares(await saveSvg())).toBe(0);
 
-    const box = chart.getByRole('checkbox', { name: /PyTorch on the same NVIDIA H200/ });
     await box.check();
     await expect(
       chart.locator('[data-point][aria-label^="PyTorch fused softmax (SDPA)"]').first(),

@@ -50,6 +50,22 @@ export function scaleModel(
   return model.map((x) => ({ c: x.c, ms: x.flops * k }));
 }
 
+/** A context length the tuner can run: a whole number of tokens from 1 up, else null. */
+export function validTokens(tokens: unknown): number | null {
+  return typeof tokens === 'number' && Number.isInteger(tokens) && tokens >= 1 ? tokens : null;
+}
+
+/** The lengths the selector offers: the usual powers of two, plus the configured one if valid. */
+export const TUNER_LENGTHS: readonly number[] = [
+  256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536,
+];
+export function selectorLengths(current: unknown): number[] {
+  const t = validTokens(current);
+  return t === null || TUNER_LENGTHS.includes(t)
+    ? [...TUNER_LENGTHS]
+    : [...TUNER_LENGTHS, t].sort((a, b) => a - b);
+}
+
 function points(records: readonly BenchRecord[]): { c: number; ms: number }[] {
   return records
     .filter((r) => r.status === 'ok' && r.chunkSize !== null && r.medianMs !== null)
@@ -66,13 +82,32 @@ export class ChunkTunerState {
 
   readonly refPoints = $derived(points(referenceData?.chunkSearch ?? []));
   readonly livePoints = $derived(points(this.sweep.records));
-  /** The measurements the model is scaled to and the best c is read from: the reader's once there. */
-  readonly primary = $derived(this.livePoints.length > 0 ? 'live' : 'reference');
-  readonly primaryShape = $derived.by(() => {
-    if (this.primary === 'live') return this.config;
+  /** The reference curve's shape and machine: its T is usually not the selector's. */
+  readonly refShape = $derived.by(() => {
     const r = referenceData?.chunkSearch[0];
+    return r ? { tokens: r.tokens, heads: r.heads, dim: r.dim } : null;
+  });
+  /** The shape the reader's curve was measured at (the selector may have moved since). */
+  readonly liveShape = $derived.by(() => {
+    const r = this.sweep.records[0];
     return r ? { tokens: r.tokens, heads: r.heads, dim: r.dim } : this.config;
   });
+  /** "NVIDIA H200 at T = 16,384", "your GPU at T = 4,096": every curve says its T and machine. */
+  readonly refName = $derived(
+    `${referenceData?.machine ?? 'the reference GPU'} at T = ${formatTokens(this.refShape?.tokens ?? 0)}`,
+  );
+  readonly liveName = $derived(`your GPU at T = ${formatTokens(this.liveShape.tokens)}`);
+  /** Whether the two curves (or the selector and the reference curve) are at different T. */
+  readonly differentLengths = $derived(
+    this.refShape !== null &&
+      this.refShape.tokens !==
+        (this.livePoints.length > 0 ? this.liveShape.tokens : this.config.tokens),
+  );
+  /** The measurements the model is scaled to and the best c is read from: the reader's once there. */
+  readonly primary = $derived(this.livePoints.length > 0 ? 'live' : 'reference');
+  readonly primaryShape = $derived.by(() =>
+    this.primary === 'live' ? this.liveShape : (this.refShape ?? this.config),
+  );
   readonly model = $derived(
     scaleModel(
       modelFlops(this.primaryShape, CHUNK_SIZES),
@@ -89,7 +124,7 @@ export class ChunkTunerState {
 
   readonly series = $derived.by((): ChartSeries[] => {
     const out: ChartSeries[] = [];
-    const name = referenceData?.label ?? 'reference';
+    const name = this.refName;
     if (this.refPoints.length > 0) {
       out.push({
         id: 'reference',
@@ -107,12 +142,12 @@ export class ChunkTunerState {
     if (this.livePoints.length > 0) {
       out.push({
         id: 'live',
-        label: 'your GPU',
+        label: this.liveName,
         color: FORM_COLORS['linear-chunked'],
         points: this.livePoints.map((p) => ({
           x: p.c,
           y: p.ms,
-          text: `c = ${p.c}: ${formatDuration(p.ms)} (your GPU)`,
+          text: `c = ${p.c}: ${formatDuration(p.ms)} (${this.liveName})`,
         })),
       });
     }
@@ -127,7 +162,7 @@ export class ChunkTunerState {
         points: this.model.map((p) => ({
           x: p.c,
           y: p.ms,
-          text: `c = ${p.c}: the FLOP count, scaled to the measurements, gives ${formatDuration(p.ms)}`,
+          text: `c = ${p.c}: the FLOP count at T = ${formatTokens(this.primaryShape.tokens)}, scaled to the measurements, gives ${formatDuration(p.ms)}`,
         })),
       });
     }
@@ -143,7 +178,9 @@ export class ChunkTunerState {
   readonly summary = $derived.by(() => {
     const best = this.best;
     const where =
-      this.primary === 'live' ? 'your GPU' : (referenceData?.label ?? 'the reference GPU');
+      this.primary === 'live'
+        ? 'your GPU'
+        : `the reference GPU (${referenceData?.machine ?? 'unknown'})`;
     const shape = this.primaryShape;
     if (!best?.chunkSize)
       return 'Chunked linear attention against chunk size: no measurements to show yet.';
@@ -151,18 +188,24 @@ export class ChunkTunerState {
   });
 
   readonly tableRows = $derived([
-    ...this.refPoints.map((p) => [referenceData?.label ?? 'reference', p.c, formatDuration(p.ms)]),
-    ...this.livePoints.map((p) => ['your GPU', p.c, formatDuration(p.ms)]),
-    ...this.model.map((p) => ['FLOP count (scaled)', p.c, formatDuration(p.ms)]),
+    ...this.refPoints.map((p) => [this.refName, p.c, formatDuration(p.ms)]),
+    ...this.livePoints.map((p) => [this.liveName, p.c, formatDuration(p.ms)]),
+    ...this.model.map((p) => [
+      `FLOP count at T = ${formatTokens(this.primaryShape.tokens)} (scaled)`,
+      p.c,
+      formatDuration(p.ms),
+    ]),
   ]);
 
+  /** Takes the element's configuration; a length that is not a whole number keeps the last one. */
   configure(config: ChunkTunerConfig): void {
-    this.config = config;
+    this.config = { ...config, tokens: validTokens(config.tokens) ?? this.config.tokens };
   }
 
-  /** Chooses the context length of the next run. */
+  /** Chooses the context length of the next run (ignored unless a whole number of tokens). */
   setTokens(tokens: number): void {
-    this.config = { ...this.config, tokens };
+    const t = validTokens(tokens);
+    if (t !== null) this.config = { ...this.config, tokens: t };
   }
 
   run(): Promise<void> {

@@ -1,13 +1,41 @@
 /**
  * A live sweep behind a chart: streams records from a sweep generator through the page's GPU
  * scheduler (one point per job), pauses between points while the widget is off screen or the tab
- * hidden, and stops on request. Used by the chunk tuner and the generation chart.
+ * hidden, and stops on request. Used by the timing chart, the chunk tuner and the generation chart.
  */
 import type { BenchRecord } from '../../gpu/records.ts';
 import type { SweepEvent } from '../../gpu/sweep.ts';
 import { getLiveGpu, noLiveRunMessage, type LiveGpu } from './live-gpu.ts';
 import { gpuScheduler, isAbort, JobClock } from './scheduler.ts';
 import type { Visibility } from './visibility.ts';
+
+/**
+ * The sentence at the end of a sweep: how many points were measured and, for the rest, why not
+ * (the distinct reasons the engine gave, most frequent first), so that "0 points" never stands
+ * alone.
+ */
+export function doneMessage(records: readonly BenchRecord[]): string {
+  const ok = records.filter((r) => r.status === 'ok').length;
+  if (records.length === 0) return 'Done: nothing was measured; these settings plan no points.';
+  // A plain record, not a Map: this runs once per sweep and nothing observes it.
+  const reasons: Record<string, number> = {};
+  for (const r of records) {
+    if (r.status === 'ok') continue;
+    const why = (r.reason ?? `${r.status}, no reason given`).replace(/\.$/, '');
+    reasons[why] = (reasons[why] ?? 0) + 1;
+  }
+  const kinds = Object.keys(reasons).length;
+  const why = Object.entries(reasons)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 2)
+    .map(([text, n]) => (n > 1 ? `${text} (${n} points)` : text));
+  const more = kinds > 2 ? `; and ${kinds - 2} other reasons (see the table)` : '';
+  if (ok === records.length) return `Done: all ${ok} points measured.`;
+  const rest = records.length - ok;
+  return ok === 0
+    ? `Done, but no point could be measured: ${why.join('; ')}${more}.`
+    : `Done: ${ok} of ${records.length} points measured; ${rest} not: ${why.join('; ')}${more}.`;
+}
 
 export class LiveSweep {
   records = $state.raw<BenchRecord[]>([]);
@@ -66,8 +94,7 @@ export class LiveSweep {
         this.records = [...this.records, event.record];
         this.progress = event.progress;
       }
-      const ok = this.records.filter((r) => r.status === 'ok').length;
-      this.message = `Done: ${ok} of ${this.records.length} points measured.`;
+      this.message = doneMessage(this.records);
     } catch (error) {
       this.message =
         controller.signal.aborted || isAbort(error)

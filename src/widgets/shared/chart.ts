@@ -11,7 +11,14 @@ export interface ChartPoint {
   y: number;
   /** The tooltip and accessible name: "Softmax, tiled at 4,096 tokens: 1.23 ms (your GPU)". */
   text: string;
+  /** The spread of y across rounds (e.g. min and max), drawn as an error bar when lo < hi. */
+  lo?: number;
+  hi?: number;
 }
+
+/** Marker shapes. Forms get distinct shapes so that lines lying on one another stay apart. */
+export type ChartMarker =
+  'circle' | 'square' | 'diamond' | 'triangle' | 'triangle-down' | 'star' | 'plus';
 
 export interface ChartSeries {
   id: string;
@@ -23,7 +30,7 @@ export interface ChartSeries {
   /** Hollow markers (reference data) instead of filled ones (live data). */
   hollow?: boolean;
   /** Marker shape; default 'circle'. */
-  marker?: 'circle' | 'square' | 'diamond';
+  marker?: ChartMarker;
   points: ChartPoint[];
 }
 
@@ -32,6 +39,144 @@ export interface ChartMark {
   x: number;
   color: string;
   text: string;
+  /** Horizontal offset in px, so that marks of several forms at one x sit side by side. */
+  dx?: number;
+}
+
+/**
+ * Pixel offsets that spread marks sharing an x side by side, `gap` px apart and centred on it, in
+ * the order given (so each form keeps its place from one x to the next).
+ */
+export function spreadMarks<T extends { x: number }>(
+  marks: readonly T[],
+  gap = 10,
+): (T & { dx: number })[] {
+  const groups = new Map<number, number>();
+  for (const m of marks) groups.set(m.x, (groups.get(m.x) ?? 0) + 1);
+  const seen = new Map<number, number>();
+  return marks.map((m) => {
+    const n = groups.get(m.x) ?? 1;
+    const i = seen.get(m.x) ?? 0;
+    seen.set(m.x, i + 1);
+    return { ...m, dx: (i - (n - 1) / 2) * gap };
+  });
+}
+
+/**
+ * An SVG path for a marker centred on (0, 0) with about the area of a circle of radius r; circles
+ * and squares are drawn as <circle> and <rect> by the charts, but have paths here too.
+ */
+export function markerPath(shape: ChartMarker, r: number): string {
+  const f = (v: number): string => String(Number(v.toFixed(2)));
+  switch (shape) {
+    case 'square':
+      return `M${f(-r)},${f(-r)}H${f(r)}V${f(r)}H${f(-r)}Z`;
+    case 'diamond': {
+      const a = r * 1.3;
+      return `M0,${f(-a)}L${f(a)},0L0,${f(a)}L${f(-a)},0Z`;
+    }
+    case 'triangle':
+    case 'triangle-down': {
+      const a = r * 1.45;
+      const s = shape === 'triangle' ? 1 : -1;
+      return `M0,${f(-a * s)}L${f(a * 0.866)},${f((a / 2) * s)}L${f(-a * 0.866)},${f((a / 2) * s)}Z`;
+    }
+    case 'star': {
+      const outer = r * 1.5;
+      const inner = outer * 0.45;
+      const parts: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const radius = i % 2 === 0 ? outer : inner;
+        const angle = (Math.PI / 5) * i - Math.PI / 2;
+        parts.push(`${f(radius * Math.cos(angle))},${f(radius * Math.sin(angle))}`);
+      }
+      return `M${parts.join('L')}Z`;
+    }
+    case 'plus': {
+      const a = r * 1.3;
+      const w = r * 0.45;
+      return `M${f(-w)},${f(-a)}H${f(w)}V${f(-w)}H${f(a)}V${f(w)}H${f(w)}V${f(a)}H${f(-w)}V${f(w)}H${f(-a)}V${f(-w)}H${f(-w)}Z`;
+    }
+    case 'circle':
+      return `M${f(-r)},0A${f(r)},${f(r)} 0 1,0 ${f(r)},0A${f(r)},${f(r)} 0 1,0 ${f(-r)},0Z`;
+  }
+}
+
+/** An axis-aligned box in pixels. */
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** Whether the segment from a to b crosses or lies inside the box (Liang-Barsky clipping). */
+export function segmentHitsBox(
+  a: { x: number; y: number },
+  b: { x: number; y: number },
+  box: Box,
+): boolean {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const clips: [number, number][] = [
+    [-dx, a.x - box.x0],
+    [dx, box.x1 - a.x],
+    [-dy, a.y - box.y0],
+    [dy, box.y1 - a.y],
+  ];
+  for (const [p, q] of clips) {
+    if (p === 0) {
+      if (q < 0) return false;
+    } else {
+      const t = q / p;
+      if (p < 0) t0 = Math.max(t0, t);
+      else t1 = Math.min(t1, t);
+      if (t0 > t1) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Of several candidate boxes for a label, the first that the fewest obstacles touch: polylines
+ * (each drawn series, in pixels) and points (markers, with their radius); boxes leaving `bounds`
+ * count as badly as ten hits. Returns the index of the chosen candidate.
+ */
+export function chooseLabelBox(
+  candidates: readonly Box[],
+  lines: readonly (readonly { x: number; y: number }[])[],
+  points: readonly { x: number; y: number }[],
+  bounds: Box,
+  radius = 5,
+): number {
+  let best = 0;
+  let bestScore = Infinity;
+  candidates.forEach((box, i) => {
+    let score = 0;
+    if (box.x0 < bounds.x0 || box.x1 > bounds.x1 || box.y0 < bounds.y0 || box.y1 > bounds.y1)
+      score += 10;
+    for (const line of lines) {
+      for (let k = 1; k < line.length; k++) {
+        if (segmentHitsBox(line[k - 1]!, line[k]!, box)) score += 1;
+      }
+    }
+    for (const p of points) {
+      if (
+        p.x + radius > box.x0 &&
+        p.x - radius < box.x1 &&
+        p.y + radius > box.y0 &&
+        p.y - radius < box.y1
+      )
+        score += 2;
+    }
+    if (score < bestScore) {
+      best = i;
+      bestScore = score;
+    }
+  });
+  return best;
 }
 
 /** A straight reference line in log-log space (slope 1, slope 2). */

@@ -11,23 +11,20 @@ import {
   findCrossover,
   logDomain,
   slopeGuide,
+  spreadMarks,
   type ChartGuide,
   type ChartMark,
+  type ChartMarker,
+  type ChartPoint,
   type ChartRule,
   type ChartSeries,
 } from '../shared/chart.ts';
+import { LiveSweep } from '../shared/chart-sweep.svelte.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
-import {
-  canRequestLive,
-  getLiveGpu,
-  isCurrent,
-  noLiveRunMessage,
-  type LiveGpu,
-} from '../shared/live-gpu.ts';
+import { canRequestLive } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { FORM_COLORS, FORM_LABELS } from '../shared/palette.ts';
 import { publishedH100, referenceData, type TorchBaseline } from '../shared/reference-data.ts';
-import { gpuScheduler, isAbort, JobClock } from '../shared/scheduler.ts';
 import { Visibility } from '../shared/visibility.ts';
 
 export interface TimingChartConfig {
@@ -38,11 +35,27 @@ export interface TimingChartConfig {
   chunkSize: number;
   /** Time budget per point, ms. */
   pointBudgetMs: number;
-  /** Show the PyTorch baselines at first; default false (the reader can still toggle them). */
+  /**
+   * Turns the PyTorch baselines on (true) or off (false) when it changes; they are shown by
+   * default, and the reader can still toggle them.
+   */
   showTorch?: boolean;
 }
 
 export type Dataset = 'reference' | 'live' | 'published' | 'torch';
+
+/**
+ * Each form's marker: at 128 to 1,024 tokens several forms take about the same time and their lines
+ * lie on one another, so shapes (not only colours) keep them apart. Squares are PyTorch's and
+ * pluses the published numbers'.
+ */
+export const FORM_MARKERS: Partial<Record<AttentionForm, ChartMarker>> = {
+  'softmax-naive': 'circle',
+  'softmax-flash': 'triangle',
+  'linear-attention': 'triangle-down',
+  'linear-recurrent': 'diamond',
+  'linear-chunked': 'star',
+};
 
 /**
  * The PyTorch baselines the chart overlays, each drawn in the colour of our form it compares with:
@@ -125,11 +138,57 @@ export function tailSlope(points: readonly { x: number; y: number }[], n = 3): n
   return den > 0 ? num / den : null;
 }
 
-function okPoints(records: readonly BenchRecord[], form: string): { x: number; y: number }[] {
+/** A form's measured points, with the spread across rounds (min to max) where there is one. */
+export function okPoints(
+  records: readonly BenchRecord[],
+  form: string,
+): { x: number; y: number; lo?: number; hi?: number; rounds: number }[] {
   return records
     .filter((r) => r.form === form && r.status === 'ok' && r.medianMs !== null)
-    .map((r) => ({ x: r.tokens, y: r.medianMs ?? Number.NaN }))
+    .map((r) => ({
+      x: r.tokens,
+      y: r.medianMs ?? Number.NaN,
+      rounds: r.rounds ?? 1,
+      ...(r.spread ? { lo: r.spread.minMs, hi: r.spread.maxMs } : {}),
+    }))
     .sort((a, b) => a.x - b.x);
+}
+
+/** "(3 rounds: 1.21-1.30 ms)" for a point with a spread, else "". */
+function spreadText(p: { lo?: number; hi?: number; rounds: number }): string {
+  if (p.lo === undefined || p.hi === undefined) return '';
+  return `; ${p.rounds} rounds, ${formatDuration(p.lo)} to ${formatDuration(p.hi)}`;
+}
+
+/**
+ * Sentences about one dataset: the log-log slopes of tiled softmax and chunked linear at the
+ * longest lengths, and where chunked linear overtakes tiled softmax.
+ */
+export function describeRun(records: readonly BenchRecord[], name: string): string[] {
+  const parts: string[] = [];
+  const slope = (form: AttentionForm): string | null => {
+    const s = tailSlope(okPoints(records, form));
+    return s === null ? null : s.toFixed(1);
+  };
+  const sf = slope('softmax-flash');
+  const lc = slope('linear-chunked');
+  if (sf && lc) {
+    parts.push(
+      `On ${name}, tiled softmax grows with slope ${sf} on the log-log chart at its longest lengths (2 means time ∝ T²), chunked linear with slope ${lc} (1 means time ∝ T).`,
+    );
+  }
+  const c = findCrossover(okPoints(records, 'softmax-flash'), okPoints(records, 'linear-chunked'));
+  const where = sf && lc ? '' : ` on ${name}`;
+  if (c) {
+    parts.push(
+      c.always
+        ? `Chunked linear is faster than tiled softmax at every length measured${where}.`
+        : `Chunked linear becomes faster than tiled softmax at about ${formatTokens(Math.round(c.x))} tokens${where}.`,
+    );
+  } else if (sf && lc) {
+    parts.push('Chunked linear does not overtake tiled softmax in the lengths measured.');
+  }
+  return parts;
 }
 
 export class TimingChartState {
@@ -141,26 +200,41 @@ export class TimingChartState {
     chunkSize: 64,
     pointBudgetMs: 2000,
   });
-  liveRecords = $state.raw<BenchRecord[]>([]);
-  running = $state(false);
-  /** Held between points until the widget is back on screen in a visible tab. */
-  paused = $state(false);
-  progress = $state({ done: 0, total: 0 });
-  message = $state<string | null>(null);
   readonly hiddenForms = new SvelteSet<string>();
   readonly hiddenSets = new SvelteSet<Dataset>();
   showPublished = $state(false);
-  /** Overlay PyTorch's native kernels measured on the reference GPU. */
-  showTorch = $state(false);
-  live = $state.raw<LiveGpu | null>(null);
+  /**
+   * Overlay PyTorch's native kernels measured on the reference GPU: on by default, since every
+   * speed comparison needs the native baseline beside it.
+   */
+  showTorch = $state(true);
 
   readonly visibility: Visibility;
-  #controller: AbortController | null = null;
+  /** The reader's sweep: streamed through the page's GPU scheduler, paused off screen. */
+  readonly sweep: LiveSweep;
 
   constructor() {
     this.visibility = new Visibility({
       onReady: () => void pageGpu.acquire(),
     });
+    this.sweep = new LiveSweep(this.visibility, 'timing chart sweep');
+  }
+
+  get liveRecords(): BenchRecord[] {
+    return this.sweep.records;
+  }
+  get running(): boolean {
+    return this.sweep.running;
+  }
+  /** Held between points until the widget is back on screen in a visible tab. */
+  get paused(): boolean {
+    return this.sweep.paused;
+  }
+  get progress(): { done: number; total: number } {
+    return this.sweep.progress;
+  }
+  get message(): string | null {
+    return this.sweep.message;
   }
 
   readonly reference = referenceData;
@@ -193,11 +267,14 @@ export class TimingChartState {
           id: `${set}:${form}`,
           label: `${FORM_LABELS[form]} (${name})`,
           color: FORM_COLORS[form],
+          marker: FORM_MARKERS[form] ?? 'circle',
           hollow: set === 'reference',
           ...(set === 'reference' ? { dash: '5 3' } : {}),
-          points: points.map((p) => ({
-            ...p,
-            text: `${FORM_LABELS[form]}, ${formatTokens(p.x)} tokens: ${formatDuration(p.y)} (${name})`,
+          points: points.map((p): ChartPoint => ({
+            x: p.x,
+            y: p.y,
+            ...(p.lo !== undefined && p.hi !== undefined ? { lo: p.lo, hi: p.hi } : {}),
+            text: `${FORM_LABELS[form]}, ${formatTokens(p.x)} tokens: ${formatDuration(p.y)} (${name}${spreadText(p)})`,
           })),
         });
       }
@@ -211,7 +288,7 @@ export class TimingChartState {
           label: `${s.label} (published H100, whole training step)`,
           color: form ? FORM_COLORS[form] : 'var(--la-published, #8d6e63)',
           dash: '1 3',
-          marker: 'diamond',
+          marker: 'plus',
           hollow: true,
           points: s.points.map((p) => ({
             x: p.tokens,
@@ -229,7 +306,10 @@ export class TimingChartState {
     return out;
   });
 
-  /** Points not measured (memory, budget, error), as x marks at the top edge. */
+  /**
+   * Points not measured (memory, budget, error), as x marks at the top edge; marks of several forms
+   * at one length sit side by side in form order instead of on top of one another.
+   */
   readonly marks = $derived.by((): ChartMark[] => {
     const out: ChartMark[] = [];
     const sets: [Dataset, readonly BenchRecord[], string][] = [
@@ -248,7 +328,7 @@ export class TimingChartState {
         });
       }
     }
-    return out;
+    return spreadMarks(out);
   });
 
   /** Which dataset the crossover and guides come from: the reader's, once it has enough points. */
@@ -317,29 +397,31 @@ export class TimingChartState {
     return out;
   });
 
+  /** Rounds behind the reference points (1 when the file has no round fields). */
+  readonly referenceRounds = $derived(referenceData?.rounds ?? 1);
+  /** Whether any reference point carries a spread across rounds (then bars are drawn). */
+  readonly hasSpread = $derived(this.referenceRecords.some((r) => r.spread));
+
+  /** The sentence under the chart: the reference GPU, then the reader's run once it has points. */
   readonly summary = $derived.by(() => {
-    const name = this.primary.name;
-    const parts: string[] = [];
-    const slope = (form: AttentionForm): string | null => {
-      const s = tailSlope(okPoints(this.primary.records, form));
-      return s === null ? null : s.toFixed(1);
-    };
-    const sf = slope('softmax-flash');
-    const lc = slope('linear-chunked');
-    if (sf && lc) {
+    const parts = describeRun(
+      this.referenceRecords,
+      referenceData ? `the reference GPU (${referenceData.machine})` : 'the reference GPU',
+    );
+    if (this.hasSpread)
       parts.push(
-        `On the ${name}, tiled softmax grows with slope ${sf} on the log-log chart at its longest lengths (2 means time ∝ T²), chunked linear with slope ${lc} (1 means time ∝ T).`,
+        `Each reference point is the median of ${this.referenceRounds} rounds; bars span the fastest to the slowest round.`,
       );
-    }
-    const c = this.crossover;
-    if (c) {
+    const measured = this.liveRecords.filter((r) => r.status === 'ok').length;
+    if (measured > 0) {
+      const live = describeRun(this.liveRecords, 'your GPU');
       parts.push(
-        c.always
-          ? `Chunked linear is faster than tiled softmax at every length measured.`
-          : `Chunked linear becomes faster than tiled softmax at about ${formatTokens(Math.round(c.x))} tokens.`,
+        ...(live.length > 0
+          ? live
+          : [
+              `Your GPU has ${measured} point${measured === 1 ? '' : 's'} so far, too few for a slope or a crossover.`,
+            ]),
       );
-    } else if (sf && lc) {
-      parts.push('Chunked linear does not overtake tiled softmax in the lengths measured.');
     }
     const skipped = this.marks.length;
     if (skipped > 0)
@@ -364,6 +446,9 @@ export class TimingChartState {
           name,
           formatTokens(r.tokens),
           r.medianMs !== null ? formatDuration(r.medianMs) : '–',
+          r.spread
+            ? `${formatDuration(r.spread.minMs)} to ${formatDuration(r.spread.maxMs)} (${r.rounds ?? 1} rounds)`
+            : '–',
           r.status === 'ok' ? 'measured' : `${r.status}: ${r.reason ?? ''}`,
         ]);
       }
@@ -376,6 +461,7 @@ export class TimingChartState {
             'published H100 (whole training step, not kernel)',
             formatTokens(p.tokens),
             formatDuration(p.ms),
+            '–',
             'published',
           ]);
         }
@@ -389,6 +475,7 @@ export class TimingChartState {
             `PyTorch on ${referenceData?.machine ?? 'the reference GPU'} (native fp32)`,
             formatTokens(p.x),
             formatDuration(p.y),
+            '–',
             'measured',
           ]);
         }
@@ -414,69 +501,31 @@ export class TimingChartState {
   }
 
   /** Sweeps every form on the reader's GPU; points appear as they finish. */
-  async run(): Promise<void> {
-    if (this.running) return;
-    // The page's device may have been lost since it was acquired; never run on a dead device.
-    // After a loss, getLiveGpu requests a new device; never run on a dead one.
-    if (!isCurrent(this.live)) this.live = await getLiveGpu();
-    const live = this.live;
-    if (!live) {
-      this.message = noLiveRunMessage();
-      return;
-    }
-    const controller = new AbortController();
-    this.#controller = controller;
+  run(): Promise<void> {
     const { minTokens, maxTokens, heads, dim, chunkSize, pointBudgetMs } = this.config;
     const tokens = sweepLengths(minTokens, maxTokens);
-    this.liveRecords = [];
-    this.running = true;
-    this.message = null;
-    this.progress = { done: 0, total: tokens.length * CHARTED_FORMS.length };
-    // The sweep budget counts only time spent measuring, not time paused off screen or queued.
-    const clock = new JobClock();
-    const sweep = sweepAttention(live.gpu, {
-      forms: CHARTED_FORMS,
-      tokens,
-      heads,
-      dim,
-      chunkSize,
-      pointBudgetMs,
-      sweepBudgetMs: 180_000,
-      budgetClock: () => clock.now(),
-      samples: 5,
-      clockInfo: live.clockInfo,
-      signal: controller.signal,
-      ...(live.createAttention ? { createAttention: live.createAttention } : {}),
-    });
-    try {
-      for await (const event of gpuScheduler.iterate(sweep, {
-        signal: controller.signal,
-        label: 'timing chart sweep',
-        clock,
-        gate: async (signal) => {
-          this.paused = !this.visibility.active;
-          await this.visibility.whenActive(signal);
-          this.paused = false;
-        },
-      })) {
-        this.liveRecords = [...this.liveRecords, event.record];
-        this.progress = event.progress;
-      }
-      this.message = `Done: ${this.liveRecords.filter((r) => r.status === 'ok').length} points measured.`;
-    } catch (error) {
-      if (controller.signal.aborted || isAbort(error)) {
-        this.message = `Stopped after ${this.progress.done} of ${this.progress.total} points.`;
-      } else {
-        this.message = `The sweep failed: ${error instanceof Error ? error.message : String(error)}`;
-      }
-    } finally {
-      this.running = false;
-      this.paused = false;
-      if (this.#controller === controller) this.#controller = null;
-    }
+    return this.sweep.run(
+      (live, signal, budgetClock) =>
+        sweepAttention(live.gpu, {
+          forms: CHARTED_FORMS,
+          tokens,
+          heads,
+          dim,
+          chunkSize,
+          pointBudgetMs,
+          // The sweep budget counts only time spent measuring, not time paused or queued.
+          sweepBudgetMs: 180_000,
+          budgetClock,
+          samples: 5,
+          clockInfo: live.clockInfo,
+          signal,
+          ...(live.createAttention ? { createAttention: live.createAttention } : {}),
+        }),
+      tokens.length * CHARTED_FORMS.length,
+    );
   }
 
   stop(): void {
-    this.#controller?.abort(new DOMException('Stopped by the reader.', 'AbortError'));
+    this.sweep.stop();
   }
 }
