@@ -9,8 +9,8 @@ bf16 uses the tensor cores (scaled_dot_product_attention then runs FlashAttentio
 Round r visits every dtype, every length and every form once (PyTorch's kernels in all rounds first,
 then flash-linear-attention, whose Triton kernels take long to compile); each visit takes the
 median of a few timed calls (CUDA events) after warm-up. make-reference-data.mjs combines the rounds: the median of
-the round medians, with min, quartiles and max. The JSON is rewritten after every length, so a
-call stopped by its time limit keeps every round it finished.
+the round medians, with min, quartiles and max. The JSON is rewritten after every row, so a call
+stopped by its time limit keeps everything it measured.
 
 Forms:
   sgemm               N x N matmul (N = 8192) in the dtype: the practical dense rate
@@ -139,6 +139,7 @@ def main():
     def add(**row):
         row['elapsedS'] = round(time.perf_counter() - t0, 2)
         rows.append(row)
+        save()                                                # a call stopped by its deadline keeps every row
         tf = f"{row['tflops']:.1f} TFLOP/s" if row.get('tflops') else ''
         print(f"round {row['round']} {row['dtype']} {row['impl']:5s} {row['form']:20s} T={row['tokens']:7d} "
               f"{row['ms']:10.4f} ms {tf}", flush=True)
