@@ -24,6 +24,12 @@ import { basename, dirname, resolve } from 'node:path';
 import katex from 'katex';
 import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { toHtml } from 'hast-util-to-html';
+import { WIDGET_DOC_LIST } from '../../src/widgets/docs.ts';
+import { addWidgetFallbacks } from '../../src/widgets/shared/fallback.ts';
+import {
+  adaptReference,
+  type ReferenceDataset,
+} from '../../src/widgets/shared/reference-dataset.ts';
 import type {
   Heading,
   Nodes,
@@ -213,6 +219,15 @@ const slugify = (text: string) =>
     .replace(/\s+/g, '-');
 
 /** Renders a post from its Markdown source. Throws PostBuildError listing every problem. */
+/**
+ * The reference dataset the widgets show first, for the fallback text of widget tags; null
+ * without it. `dataDir` defaults to data/ beside the posts folder, as for the data tokens.
+ */
+function referenceForFallbacks(postFile: string, dataDir?: string): ReferenceDataset | null {
+  const file = resolve(dataDir ?? resolve(postFile, '..', '..', 'data'), 'reference-h200.json');
+  return existsSync(file) ? adaptReference(JSON.parse(readFileSync(file, 'utf8'))) : null;
+}
+
 export async function renderPost(markdown: string, options: RenderOptions): Promise<RenderedPost> {
   // Measured numbers first: `{{time linear-chunked 65536}}` becomes "3.54 ms" from data/.
   const numbers = applyDataTokens(markdown, options.file, options.dataDir);
@@ -681,7 +696,12 @@ export async function renderPost(markdown: string, options: RenderOptions): Prom
   if (problems.length) throw new PostBuildError(options.file, problems);
   return {
     meta,
-    html: toHtml(hast, { allowDangerousHtml: true }),
+    // Empty widget tags get fallback text, shown until the widget script loads (or if it cannot).
+    html: addWidgetFallbacks(
+      toHtml(hast, { allowDangerousHtml: true }),
+      WIDGET_DOC_LIST,
+      referenceForFallbacks(),
+    ),
     toc,
     readingMinutes: Math.max(1, Math.round(words / 230)),
     citation,

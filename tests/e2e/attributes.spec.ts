@@ -4,13 +4,7 @@
  * attribute the validation layer had to correct; changing an attribute later updates the widget.
  */
 import type { Page } from '@playwright/test';
-import { chunkTunerDoc } from '../../src/widgets/chunk-tuner/doc.ts';
-import { doc as costsDoc } from '../../src/widgets/costs/doc.ts';
-import { generationDoc } from '../../src/widgets/generation/doc.ts';
-import { doc as maskDoc } from '../../src/widgets/mask/doc.ts';
-import { raceDoc } from '../../src/widgets/race/doc.ts';
-import { doc as recurrenceDoc } from '../../src/widgets/recurrence/doc.ts';
-import { timingChartDoc } from '../../src/widgets/timing-chart/doc.ts';
+import { WIDGET_DOC_LIST as WIDGET_DOCS } from '../../src/widgets/docs.ts';
 import { attributesOf, parseAttributes } from '../../src/widgets/shared/attributes.ts';
 import { expect, test } from './fixtures.ts';
 import { startHost, watchViolations, type HostServer } from './host-page.ts';
@@ -20,17 +14,6 @@ const GARBAGE = ['', 'abc', '1e12', '-3', 'NaN', 'Infinity', '7.5', 'x'.repeat(5
 
 /** Words that mean a number went wrong somewhere between the attribute and the screen. */
 const BROKEN = /\bNaN\b|\bundefined\b|\bInfinity\b|\bnull\b/;
-
-// catalog.ts collects these with import.meta.glob, which only Vite understands.
-const WIDGET_DOCS = [
-  raceDoc,
-  timingChartDoc,
-  chunkTunerDoc,
-  generationDoc,
-  recurrenceDoc,
-  costsDoc,
-  maskDoc,
-];
 
 let host: HostServer;
 

@@ -208,4 +208,32 @@ test.describe('embedding on a hostile host page', () => {
       consoleErrors.splice(0, consoleErrors.length);
     }
   });
+
+  test("the article's widget tags carry fallback text from the reference data, hidden once the widgets load and shown without JavaScript", async ({
+    page,
+    browser,
+    baseURL,
+  }) => {
+    await page.goto('/');
+    const fallbacks = page.locator('.la-fallback');
+    expect(await fallbacks.count()).toBeGreaterThanOrEqual(7);
+    await expect(page.locator('la-race')).toHaveJSProperty('isConnected', true);
+    await expect
+      .poll(() => page.locator('la-race').evaluate((el) => el.shadowRoot !== null))
+      .toBe(true);
+    for (const f of await fallbacks.all()) await expect(f).toBeHidden();
+
+    const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+    try {
+      const still = await context.newPage();
+      await still.goto('/');
+      const race = still.locator('la-race .la-fallback');
+      await expect(race).toBeVisible();
+      await expect(race).toContainText(
+        /On the NVIDIA H200, at [\d,]+ tokens .* tiled softmax attention took/,
+      );
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -36,7 +36,9 @@ describe('the post build', () => {
       '<a class="xref" href="#fig-widget" data-preview="fig-widget">Figure\u00a01</a>',
     );
     expect(post.html).toContain('<a class="xref" href="#sec-first">Section\u00a01</a>');
-    expect(post.html).toMatch(/<figure id="fig-widget"[^>]*>\s*<la-race tokens="1024"><\/la-race>/);
+    expect(post.html).toMatch(
+      /<figure id="fig-widget"[^>]*>\s*<la-race tokens="1024"><p class="la-fallback">The race: [^<]+<\/p><\/la-race>/,
+    );
     expect(post.html).toContain('<span class="caption-label">Figure 1.</span>');
     expect(post.html).toContain('href="#ref-known2020"');
     expect(post.html).toContain('Jane Doe and Richard Roe (2020)');
