@@ -700,7 +700,7 @@ export async function renderPost(markdown: string, options: RenderOptions): Prom
     html: addWidgetFallbacks(
       toHtml(hast, { allowDangerousHtml: true }),
       WIDGET_DOC_LIST,
-      referenceForFallbacks(),
+      referenceForFallbacks(options.file, options.dataDir),
     ),
     toc,
     readingMinutes: Math.max(1, Math.round(words / 230)),
