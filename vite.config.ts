@@ -38,6 +38,9 @@ export default defineConfig({
     outDir: resolve(import.meta.dirname, 'dist'),
     emptyOutDir: true,
     target: 'es2022',
+    // Fonts stay files, never data: URLs (Vite inlines assets under 4 KiB, one of KaTeX's among
+    // them): a host page's font-src then needs only our origin.
+    assetsInlineLimit: (file) => (/\.(woff2?|ttf|otf)$/.test(file) ? false : undefined),
     rollupOptions: {
       // The embed bundle for other sites and the iframe embed pages; the other HTML entries (every
       // index.html) come from the posts plugin.

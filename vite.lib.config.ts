@@ -79,6 +79,8 @@ export default defineConfig(({ mode }) => {
       outDir,
       emptyOutDir: false,
       target: 'es2022',
+      // KaTeX's fonts stay files, as in the site build (vite.config.ts).
+      assetsInlineLimit: (file: string) => (/\.(woff2?|ttf|otf)$/.test(file) ? false : undefined),
       copyPublicDir: false,
       // Not library mode: that would inline KaTeX's fonts as data: URLs, which a strict
       // Content-Security-Policy refuses. The entry has no exports, only side effects.

@@ -1,4 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
+import type { StaticServer } from './static-server.ts';
 
 // The embedding guide on the course-author page (/widgets/): the three routes with snippets for this
 // deployment, theming, CSP, CORS and a live iframe sized by frames.js.
@@ -102,5 +106,102 @@ test.describe('the embedding guide', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       390,
     );
+  });
+});
+
+/** Serves one page with a Content-Security-Policy header, on a port of its own. */
+async function serveWithPolicy(policy: string, body: string): Promise<StaticServer> {
+  const server = createServer((_, response) => {
+    response.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': policy,
+    });
+    response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8" />
+      <title>A course page with a policy</title>${body}`);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}
+
+/** The policy the guide shows in a snippet, without its header name. */
+async function guidePolicy(page: Page, testid: string): Promise<string> {
+  await page.goto('/widgets/');
+  const text = (await page.getByTestId(testid).textContent()) ?? '';
+  return text.replace(/^Content-Security-Policy:\s*/, '').trim();
+}
+
+test.describe('the policies the guide documents', () => {
+  test('the script tag works under the documented policy, even with default-src none', async ({
+    page,
+    baseURL,
+    webgpu,
+  }) => {
+    const site = new URL(baseURL!).origin;
+    const policy = `default-src 'none'; ${await guidePolicy(page, 'csp-snippet')}`;
+    const host = await serveWithPolicy(
+      policy,
+      `<script type="module" src="${site}/embed/widgets.js"></script></head>
+       <body><h1>Week 3</h1><la-costs tokens="2048"></la-costs><la-recurrence seed="5"></la-recurrence>
+       <la-race tokens="128" max-tokens="1024" heads="1" dim="16"></la-race></body></html>`,
+    );
+    try {
+      await page.addInitScript(() => {
+        const seen: string[] = [];
+        (window as unknown as { violations: string[] }).violations = seen;
+        document.addEventListener('securitypolicyviolation', (e) =>
+          seen.push(`${e.violatedDirective} ${e.blockedURI}`),
+        );
+      });
+      await page.goto(`${host.origin}/`);
+      await expect(page.locator('la-costs [data-testid="costs-chart"]')).toBeVisible();
+      const recurrence = page.locator('la-recurrence');
+      await expect(recurrence.getByTestId('rec-state-eq').locator('.katex').first()).toBeVisible();
+      const fonts = await page.evaluate(async () => {
+        await document.fonts.ready;
+        return [...document.fonts]
+          .filter((f) => f.family.includes('KaTeX') && f.status === 'loaded')
+          .map((f) => f.family);
+      });
+      expect(fonts).toContain('KaTeX_Main');
+      // The GPU widget measures under the policy too (or says why it cannot, without WebGPU).
+      await page.locator('la-race').scrollIntoViewIfNeeded();
+      await expect(page.locator('la-race [data-testid="race-status"]')).toContainText(
+        webgpu ? 'on your GPU' : 'reference GPU',
+        { timeout: 60_000 },
+      );
+      expect(
+        await page.evaluate(() => (window as unknown as { violations: string[] }).violations),
+      ).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('the iframe and frames.js work under the documented policy, even with default-src none', async ({
+    page,
+    baseURL,
+  }) => {
+    const site = new URL(baseURL!).origin;
+    const policy = `default-src 'none'; ${await guidePolicy(page, 'frame-csp-snippet')}`;
+    const host = await serveWithPolicy(
+      policy,
+      `<script src="${site}/embed/frames.js" defer></script></head>
+       <body><h1>Week 3</h1>
+       <iframe src="${site}/embed/la-mask.html" title="The mask" sandbox="allow-scripts allow-same-origin"
+         width="100%" height="100"></iframe></body></html>`,
+    );
+    try {
+      await page.goto(`${host.origin}/`);
+      const frame = page.frameLocator('iframe');
+      await expect(frame.getByTestId('mask')).toBeVisible();
+      await expect
+        .poll(() => page.locator('iframe').evaluate((el) => el.getBoundingClientRect().height))
+        .toBeGreaterThan(200);
+    } finally {
+      await host.close();
+    }
   });
 });

@@ -77,7 +77,8 @@ export function iframeSnippet(embedBase: string, tag: string, title: string, que
     `  title="${title}"`,
     `  sandbox="${FRAME_SANDBOX}"`,
     '  loading="lazy"',
-    '  style="width: 100%; height: 640px; border: 0"',
+    '  width="100%"',
+    '  height="640"',
     '></iframe>',
     `<script src="${embedBase}frames.js" defer></` + 'script>',
   ].join('\n');
