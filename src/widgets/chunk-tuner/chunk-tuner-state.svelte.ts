@@ -66,10 +66,17 @@ export function selectorLengths(current: unknown): number[] {
     : [...TUNER_LENGTHS, t].sort((a, b) => a - b);
 }
 
-function points(records: readonly BenchRecord[]): { c: number; ms: number }[] {
+function points(
+  records: readonly BenchRecord[],
+): { c: number; ms: number; lo?: number; hi?: number }[] {
   return records
     .filter((r) => r.status === 'ok' && r.chunkSize !== null && r.medianMs !== null)
-    .map((r) => ({ c: r.chunkSize ?? 0, ms: r.medianMs ?? 0 }))
+    .map((r) => ({
+      c: r.chunkSize ?? 0,
+      ms: r.medianMs ?? 0,
+      // The spread across rounds (min to max), drawn as a bar.
+      ...(r.spread ? { lo: r.spread.minMs, hi: r.spread.maxMs } : {}),
+    }))
     .sort((a, b) => a.c - b.c);
 }
 
@@ -135,6 +142,7 @@ export class ChunkTunerState {
         points: this.refPoints.map((p) => ({
           x: p.c,
           y: p.ms,
+          ...(p.lo !== undefined && p.hi !== undefined ? { lo: p.lo, hi: p.hi } : {}),
           text: `c = ${p.c}: ${formatDuration(p.ms)} (${name})`,
         })),
       });
@@ -186,6 +194,13 @@ export class ChunkTunerState {
       return 'Chunked linear attention against chunk size: no measurements to show yet.';
     return `Chunked linear attention at T = ${formatTokens(shape.tokens)}, H = ${shape.heads}, d = ${shape.dim} on ${where}: fastest at chunk size ${best.chunkSize} (${formatDuration(best.medianMs ?? Number.NaN)}). The FLOP count alone favours c = ${this.modelBest}; ${best.chunkSize === this.modelBest ? 'here the two agree' : 'the difference is what the FLOP count leaves out: how well each chunk size keeps the GPU busy'}.`;
   });
+
+  /** Rounds behind the reference curve, when its points carry a spread across rounds. */
+  readonly refRounds = $derived(
+    referenceData?.chunkSearch.some((r) => r.spread)
+      ? Math.max(...referenceData.chunkSearch.map((r) => r.rounds))
+      : null,
+  );
 
   readonly tableRows = $derived([
     ...this.refPoints.map((p) => [this.refName, p.c, formatDuration(p.ms)]),

@@ -98,6 +98,7 @@ export function torchBaselineSeries(
       points: points.map((t) => ({
         x: t.tokens,
         y: t.ms,
+        ...(t.spread ? { lo: t.spread.minMs, hi: t.spread.maxMs } : {}),
         text: `${label}, ${formatTokens(t.tokens)} tokens: ${formatDuration(t.ms)} (PyTorch native fp32 on ${machine}, H = ${t.heads}, d = ${t.dim})`,
       })),
     });
