@@ -62,6 +62,8 @@ const writeIfChanged = (file: string, text: string) => {
 export function postsPlugin(options: PostsPluginOptions): Plugin {
   const { root, postsDir, kernelsDir } = options;
   const macrosFile = resolve(postsDir, 'macros.tex');
+  // The measured numbers posts quote ({{...}} tokens, data-tokens.ts) come from here.
+  const dataDir = resolve(postsDir, '..', 'data');
   const cache = new Map<string, Promise<RenderedPost>>();
 
   const writeShells = () => {
@@ -80,6 +82,7 @@ export function postsPlugin(options: PostsPluginOptions): Plugin {
         file,
         kernelsDir,
         macrosFile: existsSync(macrosFile) ? macrosFile : null,
+        dataDir,
       });
       cache.set(slug, pending);
       pending.catch(() => cache.delete(slug));
@@ -88,7 +91,7 @@ export function postsPlugin(options: PostsPluginOptions): Plugin {
   };
 
   const reload = (server: ViteDevServer, file: string) => {
-    if (!file.startsWith(postsDir) && !file.startsWith(kernelsDir)) return;
+    if (![postsDir, kernelsDir, dataDir].some((dir) => file.startsWith(dir))) return;
     cache.clear();
     writeShells();
     server.ws.send({ type: 'full-reload' });
@@ -104,7 +107,7 @@ export function postsPlugin(options: PostsPluginOptions): Plugin {
       for (const slug of listPosts(postsDir)) this.addWatchFile(join(postsDir, `${slug}.md`));
     },
     configureServer(server) {
-      server.watcher.add([postsDir, kernelsDir]);
+      server.watcher.add([postsDir, kernelsDir, dataDir]);
       server.watcher.on('change', (file) => reload(server, file));
       server.watcher.on('add', (file) => reload(server, file));
       server.watcher.on('unlink', (file) => reload(server, file));
