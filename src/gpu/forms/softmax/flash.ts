@@ -1,6 +1,8 @@
 /**
- * softmax-flash: tiled causal softmax attention with an online softmax (kernels/softmax-flash.wgsl).
- * The tile plan below feeds both the shader's override constants and the dispatch maths.
+ * softmax-flash: tiled causal softmax attention with an online softmax, in one of four kernels
+ * (kernels/softmax-flash-wide.wgsl and -quad.wgsl where subgroups exist, softmax-flash.wgsl and
+ * softmax-flash-rows.wgsl otherwise). The tile plan below feeds both the shaders' constants and
+ * the dispatch maths.
  */
 import rowsSource from '../../kernels/softmax-flash-rows.wgsl?raw';
 import quadSource from '../../kernels/softmax-flash-quad.wgsl?raw';
@@ -19,35 +21,38 @@ import {
 import type { Slice } from './dispatch.ts';
 
 /**
- * Register-tiled kernel (kernels/softmax-flash.wgsl): thread (ty, tx) computes a 4 x 4 block of
- * scores and owns 4 rows x 2 vec4 of the output, so TX = D / 8 threads along the keys and
- * BC = 4 TX = D / 2 keys per tile; BR = 4 TY rows.
+ * A kernel and its tiles. Register-tiled kernel (kernels/softmax-flash.wgsl): thread (ty, tx)
+ * computes a 4 x 4 block of scores and owns 4 rows x 2 vec4 of the output, so TX = D / 8 threads
+ * along the keys and BC = 4 TX = D / 2 keys per tile; BR = 4 TY rows. Wide and quad: see
+ * planWideTiles.
  */
 export interface FlashTiles {
   /**
-   * Which kernel: 'wide' (softmax-flash-wide.wgsl, needs subgroups of at least TX invocations),
-   * 'tiled' (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl).
+   * Which kernel: 'wide' (softmax-flash-wide.wgsl) or 'quad' (softmax-flash-quad.wgsl), both
+   * needing subgroups of at least TX invocations; 'tiled' (softmax-flash.wgsl) or 'rows'
+   * (softmax-flash-rows.wgsl).
    */
   kernel: 'wide' | 'quad' | 'tiled' | 'rows';
   /** Query rows per workgroup. */
   BR: number;
   /** Keys per tile. */
   BC: number;
-  /** Threads along the keys (tiled: BC / 4) or per query row (rows: D / 16). */
+  /** Threads along the keys (tiled: BC / 4; wide: D / 8; quad: D / 16) or per row (rows: D / 16). */
   TX: number;
   /** Threads per workgroup. */
   WG: number;
   /** Workgroup memory the kernel declares, bytes. */
   workgroupBytes: number;
-  /** wide only: P's first column in the K/P array (0: over K) and that array's columns. */
+  /** wide and quad: P's first column in the K/P array (0: over K) and that array's columns. */
   POFF?: number;
   KW?: number;
 }
 
 /**
- * Tiles of softmax-flash-wide.wgsl, tallest first: thread (ty, tx) owns 4 rows x 8 keys of scores
- * and 4 rows x 2 vec4 of the output, so TX = D / 8 and BC = D; BR = 4 TY, the tallest that fits
- * (each staged key serves more rows). P gets its own columns where they fit, else it goes over K
+ * Tiles of softmax-flash-wide.wgsl (thread (ty, tx) owns 4 rows x 8 keys of scores and 4 rows x
+ * 2 vec4 of the output, so TX = D / 8 and BC = D) or of softmax-flash-quad.wgsl (4 rows x 4 keys
+ * and 4 rows x 4 vec4: TX = D / 16, BC = D / 4, for d = 128, whose 64-key tiles would not fit
+ * 48 KiB); BR = 4 TY, the tallest that fits (each staged key serves more rows). P gets its own columns where they fit, else it goes over K
  * (which needs BR <= BC). Workgroup memory: Q, K (and P), V, D / 4 vec4 per row or key.
  */
 export function planWideTiles(
