@@ -9,7 +9,8 @@ import { formatBytes, formatMs } from './format.ts';
 import { createResidentAttention } from './attention.ts';
 import { estimateCost } from './costs.ts';
 import type { AdapterSummary } from './device.ts';
-import { CapacityError, ShapeError } from './errors.ts';
+import { CapacityError, DeviceLostError, ShapeError } from './errors.ts';
+import { requireDevice, requireObject } from './guard.ts';
 import { createDecodeWork } from './generation/index.ts';
 import type { BenchRecord, BenchTask, RecordAdapter } from './records.ts';
 import { predictNextMs, type SeriesPoint } from './stats.ts';
@@ -53,6 +54,12 @@ export type DecodeFactory = (
 export interface SweepGpu {
   device: GPUDevice;
   info: AdapterSummary;
+}
+
+/** Throws a ShapeError unless `gpu` is {device, info}, a DeviceLostError if its device is lost. */
+function requireSweepGpu(gpu: SweepGpu, caller: string): void {
+  requireObject(gpu, caller, 'a GPU {device, info} (a ready outcome of acquireGpu)');
+  requireDevice(gpu.device, caller);
 }
 
 /** Default context lengths: 2^7 to 2^17, doubling. */
@@ -183,6 +190,7 @@ export async function* sweepAttention(
   gpu: SweepGpu,
   options: AttentionSweepOptions = {},
 ): AsyncGenerator<SweepEvent> {
+  requireSweepGpu(gpu, 'sweepAttention');
   const forms = options.forms ?? ATTENTION_FORMS;
   const tokens = [...(options.tokens ?? DEFAULT_SWEEP_TOKENS)].sort((a, b) => a - b);
   const plans: PointPlan[] = [];
@@ -201,6 +209,8 @@ export async function* searchChunkSize(
   gpu: SweepGpu,
   options: ChunkSearchOptions,
 ): AsyncGenerator<SweepEvent> {
+  requireSweepGpu(gpu, 'searchChunkSize');
+  requireObject(options, 'searchChunkSize', 'options {tokens, ...}');
   const form = options.form ?? 'linear-chunked';
   if (!takesOption(form, 'chunkSize')) {
     throw new ShapeError(`${form} takes no chunk size, so there is none to search.`);
@@ -216,6 +226,7 @@ export async function* sweepDecode(
   gpu: SweepGpu,
   options: DecodeSweepOptions = {},
 ): AsyncGenerator<SweepEvent> {
+  requireSweepGpu(gpu, 'sweepDecode');
   const kinds = options.kinds ?? (['kv-cache', 'state'] as const);
   const positions = [...(options.positions ?? DEFAULT_SWEEP_TOKENS)].sort((a, b) => a - b);
   const heads = options.heads ?? 12;
@@ -490,6 +501,8 @@ async function* runPlans(
     if (!outcome.ok) {
       const { thrown } = outcome;
       if (signal?.aborted) throw signal.reason;
+      // A lost device ends the sweep: every later point would fail the same way.
+      if (thrown instanceof DeviceLostError) throw thrown;
       if (thrown instanceof CapacityError) {
         const why = `needs ${formatBytes(thrown.bytesNeeded)}; this device allows ${formatBytes(thrown.limitBytes)}`;
         stopped.set(plan.series, `a smaller context length already ${why}`);

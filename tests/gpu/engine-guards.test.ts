@@ -10,6 +10,7 @@ import { DEFAULT_MEMORY_CAP_BYTES } from '../../src/gpu/capacity.ts';
 import { acquireGpu } from '../../src/gpu/device.ts';
 import { CapacityError, DeviceLostError, ShapeError } from '../../src/gpu/errors.ts';
 import { createDecodeWork, createDecoder } from '../../src/gpu/generation/index.ts';
+import { sweepAttention } from '../../src/gpu/sweep.ts';
 import { detectClock, measureWork } from '../../src/gpu/timing.ts';
 import type { AttentionOptions, AttentionProblem, AttentionShape } from '../../src/gpu/types.ts';
 import { addVectors } from '../../src/gpu/vector-add.ts';
@@ -229,5 +230,31 @@ describe.skipIf(!gpu)('the engine refuses bad calls with typed errors', () => {
       DeviceLostError,
     );
     doomed.destroy();
+  });
+
+  it('a sweep refuses a missing GPU, and ends with a DeviceLostError when the device is lost mid-sweep', async () => {
+    const drain = async (events: AsyncGenerator<unknown>): Promise<number> => {
+      let n = 0;
+      for await (const _ of events) n += 1;
+      return n;
+    };
+    await expect(drain(sweepAttention(null as never))).rejects.toThrow(
+      /sweepAttention needs a GPU \{device, info\}/,
+    );
+    const ready = await readyDevice();
+    const events = sweepAttention(ready, {
+      forms: ['linear-chunked'],
+      tokens: [16, 32, 64, 128],
+      heads: 1,
+      dim: 16,
+      samples: 3,
+      pointBudgetMs: 500,
+    });
+    const first = await events.next();
+    expect(first.done).toBe(false);
+    ready.device.destroy();
+    const error = await drain(events).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeviceLostError);
+    expect((error as Error).message).toMatch(/was destroyed/);
   });
 });
