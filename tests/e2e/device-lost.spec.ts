@@ -1,6 +1,8 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
+
 // A GPU can be lost mid-session (driver reset, GPU process crash, or device.destroy() from a
 // script the page does not control). The page must say so in a sentence, show the reference data
 // meanwhile, request a new adapter and device (by itself after a short delay, or at the reader's
@@ -9,7 +11,9 @@ import { expect, test } from './fixtures.ts';
 /** Records every state the race's device note passes through, with its text, from now on. */
 async function watchNote(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const note = document.querySelector('la-race [data-testid="device-note"]')!;
+    // The note sits in the element's shadow root, or in its light DOM when it has none.
+    const host = document.querySelector('la-race')!;
+    const note = (host.shadowRoot ?? host).querySelector('[data-testid="device-note"]')!;
     const seen: { state: string; text: string }[] = [];
     (window as unknown as { laNoteStates: typeof seen }).laNoteStates = seen;
     const record = (): void => {
@@ -120,6 +124,8 @@ test('while the GPU is lost and not yet replaced, the race shows the reference n
   await expect(note).toHaveAttribute('data-gpu-state', 'lost');
   await expect(status).toContainText('reference GPU');
   await expect(race).not.toContainText('NaN');
+  await expect(note).toContainText('GPU lost: The GPU device was destroyed.');
+  await race.screenshot({ path: `${SCREENSHOTS}/race-device-lost.png` });
   await page.evaluate(() => (window as unknown as { laRelease: () => void }).laRelease());
   await expect(note).toHaveAttribute('data-gpu-state', 'ready', { timeout: 60_000 });
 });
