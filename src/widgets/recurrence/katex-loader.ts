@@ -31,7 +31,7 @@ export function splitFontFaces(css: string): { fontFaces: string; rest: string }
 }
 
 async function loadStyles(): Promise<KatexStyles> {
-  const { default: css } = await import('katex/dist/katex.min.css?inline');
+  const { default: css } = await import('./katex-css.ts');
   const { fontFaces, rest } = splitFontFaces(css);
   const fonts = new CSSStyleSheet();
   fonts.replaceSync(fontFaces);
