@@ -157,6 +157,26 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     }
   });
 
+  it("on a device with WebGPU's default limits, softmax-flash plans its own tiles and matches the reference", async () => {
+    const adapter = await gpu!.requestAdapter();
+    const features: GPUFeatureName[] = adapter!.features.has('subgroups') ? ['subgroups'] : [];
+    const small = await adapter!.requestDevice({ requiredFeatures: features });
+    try {
+      expect(small.limits.maxComputeWorkgroupStorageSize).toBe(16_384);
+      expect(small.limits.maxComputeInvocationsPerWorkgroup).toBe(256);
+      for (const dim of [16, 32, 64, 128]) {
+        const tiles = planFlashTiles(dim, 16_384, 256, flashSubgroupSize(small));
+        expect(tiles.workgroupBytes).toBeLessThanOrEqual(16_384);
+        const problem = randomProblem(2, 130, dim);
+        const out = await runAttention(small, problem, { form: 'softmax-flash' });
+        const expected = referenceAttention(problem, { form: 'softmax-flash' });
+        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+      }
+    } finally {
+      small.destroy();
+    }
+  });
+
   it("with WebGPU's default limits (16 KiB, 256 invocations) every dim gets tiles that run", async () => {
     for (const dim of [16, 32, 64, 128]) {
       const tiles = planFlashTiles(dim, 16_384, 256, subgroup);
