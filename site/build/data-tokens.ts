@@ -27,7 +27,10 @@
  *   range S              min to max of S's medians over every measured T ("12.6-15.3 µs")
  *   max-spread-pct FROM  the widest spread across rounds, (max - min) / median, over every form at
  *                        T >= FROM, in percent
- *   machine, date, torch-version, sdpa-fp32-kernel, sgemm-tflops DTYPE, copy-tbps
+ *   published-speedups T  FlashAttention over chunked at T for the larger published models
+ *                        (355M, 774M, 1.6B; series h100.flash-355m, h100.chunked-1.6b, ...)
+ *   published-slowdown   the most the chunked step was slower than FlashAttention's, those models
+ *   machine, date, torch-version, sdpa-fp32-kernel, sgemm-tflops DTYPE
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -43,6 +46,8 @@ import {
 interface PublishedFile {
   series: { label: string; x: number[]; y: number[] }[];
   sampling?: { label: string; x: number[]; y: number[] }[];
+  /** The same figure for GPT-2 355M, 774M and 1.6B: FlashAttention and chunked only. */
+  largerModels?: { model: string; label: string; x: number[]; y: number[] }[];
 }
 
 /** Everything a token can read. */
@@ -60,6 +65,9 @@ interface Point {
   /** TFLOP/s, when the cost model knows the work. */
   tflops: number | null;
 }
+
+/** The source post's larger models, as series suffixes (`h100.flash-355m`). */
+const LARGER = ['355m', '774m', '1.6b'] as const;
 
 /** A token whose value is missing or malformed: the sentence the build fails with. */
 class TokenError extends Error {}
@@ -119,6 +127,19 @@ function seriesPoints(data: TokenData, series: string): Point[] {
     const list = kind.endsWith('-bf16') ? ref.torchBf16 : ref.torch;
     const impl = kind.replace(/-bf16$/, '');
     points = list.filter((b) => b.impl === impl && b.form === name).map(fromBaseline);
+  } else if (kind === 'h100' && /^(flash|chunked)-(355m|774m|1\.6b)$/.test(name)) {
+    const [what, model] = name.split(/-(.*)/) as [string, string];
+    const label = what === 'flash' ? 'Baseline transformer' : 'Optimized linear transformer';
+    const s = data.published?.largerModels?.find(
+      (x) => x.label === label && x.model.toLowerCase() === model,
+    );
+    points = (s?.x ?? []).map((x, i) => ({
+      tokens: x,
+      ms: s!.y[i] ?? Number.NaN,
+      spread: null,
+      rounds: 1,
+      tflops: null,
+    }));
   } else if (kind === 'h100') {
     const id = PUBLISHED_IDS[series];
     if (!id) throw new TokenError(`unknown published series "${series}"`);
@@ -291,6 +312,29 @@ function evaluate(data: TokenData, words: string[]): string {
         .map((r) => ((r.spread!.maxMs - r.spread!.minMs) / r.medianMs!) * 100);
       if (widths.length === 0) throw new TokenError(`no spread at ${from} tokens or more`);
       return formatPercent(Math.max(...widths));
+    }
+    case 'published-speedups': {
+      // FlashAttention over chunked at T, lowest to highest over the larger published models.
+      need(1);
+      const ratios = LARGER.map(
+        (m) =>
+          pointAt(data, `h100.flash-${m}`, args[0]).ms /
+          pointAt(data, `h100.chunked-${m}`, args[0]).ms,
+      );
+      return `${Math.min(...ratios).toFixed(1)} to ${Math.max(...ratios).toFixed(1)} times`;
+    }
+    case 'published-slowdown': {
+      // The most the chunked step was slower than FlashAttention's, over the larger models.
+      need(0);
+      let worst = 0;
+      for (const m of LARGER) {
+        const flash = new Map(seriesPoints(data, `h100.flash-${m}`).map((p) => [p.tokens, p.ms]));
+        for (const p of seriesPoints(data, `h100.chunked-${m}`)) {
+          const f = flash.get(p.tokens);
+          if (f) worst = Math.max(worst, p.ms / f - 1);
+        }
+      }
+      return formatPercent(worst * 100);
     }
     case 'machine':
       need(0);
