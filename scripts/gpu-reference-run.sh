@@ -22,7 +22,7 @@ done
 (cd "$repo" && BENCH_OUT_DIR="$stage" npx vite build --config vite.bench.config.ts)
 cp "$repo/scripts/gpu-reference-device.sh" "$repo/scripts/torch-anchor.py" "$stage/"
 wheels=$(ls "$dest"/.whl/*.whl 2> /dev/null | wc -l)
-day=$(date -u +%Y-%m-%d)
+day=$(date -u +%Y-%m-%dT%H%M)
 cat << EOF
 Staged $stage ($(ls "$stage" | tr '\n' ' ')); $wheels wheel(s) in $dest/.whl.
 
@@ -37,4 +37,6 @@ Then, in this repository:
     --torch data/runs/$day-h200/torch.json --machine "NVIDIA H200" \\
     --command "ROUNDS=5 DEADLINE_S=280 bash .gpu/reference/gpu-reference-device.sh (scripts/gpu-reference-run.sh)"
   node scripts/update-readme-numbers.mjs && npm run build   # numbers in README and article from data/
+  # then say in data/runs/README.md which files the dataset came from, and remove the old call's
+  # directory (git history keeps it): the dataset is one call, never a merge.
 EOF
