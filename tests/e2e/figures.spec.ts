@@ -126,3 +126,31 @@ test.describe('the recurrence figure', () => {
     }
   });
 });
+
+test.describe('the timing chart', () => {
+  test("describes the reader's run and says how the sweep ended", async ({ page, webgpu }) => {
+    test.skip(!webgpu, 'needs WebGPU');
+    await page.goto('/');
+    const element = page.locator('la-timing-chart');
+    test.setTimeout(240_000);
+    // A short sweep on the CPU emulation: two lengths of one small head, every form.
+    await element.evaluate((el) => {
+      el.setAttribute('heads', '1');
+      el.setAttribute('dim', '16');
+      el.setAttribute('min-tokens', '128');
+      el.setAttribute('max-tokens', '256');
+    });
+    const chart = page.getByTestId('timing-chart');
+    await chart.scrollIntoViewIfNeeded();
+    const summary = chart.getByTestId('chart-summary');
+    await expect(summary).not.toContainText('your GPU');
+    await chart.getByRole('button', { name: 'Run on your GPU' }).click();
+    await expect(chart).toHaveAttribute('data-running', 'false', { timeout: 200_000 });
+    await expect(chart.getByRole('status')).toContainText(/^Done/);
+    await expect(chart.getByRole('status')).not.toContainText(/\b0 points measured/);
+    await expect(summary).toContainText('your GPU');
+    // The overlay of PyTorch's kernels is on from the start.
+    await expect(chart.getByRole('checkbox', { name: /PyTorch on the same/ })).toBeChecked();
+    await chart.screenshot({ path: `${SCREENSHOTS}/figure-fig-timing-live.png` });
+  });
+});
