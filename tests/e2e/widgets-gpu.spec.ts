@@ -79,7 +79,9 @@ test.describe('GPU widgets', () => {
     const status = page.getByTestId('race-status');
     await expect(status).toHaveText(SPEEDUP, { timeout: 60_000 });
     await expect(status).toContainText('At 128 tokens');
-    await expect(status).toContainText(webgpu ? 'on your GPU' : 'reference GPU: NVIDIA H200');
+    await expect(status).toContainText(
+      webgpu ? 'on your GPU' : 'on the reference GPU (NVIDIA H200)',
+    );
     const race = await settledRace(page);
     const first = (await status.textContent()) ?? '';
 
@@ -137,7 +139,8 @@ test.describe('GPU widgets', () => {
     await open(page);
     const race = page.getByTestId('race');
     await expect(race).toHaveAttribute('data-source', 'reference');
-    await expect(page.getByTestId('race-source')).toContainText('reference GPU: NVIDIA H200');
+    await expect(page.getByTestId('race-reference')).toContainText('Reference GPU (NVIDIA H200)');
+    await expect(page.getByTestId('race-reference')).toContainText('PyTorch fused (SDPA)');
     await expect(race.getByTestId('device-note')).toContainText(/WebGPU/);
     await expect(page.getByTestId('race-status')).toHaveText(SPEEDUP);
     await expect(page.getByRole('button', { name: 'Run on your GPU' })).toBeDisabled();

@@ -7,7 +7,7 @@ export const raceDoc: WidgetDoc = {
   tag: 'la-race',
   title: 'The race',
   summary:
-    "Times softmax attention (tiled, flash) against chunked linear attention at one context length on the reader's GPU, and says which is faster and by how much next to what the FLOP counts predict. Without WebGPU it shows the reference GPU's numbers.",
+    "Times softmax attention (tiled, flash) against chunked linear attention at one context length on the reader's GPU, beside the reference GPU's numbers for both and for PyTorch's fused attention on that card, and says which is faster and by how much. On a slow GPU it starts with a short length and works up toward the slider's while the time allows, and says in plain words what it showed instead. Without WebGPU it shows the reference GPU's numbers.",
   attributes: [
     {
       name: 'tokens',

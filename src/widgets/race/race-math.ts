@@ -4,8 +4,9 @@
  */
 import { estimateCost } from '../../gpu/costs.ts';
 import { capacityReason } from '../../gpu/sweep.ts';
+import type { BenchRecord } from '../../gpu/records.ts';
 import type { AttentionForm } from '../../gpu/types.ts';
-import { formatRatio } from '../shared/format.ts';
+import { formatRatio, formatTokens } from '../shared/format.ts';
 
 /** Slider steps per doubling of the context length. */
 export const STEPS_PER_OCTAVE = 2;
@@ -88,4 +89,298 @@ export function flopSentence(ratio: number): string {
     'predict both take about the same time',
     'predict about the same time',
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning a live run that fits the device: a short pilot first, then refinement toward the
+// slider's length while the time allowed lasts (see RaceState.runLive).
+
+/** The shape of a race, without its length. */
+export interface RaceShape {
+  heads: number;
+  dim: number;
+  chunkSize: number;
+}
+
+/** A measured time per run of one form at one length, on the reader's GPU. */
+export interface Observation {
+  tokens: number;
+  /** Heads of the measured shape (the pilot may use fewer than the race). */
+  heads?: number;
+  ms: number;
+}
+
+/** Warm-up runs per point in the race (one absorbs pipeline compilation and first touches). */
+export const RACE_WARMUP_RUNS = 1;
+
+/**
+ * Runs a measured point costs at least: the warm-up, 1 pilot sample and 3 samples (timing.ts). The
+ * pilot sample may batch several short runs, which the safety factor covers.
+ */
+export const RUNS_PER_POINT = RACE_WARMUP_RUNS + 1 + 3;
+
+/** Predictions scale one measurement by the FLOP model; this covers what the model leaves out. */
+export const PREDICTION_SAFETY = 1.5;
+
+/** The whole live run for one slider value may take this long (GPU job time, not queueing). */
+export const RACE_BUDGET_MS = 20_000;
+
+/** The first measured result must fit this, so that something live appears within seconds. */
+export const FIRST_STEP_MS = 3000;
+
+/** Each refinement may cost at most this many times what the run has spent so far. */
+export const STEP_GROWTH = 4;
+
+/**
+ * No single run (one GPU submission) may be predicted to take longer than this: it bounds how far a
+ * run can overshoot the budget, and keeps clear of the browser's GPU watchdog. Predictions from
+ * shorter lengths overestimate (fixed costs scale with them), so no safety factor is applied.
+ */
+export const MAX_DISPATCH_MS = 2000;
+
+/**
+ * The pilot's shape: the shortest length the race shows, with one head, so that any adapter
+ * finishes it quickly. Its result is shown (labelled) until a longer one replaces it.
+ */
+export const PILOT_TOKENS = 128;
+export const PILOT_HEADS = 1;
+
+/** FLOPs of one race form at one length (the cost model of src/gpu/costs.ts). */
+export function formFlops(
+  form: (typeof RACE_FORMS)[number],
+  shape: RaceShape,
+  tokens: number,
+): number {
+  return estimateCost(
+    form,
+    { heads: shape.heads, tokens, dim: shape.dim },
+    { chunkSize: shape.chunkSize },
+  ).flops;
+}
+
+/**
+ * Predicted ms per run at `tokens` from one observation of the same form and shape, scaled by the
+ * FLOP model. At short lengths fixed costs dominate, so scaling up overestimates (the safe side).
+ */
+export function predictRunMs(
+  form: (typeof RACE_FORMS)[number],
+  shape: RaceShape,
+  seen: Observation,
+  tokens: number,
+): number {
+  const measured = { ...shape, heads: seen.heads ?? shape.heads };
+  return seen.ms * (formFlops(form, shape, tokens) / formFlops(form, measured, seen.tokens));
+}
+
+/** Per form, the observation to predict from: the longest measured length. */
+export type Observations = Partial<Record<(typeof RACE_FORMS)[number], Observation>>;
+
+/** Predicted ms to measure both forms at `tokens` (RUNS_PER_POINT runs each), or null if unknown. */
+export function predictStepMs(shape: RaceShape, seen: Observations, tokens: number): number | null {
+  let total = 0;
+  for (const form of RACE_FORMS) {
+    const o = seen[form];
+    if (!o) return null;
+    total += RUNS_PER_POINT * predictRunMs(form, shape, o, tokens);
+  }
+  return total;
+}
+
+/** Predicted ms of the slowest single run of the race at `tokens`, or null if unknown. */
+export function predictLongestRunMs(
+  shape: RaceShape,
+  seen: Observations,
+  tokens: number,
+): number | null {
+  let longest = 0;
+  for (const form of RACE_FORMS) {
+    const o = seen[form];
+    if (!o) return null;
+    longest = Math.max(longest, predictRunMs(form, shape, o, tokens));
+  }
+  return longest;
+}
+
+/**
+ * The lengths a run may measure on its way to `target` from the longest already measured: the
+ * powers of two in between (they match the reference GPU's lengths), then `target`.
+ */
+export function refinementLadder(measured: number, target: number): number[] {
+  const out: number[] = [];
+  for (let t = 2 ** (Math.floor(Math.log2(Math.max(measured, 1))) + 1); t < target; t *= 2) {
+    out.push(t);
+  }
+  out.push(target);
+  return out;
+}
+
+export interface PlanInput {
+  shape: RaceShape;
+  /** The slider's length. */
+  target: number;
+  /** The longest length already measured at the full shape, at most `target` (0 for none). */
+  measured: number;
+  seen: Observations;
+  /** Ms of this run's budget spent so far, and the budget. */
+  spentMs: number;
+  budgetMs: number;
+  /** Set when the reader asked for the target whatever it costs (within `budgetMs`). */
+  direct?: boolean;
+  /** The longest single run allowed; default MAX_DISPATCH_MS. */
+  maxDispatchMs?: number;
+}
+
+/** What to measure next: a length, and the heads (fewer than the race's only for the pilot). */
+export interface PlannedStep {
+  tokens: number;
+  heads: number;
+}
+
+/**
+ * The next step, or null to stop. Without observations: the pilot, PILOT_TOKENS (or the target,
+ * if shorter) with PILOT_HEADS. With them: the longest length of the ladder whose predicted cost
+ * fits what is left of the budget and, early on, FIRST_STEP_MS (later STEP_GROWTH times what was
+ * spent, so results keep coming), and whose longest run stays within one bounded dispatch.
+ */
+export function planNextLength(input: PlanInput): PlannedStep | null {
+  const { shape, target, measured, seen, spentMs, budgetMs } = input;
+  if (measured >= target) return null;
+  const left = budgetMs - spentMs;
+  if (left <= 0) return null;
+  if (!seen['softmax-flash'] || !seen['linear-chunked']) {
+    return { tokens: Math.min(target, PILOT_TOKENS), heads: Math.min(shape.heads, PILOT_HEADS) };
+  }
+  const allowance = input.direct
+    ? left
+    : Math.min(left, Math.max(FIRST_STEP_MS, STEP_GROWTH * spentMs));
+  const maxDispatch = input.maxDispatchMs ?? MAX_DISPATCH_MS;
+  const start = Math.min(target, PILOT_TOKENS);
+  const candidates = input.direct
+    ? [target]
+    : measured > 0
+      ? refinementLadder(measured, target)
+      : [...new Set([start, ...refinementLadder(start, target)])];
+  const longestFitting = (allowed: number): number | null => {
+    let best: number | null = null;
+    for (const t of candidates) {
+      const cost = predictStepMs(shape, seen, t);
+      const longest = predictLongestRunMs(shape, seen, t);
+      if (cost === null || longest === null) break;
+      if (cost * PREDICTION_SAFETY > allowed || longest > maxDispatch) break;
+      best = t;
+    }
+    return best;
+  };
+  // Where no step fits the early allowance, one step may still use what is left of the budget.
+  const best = longestFitting(allowance) ?? longestFitting(left);
+  return best === null ? null : { tokens: best, heads: shape.heads };
+}
+
+/** "about 40 s", "about 3 min": a rough duration for a sentence (never below 1 s). */
+export function roughDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 10) return `about ${Math.max(1, Math.round(s))} s`;
+  if (s < 60) return `about ${Math.round(s / 5) * 5} s`;
+  const min = s / 60;
+  if (min < 60) return `about ${Math.round(min)} min`;
+  return `about ${Math.round(min / 60)} h`;
+}
+
+/**
+ * "linear is 9.7x faster than our tiled softmax", "our tiled softmax is 1.4x faster than linear",
+ * or "linear and our tiled softmax take about the same time": one comparison, baseline named.
+ */
+export function compareSentence(baselineMs: number, linearMs: number, baseline: string): string {
+  const ratio = baselineMs / linearMs;
+  if (!Number.isFinite(ratio) || ratio <= 0) return `no comparison with ${baseline} is possible`;
+  const text = formatRatio(ratio >= 1 ? ratio : 1 / ratio);
+  if (text === '1.0x') return `linear and ${baseline} take about the same time`;
+  return ratio >= 1
+    ? `linear is ${text} faster than ${baseline}`
+    : `${baseline} is ${text} faster than linear`;
+}
+
+/** What the reference GPU measured at one length: our two kernels and PyTorch's fused attention. */
+export interface ReferencePoint {
+  /** The measured length used (the nearest to the one asked for). */
+  tokens: number;
+  heads: number;
+  dim: number;
+  softmax: BenchRecord;
+  linear: BenchRecord;
+  /** PyTorch's fused fp32 SDPA at the same length and shape, ms per run; null if not measured. */
+  torchMs: number | null;
+}
+
+/** A PyTorch baseline entry as the dataset holds it (only the fields read here). */
+export interface TorchEntry {
+  form: string;
+  tokens: number;
+  heads: number;
+  dim: number;
+  ms: number;
+}
+
+/** The PyTorch form the race compares with: fused scaled-dot-product attention. */
+export const TORCH_SOFTMAX_FORM = 'softmax-sdpa';
+
+/**
+ * The reference GPU's point nearest to `tokens` (log distance) where both race forms were
+ * measured, with PyTorch's fused attention at that same length when the dataset has it.
+ */
+export function referencePoint(
+  records: readonly BenchRecord[],
+  torch: readonly TorchEntry[],
+  tokens: number,
+): ReferencePoint | null {
+  const linear = new Map(
+    records
+      .filter((r) => r.form === 'linear-chunked' && r.status === 'ok' && r.medianMs)
+      .map((r) => [r.tokens, r]),
+  );
+  let best: { softmax: BenchRecord; linear: BenchRecord } | null = null;
+  for (const s of records) {
+    if (s.form !== 'softmax-flash' || s.status !== 'ok' || !s.medianMs) continue;
+    const l = linear.get(s.tokens);
+    if (!l || l.heads !== s.heads || l.dim !== s.dim) continue;
+    const d = Math.abs(Math.log2(s.tokens / tokens));
+    if (!best || d < Math.abs(Math.log2(best.softmax.tokens / tokens)))
+      best = { softmax: s, linear: l };
+  }
+  if (!best) return null;
+  const { softmax } = best;
+  const t = torch.find(
+    (e) =>
+      e.form === TORCH_SOFTMAX_FORM &&
+      e.tokens === softmax.tokens &&
+      e.heads === softmax.heads &&
+      e.dim === softmax.dim &&
+      e.ms > 0,
+  );
+  return {
+    tokens: softmax.tokens,
+    heads: softmax.heads,
+    dim: softmax.dim,
+    ...best,
+    torchMs: t?.ms ?? null,
+  };
+}
+
+/**
+ * The reference GPU's comparison: against our tiled softmax, and against PyTorch's fused attention
+ * where it was measured at that length.
+ */
+export function referenceComparison(point: ReferencePoint): string {
+  const linearMs = point.linear.medianMs ?? Number.NaN;
+  const ours = compareSentence(point.softmax.medianMs ?? Number.NaN, linearMs, 'our tiled softmax');
+  if (point.torchMs === null) {
+    return `${ours} (PyTorch's fused attention was not measured at ${formatTokens(point.tokens)} tokens)`;
+  }
+  const torch = compareSentence(point.torchMs, linearMs, "PyTorch's fused attention");
+  // One subject, two baselines: "linear is 9.7x faster than ... and 2.5x faster than ...".
+  const lead = 'linear is ';
+  if (ours.startsWith(lead) && torch.startsWith(lead)) {
+    return `${ours} and ${torch.slice(lead.length)}`;
+  }
+  return `${ours}; ${torch}`;
 }

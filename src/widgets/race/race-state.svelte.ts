@@ -1,7 +1,14 @@
 /**
- * What the race knows: the chosen shape, the live result on the reader's GPU (or the reference
- * GPU's numbers without one), and the run in progress. Runs go through the page's one GPU
- * scheduler, latest wins: moving the slider cancels the run for the previous value.
+ * What the race knows: the chosen shape, what the reader's GPU measured (per shape and length, kept
+ * for the page's life), the reference GPU's numbers, and the run in progress.
+ *
+ * A live run fits the device: a short pilot first (PILOT_TOKENS), then longer lengths toward the
+ * slider's value while RACE_BUDGET_MS lasts, each predicted from the last by the FLOP model
+ * (race-math.ts). The first live result comes within seconds on any adapter; where the slider's
+ * length would take too long, the widget says so in plain words and shows the longest length it
+ * measured. A timer aborts a step when the budget is spent, so a run overshoots it by at most the
+ * GPU submission in flight (itself bounded by MAX_DISPATCH_MS). Runs go through the page's one GPU
+ * scheduler, one job per step; a newer run (slider moved, shape changed) cancels the older one.
  */
 import type { BenchRecord } from '../../gpu/records.ts';
 import { sweepAttention } from '../../gpu/sweep.ts';
@@ -9,23 +16,39 @@ import { SUPPORTED_DIMS } from '../../gpu/types.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
 import { getLiveGpu, isCurrent, type LiveGpu } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
-import { nearestPair, referenceData } from '../shared/reference-data.ts';
-import { gpuScheduler, LatestJob } from '../shared/scheduler.ts';
+import { referenceData } from '../shared/reference-data.ts';
+import { gpuScheduler, JobClock } from '../shared/scheduler.ts';
+import { measureWork } from '../../gpu/timing.ts';
 import { Visibility } from '../shared/visibility.ts';
 import {
+  compareSentence,
   flopRatio,
+  formFlops,
   flopSentence,
+  MAX_DISPATCH_MS,
   maxTokensFor,
+  PILOT_TOKENS,
+  RACE_WARMUP_RUNS,
+  planNextLength,
+  predictLongestRunMs,
+  predictStepMs,
+  RACE_BUDGET_MS,
   RACE_FORMS,
-  speedupSentence,
+  referenceComparison,
+  referencePoint,
+  roughDuration,
   stepFromTokens,
   tokensFromStep,
+  type Observations,
+  type RaceShape,
+  type ReferencePoint,
 } from './race-math.ts';
 
 /** A run on the reader's GPU shorter than this may repeat while the slider is dragged. */
 export const DRAG_RUN_MS = 150;
 
-export interface RaceConfig {
+/** Everything an embedder (or an attribute) can set; `configure` takes any subset. */
+export interface RaceOptions {
   tokens: number;
   minTokens: number;
   maxTokens: number;
@@ -35,15 +58,102 @@ export interface RaceConfig {
   autorun: boolean;
 }
 
-export interface RaceResult {
-  source: 'live' | 'reference';
+/** The name the element wrapper used before `RaceOptions`. */
+export type RaceConfig = RaceOptions;
+
+/** Both forms measured on the reader's GPU at one shape and length. */
+export interface LiveResult {
   tokens: number;
   heads: number;
   dim: number;
+  chunkSize: number;
   softmax: BenchRecord;
   linear: BenchRecord;
-  /** Reference only: the measured length used for the chosen one. */
-  nearestOf?: number;
+}
+
+/** Where the slider's length could not be reached: what was shown instead, and why. */
+export interface Reduced {
+  result: LiveResult;
+  /** Predicted ms to time both forms at the slider's length; null when unknown. */
+  fullMs: number | null;
+  /** Whether a single run at the slider's length would exceed one bounded submission. */
+  tooLongForOneRun: boolean;
+}
+
+/** Why a step stopped: the run's time was spent (not a cancellation, not a failure). */
+class BudgetSpent extends Error {
+  constructor() {
+    super('The live run used the time it is allowed.');
+    this.name = 'BudgetSpent';
+  }
+}
+
+/** Per device, the (d, chunk size) pairs whose kernels are compiled (see RaceState.#prepare). */
+const prepared = new WeakMap<GPUDevice, string[]>();
+
+/** What the race has measured on each device, kept for the page's life. */
+const memory = new WeakMap<GPUDevice, LiveResult[]>();
+
+function resultsOn(device: GPUDevice): LiveResult[] {
+  let results = memory.get(device);
+  if (!results) memory.set(device, (results = []));
+  return results;
+}
+
+/** Results that can stand for `shape` (same d and chunk size, at most its heads). */
+function comparable(results: readonly LiveResult[], shape: RaceShape): LiveResult[] {
+  return results.filter(
+    (r) => r.dim === shape.dim && r.chunkSize === shape.chunkSize && r.heads <= shape.heads,
+  );
+}
+
+/** The result with the most work (softmax FLOPs), among those given. */
+function largest(results: readonly LiveResult[]): LiveResult | null {
+  let best: LiveResult | null = null;
+  let bestFlops = -1;
+  for (const r of results) {
+    const flops = formFlops('softmax-flash', r, r.tokens);
+    if (flops > bestFlops) [best, bestFlops] = [r, flops];
+  }
+  return best;
+}
+
+/** Per form, what predictions start from: the largest result comparable with `shape`. */
+function observationsOf(results: readonly LiveResult[], shape: RaceShape): Observations {
+  const r = largest(comparable(results, shape));
+  if (!r?.softmax.medianMs || !r.linear.medianMs) return {};
+  return {
+    'softmax-flash': { tokens: r.tokens, heads: r.heads, ms: r.softmax.medianMs },
+    'linear-chunked': { tokens: r.tokens, heads: r.heads, ms: r.linear.medianMs },
+  };
+}
+
+/** The exact shape and length, or null. */
+function exactly(results: readonly LiveResult[], shape: RaceShape, tokens: number) {
+  return (
+    results.find(
+      (r) =>
+        r.tokens === tokens &&
+        r.heads === shape.heads &&
+        r.dim === shape.dim &&
+        r.chunkSize === shape.chunkSize,
+    ) ?? null
+  );
+}
+
+/** The longest length measured at the full shape, at most `target`; 0 for none. */
+function measuredUpTo(results: readonly LiveResult[], shape: RaceShape, target: number): number {
+  let best = 0;
+  for (const r of comparable(results, shape)) {
+    if (r.heads === shape.heads && r.tokens <= target) best = Math.max(best, r.tokens);
+  }
+  return best;
+}
+
+/** "4,096 tokens", or "128 tokens with 1 head" where the heads differ from `otherHeads`. */
+export function describeShape(tokens: number, heads: number, otherHeads: number): string {
+  const t = `${formatTokens(tokens)} tokens`;
+  return heads === otherHeads ? t : `${t} with ${heads} head${heads === 1 ? '' : 's'}`;
 }
 
 export class RaceState {
@@ -57,17 +167,31 @@ export class RaceState {
   autorun = $state(true);
 
   live = $state.raw<LiveGpu | null>(null);
-  result = $state.raw<RaceResult | null>(null);
   running = $state(false);
+  /** True while the kernels are compiled for this device, before anything is timed. */
+  preparing = $state(false);
+  /** The length being measured now (during refinement it may be shorter than the slider's). */
+  measuringTokens = $state<number | null>(null);
+  measuringHeads = $state(12);
   progress = $state<{ done: number; total: number }>({ done: 0, total: RACE_FORMS.length });
-  /** Why the last live run failed, or null. */
-  error = $state<string | null>(null);
-  /** Wall-clock ms of the last completed live run (decides whether dragging runs live). */
+  /**
+   * A plain sentence when the last live run failed, or null. The engine's own message goes to the
+   * console, never on screen.
+   */
+  failure = $state<string | null>(null);
+  /** Wall-clock ms of the last completed live step (decides whether dragging runs live). */
   lastRunMs = $state<number | null>(null);
 
   readonly visibility: Visibility;
-  #latest = new LatestJob(gpuScheduler);
+  /** Bumped whenever a result is stored, so the derived views re-read `memory`. */
+  #stored = $state(0);
+  /** Lengths measured by the run in progress (a run shows only its own intermediate results). */
+  #thisRun = $state.raw<readonly LiveResult[]>([]);
+  #run: AbortController | null = null;
   #rerunWhenVisible = false;
+  #started = false;
+  /** The next run goes straight to the slider's length with this budget (the reader asked). */
+  #directBudgetMs: number | null = null;
 
   constructor() {
     this.visibility = new Visibility({
@@ -76,25 +200,51 @@ export class RaceState {
     });
   }
 
-  configure(config: RaceConfig): void {
-    this.minStep = stepFromTokens(Math.max(config.minTokens, 16));
-    this.capStep = Math.max(stepFromTokens(config.maxTokens), this.minStep);
-    this.step = this.#clampStep(stepFromTokens(config.tokens));
-    this.heads = Math.max(1, Math.round(config.heads));
-    this.dim = (SUPPORTED_DIMS as readonly number[]).includes(config.dim) ? config.dim : 64;
-    this.chunkSize = config.chunkSize;
-    this.autorun = config.autorun;
+  /**
+   * The one entry point for settings (element attributes, the widget's controls): takes any
+   * subset, clamps what is out of range, and re-runs when the shape or length changed after the
+   * first run. Values are expected already validated; non-finite ones are ignored here.
+   */
+  configure(options: Partial<RaceOptions>): void {
+    const before = { step: this.step, heads: this.heads, dim: this.dim, chunk: this.chunkSize };
+    const finite = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
+    if (finite(options.minTokens)) this.minStep = stepFromTokens(Math.max(options.minTokens, 16));
+    if (finite(options.maxTokens)) {
+      this.capStep = Math.max(stepFromTokens(options.maxTokens), this.minStep);
+    }
+    if (finite(options.heads)) this.heads = Math.max(1, Math.round(options.heads));
+    if (finite(options.dim) && (SUPPORTED_DIMS as readonly number[]).includes(options.dim)) {
+      this.dim = options.dim;
+    }
+    if (finite(options.chunkSize)) this.chunkSize = options.chunkSize;
+    if (options.autorun !== undefined) this.autorun = options.autorun;
+    this.step = this.#clampStep(
+      finite(options.tokens) ? stepFromTokens(options.tokens) : this.step,
+    );
+    const changed =
+      before.step !== this.step ||
+      before.heads !== this.heads ||
+      before.dim !== this.dim ||
+      before.chunk !== this.chunkSize;
+    if (changed && this.#started) void this.runLive();
   }
 
   readonly tokens = $derived(tokensFromStep(this.step));
+  readonly shape = $derived<RaceShape>({
+    heads: this.heads,
+    dim: this.dim,
+    chunkSize: this.chunkSize,
+  });
   readonly gpuState = $derived(pageGpu.outcome?.kind ?? 'pending');
+  /** The device live results belong to; null without a working one. */
+  readonly device = $derived(pageGpu.outcome?.kind === 'ready' ? pageGpu.outcome.device : null);
   /** The highest step the device can hold (by the cost model), within the configured cap. */
   readonly maxStep = $derived.by(() => {
     const outcome = pageGpu.outcome;
     if (outcome?.kind !== 'ready') return this.capStep;
     const max = maxTokensFor(
       outcome.device.limits,
-      { heads: this.heads, dim: this.dim, chunkSize: this.chunkSize },
+      this.shape,
       tokensFromStep(this.capStep),
       tokensFromStep(this.minStep),
     );
@@ -106,65 +256,141 @@ export class RaceState {
       flopRatio({ heads: this.heads, tokens: this.tokens, dim: this.dim }, this.chunkSize),
     ),
   );
-  /** The reference GPU's pair nearest the chosen length, when the shape matches the reference. */
-  readonly reference = $derived.by((): RaceResult | null => {
-    if (!referenceData) return null;
-    const pair = nearestPair(referenceData.records, this.tokens, 'softmax-flash', 'linear-chunked');
-    if (!pair) return null;
+
+  /** Everything this device measured (re-read whenever a result is stored). */
+  readonly #results = $derived.by((): readonly LiveResult[] | null => {
+    void this.#stored;
+    return this.device ? [...resultsOn(this.device)] : null;
+  });
+  /** The reader's GPU at exactly the slider's length and shape, or null. */
+  readonly liveResult = $derived(
+    this.#results ? exactly(this.#results, this.shape, this.tokens) : null,
+  );
+  /**
+   * Where the slider's length is not (yet) measured: the largest shorter (or fewer-head) result,
+   * shown labelled with its own shape. While a run is under way only that run's results qualify,
+   * so a length from before never appears as if it answered this one.
+   */
+  readonly reduced = $derived.by((): Reduced | null => {
+    const results = this.#results;
+    if (!results || this.liveResult) return null;
+    const candidates = comparable(results, this.shape).filter(
+      (r) => r.tokens <= this.tokens && (!this.running || this.#thisRun.includes(r)),
+    );
+    const result = largest(candidates);
+    if (!result) return null;
+    const seen = observationsOf(results, this.shape);
+    const longest = predictLongestRunMs(this.shape, seen, this.tokens);
     return {
-      source: 'reference',
-      tokens: this.tokens,
-      heads: pair.a.heads,
-      dim: pair.a.dim,
-      softmax: pair.a,
-      linear: pair.b,
-      nearestOf: pair.tokens,
+      result,
+      fullMs: predictStepMs(this.shape, seen, this.tokens),
+      tooLongForOneRun: longest !== null && longest > MAX_DISPATCH_MS,
     };
   });
-  /**
-   * What the widget shows: the live result once there is one, the reference numbers until then
-   * (known results first; they stay, labelled, where there is no live run).
-   */
-  readonly shown = $derived(
-    // A live result from a device that has since been lost is stale: show the reference again.
-    this.gpuState === 'lost' ? this.reference : (this.result ?? this.reference),
+
+  /** The reference GPU at (or nearest to) the slider's length, with PyTorch's fused attention. */
+  readonly reference = $derived.by((): ReferencePoint | null =>
+    referenceData ? referencePoint(referenceData.records, referenceData.torch, this.tokens) : null,
   );
-  readonly sentence = $derived.by(() => {
-    const r = this.shown;
-    if (!r?.softmax.medianMs || !r.linear.medianMs) return null;
-    return speedupSentence(r.softmax.medianMs, r.linear.medianMs);
+  /** "NVIDIA H200", or the placeholder's label. */
+  readonly referenceName = $derived(
+    referenceData
+      ? referenceData.placeholder
+        ? `${referenceData.machine}, placeholder data`
+        : referenceData.machine
+      : 'reference GPU',
+  );
+
+  /**
+   * The headline: always about the slider's length, and says whose GPU. The reader's GPU once it
+   * has measured that length; the reference GPU's numbers otherwise.
+   */
+  readonly verdict = $derived.by((): { whose: 'yours' | 'reference'; text: string } | null => {
+    const at = `At ${formatTokens(this.tokens)} tokens`;
+    const live = this.liveResult;
+    if (live?.softmax.medianMs && live.linear.medianMs) {
+      const ours = compareSentence(
+        live.softmax.medianMs,
+        live.linear.medianMs,
+        'our tiled softmax',
+      );
+      return { whose: 'yours', text: `${at} on your GPU: ${ours}.` };
+    }
+    const ref = this.reference;
+    if (!ref) return null;
+    const machine = `the reference GPU (${this.referenceName})`;
+    if (ref.tokens === this.tokens) {
+      return { whose: 'reference', text: `${at} on ${machine}: ${referenceComparison(ref)}.` };
+    }
+    return {
+      whose: 'reference',
+      text: `${at}: not measured on ${machine}; at ${formatTokens(ref.tokens)} tokens, the nearest length it measured, ${referenceComparison(ref)}.`,
+    };
   });
-  /** The live region's text: one complete sentence per finished result. */
-  readonly announcement = $derived.by(() => {
-    const r = this.shown;
-    if (!r || !this.sentence) return '';
-    // With a GPU, only live results are announced: the reference numbers shown while the first
-    // run is under way would otherwise be read out and then replaced at once.
-    if (r.source === 'reference' && this.gpuState !== 'unsupported' && this.gpuState !== 'lost') {
-      return '';
-    }
-    const times = `softmax ${formatDuration(r.softmax.medianMs ?? Number.NaN)}, linear ${formatDuration(r.linear.medianMs ?? Number.NaN)}`;
-    if (r.source === 'live') {
-      return `At ${formatTokens(r.tokens)} tokens on your GPU, ${this.sentence} (${times}).`;
-    }
-    const machine = referenceData?.label ?? 'reference GPU';
+
+  /** After a live verdict: the reference GPU's comparison at the same length, beside it. */
+  readonly referenceLine = $derived.by((): string | null => {
+    const ref = this.reference;
+    if (this.verdict?.whose !== 'yours' || !ref) return null;
     const at =
-      r.nearestOf !== undefined && r.nearestOf !== r.tokens
-        ? ` (nearest measured length: ${formatTokens(r.nearestOf)})`
-        : '';
-    return `At ${formatTokens(r.tokens)} tokens on the ${machine}${at}, ${this.sentence} (${times}).`;
+      ref.tokens === this.tokens
+        ? ''
+        : ` at ${formatTokens(ref.tokens)} tokens, the nearest length it measured`;
+    return `On the reference GPU (${this.referenceName})${at}: ${referenceComparison(ref)}.`;
+  });
+
+  /** Plain words for a reduced result: what was measured instead, and why. */
+  readonly reducedLine = $derived.by((): string | null => {
+    const r = this.reduced;
+    if (!r) return null;
+    const { result } = r;
+    const ours = compareSentence(
+      result.softmax.medianMs ?? Number.NaN,
+      result.linear.medianMs ?? Number.NaN,
+      'our tiled softmax',
+    );
+    const what = describeShape(result.tokens, result.heads, this.heads);
+    const head = `Your GPU at ${what}: ${ours}.`;
+    if (this.running) return head;
+    const full = describeShape(this.tokens, this.heads, result.heads);
+    const why =
+      r.fullMs === null
+        ? ''
+        : ` Timing both forms at ${full} would take it ${roughDuration(r.fullMs)}, so it shows ${what} instead.`;
+    return head + why;
+  });
+
+  /** Whether to offer timing the slider's length anyway (slow, but the reader may wait). */
+  readonly canMeasureAnyway = $derived(
+    !this.running && this.reduced !== null && !this.reduced.tooLongForOneRun,
+  );
+
+  /** The live region's text: the finished verdict and what stands beside it, as sentences. */
+  readonly announcement = $derived.by(() => {
+    if (this.running || !this.verdict) return '';
+    // With a GPU that is still starting, stay quiet: the reference numbers would be read out and
+    // replaced at once.
+    if (this.verdict.whose === 'reference' && this.gpuState === 'pending') return '';
+    const parts = [this.verdict.text];
+    const live = this.liveResult;
+    if (live) {
+      parts.push(
+        `(softmax ${formatDuration(live.softmax.medianMs ?? Number.NaN)}, linear ${formatDuration(live.linear.medianMs ?? Number.NaN)})`,
+      );
+    }
+    if (this.referenceLine) parts.push(this.referenceLine);
+    if (this.reducedLine) parts.push(this.reducedLine);
+    return parts.join(' ');
   });
 
   setStep(step: number): void {
     this.step = this.#clampStep(step);
   }
 
+  /** The widget's selects. */
   setShape(heads: number, dim: number): void {
-    this.heads = heads;
-    this.dim = dim;
-    this.step = this.#clampStep(this.step);
-    this.result = null;
-    void this.runLive();
+    this.configure({ heads, dim });
+    if (!this.#started) void this.runLive();
   }
 
   /** While dragging: run live only where the last run was quick. */
@@ -179,14 +405,26 @@ export class RaceState {
     void this.runLive();
   }
 
+  /** The reader asked to time the slider's length whatever it costs (offered when it is bounded). */
+  measureAnyway(): void {
+    const full = this.reduced?.fullMs;
+    if (full === null || full === undefined) return;
+    this.#directBudgetMs = Math.max(RACE_BUDGET_MS, 2 * full + 5000);
+    void this.runLive();
+  }
+
   /** Acquires the GPU once the widget is near the viewport; the first run follows if autorun. */
   async start(): Promise<void> {
     this.live = await getLiveGpu();
     if (this.live && this.autorun) await this.runLive();
   }
 
-  /** Runs both forms at the current shape; resolves when done or replaced by a newer run. */
+  /**
+   * Measures toward the slider's length at the current shape; resolves when done, stopped short
+   * by the budget, failed, or replaced by a newer run.
+   */
   async runLive(): Promise<void> {
+    this.#started = true;
     // The page's device may have been lost (and replaced) since; never run on a dead device.
     if (!isCurrent(this.live)) this.live = null;
     if (!this.live) {
@@ -197,61 +435,186 @@ export class RaceState {
       this.#rerunWhenVisible = true;
       return;
     }
+    this.#run?.abort();
+    const run = new AbortController();
+    this.#run = run;
     const live = this.live;
-    const shape = { tokens: this.tokens, heads: this.heads, dim: this.dim };
-    const chunkSize = this.chunkSize;
+    const target = this.tokens;
+    const shape = this.shape;
+    const direct = this.#directBudgetMs;
+    this.#directBudgetMs = null;
+    const budgetMs = direct ?? RACE_BUDGET_MS;
+    const results = resultsOn(live.gpu.device);
+    const clock = new JobClock();
+    this.failure = null;
+    this.#thisRun = [];
     this.running = true;
-    this.error = null;
+    try {
+      await this.#prepare(live, shape, run.signal);
+      for (;;) {
+        const next = planNextLength({
+          shape,
+          target,
+          measured: measuredUpTo(results, shape, target),
+          seen: observationsOf(results, shape),
+          spentMs: clock.now(),
+          budgetMs,
+          direct: direct !== null,
+          ...(direct !== null ? { maxDispatchMs: Number.POSITIVE_INFINITY } : {}),
+        });
+        if (next === null) break;
+        const result = await this.#measure(
+          live,
+          { ...shape, heads: next.heads },
+          next.tokens,
+          clock,
+          budgetMs,
+          run.signal,
+        );
+        if (run.signal.aborted) return;
+        if (!result) break;
+        results.push(result);
+        this.#thisRun = [...this.#thisRun, result];
+        this.#stored++;
+      }
+    } catch (error) {
+      if (run.signal.aborted) return;
+      if (!(error instanceof BudgetSpent)) this.#fail(error);
+      else if (!this.#thisRun.length && !comparable(results, shape).length) {
+        // Not even the pilot finished in the time allowed: say so, without jargon.
+        this.failure = `Your GPU did not finish timing ${formatTokens(Math.min(target, PILOT_TOKENS))} tokens in ${roughDuration(budgetMs)}, so the figure shows the reference GPU's numbers.`;
+      }
+    } finally {
+      if (this.#run === run) {
+        this.#run = null;
+        this.running = false;
+        this.measuringTokens = null;
+      }
+    }
+  }
+
+  /**
+   * Compiles both forms' kernels for this d and chunk size, once per device, before anything is
+   * timed: compilation is a one-time cost (seconds on a CPU emulation) that no GPU dispatch can
+   * bound, so it stays out of the run's time and out of the predictions.
+   */
+  async #prepare(live: LiveGpu, shape: RaceShape, signal: AbortSignal): Promise<void> {
+    const create = live.createAttention;
+    const { device } = live.gpu;
+    const key = `${shape.dim}/${shape.chunkSize}`;
+    let done = prepared.get(device);
+    if (!done) prepared.set(device, (done = []));
+    if (!create || done.includes(key)) return;
+    this.preparing = true;
+    try {
+      await gpuScheduler.run(
+        async (jobSignal) => {
+          for (const form of RACE_FORMS) {
+            jobSignal.throwIfAborted();
+            const resident = await create(
+              device,
+              { heads: 1, tokens: Math.max(PILOT_TOKENS, shape.chunkSize), dim: shape.dim },
+              form === 'linear-chunked' ? { form, chunkSize: shape.chunkSize } : { form },
+            );
+            resident.destroy();
+          }
+        },
+        { signal, label: 'race: compile kernels' },
+      );
+      done.push(key);
+    } finally {
+      this.preparing = false;
+    }
+  }
+
+  /** Times both forms at `tokens` as one scheduler job; null (and `failure` set) if a form failed. */
+  async #measure(
+    live: LiveGpu,
+    shape: RaceShape,
+    tokens: number,
+    clock: JobClock,
+    budgetMs: number,
+    signal: AbortSignal,
+  ): Promise<LiveResult | null> {
+    this.measuringTokens = tokens;
+    this.measuringHeads = shape.heads;
     this.progress = { done: 0, total: RACE_FORMS.length };
-    const outcome = await this.#latest
-      .run(async (signal) => {
-        const started = performance.now();
-        const records: BenchRecord[] = [];
-        for await (const event of sweepAttention(live.gpu, {
-          forms: RACE_FORMS,
-          tokens: [shape.tokens],
-          heads: shape.heads,
-          dim: shape.dim,
-          chunkSize,
-          samples: 5,
-          pointBudgetMs: 4000,
-          sweepBudgetMs: 30_000,
-          clockInfo: live.clockInfo,
-          signal,
-          ...(live.createAttention ? { createAttention: live.createAttention } : {}),
-        })) {
-          records.push(event.record);
-          this.progress = event.progress;
-        }
-        return { records, ms: performance.now() - started };
-      }, `race T=${shape.tokens}`)
-      .catch((error: unknown) => {
-        this.error = error instanceof Error ? error.message : String(error);
-        return { status: 'cancelled' as const };
-      });
-    if (outcome.status === 'cancelled') {
-      // A newer run replaced this one, or it failed; the newer run owns `running`.
-      if (!this.#latest.active) this.running = false;
-      return;
+    const stop = new AbortController();
+    const forward = (): void => stop.abort(signal.reason);
+    signal.addEventListener('abort', forward, { once: true });
+    try {
+      const records = await gpuScheduler.run(
+        async (jobSignal) => {
+          clock.start();
+          const started = performance.now();
+          // The budget's end aborts the step between GPU submissions.
+          const timer = setTimeout(
+            () => stop.abort(new BudgetSpent()),
+            Math.max(0, budgetMs - clock.now()),
+          );
+          try {
+            const out: BenchRecord[] = [];
+            for await (const event of sweepAttention(live.gpu, {
+              forms: RACE_FORMS,
+              tokens: [tokens],
+              heads: shape.heads,
+              dim: shape.dim,
+              chunkSize: shape.chunkSize,
+              samples: 5,
+              // Extra samples only while the budget allows; the minimum is always taken.
+              pointBudgetMs: Math.max(0, (budgetMs - clock.now()) / (2 * RACE_FORMS.length)),
+              // This class plans against the budget itself (and stops the step at its end).
+              sweepBudgetMs: Number.POSITIVE_INFINITY,
+              clockInfo: live.clockInfo,
+              measure: (device, work, options) =>
+                measureWork(device, work, { ...options, warmupRuns: RACE_WARMUP_RUNS }),
+              signal: jobSignal,
+              ...(live.createAttention ? { createAttention: live.createAttention } : {}),
+            })) {
+              out.push(event.record);
+              this.progress = event.progress;
+            }
+            this.lastRunMs = performance.now() - started;
+            return out;
+          } finally {
+            clearTimeout(timer);
+            clock.stop();
+          }
+        },
+        { signal: stop.signal, label: `race T=${tokens}` },
+      );
+      const softmax = records.find((r) => r.form === 'softmax-flash');
+      const linear = records.find((r) => r.form === 'linear-chunked');
+      const failed = records.find((r) => r.status !== 'ok');
+      if (!softmax?.medianMs || !linear?.medianMs || failed) {
+        this.#fail(failed?.reason ?? 'the run returned no result');
+        return null;
+      }
+      return { tokens, ...shape, softmax, linear };
+    } catch (error) {
+      if (stop.signal.reason instanceof BudgetSpent) throw stop.signal.reason;
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', forward);
     }
-    this.running = false;
-    this.lastRunMs = outcome.value.ms;
-    const softmax = outcome.value.records.find((r) => r.form === 'softmax-flash');
-    const linear = outcome.value.records.find((r) => r.form === 'linear-chunked');
-    const failed = outcome.value.records.find((r) => r.status !== 'ok');
-    if (!softmax || !linear || failed) {
-      this.error = failed?.reason ?? 'The run returned no result.';
-      // Do not leave an earlier length's result on show as if it answered this one.
-      this.result = null;
-      return;
-    }
-    this.result = { source: 'live', ...shape, softmax, linear };
+  }
+
+  /** Records a failed run: the engine's words to the console, a plain sentence on screen. */
+  #fail(error: unknown): void {
+    // A lost device is the page's to report (the device note says so); stay quiet here.
+    if (pageGpu.outcome?.kind !== 'ready') return;
+    const message = error instanceof Error ? error.message : String(error);
+    console.warn(`la-race: live run failed: ${message}`);
+    this.failure =
+      "Your GPU could not finish this run, so the figure shows the reference GPU's numbers.";
   }
 
   /** Stops the run in progress (off screen, or the element removed). */
   cancel(): void {
-    this.#latest.cancel();
+    this.#run?.abort();
+    this.#run = null;
     this.running = false;
+    this.measuringTokens = null;
   }
 
   #onActive(active: boolean): void {

@@ -1,0 +1,211 @@
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+
+// The race on a slow adapter (SwiftShader stands in for an old laptop), its verdict against the
+// slider, the fair baseline beside it, attribute changes after render, the page's one WebGPU
+// notice, and where the race sits on the article's first screen.
+
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
+/** Words about the machinery that a reader must never see. */
+const JARGON = /budget|sweep|mapAsync|AbortError|validation|GPUBuffer|undefined|NaN/i;
+
+/** The slider's length, from its value text ("4,096 tokens" -> 4096). */
+async function sliderTokens(race: Locator): Promise<number> {
+  const text = await race
+    .getByRole('slider', { name: /Context length/ })
+    .getAttribute('aria-valuetext');
+  return Number((text ?? '').replace(/[^\d]/g, ''));
+}
+
+/** The race's visible text, sampled, never showing machinery; returns once `done` holds. */
+async function watch(
+  race: Locator,
+  done: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const text = await race.innerText();
+    expect(text, 'text a reader sees').not.toMatch(JARGON);
+    const verdict = await race.getAttribute('data-verdict-tokens');
+    if (verdict) expect(Number(verdict)).toBe(await sliderTokens(race));
+    if (await done()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`not done in ${timeoutMs} ms: ${text}`);
+    await race.page().waitForTimeout(500);
+  }
+}
+
+async function openArticle(page: Page, width = 1440, height = 900): Promise<Locator> {
+  await page.setViewportSize({ width, height });
+  await page.goto('/');
+  const race = page.getByTestId('race');
+  await expect(race).toBeVisible();
+  return race;
+}
+
+async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
+  await page.evaluate((t) => {
+    document.documentElement.dataset.theme = t;
+  }, theme);
+}
+
+test.describe('the race', () => {
+  test('sits on the first screen at 1440 x 900 and fits a 390 px phone', async ({ page }) => {
+    const race = await openArticle(page);
+    const box = await race.boundingBox();
+    expect(box!.y).toBeLessThan(900 - 200);
+    await expect(race.getByTestId('race-verdict')).toBeInViewport();
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    const phone = await race.boundingBox();
+    expect(phone!.x).toBeGreaterThanOrEqual(0);
+    expect(phone!.x + phone!.width).toBeLessThanOrEqual(390);
+  });
+
+  test('on SwiftShader at its defaults shows a live or plainly reduced result within 60 s, with no machinery in sight', async ({
+    page,
+    webgpu,
+  }) => {
+    test.skip(!webgpu, 'needs WebGPU');
+    test.setTimeout(150_000);
+    const loaded = Date.now();
+    const race = await openArticle(page);
+    expect(await sliderTokens(race)).toBe(4096);
+    await watch(
+      race,
+      async () =>
+        (await race.getAttribute('data-source')) === 'live' ||
+        (await race.getAttribute('data-reduced-tokens')) !== '',
+      60_000 - (Date.now() - loaded),
+    );
+    // The result is either at the slider's length or labelled with its own.
+    if ((await race.getAttribute('data-source')) !== 'live') {
+      await expect(race.getByTestId('race-yours')).toContainText(/Your GPU, [\d,]+ tokens/);
+    }
+    // Once the run ends, a reduced result says what was done instead, in plain words.
+    await watch(race, async () => (await race.getAttribute('data-running')) === 'false', 60_000);
+    if ((await race.getAttribute('data-source')) !== 'live') {
+      await expect(race.getByTestId('race-reduced')).toContainText(
+        /Timing both forms at 4,096 tokens(?: with 12 heads)? would take it about \d+ (s|min|h), so it shows [\d,]+ tokens/,
+      );
+    }
+    // The reference GPU's numbers stay beside the reader's, with PyTorch's fused attention.
+    await expect(race.getByTestId('race-reference')).toContainText('PyTorch fused (SDPA)');
+    await expect(race.getByTestId('race-fineprint')).toContainText('fp32');
+    await expect(race.getByTestId('race-fineprint')).toContainText('batch 1');
+  });
+
+  test("the verdict's length always equals the slider's, also while it moves during a run", async ({
+    page,
+  }) => {
+    await page.goto('/widgets-test/');
+    await expect(page.locator('body[data-ready="true"]')).toBeAttached();
+    const race = page.getByTestId('race');
+    const slider = race.getByRole('slider', { name: /Context length/ });
+    await slider.focus();
+    for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowLeft']) {
+      await page.keyboard.press(key);
+      // Sample while the run for the previous value may still be under way.
+      for (let i = 0; i < 3; i++) {
+        const verdict = await race.getAttribute('data-verdict-tokens');
+        if (verdict) expect(Number(verdict)).toBe(await sliderTokens(race));
+        const text = (await race.getByTestId('race-verdict').innerText()).replace(/,/g, '');
+        expect(text).toContain(`At ${await sliderTokens(race)} tokens`);
+        await page.waitForTimeout(150);
+      }
+    }
+    await watch(race, async () => (await race.getAttribute('data-running')) === 'false', 90_000);
+    await expect(race.getByTestId('race-status')).toContainText('At 384 tokens');
+  });
+
+  test('an attribute changed after render updates the shape and re-runs', async ({
+    page,
+    webgpu,
+  }) => {
+    await page.goto('/widgets-test/');
+    await expect(page.locator('body[data-ready="true"]')).toBeAttached();
+    const race = page.getByTestId('race');
+    const status = race.getByTestId('race-status');
+    await expect(status).toContainText('At 128 tokens', { timeout: 60_000 });
+
+    await page.evaluate(() => document.querySelector('la-race')!.setAttribute('tokens', '256'));
+    await expect(race.getByRole('slider', { name: /Context length/ })).toHaveAttribute(
+      'aria-valuetext',
+      '256 tokens',
+    );
+    await expect(status).toContainText('At 256 tokens', { timeout: 60_000 });
+    if (webgpu) await expect(status).toContainText('on your GPU');
+
+    await page.evaluate(() => document.querySelector('la-race')!.setAttribute('heads', '2'));
+    await expect(race.getByRole('combobox', { name: 'Heads' })).toHaveValue('2');
+    await expect(race.getByTestId('race-fineprint')).toContainText('with 2 heads');
+    if (webgpu) {
+      await expect(race).toHaveAttribute('data-source', 'live', { timeout: 60_000 });
+      await expect(race.getByTestId('race-yours')).toContainText('Your GPU, 256 tokens');
+      await expect(race).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
+    }
+    await expect(race.getByTestId('race-failure')).toHaveCount(0);
+  });
+
+  test('without WebGPU the article shows one notice, and the widgets point to it', async ({
+    page,
+    webgpu,
+  }) => {
+    test.skip(webgpu, 'the no-WebGPU path');
+    await openArticle(page);
+    await expect(page.getByTestId('gpu-panel')).toContainText('No live measurements here');
+    // Every widget has rendered its device note by now.
+    const notes = page.getByTestId('device-note');
+    await expect(notes.first()).toHaveAttribute('data-gpu-state', 'unsupported');
+    // The page's reason, given once: in the panel at the top, nowhere else.
+    const panel = await page.getByTestId('gpu-panel').innerText();
+    const reason = panel.match(
+      /This browser does not offer WebGPU|WebGPU is present but no GPU/,
+    )?.[0];
+    expect(reason, 'the reason in the page notice').toBeTruthy();
+    const body = await page.locator('body').innerText();
+    expect(body.split(reason!).length - 1, 'times the reason is given').toBe(1);
+    for (const note of await notes.all()) {
+      await expect(note).not.toContainText('Live run unavailable');
+    }
+    await expect(page.getByTestId('device-note-pointer').first()).toContainText('why');
+  });
+
+  test('screenshots at 390 and 1440 px, both themes, during and after a run', async ({
+    page,
+    webgpu,
+  }, testInfo) => {
+    test.skip(!webgpu, 'the live states need WebGPU');
+    test.setTimeout(240_000);
+    const race = await openArticle(page);
+    const shoot = async (name: string) =>
+      race.screenshot({ path: `${SCREENSHOTS}/${testInfo.project.name}/race-${name}.png` });
+    await expect(race).toHaveAttribute('data-running', 'true', { timeout: 30_000 });
+    await shoot('1440-light-during');
+    await expect(race).toHaveAttribute('data-running', 'false', { timeout: 120_000 });
+    await shoot('1440-light-after');
+    await setTheme(page, 'dark');
+    await shoot('1440-dark-after');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shoot('390-dark-after');
+    await setTheme(page, 'light');
+    await shoot('390-light-after');
+    // A new length: the kernels are compiled now, so this run starts at once.
+    const slider = race.getByRole('slider', { name: /Context length/ });
+    await slider.focus();
+    await page.keyboard.press('Home');
+    await expect(race).toHaveAttribute('data-running', 'true', { timeout: 10_000 });
+    await shoot('390-light-during');
+    await setTheme(page, 'dark');
+    await shoot('390-dark-during');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.keyboard.press('ArrowRight');
+    await expect(race).toHaveAttribute('data-running', 'true', { timeout: 10_000 });
+    await shoot('1440-dark-during');
+    await expect(race).toHaveAttribute('data-running', 'false', { timeout: 120_000 });
+  });
+});
