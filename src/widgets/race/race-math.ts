@@ -310,6 +310,8 @@ export interface ReferencePoint {
   linear: BenchRecord;
   /** PyTorch's fused fp32 SDPA at the same length and shape, ms per run; null if not measured. */
   torchMs: number | null;
+  /** Its spread across the reference run's rounds, when it had several. */
+  torchSpread: { minMs: number; maxMs: number } | null;
 }
 
 /** A PyTorch baseline entry as the dataset holds it (only the fields read here). */
@@ -319,6 +321,9 @@ export interface TorchEntry {
   heads: number;
   dim: number;
   ms: number;
+  /** 'fp32' or 'bf16'; absent in older files (fp32). */
+  dtype?: string;
+  spread?: { minMs: number; maxMs: number } | null;
 }
 
 /** The PyTorch form the race compares with: fused scaled-dot-product attention. */
@@ -355,6 +360,7 @@ export function referencePoint(
       e.tokens === softmax.tokens &&
       e.heads === softmax.heads &&
       e.dim === softmax.dim &&
+      (e.dtype ?? 'fp32') === 'fp32' &&
       e.ms > 0,
   );
   return {
@@ -363,6 +369,7 @@ export function referencePoint(
     dim: softmax.dim,
     ...best,
     torchMs: t?.ms ?? null,
+    torchSpread: t?.spread ?? null,
   };
 }
 
