@@ -80,7 +80,7 @@ test.describe('GPU widgets', () => {
     await expect(status).toHaveText(SPEEDUP, { timeout: 60_000 });
     await expect(status).toContainText('At 128 tokens');
     await expect(status).toContainText(
-      webgpu ? 'on your GPU' : 'on the reference GPU (NVIDIA H200)',
+      webgpu ? 'on your GPU' : 'on the reference GPU (NVIDIA H200',
     );
     const race = await settledRace(page);
     const first = (await status.textContent()) ?? '';

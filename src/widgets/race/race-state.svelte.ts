@@ -318,7 +318,8 @@ export class RaceState {
     }
     const ref = this.reference;
     if (!ref) return null;
-    const machine = `the reference GPU (${this.referenceName})`;
+    const other = ref.heads !== this.heads || ref.dim !== this.dim;
+    const machine = `the reference GPU (${this.referenceName}${other ? `, H = ${ref.heads}, d = ${ref.dim}` : ''})`;
     if (ref.tokens === this.tokens) {
       return { whose: 'reference', text: `${at} on ${machine}: ${referenceComparison(ref)}.` };
     }
@@ -336,7 +337,9 @@ export class RaceState {
       ref.tokens === this.tokens
         ? ''
         : ` at ${formatTokens(ref.tokens)} tokens, the nearest length it measured`;
-    return `On the reference GPU (${this.referenceName})${at}: ${referenceComparison(ref)}.`;
+    const other =
+      ref.heads !== this.heads || ref.dim !== this.dim ? `, H = ${ref.heads}, d = ${ref.dim}` : '';
+    return `On the reference GPU (${this.referenceName}${other})${at}: ${referenceComparison(ref)}.`;
   });
 
   /** Plain words for a reduced result: what was measured instead, and why. */
