@@ -454,11 +454,14 @@ export class RaceState {
     this.running = true;
     try {
       await this.#prepare(live, shape, run.signal);
+      // The slider's length is measured afresh on every run, even where it was measured before;
+      // shorter lengths measured before only spare the pilot and the steps below them.
+      let floor = measuredUpTo(results, shape, target - 1);
       for (;;) {
         const next = planNextLength({
           shape,
           target,
-          measured: measuredUpTo(results, shape, target),
+          measured: floor,
           seen: observationsOf(results, shape),
           spentMs: clock.now(),
           budgetMs,
@@ -476,7 +479,16 @@ export class RaceState {
         );
         if (run.signal.aborted) return;
         if (!result) break;
+        const earlier = results.findIndex(
+          (r) =>
+            r.tokens === result.tokens &&
+            r.heads === result.heads &&
+            r.dim === result.dim &&
+            r.chunkSize === result.chunkSize,
+        );
+        if (earlier >= 0) results.splice(earlier, 1);
         results.push(result);
+        if (result.heads === shape.heads) floor = result.tokens;
         this.#thisRun = [...this.#thisRun, result];
         this.#stored++;
       }
