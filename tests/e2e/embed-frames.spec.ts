@@ -10,6 +10,7 @@ import { doc as recurrenceDoc } from '../../src/widgets/recurrence/doc.ts';
 import { timingChartDoc } from '../../src/widgets/timing-chart/doc.ts';
 import { expect, test } from './fixtures.ts';
 import { serveFolder, servePage } from './static-server.ts';
+import { FRAME_SANDBOX } from '../../src/widgets/catalog-page/host-snippets.ts';
 
 // The iframe embed pages (/embed/<tag>.html) and the host-side script that sizes them
 // (/embed/frames.js), tried from a host page on another origin.
@@ -256,4 +257,38 @@ test.describe('iframe embed pages', () => {
 
 test('the tests cover every documented widget', () => {
   expect(Object.keys(PAGES)).toEqual(DOCS.map((d) => d.tag));
+});
+
+test('the timing chart exports from a sandboxed frame only with allow-downloads', async ({
+  page,
+  baseURL,
+}) => {
+  const site = new URL(baseURL!).origin;
+  const src = '/embed/la-timing-chart.html?max-tokens=512&heads=1&dim=16';
+  for (const sandbox of ['allow-scripts allow-same-origin allow-downloads', FRAME_SANDBOX]) {
+    const { origin, close } = await servePage(hostPage(site, src, sandbox));
+    try {
+      await page.goto(`${origin}/`);
+      const chart = page.frameLocator('iframe').getByTestId('timing-chart');
+      await expect(chart.locator('[data-point]').first()).toBeAttached();
+      const svg = chart.getByRole('button', { name: 'SVG', exact: true });
+      if (sandbox.includes('allow-downloads')) {
+        const [download] = await Promise.all([page.waitForEvent('download'), svg.click()]);
+        expect(download.suggestedFilename()).toMatch(/\.svg$/);
+      } else {
+        let downloaded = false;
+        const warnings: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'warning') warnings.push(m.text());
+        });
+        page.once('download', () => (downloaded = true));
+        await svg.click();
+        // Chromium refuses, and says why in a console warning.
+        await expect.poll(() => warnings.some((w) => /Download is disallowed/.test(w))).toBe(true);
+        expect(downloaded).toBe(false);
+      }
+    } finally {
+      await close();
+    }
+  }
 });
