@@ -236,4 +236,40 @@ test.describe('embedding on a hostile host page', () => {
       await context.close();
     }
   });
+
+  test('under the strict CSP, styles set while the reader interacts (chart tooltip, mask grid, legend) cause no violation', async ({
+    page,
+    baseURL,
+  }) => {
+    const widgetsOrigin = new URL(baseURL!).origin;
+    const host = await startHost(widgetsOrigin, {
+      '/': `<script type="module" src="${widgetsOrigin}/embed/widgets.js"></script></head><body>
+        <la-timing-chart max-tokens="512" heads="1" dim="16"></la-timing-chart>
+        <la-mask tokens="16"></la-mask><la-generation max-position="512" heads="1" dim="16"></la-generation>
+        <la-chunk-tuner tokens="256" heads="1" dim="16"></la-chunk-tuner></body></html>`,
+    });
+    const violations = await watchViolations(page);
+    try {
+      await page.goto(`${host.origin}/`);
+      const chart = page.locator('la-timing-chart');
+      const point = chart.locator('[data-point][tabindex="0"]');
+      await point.focus();
+      await expect(chart.locator('.tooltip')).toContainText(/tokens: .*(ms|µs|s)/);
+      await page.keyboard.press('ArrowRight');
+      const legend = chart.getByRole('group', { name: 'Show or hide series' }).getByRole('button');
+      await legend.first().click();
+      await expect(legend.first()).toHaveAttribute('aria-pressed', 'false');
+      const mask = page.locator('la-mask');
+      await mask.getByTestId('mask-form-softmax-flash').click();
+      await mask.getByTestId('mask-chunk').focus();
+      await page.keyboard.press('ArrowRight');
+      await page.locator('la-generation').scrollIntoViewIfNeeded();
+      await page.locator('la-chunk-tuner').scrollIntoViewIfNeeded();
+      await expect(page.locator('la-chunk-tuner').getByTestId('chunk-tuner')).toBeVisible();
+      expect(await page.locator('style').count()).toBe(0);
+      expect(await violations()).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
 });
