@@ -368,7 +368,7 @@ export class TimingChartState {
   });
   readonly yDomain = $derived.by((): [number, number] =>
     logDomain(
-      this.series.flatMap((s) => s.points.map((p) => p.y)),
+      this.series.flatMap((s) => s.points.flatMap((p) => [p.y, p.lo ?? p.y, p.hi ?? p.y])),
       1.6,
       [0.01, 100],
     ),
