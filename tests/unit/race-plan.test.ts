@@ -264,3 +264,26 @@ describe('the reference point', () => {
     );
   });
 });
+
+describe('the race state without a GPU', () => {
+  it('configure takes any subset, ignores non-finite values, and the verdict follows the slider', async () => {
+    const { RaceState } = await import('../../src/widgets/race/race-state.svelte.ts');
+    const race = new RaceState();
+    race.configure({ tokens: 128, minTokens: 128, maxTokens: 131072, heads: 12, dim: 64 });
+    expect(race.tokens).toBe(128);
+    expect(race.verdict?.text).toMatch(/^At 128 tokens on the reference GPU/);
+    race.configure({ tokens: 512 });
+    expect(race.tokens).toBe(512);
+    expect(race.heads).toBe(12);
+    expect(race.verdict?.text).toMatch(/^At 512 tokens /);
+    race.configure({ heads: 2, tokens: Number.NaN, dim: 7 });
+    expect(race.heads).toBe(2);
+    expect(race.tokens).toBe(512);
+    expect(race.dim).toBe(64);
+    // The reference measured 12 heads: the verdict says so where the reader chose another shape.
+    expect(race.verdict?.text).toContain('H = 12, d = 64');
+    race.setStep(race.step + 2);
+    expect(race.verdict?.text).toMatch(/^At 1,024 tokens /);
+    expect(race.failure).toBeNull();
+  });
+});
