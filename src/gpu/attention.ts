@@ -3,7 +3,7 @@
  * k, v and output buffers (split by heads where one binding cannot hold them all) and hands them
  * to the form's factory (src/gpu/forms). Everything it creates, it destroys.
  */
-import { formatBytes } from './format.ts';
+import { formatBytes, formatCount } from './format.ts';
 import {
   checkCapacity,
   checkTotalMemory,
@@ -25,13 +25,7 @@ import {
   type ResolvedOptions,
   type TimestampTarget,
 } from './types.ts';
-import {
-  formatCount,
-  validateLogDecay,
-  validateOptions,
-  validateProblem,
-  validateShape,
-} from './validate.ts';
+import { validateLogDecay, validateOptions, validateProblem, validateShape } from './validate.ts';
 import { submitAndRead } from './readback.ts';
 
 const F32 = 4;

@@ -3,12 +3,12 @@
  * device says how large one buffer and one storage binding may be. What cannot fit even one head
  * is a CapacityError with a sentence; what cannot fit all heads in one binding is split by heads.
  */
-import { formatBytes } from './format.ts';
+import { formatBytes, formatCount } from './format.ts';
 import { estimateCost } from './costs.ts';
 import { CapacityError } from './errors.ts';
 import { FORM_SPECS } from './forms/registry.ts';
 import { perBufferLimit, type BufferLimits } from './limits.ts';
-import { formatCount } from './validate.ts';
+
 import type { AttentionShape, ResolvedOptions } from './types.ts';
 
 export { perBufferLimit, type BufferLimits } from './limits.ts';
@@ -113,4 +113,23 @@ export function checkTotalMemory(
     needed,
     limit,
   );
+}
+
+/**
+ * Why a shape cannot run on this device, from the cost model, or null: the largest buffer of one
+ * head must fit one storage binding and one buffer, and all heads' working memory the given cap.
+ */
+export function capacityReason(
+  cost: { largestPerHeadBytes: number; workingBytes: number },
+  limits: BufferLimits,
+  memoryLimitBytes = Number.POSITIVE_INFINITY,
+): string | null {
+  const perBuffer = perBufferLimit(limits);
+  if (cost.largestPerHeadBytes > perBuffer) {
+    return `needs ${formatBytes(cost.largestPerHeadBytes)} in one buffer; this device allows ${formatBytes(perBuffer)}`;
+  }
+  if (cost.workingBytes > memoryLimitBytes) {
+    return `needs ${formatBytes(cost.workingBytes)} of GPU memory; the limit is ${formatBytes(memoryLimitBytes)}`;
+  }
+  return null;
 }

@@ -1,4 +1,4 @@
-/** Number formatting shared by the engine's sentences, the CLI and the widgets. */
+/** Number formatting for the engine's sentences and the CLI: the one module the engine formats numbers with. */
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
@@ -19,4 +19,9 @@ export function formatMs(ms: number): string {
   if (ms >= 1000) return `${Number((ms / 1000).toPrecision(3))} s`;
   if (ms >= 1) return `${Number(ms.toPrecision(3))} ms`;
   return `${Number((ms * 1000).toPrecision(3))} us`;
+}
+
+/** 3264 -> "3,264" (fixed locale, so messages read the same everywhere). */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
 }

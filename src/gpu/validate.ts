@@ -3,6 +3,7 @@
  * is a sentence saying what was given and what is allowed.
  */
 import { ShapeError } from './errors.ts';
+import { formatCount } from './format.ts';
 import { requireObject } from './guard.ts';
 import { takesInput } from './forms/registry.ts';
 import {
@@ -16,11 +17,6 @@ import {
   type AttentionShape,
   type ResolvedOptions,
 } from './types.ts';
-
-/** 3264 -> "3,264" (fixed locale, so messages read the same everywhere). */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
 
 /** Throws a ShapeError unless heads and tokens are integers >= 1 and dim is supported. */
 export function validateShape(shape: AttentionShape): void {

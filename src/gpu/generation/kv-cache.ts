@@ -3,7 +3,7 @@
  * over every cached token (kernels/decode-kv-cache.wgsl in splits of SPLIT positions, then
  * decode-kv-cache-combine.wgsl). The work per token grows with the position: O(t d) per head.
  */
-import { formatBytes } from '../format.ts';
+import { formatBytes, formatCount } from '../format.ts';
 import { perBufferLimit } from '../limits.ts';
 import { CapacityError } from '../errors.ts';
 import { passTimestamps } from '../forms/form.ts';
@@ -12,7 +12,7 @@ import combineSource from '../kernels/decode-kv-cache-combine.wgsl?raw';
 import splitSource from '../kernels/decode-kv-cache.wgsl?raw';
 import { getPipeline } from '../pipelines.ts';
 import type { DecodeShape, Decoder, GpuWork, TimestampTarget } from '../types.ts';
-import { formatCount, validateToken } from '../validate.ts';
+import { validateToken } from '../validate.ts';
 import { submitAndRead } from '../readback.ts';
 
 /**

@@ -9,7 +9,8 @@ import { validateLogDecay, validateToken } from '../validate.ts';
 import {
   FEATURE_MAP_CODES,
   MAX_WORKGROUPS_PER_DISPATCH,
-  withFeatureMap,
+  linearKernel,
+  normalizerConstants,
 } from '../forms/linear/common.ts';
 import { getPipeline } from '../pipelines.ts';
 import {
@@ -21,7 +22,7 @@ import {
 } from '../types.ts';
 import { submitAndRead } from '../readback.ts';
 
-const code = withFeatureMap(source);
+const code = linearKernel(source);
 
 /** Resident buffers and the one dispatch of a state step, shared by the decoder and the timing work. */
 interface StateStep {
@@ -44,6 +45,7 @@ export function decodeStateConstants(
   gated = false,
 ): Record<string, number> {
   return {
+    ...normalizerConstants(),
     D: dim,
     FEATURE_MAP: FEATURE_MAP_CODES[featureMap],
     NORMALIZE: normalize ? 1 : 0,

@@ -9,7 +9,6 @@
 override D: u32 = 64u;
 override NORMALIZE: bool = true;
 override GATED: bool = false;
-const EPS: f32 = 1e-6; // NORMALIZER_EPS in types.ts
 
 struct Params {
   heads: u32,

@@ -11,22 +11,17 @@
 // chunk (c is a multiple of 4, so a thread's 4 rows share one). The state product phi(Q) S reads S
 // straight from memory, during the first key tile, from the phi(Q) slices already staged.
 //
+// With the gate on (gate-on.wgsl, gated-chunked; cum: the log-decays summed from the chunk's
+// start), row i takes exp(cum_i) phi(q_i) S_b and each kept score is scaled by exp(cum_i - cum_j):
+// every exponent is <= 0.
+//
 // Every register array is an array of vec4 indexed only by loops with literal bounds: NVIDIA's
 // Vulkan compiler keeps such arrays in registers. Scalar 2-D arrays indexed through override
 // bounds went to local memory there (300 cycles per FMA on an H200).
 // phi(Q) and phi(K) slices are stored transposed ([feature][row / 4]), so the score loop reads two
 // vec4s per 16 FMAs with no bank conflicts.
-// Workgroup memory: 4 (BQ + 64) DS + 4 * 64 BQ + 4 VR D bytes (linear-common.ts, attentionTileBytes).
 
-override D: u32 = 64u; // head dimension: 16, 32, 64 or 128
-override TY: u32 = 16u; // thread rows: BQ = 4 TY query rows, 16 TY threads
-override DS: u32 = 16u; // features staged per step (a multiple of 4 dividing D)
-override VR: u32 = 16u; // value rows staged per step (divides 64)
-override NORMALIZE: bool = true;
-override BQ: u32 = 4u * TY;
-override WG: u32 = 16u * TY;
-const BK: u32 = 64u; // keys per tile: 16 threads x 4
-const EPS: f32 = 1e-6; // NORMALIZER_EPS in types.ts
+// Tile overrides, workgroup tiles, stageQ and stageK: linear-attention-tiles.wgsl.
 
 struct Params {
   tokens: u32,
@@ -47,49 +42,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 // [heads in group][chunks][D * D state S_b, then D normaliser Z_b]
 @group(0) @binding(5) var<storage, read> states: array<vec4<f32>>;
-
-var<workgroup> qT: array<vec4<f32>, DS * TY>; // [feature][row / 4]
-var<workgroup> kT: array<vec4<f32>, DS * 16u>; // [feature][key / 4]
-var<workgroup> pT: array<vec4<f32>, BK * TY>; // [key][row / 4]: masked scores
-var<workgroup> vs: array<vec4<f32>, VR * D / 4u>; // [key][column / 4]
-
-// phi of features [d0, d0 + DS) of rows [r0, r0 + rows), transposed into qT or kT (zero past T:
-// phi(0) is not 0). Consecutive threads take consecutive rows: conflict-free stores.
-fn stageQ(base4: u32, r0: u32, d0: u32, T: u32, lid: u32) {
-  let D4 = D / 4u;
-  for (var e = lid; e < BQ * (DS / 4u); e += WG) {
-    let row = e % BQ;
-    let f = 4u * (e / BQ);
-    var x = vec4<f32>(0.0);
-    if (r0 + row < T) {
-      x = phi4(q[base4 + (r0 + row) * D4 + d0 / 4u + f / 4u]);
-    }
-    let slot = row / 4u;
-    let lane = row % 4u;
-    qT[f * TY + slot][lane] = x.x;
-    qT[(f + 1u) * TY + slot][lane] = x.y;
-    qT[(f + 2u) * TY + slot][lane] = x.z;
-    qT[(f + 3u) * TY + slot][lane] = x.w;
-  }
-}
-
-fn stageK(base4: u32, k0: u32, d0: u32, T: u32, lid: u32) {
-  let D4 = D / 4u;
-  for (var e = lid; e < BK * (DS / 4u); e += WG) {
-    let key = e % BK;
-    let f = 4u * (e / BK);
-    var x = vec4<f32>(0.0);
-    if (k0 + key < T) {
-      x = phi4(k[base4 + (k0 + key) * D4 + d0 / 4u + f / 4u]);
-    }
-    let slot = key / 4u;
-    let lane = key % 4u;
-    kT[f * 16u + slot][lane] = x.x;
-    kT[(f + 1u) * 16u + slot][lane] = x.y;
-    kT[(f + 2u) * 16u + slot][lane] = x.z;
-    kT[(f + 3u) * 16u + slot][lane] = x.w;
-  }
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -116,6 +68,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   var den = vec4<f32>(0.0); // rows 4 ty + i
   var s: array<vec4<f32>, 4>; // [i]: row 4 ty + i, keys 4 tx ..
+  // With the gate on: cum of this thread's rows, and their decay since the chunk began.
+  var cq = vec4<f32>(0.0);
+  if (GATED) {
+    for (var i = 0u; i < 4u; i++) {
+      if (myRow + i < T) {
+        cq[i] = gate(head * T + myRow + i);
+      }
+    }
+  }
+  let eq = exp(min(cq, vec4<f32>(0.0)));
 
   for (var k0 = kStart; k0 < keyEnd; k0 += BK) {
     for (var i = 0u; i < 4u; i++) {
@@ -135,7 +97,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       if (k0 == kStart) {
         // The state entering the chunk: num += phi(Q) S_b, den += phi(Q) Z_b.
         for (var f = 0u; f < DS; f++) {
-          let a = qT[f * TY + ty];
+          let a = select(qT[f * TY + ty], qT[f * TY + ty] * eq, GATED);
           let srow = stateBase + (d0 + f) * D4;
           for (var u = 0u; u < 2u; u++) {
             let g = tx + 16u * u;
@@ -151,7 +113,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
           for (var f = 0u; f < DS; f += 4u) {
             let z = states[stateBase + D * D4 + (d0 + f) / 4u];
             for (var j = 0u; j < 4u; j++) {
-              den = fma(qT[(f + j) * TY + ty], vec4<f32>(z[j]), den);
+              let a = select(qT[(f + j) * TY + ty], qT[(f + j) * TY + ty] * eq, GATED);
+              den = fma(a, vec4<f32>(z[j]), den);
             }
           }
         }
@@ -162,9 +125,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var j = 0u; j < 4u; j++) {
       let key = k0 + 4u * tx + j;
       let keep = key >= myChunkStart;
+      var ck = 0.0;
+      if (GATED && key < T) {
+        ck = gate(head * T + key);
+      }
       var p: vec4<f32>;
       for (var i = 0u; i < 4u; i++) {
-        p[i] = select(0.0, s[i][j], keep && key <= myRow + i);
+        // With the gate on, exp(cum_i - cum_j) <= 1 for a kept pair (j <= i in one chunk).
+        let score = select(s[i][j], s[i][j] * exp(min(cq[i] - ck, 0.0)), GATED);
+        p[i] = select(0.0, score, keep && key <= myRow + i);
       }
       pT[(4u * tx + j) * TY + ty] = p;
     }

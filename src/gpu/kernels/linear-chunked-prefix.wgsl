@@ -4,7 +4,8 @@
 // GLA-style choice: n D^2 adds, no scan tree). Consecutive threads own consecutive elements, so
 // every step is one coalesced read and write. A dispatch covers chunks [chunkBegin, chunkEnd) and
 // leaves the inclusive running sum in `carry` for the next one, so long sequences split into
-// bounded dispatches.
+// bounded dispatches. With the gate on (gate-on.wgsl, gated-chunked), the prefix decays:
+// S_{b+1} = A_b S_b + P_b, A_b = exp(cum of chunk b's last token) <= 1, the chunk's whole decay.
 
 override WORKGROUP: u32 = 256u;
 override STATE: u32 = 4160u; // D * (D + 1)
@@ -15,11 +16,25 @@ struct Params {
   chunkEnd: u32,
   // state elements of all heads in the group: heads * STATE
   elements: u32,
+  // With the gate on: where chunk b's last token is, and which head of the head group this
+  // state group starts at (the log-decays are laid out per head group).
+  tokens: u32,
+  chunkSize: u32,
+  headBase: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> states: array<f32>;
 @group(0) @binding(2) var<storage, read_write> carry: array<f32>;
+
+// A_b: the decay of chunk b as a whole (1 with the gate off).
+fn chunkDecay(head: u32, b: u32) -> f32 {
+  if (!GATED) {
+    return 1.0;
+  }
+  let last = min((b + 1u) * params.chunkSize, params.tokens) - 1u;
+  return exp(gate((params.headBase + head) * params.tokens + last));
+}
 
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
@@ -42,17 +57,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     let p1 = states[i + stride];
     let p2 = states[i + 2u * stride];
     let p3 = states[i + 3u * stride];
+    let r1 = fma(chunkDecay(head, b), run, p0);
+    let r2 = fma(chunkDecay(head, b + 1u), r1, p1);
+    let r3 = fma(chunkDecay(head, b + 2u), r2, p2);
     states[i] = run;
-    states[i + stride] = run + p0;
-    states[i + 2u * stride] = run + p0 + p1;
-    states[i + 3u * stride] = run + p0 + p1 + p2;
-    run += p0 + p1 + p2 + p3;
+    states[i + stride] = r1;
+    states[i + 2u * stride] = r2;
+    states[i + 3u * stride] = r3;
+    run = fma(chunkDecay(head, b + 3u), r3, p3);
   }
   for (; b < params.chunkEnd; b++) {
     let i = (head * params.chunks + b) * STATE + x;
     let own = states[i];
     states[i] = run;
-    run += own;
+    run = fma(chunkDecay(head, b), run, own);
   }
   carry[e] = run;
 }

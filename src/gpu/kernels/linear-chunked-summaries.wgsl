@@ -6,6 +6,9 @@
 // 4 ty + i and columns 4 tx + j of the tile, a 4 x 4 register tile fed by two vec4 reads per
 // token (register arrays indexed by literal bounds only: see linear-chunked-output.wgsl). The
 // workgroups of column tile 0 also sum z_b, from the phi(K) values they already hold.
+// With the gate on (gate-on.wgsl, gated-chunked), each token's phi(k) is first weighted by its
+// decay to the chunk's end, exp(cum_e - cum_t) <= 1 (e the chunk's last token, cum the log-decays
+// summed from the chunk's start): P_b and z_b are then the chunk's share of the state after e.
 
 override D: u32 = 64u;
 override TS: u32 = 64u; // tile side, min(D, 64)
@@ -62,6 +65,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       // phi(0) is not 0 (softplus, elu1): tokens past the end must be zeroed after the map.
       if (t < tEnd) {
         kx = phi4(k[base4 + t * D4 + r0 / 4u + e % TS4]);
+        if (GATED) {
+          kx *= exp(min(gate(head * T + tEnd - 1u) - gate(head * T + t), 0.0));
+        }
         vx = v[base4 + t * D4 + col0 / 4u + e % TS4];
       }
       ks[e] = kx;

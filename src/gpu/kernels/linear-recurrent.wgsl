@@ -1,6 +1,8 @@
 // Linear attention as an RNN (Katharopoulos et al. 2020):
 //   S_i = S_{i-1} + phi(k_i) v_i^T,  z_i = z_{i-1} + phi(k_i),
 //   y_i = phi(q_i) S_i  divided by phi(q_i).z_i + eps if NORMALIZE.
+// With the gate on (gate-on.wgsl, the gated-recurrent form), each token first decays the state by
+// a_i = exp(g_i) <= 1: S_i = a_i S_{i-1} + phi(k_i) v_i^T, z_i = a_i z_{i-1} + phi(k_i).
 // Sequential over tokens, parallel over heads, state columns and state rows. One workgroup owns CB
 // columns of one head's S; each column is split over RP = D / 16 threads by rows, so thread
 // (p, c) keeps rows 16 p .. 16 p + 15 of column c in four vec4 registers (literal-bound loops
@@ -11,7 +13,7 @@
 // partials are summed per (token, column) and written out.
 // A dispatch covers tokens [tokenBegin, tokenEnd): the state is loaded from and stored to `state`
 // around it, so a long sequence runs as several bounded dispatches.
-// Workgroup memory: 2 TB D + TB CB + TB RP CB + TB RP floats.
+// Workgroup memory: 2 TB D + TB CB + TB RP CB + TB RP (+ TB with the gate) floats.
 
 override D: u32 = 64u;
 override CB: u32 = 32u; // columns per workgroup, min(D, 32)
@@ -19,7 +21,6 @@ override TB: u32 = 16u; // tokens staged per block
 override NORMALIZE: bool = true;
 override RP: u32 = D / 16u; // threads per column, 16 rows each
 override WG: u32 = CB * RP;
-const EPS: f32 = 1e-6; // NORMALIZER_EPS in types.ts
 
 struct Params {
   tokens: u32,
@@ -41,6 +42,7 @@ var<workgroup> qf: array<vec4<f32>, TB * D / 4u>;
 var<workgroup> vv: array<f32, TB * CB>; // [token][column]
 var<workgroup> nums: array<f32, TB * RP * CB>; // [token][row part][column]
 var<workgroup> dens: array<f32, TB * RP>; // [token][row part]
+var<workgroup> decays: array<f32, TB>; // [token]: a_i = exp(g_i), with the gate on
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -90,18 +92,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var e = lid; e < n * CB; e += WG) {
       vv[e] = v[base + (t0 + e / CB) * D + col0 + e % CB];
     }
+    if (GATED) {
+      for (var e = lid; e < n; e += WG) {
+        decays[e] = exp(gate(head * T + t0 + e));
+      }
+    }
     workgroupBarrier();
     for (var t = 0u; t < n; t++) {
       let vi = vec4<f32>(vv[t * CB + c]);
+      var a = 1.0;
+      if (GATED) {
+        a = decays[t];
+      }
       var num = vec4<f32>(0.0);
       var den = vec4<f32>(0.0);
       for (var i = 0u; i < 4u; i++) {
         let kk = kf[t * D4 + 4u * p + i];
         let qq = qf[t * D4 + 4u * p + i];
-        s[i] = fma(kk, vi, s[i]);
+        s[i] = fma(kk, vi, select(s[i], a * s[i], GATED));
         num = fma(qq, s[i], num);
         if (NORMALIZE) {
-          z[i] += kk;
+          z[i] = select(z[i], a * z[i], GATED) + kk;
           den = fma(qq, z[i], den);
         }
       }

@@ -16,13 +16,13 @@ import {
   encodeDispatches,
   FEATURE_MAP_CODES,
   splitWorkgroups,
-  withFeatureMap,
+  linearKernel,
   type AttentionTiles,
   type PlannedDispatch,
   type WorkgroupRange,
 } from './common.ts';
 
-const code = withFeatureMap(source);
+const code = linearKernel(source, { tiles: true });
 
 /** The override constants of linear-attention.wgsl: also the numbers the dispatch maths uses. */
 export function linearAttentionConstants(

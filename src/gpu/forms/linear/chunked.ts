@@ -5,12 +5,21 @@
  *   3. linear-chunked-output.wgsl: phi(Q_b) S_b plus the causal attention form inside the chunk.
  * Work O(T d^2 + T c d); memory O(T d + (T / c) d^2). When the chunk states of all heads would not
  * fit one storage binding, the heads run in groups through one states buffer.
+ * With the gate on (the gated-chunked form), a fourth kernel runs first:
+ *   0. gated-chunked-cumsum.wgsl: cum_t, the log-decays summed from the chunk's start to t;
+ * and the three kernels read cum (gate-on.wgsl) to decay: phi(k_t) by exp(cum_e - cum_t) in the
+ * summaries (e the chunk's last token), S_b by exp(cum_e) in the prefix, phi(q_i) S_b by
+ * exp(cum_i) and each score by exp(cum_i - cum_j) in the output. Every exponent is <= 0; the extra
+ * work is O(T d + (T / c) d^2) multiplications.
  */
 import chunkOutputSource from '../../kernels/linear-chunked-output.wgsl?raw';
+import cumsumSource from '../../kernels/gated-chunked-cumsum.wgsl?raw';
 import prefixSource from '../../kernels/linear-chunked-prefix.wgsl?raw';
 import summariesSource from '../../kernels/linear-chunked-summaries.wgsl?raw';
 import { CapacityError } from '../../errors.ts';
+import { formatCount } from '../../format.ts';
 import { getPipeline } from '../../pipelines.ts';
+import { composeWgsl, gateWgsl } from '../../wgsl.ts';
 import type { AttentionShape, ResolvedOptions } from '../../types.ts';
 import { passTimestamps, type FormFactory } from '../form.ts';
 import {
@@ -22,14 +31,30 @@ import {
   FEATURE_MAP_CODES,
   MAX_DISPATCH_FLOPS,
   MAX_WORKGROUPS_PER_DISPATCH,
+  requireLogDecay,
   splitWorkgroups,
-  withFeatureMap,
+  linearKernel,
+  normalizerConstants,
   type AttentionTiles,
   type PlannedDispatch,
 } from './common.ts';
 
-const summariesCode = withFeatureMap(summariesSource);
-const outputCode = withFeatureMap(chunkOutputSource);
+/** Each kernel with the gate off (linear-chunked) and on (gated-chunked). */
+const codes = {
+  ungated: {
+    summaries: linearKernel(summariesSource, { gated: false }),
+    prefix: composeWgsl(gateWgsl(false), prefixSource),
+    output: linearKernel(chunkOutputSource, { tiles: true, gated: false }),
+  },
+  gated: {
+    summaries: linearKernel(summariesSource, { gated: true }),
+    prefix: composeWgsl(gateWgsl(true), prefixSource),
+    output: linearKernel(chunkOutputSource, { tiles: true, gated: true }),
+  },
+};
+
+/** Threads per workgroup of the cumulative-sum kernel (a constant in the WGSL). */
+const CUMSUM_WORKGROUP = 64;
 
 /** Threads per workgroup of the prefix kernel. */
 const PREFIX_WORKGROUP = 256;
@@ -48,7 +73,13 @@ export function linearChunkedConstants(
 } {
   const featureMap = FEATURE_MAP_CODES[options.featureMap];
   return {
-    summaries: { D: dim, TS: Math.min(dim, 64), KT: SUMMARY_TOKENS, FEATURE_MAP: featureMap },
+    summaries: {
+      ...normalizerConstants(),
+      D: dim,
+      TS: Math.min(dim, 64),
+      KT: SUMMARY_TOKENS,
+      FEATURE_MAP: featureMap,
+    },
     prefix: { WORKGROUP: PREFIX_WORKGROUP, STATE: dim * (dim + 1) },
     output: {
       ...attentionTileConstants(dim, tiles),
@@ -67,9 +98,9 @@ export function chunkStateHeads(
   const perHead = 4 * Math.ceil(shape.tokens / chunkSize) * shape.dim * (shape.dim + 1);
   if (perHead > maxBytes) {
     throw new CapacityError(
-      `linear-chunked at T = ${shape.tokens.toLocaleString('en-US')}, d = ${shape.dim}, ` +
-        `c = ${chunkSize} needs ${perHead.toLocaleString('en-US')} bytes of chunk states per head; ` +
-        `this GPU allows ${maxBytes.toLocaleString('en-US')} bytes per buffer. A larger chunk ` +
+      `linear-chunked at T = ${formatCount(shape.tokens)}, d = ${shape.dim}, ` +
+        `c = ${chunkSize} needs ${formatCount(perHead)} bytes of chunk states per head; ` +
+        `this GPU allows ${formatCount(maxBytes)} bytes per buffer. A larger chunk ` +
         'size needs fewer states.',
       perHead,
       maxBytes,
@@ -88,10 +119,19 @@ export interface LinearChunkedTuning {
   maxStateBytes?: number;
 }
 
-/** The form with forced tuning (tests use it to cover tilings and splits the device would not pick). */
-export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormFactory {
+/**
+ * The form with forced tuning (tests use it to cover tilings and splits the device would not pick);
+ * `gated` turns on the per-token decay (the gated-chunked form, log-decays in ctx.logDecay).
+ */
+export function createLinearChunkedWith(
+  tuning: LinearChunkedTuning = {},
+  gated = false,
+): FormFactory {
   return (ctx) => {
     const { device, shape, options, label } = ctx;
+    const logDecay = gated ? requireLogDecay(ctx) : undefined;
+    const family = gated ? 'gated-chunked' : 'linear-chunked';
+    const code = gated ? codes.gated : codes.ungated;
     const { heads: H, tokens: T, dim: d } = shape;
     const c = options.chunkSize;
     const chosen =
@@ -99,12 +139,12 @@ export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormF
     const constants = linearChunkedConstants(d, options, chosen);
     const summaries = getPipeline(
       device,
-      'linear-chunked-summaries',
-      summariesCode,
+      `${family}-summaries`,
+      code.summaries,
       constants.summaries,
     );
-    const prefix = getPipeline(device, 'linear-chunked-prefix', prefixSource, constants.prefix);
-    const output = getPipeline(device, 'linear-chunked-output', outputCode, constants.output);
+    const prefix = getPipeline(device, `${family}-prefix`, code.prefix, constants.prefix);
+    const output = getPipeline(device, `${family}-output`, code.output, constants.output);
 
     const chunks = Math.ceil(T / c);
     const stateFloats = d * (d + 1);
@@ -125,6 +165,29 @@ export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormF
     });
 
     const dispatches: PlannedDispatch[] = [];
+    // 0. With the gate on: the log-decays summed from each chunk's start (one thread per
+    // (head, chunk), up to c adds each), which the three kernels read instead of g.
+    let cum: GPUBuffer | undefined;
+    if (logDecay) {
+      cum = ctx.createBuffer({
+        label: `${label} cumulative log-decay`,
+        size: 4 * H * T,
+        usage: GPUBufferUsage.STORAGE,
+      });
+      const cumsum = getPipeline(device, 'gated-chunked-cumsum', cumsumSource);
+      const pairs = H * chunks;
+      const workgroups = Math.ceil(pairs / CUMSUM_WORKGROUP);
+      const x = Math.min(workgroups, MAX_WORKGROUPS_PER_DISPATCH);
+      dispatches.push({
+        pipeline: cumsum,
+        bindGroup: bindBuffers(device, cumsum, `${label} cumsum`, [
+          createParams(ctx.createBuffer, device, `${label} cumsum params`, [T, c, chunks, pairs]),
+          logDecay,
+          cum,
+        ]),
+        workgroups: [x, Math.ceil(workgroups / x)],
+      });
+    }
     const tileSide = constants.summaries.TS!;
     const tilesPerChunk = (d / tileSide) ** 2;
     const BQ = 4 * constants.output.TY!;
@@ -149,7 +212,7 @@ export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormF
         ]);
         dispatches.push({
           pipeline: summaries,
-          bindGroup: bindBuffers(device, summaries, name, [params, ctx.k, ctx.v, states]),
+          bindGroup: bindBuffers(device, summaries, name, [params, ctx.k, ctx.v, states], cum),
           workgroups: [range.count],
         });
       });
@@ -166,10 +229,13 @@ export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormF
           b0,
           b1,
           elements,
+          T,
+          c,
+          h0,
         ]);
         dispatches.push({
           pipeline: prefix,
-          bindGroup: bindBuffers(device, prefix, name, [params, states, carry]),
+          bindGroup: bindBuffers(device, prefix, name, [params, states, carry], cum),
           workgroups: [gridX, Math.ceil(groups / gridX)],
         });
       }
@@ -193,14 +259,13 @@ export function createLinearChunkedWith(tuning: LinearChunkedTuning = {}): FormF
         ]);
         dispatches.push({
           pipeline: output,
-          bindGroup: bindBuffers(device, output, name, [
-            params,
-            ctx.q,
-            ctx.k,
-            ctx.v,
-            ctx.out,
-            states,
-          ]),
+          bindGroup: bindBuffers(
+            device,
+            output,
+            name,
+            [params, ctx.q, ctx.k, ctx.v, ctx.out, states],
+            cum,
+          ),
           workgroups: [range.count],
         });
       });

@@ -2,8 +2,16 @@
  * What the linear-attention kernels share: the feature-map prelude and its override constant, the
  * tilings that fit a device's workgroup memory, and the splitting of a grid into bounded dispatches.
  */
-import featureMapSource from '../../kernels/linear-feature-map.wgsl?raw';
-import type { FeatureMap } from '../../types.ts';
+import {
+  ATTENTION_TILES_WGSL,
+  composeWgsl,
+  FEATURE_MAP_WGSL,
+  GATE_BINDING,
+  gateWgsl,
+  NORMALIZER_WGSL,
+} from '../../wgsl.ts';
+import { NORMALIZER_EPS, type FeatureMap } from '../../types.ts';
+import type { FormContext } from '../form.ts';
 
 /** The `FEATURE_MAP` override of linear-feature-map.wgsl. */
 export const FEATURE_MAP_CODES: Readonly<Record<FeatureMap, number>> = {
@@ -12,9 +20,27 @@ export const FEATURE_MAP_CODES: Readonly<Record<FeatureMap, number>> = {
   elu1: 2,
 };
 
-/** A linear kernel's source with the feature map `phi` prepended. */
-export function withFeatureMap(source: string): string {
-  return `${featureMapSource}\n${source}`;
+/**
+ * A linear kernel's module: the feature map `phi` and the normaliser's EPS, the attention tiles
+ * for the attention-form kernels, the gate (gate-off.wgsl or gate-on.wgsl) for kernels that have
+ * one, then the kernel itself.
+ */
+export function linearKernel(
+  source: string,
+  parts: { tiles?: boolean; gated?: boolean } = {},
+): string {
+  return composeWgsl(
+    FEATURE_MAP_WGSL,
+    NORMALIZER_WGSL,
+    ...(parts.tiles ? [ATTENTION_TILES_WGSL] : []),
+    ...(parts.gated === undefined ? [] : [gateWgsl(parts.gated)]),
+    source,
+  );
+}
+
+/** The override constants of linear-normalizer.wgsl. */
+export function normalizerConstants(): Record<string, number> {
+  return { EPS: NORMALIZER_EPS };
 }
 
 /** WebGPU's guaranteed maximum workgroups along one dimension of a dispatch. */
@@ -103,6 +129,7 @@ export function chooseAttentionTiles(workgroupStorageBytes: number, dim: number)
 /** The override constants the attention-form kernels share, from one tiling. */
 export function attentionTileConstants(dim: number, tiles: AttentionTiles): Record<string, number> {
   return {
+    ...normalizerConstants(),
     D: dim,
     TY: tiles.threadRows,
     DS: Math.min(tiles.featureSlice, dim),
@@ -128,18 +155,23 @@ export function createParams(
   return buffer;
 }
 
-/** A bind group binding `buffers` to 0, 1, 2, ... of the pipeline's group 0. */
+/**
+ * A bind group binding `buffers` to 0, 1, 2, ... of the pipeline's group 0, and `gate` (the
+ * log-decays of a gated kernel, see gate-on.wgsl) to GATE_BINDING when given.
+ */
 export function bindBuffers(
   device: GPUDevice,
   pipeline: GPUComputePipeline,
   label: string,
   buffers: readonly GPUBuffer[],
+  gate?: GPUBuffer,
 ): GPUBindGroup {
-  return device.createBindGroup({
-    label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
+  const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
+    binding,
+    resource: { buffer },
+  }));
+  if (gate) entries.push({ binding: GATE_BINDING, resource: { buffer: gate } });
+  return device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
 }
 
 /** One dispatch recorded at creation and replayed by every `encode`. */
@@ -163,4 +195,10 @@ export function encodeDispatches(
     pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1);
   }
   pass.end();
+}
+
+/** The log-decays of a gated form's context (the dispatcher creates them for gated forms). */
+export function requireLogDecay(ctx: FormContext): GPUBuffer {
+  if (!ctx.logDecay) throw new Error(`${ctx.label}: a gated form needs the logDecay buffer.`);
+  return ctx.logDecay;
 }

@@ -14,11 +14,17 @@ import {
   FEATURE_MAP_CODES,
   MAX_DISPATCH_TOKENS,
   MAX_WORKGROUPS_PER_DISPATCH,
-  withFeatureMap,
+  requireLogDecay,
+  linearKernel,
+  normalizerConstants,
   type PlannedDispatch,
 } from './common.ts';
 
-const code = withFeatureMap(source);
+/** The kernel with the gate off (linear-recurrent) and on (gated-recurrent). */
+const codes = {
+  ungated: linearKernel(source, { gated: false }),
+  gated: linearKernel(source, { gated: true }),
+};
 
 /** Floats of each phi(k), phi(q) staging array (TB * D) where workgroup memory allows 32 KiB. */
 const STAGED_FLOATS = 1024;
@@ -34,6 +40,7 @@ export function linearRecurrentConstants(
 ): Record<string, number> {
   const staged = workgroupStorageBytes >= 32_768 ? STAGED_FLOATS : STAGED_FLOATS / 2;
   return {
+    ...normalizerConstants(),
     D: dim,
     CB: Math.min(dim, 32),
     TB: staged / dim,
@@ -63,16 +70,28 @@ export function planLinearRecurrent(
   return plan;
 }
 
-/** The form with a chosen token span per dispatch (tests shrink it to exercise the carry). */
-export function createLinearRecurrentWith(maxTokens = MAX_DISPATCH_TOKENS): FormFactory {
+/**
+ * The form with a chosen token span per dispatch (tests shrink it to exercise the carry); `gated`
+ * turns on the per-token decay (the gated-recurrent form, whose log-decays are ctx.logDecay).
+ */
+export function createLinearRecurrentWith(
+  maxTokens = MAX_DISPATCH_TOKENS,
+  gated = false,
+): FormFactory {
   return (ctx) => {
     const { device, shape, options, label } = ctx;
+    const gate = gated ? requireLogDecay(ctx) : undefined;
     const constants = linearRecurrentConstants(
       shape.dim,
       options,
       device.limits.maxComputeWorkgroupStorageSize,
     );
-    const pipeline = getPipeline(device, 'linear-recurrent', code, constants);
+    const pipeline = getPipeline(
+      device,
+      gated ? 'gated-recurrent' : 'linear-recurrent',
+      gated ? codes.gated : codes.ungated,
+      constants,
+    );
     const state = ctx.createBuffer({
       label: `${label} state`,
       size: 4 * shape.heads * shape.dim * (shape.dim + 1),
@@ -89,14 +108,13 @@ export function createLinearRecurrentWith(maxTokens = MAX_DISPATCH_TOKENS): Form
       ]);
       return {
         pipeline,
-        bindGroup: bindBuffers(device, pipeline, name, [
-          params,
-          ctx.q,
-          ctx.k,
-          ctx.v,
-          ctx.out,
-          state,
-        ]),
+        bindGroup: bindBuffers(
+          device,
+          pipeline,
+          name,
+          [params, ctx.q, ctx.k, ctx.v, ctx.out, state],
+          gate,
+        ),
         workgroups: [p.count],
       };
     });

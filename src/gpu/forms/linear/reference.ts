@@ -33,14 +33,40 @@ export function featurize(values: ArrayLike<number>, featureMap: FeatureMap): Fl
 
 type LinearOptions = Pick<ResolvedOptions, 'featureMap' | 'normalize'>;
 
-/** The attention form, straight from the definition: O(T^2 d) per head. */
+/**
+ * G_t = g_1 + ... + g_t per head, in float64: the decay from key j to query i is
+ * exp(G_i - G_j) <= 1 (the gated family); null for ungated attention (every decay 1).
+ */
+function cumulativeLogDecay(
+  logDecay: ArrayLike<number> | undefined,
+  heads: number,
+  tokens: number,
+): Float64Array | null {
+  if (!logDecay) return null;
+  const G = new Float64Array(heads * tokens);
+  for (let h = 0; h < heads; h++) {
+    let run = 0;
+    for (let t = 0; t < tokens; t++) {
+      run += logDecay[h * tokens + t]!;
+      G[h * tokens + t] = run;
+    }
+  }
+  return G;
+}
+
+/**
+ * The attention form, straight from the definition: O(T^2 d) per head. With `logDecay` (the
+ * gated family) each pair (i, j) is weighted by exp(G_i - G_j), G the cumulative log-decay.
+ */
 export function referenceLinearAttentionQuadratic(
   problem: AttentionProblem,
   options: LinearOptions,
+  logDecay?: ArrayLike<number>,
 ): Float64Array {
   const { heads, tokens: T, dim: d } = problem;
   const qf = featurize(problem.q, options.featureMap);
   const kf = featurize(problem.k, options.featureMap);
+  const G = cumulativeLogDecay(logDecay, heads, T);
   const { v } = problem;
   const out = new Float64Array(heads * T * d);
   const num = new Float64Array(d);
@@ -54,6 +80,7 @@ export function referenceLinearAttentionQuadratic(
         const kj = base + j * d;
         let a = 0;
         for (let x = 0; x < d; x++) a += qf[qi + x]! * kf[kj + x]!;
+        if (G) a *= Math.exp(G[h * T + i]! - G[h * T + j]!);
         den += a;
         for (let x = 0; x < d; x++) num[x]! += a * v[kj + x]!;
       }
@@ -64,10 +91,14 @@ export function referenceLinearAttentionQuadratic(
   return out;
 }
 
-/** The recurrent form: S += phi(k) v^T, z += phi(k), y = phi(q) S / (phi(q).z + eps); O(T d^2). */
+/**
+ * The recurrent form: S = a S + phi(k) v^T, z = a z + phi(k), y = phi(q) S / (phi(q).z + eps);
+ * O(T d^2). a = exp(g_t) with `logDecay` (the gated family), else 1.
+ */
 export function referenceLinearAttentionRecurrent(
   problem: AttentionProblem,
   options: LinearOptions,
+  logDecay?: ArrayLike<number>,
 ): Float64Array {
   const { heads, tokens: T, dim: d } = problem;
   const qf = featurize(problem.q, options.featureMap);
@@ -80,11 +111,12 @@ export function referenceLinearAttentionRecurrent(
     S.fill(0);
     z.fill(0);
     for (let i = 0; i < T; i++) {
+      const a = logDecay ? Math.exp(logDecay[h * T + i]!) : 1;
       const row = h * T * d + i * d;
       for (let r = 0; r < d; r++) {
         const kr = kf[row + r]!;
-        z[r]! += kr;
-        for (let c = 0; c < d; c++) S[r * d + c]! += kr * v[row + c]!;
+        z[r] = a * z[r]! + kr;
+        for (let c = 0; c < d; c++) S[r * d + c] = a * S[r * d + c]! + kr * v[row + c]!;
       }
       let den = 0;
       for (let r = 0; r < d; r++) den += qf[row + r]! * z[r]!;
