@@ -8,11 +8,11 @@ import {
 } from '../../src/widgets/costs/costs-model.ts';
 import { CostsState } from '../../src/widgets/costs/costs.svelte.ts';
 import {
+  formatFactor,
   formatFlops,
   formatMemory,
-  formatRatio,
   formatRelative,
-} from '../../src/widgets/costs/costs-format.ts';
+} from '../../src/widgets/shared/format.ts';
 
 const F32 = 4;
 const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)]!;
@@ -73,8 +73,8 @@ describe("the cost explorer's numbers", () => {
     expect(formatMemory(1000 * 1024)).toBe('0.977 MiB');
     expect(formatMemory(512)).toBe('512 B');
     expect(formatMemory(0)).toBe('none');
-    expect(formatRatio(31.52)).toBe('31.5×');
-    expect(formatRatio(2)).toBe('2×');
+    expect(formatFactor(31.52)).toBe('31.5×');
+    expect(formatFactor(2)).toBe('2×');
   });
 
   it('compares with the baseline in words, never as 0.0×', () => {

@@ -6,6 +6,7 @@ import { ioBytesPerHead } from '../../gpu/cost-terms.ts';
 import { estimateCost, type CostEstimate } from '../../gpu/costs.ts';
 import { CHARTED_FORMS, type AttentionForm } from '../../gpu/forms/registry.ts';
 import { CHUNK_SIZES } from '../../gpu/types.ts';
+import { formatFlops, formatMemory } from '../shared/format.ts';
 
 export type CostMetric = 'flops' | 'memory';
 
@@ -85,3 +86,8 @@ export function seriesTokens(): number[] {
 }
 
 export const FORMS: readonly AttentionForm[] = CHARTED_FORMS;
+
+/** A cost in the metric's unit: FLOPs or bytes. */
+export function formatMetric(value: number, metric: CostMetric): string {
+  return metric === 'flops' ? formatFlops(value) : formatMemory(value);
+}

@@ -1,4 +1,11 @@
-/** Number formatting shared by widgets and the article. */
+/**
+ * Number formatting for the widgets and the article: the one module the UI formats numbers with
+ * (the engine's sentences use src/gpu/format.ts). The cost explorer's numbers have one format
+ * throughout, three significant digits with trailing zeros dropped (2.15 GFLOP, 68.2 MFLOP, 4 MiB,
+ * 16.3 KiB, 31.5×), so that its legend, sentence, axis and table agree; d3-format does the SI
+ * prefixes.
+ */
+import { format } from 'd3-format';
 
 export { formatBytes } from '../../gpu/format.ts';
 
@@ -29,4 +36,52 @@ export function formatDuration(ms: number): string {
 export function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–';
   return ratio >= 100 ? `${groupThousands.format(Math.round(ratio))}x` : `${ratio.toFixed(1)}x`;
+}
+
+const si = format('.3~s');
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** Three significant digits, trailing zeros dropped: 4.0 -> "4", 16.25 -> "16.3". */
+function significant(value: number): string {
+  return String(Number(value.toPrecision(3)));
+}
+
+/** 2.15e9 -> "2.15 GFLOP". */
+export function formatFlops(flops: number): string {
+  const text = si(flops);
+  const match = /^([\d.]+)([a-zA-Zµ]?)$/.exec(text);
+  return match ? `${match[1]} ${match[2]}FLOP` : `${text} FLOP`;
+}
+
+/** Binary units with three significant digits: 4194304 -> "4 MiB", 16640 -> "16.3 KiB"; 0 -> "none". */
+export function formatMemory(bytes: number): string {
+  if (bytes <= 0) return 'none';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  // Three digits cannot write 1000-1023 of a unit ("1.02e+3"): use the next unit (0.977 MiB).
+  if (value >= 999.5 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${significant(value)} ${BYTE_UNITS[unit]}`;
+}
+
+/**
+ * A factor with three significant digits: 31.52 -> "31.5×", 2 -> "2×" (the cost explorer's one
+ * format; formatRatio is the race's and the generation widget's "12.3x").
+ */
+export function formatFactor(ratio: number): string {
+  return `${significant(ratio)}×`;
+}
+
+/** One form's FLOPs against a baseline's: "same", "31.5× fewer", "2× more". */
+export function formatRelative(value: number, baseline: number): string {
+  if (!(baseline > 0) || !(value > 0)) return '–';
+  const ratio = value / baseline;
+  if (Math.abs(ratio - 1) < 5e-4) return 'same';
+  return ratio < 1 ? `${formatFactor(1 / ratio)} fewer` : `${formatFactor(ratio)} more`;
 }
