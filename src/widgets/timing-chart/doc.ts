@@ -57,7 +57,7 @@ export const timingChartDoc: WidgetDoc = {
       type: 'boolean',
       default: 'false',
       description:
-        "Show PyTorch's native kernels (fused SDPA softmax, eager chunked linear) measured on the reference GPU from the start; present means shown, and the reader can still toggle them.",
+        "PyTorch's native kernels (fused SDPA softmax, eager chunked linear) measured on the reference GPU are overlaid when the chart opens, so every comparison has its native baseline beside it. Adding this attribute later turns the overlay on and removing it turns it off; the reader can toggle it either way.",
       accepts: { kind: 'boolean' },
     },
     THEME_ATTRIBUTE,
