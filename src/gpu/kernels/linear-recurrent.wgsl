@@ -21,6 +21,8 @@ override TB: u32 = 16u; // tokens staged per block
 override NORMALIZE: bool = true;
 override RP: u32 = D / 16u; // threads per column, 16 rows each
 override WG: u32 = CB * RP;
+override KQ_STEPS: u32 = (TB * D / 4u + WG - 1u) / WG; // staging steps for phi(k), phi(q)
+override V_STEPS: u32 = (TB * CB + WG - 1u) / WG; // staging steps for v, and output steps
 
 struct Params {
   tokens: u32,
@@ -84,21 +86,46 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   for (var t0 = params.tokenBegin; t0 < params.tokenEnd; t0 += TB) {
     let n = min(TB, params.tokenEnd - t0);
-    for (var e = lid; e < n * D4; e += WG) {
-      let g = (base + t0 * D) / 4u + e;
-      kf[e] = phi4(k[g]);
-      qf[e] = phi4(q[g]);
+    // Staging and the token loop run a fixed number of steps (literal bounds: the compiler unrolls
+    // them, lets the reads of later tokens run ahead of the state's FMA chain, and WebGPU's
+    // robustness clamps fold); tokens past n are staged as zeros (and a decay of 1), so they leave s
+    // and z unchanged, and their outputs are never written.
+    for (var i = 0u; i < KQ_STEPS; i++) {
+      let e = lid + i * WG;
+      if (e < TB * D4) {
+        var kx = vec4<f32>(0.0);
+        var qx = vec4<f32>(0.0);
+        if (e / D4 < n) {
+          let g = (base + t0 * D) / 4u + e;
+          kx = phi4(k[g]);
+          qx = phi4(q[g]);
+        }
+        kf[e] = kx;
+        qf[e] = qx;
+      }
     }
-    for (var e = lid; e < n * CB; e += WG) {
-      vv[e] = v[base + (t0 + e / CB) * D + col0 + e % CB];
+    for (var i = 0u; i < V_STEPS; i++) {
+      let e = lid + i * WG;
+      if (e < TB * CB) {
+        var x = 0.0;
+        if (e / CB < n) {
+          x = v[base + (t0 + e / CB) * D + col0 + e % CB];
+        }
+        vv[e] = x;
+      }
     }
     if (GATED) {
-      for (var e = lid; e < n; e += WG) {
-        decays[e] = exp(gate(head * T + t0 + e));
+      // Padding tokens (past n) decay by 1: they must leave the state as it is.
+      for (var e = lid; e < TB; e += WG) {
+        var a = 1.0;
+        if (e < n) {
+          a = exp(gate(head * T + t0 + e));
+        }
+        decays[e] = a;
       }
     }
     workgroupBarrier();
-    for (var t = 0u; t < n; t++) {
+    for (var t = 0u; t < TB; t++) {
       let vi = vec4<f32>(vv[t * CB + c]);
       var a = 1.0;
       if (GATED) {
@@ -122,20 +149,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       }
     }
     workgroupBarrier();
-    for (var e = lid; e < n * CB; e += WG) {
+    for (var i = 0u; i < V_STEPS; i++) {
+      let e = lid + i * WG;
       let t = e / CB;
-      let cc = e % CB;
-      var num = 0.0;
-      var den = 0.0;
-      for (var pp = 0u; pp < RP; pp++) {
-        num += nums[(t * RP + pp) * CB + cc];
-        den += dens[t * RP + pp];
+      if (e < TB * CB && t < n) {
+        let cc = e % CB;
+        var num = 0.0;
+        var den = 0.0;
+        for (var pp = 0u; pp < RP; pp++) {
+          num += nums[(t * RP + pp) * CB + cc];
+          den += dens[t * RP + pp];
+        }
+        var y = num;
+        if (NORMALIZE) {
+          y = num / (den + EPS);
+        }
+        out[base + (t0 + t) * D + col0 + cc] = y;
       }
-      var y = num;
-      if (NORMALIZE) {
-        y = num / (den + EPS);
-      }
-      out[base + (t0 + t) * D + col0 + cc] = y;
     }
     workgroupBarrier();
   }
