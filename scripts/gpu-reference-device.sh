@@ -4,7 +4,8 @@
 #   1. the bench CLI: --verify, then ROUNDS rounds of the sweep (all five forms, T = 128..131072
 #      doubling, H = 12, d = 64), the chunk search at 16,384 and generation, forms interleaved;
 #   2. torch-anchor.py in rounds: PyTorch fp32 (TF32 off) and bf16 (FlashAttention-2 through SDPA),
-#      flash-linear-attention when its wheels travel in .whl/ (Triton's fp32 default: TF32).
+#      flash-linear-attention when its wheels travel in .whl/ (Triton's fp32 default: TF32), its
+#      chunked linear and gated (chunk_simple_gla) kernels.
 # Everything lands in $OUT: bench.json, bench.csv, torch.json, log.txt, env.txt.
 # Time: the whole script stops itself at DEADLINE_S seconds (the torch step gets what is left).
 set -uo pipefail
@@ -32,6 +33,13 @@ bash "$here/../run.sh" node "$here/bench.mjs" --verify --rounds "$ROUNDS" --samp
   --chunk-search 16384 --generation --json "$OUT/bench.json" --csv "$OUT/bench.csv" \
   2> "$OUT/bench-progress.txt"
 echo "bench exit $? after $((SECONDS - start)) s"
+
+# 1b. The chunked forms as fla computes them (identity features, no normaliser), beside fla's
+#     chunk_linear_attn and chunk_simple_gla below; a file of its own (not part of the dataset).
+bash "$here/../run.sh" node "$here/bench.mjs" --forms linear-chunked,gated-chunked --feature-map identity \
+  --no-normalize --rounds 3 --samples 5 --budget-ms 3000 --sweep-budget-ms 40000 --tokens "$FLA_TOKENS" \
+  --json "$OUT/bench-identity.json" 2>> "$OUT/bench-progress.txt" | tail -12
+echo "bench (identity) exit $? after $((SECONDS - start)) s"
 
 # 2. The native baselines, with whatever time is left.
 if ls "$here"/../../.whl/*.whl > /dev/null 2>&1; then

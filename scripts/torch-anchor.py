@@ -75,10 +75,11 @@ def chunked_linear(q, k, v, c=64, normalize=False, eps=1e-6):
 def load_fla():
     try:
         from fla.ops.linear_attn import chunk_linear_attn
-        return chunk_linear_attn
+        from fla.ops.simple_gla import chunk_simple_gla
+        return chunk_linear_attn, chunk_simple_gla
     except Exception as e:  # the package is optional
         print('fla not available:', type(e).__name__, str(e)[:120], flush=True)
-        return None
+        return None, None
 
 
 def sdpa_backends(dt):
@@ -126,7 +127,7 @@ def main():
                 sdpaBackends={dt: sdpa_backends(torch.float32 if dt == 'fp32' else torch.bfloat16) for dt in dtypes})
     print(meta['device'], 'torch', meta['torch'], 'TRITON_F32_DEFAULT', triton_f32,
           'SDPA backends accepting causal input:', meta['sdpaBackends'], flush=True)
-    chunk_linear_attn = load_fla()
+    chunk_linear_attn, chunk_simple_gla = load_fla()
     rows = []
 
     def save():
@@ -189,7 +190,16 @@ def main():
                             precision=triton_f32 if dname == 'fp32' else 'bf16')
                     except Exception as e:
                         print('fla', form, T, 'failed:', type(e).__name__, str(e)[:160], flush=True)
-                del qt, kt, vt, qs, ks
+                # Gated: chunk_simple_gla, one log decay g_t per token and head, no normaliser; g drawn as
+                # the bench draws the gated forms' decays (a_t = exp(g_t) uniform in [0.9, 1)).
+                g = torch.log1p(-0.1 * torch.rand(1, T, H, device=dev, dtype=torch.float32)).to(dt)
+                try:
+                    ms = bench(lambda: chunk_simple_gla(qt, kt, vt, g=g, scale=1.0), a.reps)
+                    add(impl='fla', form='fla-gla-chunk', **base, tokens=T, ms=ms, tflops=None,
+                        precision=triton_f32 if dname == 'fp32' else 'bf16')
+                except Exception as e:
+                    print('fla gla', T, 'failed:', type(e).__name__, str(e)[:160], flush=True)
+                del qt, kt, vt, qs, ks, g
                 torch.cuda.empty_cache()
                 save()
     meta['finished'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
