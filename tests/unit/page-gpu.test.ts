@@ -164,4 +164,27 @@ describe('the page GPU recovers from a lost device', () => {
     expect(fake.calls.length).toBe(1);
     expect(timers.pending()).toEqual([]);
   });
+
+  it('tells its listeners when a new device replaces a lost one, and only then', async () => {
+    const fake = fakeGpu();
+    const timers = fakeTimers();
+    const page = new PageGpu({ acquire: fake.acquire, ...timers.deps });
+    let calls = 0;
+    const unsubscribe = page.onRecovered(() => {
+      calls += 1;
+    });
+    await page.acquire();
+    expect(calls).toBe(0);
+    fake.lose(0);
+    timers.fire();
+    await settle();
+    expect(calls).toBe(1);
+    fake.lose(1);
+    await page.acquire();
+    expect(calls).toBe(2);
+    unsubscribe();
+    fake.lose(2);
+    await page.acquire();
+    expect(calls).toBe(2);
+  });
 });

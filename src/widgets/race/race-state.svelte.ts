@@ -10,6 +10,7 @@
  * GPU submission in flight (itself bounded by MAX_DISPATCH_MS). Runs go through the page's one GPU
  * scheduler, one job per step; a newer run (slider moved, shape changed) cancels the older one.
  */
+import { DeviceLostError } from '../../gpu/errors.ts';
 import type { BenchRecord } from '../../gpu/records.ts';
 import { sweepAttention } from '../../gpu/sweep.ts';
 import { SUPPORTED_DIMS } from '../../gpu/types.ts';
@@ -197,6 +198,10 @@ export class RaceState {
     this.visibility = new Visibility({
       onReady: () => void this.start(),
       onActiveChange: (active) => this.#onActive(active),
+    });
+    // A new device after a loss: measure again on it (off screen, this waits until visible).
+    pageGpu.onRecovered(() => {
+      if (this.autorun && this.visibility.ready) void this.runLive();
     });
   }
 
@@ -617,7 +622,7 @@ export class RaceState {
   /** Records a failed run: the engine's words to the console, a plain sentence on screen. */
   #fail(error: unknown): void {
     // A lost device is the page's to report (the device note says so); stay quiet here.
-    if (pageGpu.outcome?.kind !== 'ready') return;
+    if (error instanceof DeviceLostError || pageGpu.outcome?.kind !== 'ready') return;
     const message = error instanceof Error ? error.message : String(error);
     console.warn(`la-race: live run failed: ${message}`);
     this.failure =

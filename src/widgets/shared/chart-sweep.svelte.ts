@@ -5,7 +5,7 @@
  */
 import type { BenchRecord } from '../../gpu/records.ts';
 import type { SweepEvent } from '../../gpu/sweep.ts';
-import { getLiveGpu, noLiveRunMessage, type LiveGpu } from './live-gpu.ts';
+import { describeLiveFailure, getLiveGpu, noLiveRunMessage, type LiveGpu } from './live-gpu.ts';
 import { gpuScheduler, isAbort, JobClock } from './scheduler.ts';
 import type { Visibility } from './visibility.ts';
 
@@ -99,7 +99,7 @@ export class LiveSweep {
       this.message =
         controller.signal.aborted || isAbort(error)
           ? `Stopped after ${this.progress.done} of ${this.progress.total} points.`
-          : `The run failed: ${error instanceof Error ? error.message : String(error)}`;
+          : `The run failed: ${describeLiveFailure(error)}`;
     } finally {
       this.running = false;
       this.paused = false;

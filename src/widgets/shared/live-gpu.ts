@@ -5,6 +5,7 @@
  */
 import type { GpuReady } from '../../gpu/device.ts';
 import type { AttentionFactory, DecodeFactory, SweepCommon } from '../../gpu/sweep.ts';
+import { DeviceLostError } from '../../gpu/errors.ts';
 import { detectClock, type ClockInfo } from '../../gpu/timing.ts';
 import { pageGpu } from './page-gpu.svelte.ts';
 
@@ -55,6 +56,17 @@ export function isCurrent(live: LiveGpu | null): live is LiveGpu {
  */
 export function canRequestLive(): boolean {
   return pageGpu.outcome?.kind === 'ready' || pageGpu.lastLoss !== null;
+}
+
+/**
+ * A failed live run as a sentence for the widget: a lost device says what happens next (the
+ * device note says why), anything else is the engine's own sentence.
+ */
+export function describeLiveFailure(error: unknown): string {
+  if (error instanceof DeviceLostError) {
+    return 'The GPU was lost during the run; it runs again once a new device is ready.';
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Why there is no live run, as a sentence: the page's own reason when it has one. */

@@ -51,6 +51,7 @@ export class PageGpu {
   #afterLoss = false;
   /** The generation whose device was reported lost. */
   #lostDuring = 0;
+  #recoveredListeners: (() => void)[] = [];
   readonly #acquire: (options: AcquireOptions) => Promise<GpuOutcome>;
   readonly #setTimer: (callback: () => void, ms: number) => unknown;
   readonly #clearTimer: (timer: unknown) => void;
@@ -75,6 +76,17 @@ export class PageGpu {
     if (current?.kind === 'ready') return Promise.resolve(current);
     if (current?.kind === 'unsupported' && !this.#afterLoss) return Promise.resolve(current);
     return this.#start();
+  }
+
+  /**
+   * Calls `listener` each time a new device replaces a lost one (so a widget can run again on
+   * it). Returns the function that unsubscribes.
+   */
+  onRecovered(listener: () => void): () => void {
+    this.#recoveredListeners.push(listener);
+    return () => {
+      this.#recoveredListeners = this.#recoveredListeners.filter((l) => l !== listener);
+    };
   }
 
   #start(): Promise<PageGpuOutcome> {
@@ -116,9 +128,12 @@ export class PageGpu {
     }
     this.outcome = outcome;
     if (outcome.kind === 'ready') {
-      if (recovering) this.recoveries += 1;
       this.#afterLoss = false;
       this.#attempt = 0;
+      if (recovering) {
+        this.recoveries += 1;
+        for (const listener of [...this.#recoveredListeners]) listener();
+      }
     } else if (recovering) {
       this.#scheduleRetry();
     }
