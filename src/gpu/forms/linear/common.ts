@@ -12,6 +12,7 @@ import {
 } from '../../wgsl.ts';
 import { NORMALIZER_EPS, type FeatureMap } from '../../types.ts';
 import type { FormContext } from '../form.ts';
+import { DISPATCH_FLOP_BUDGET, MAX_WORKGROUPS_PER_DISPATCH, planSlices } from '../../dispatch.ts';
 
 /** The `FEATURE_MAP` override of linear-feature-map.wgsl. */
 export const FEATURE_MAP_CODES: Readonly<Record<FeatureMap, number>> = {
@@ -43,15 +44,10 @@ export function normalizerConstants(): Record<string, number> {
   return { EPS: NORMALIZER_EPS };
 }
 
-/** WebGPU's guaranteed maximum workgroups along one dimension of a dispatch. */
-export const MAX_WORKGROUPS_PER_DISPATCH = 65_535;
+export { MAX_WORKGROUPS_PER_DISPATCH } from '../../dispatch.ts';
 
-/**
- * The most FLOPs one dispatch of a quadratic or chunked kernel may hold (about 17 GFLOP): about
- * 170 ms on a weak GPU that sustains 100 GFLOP/s, far from the two seconds after which browsers
- * reset the GPU, and few enough dispatches on a fast one (about 2 ms each on an H200).
- */
-export const MAX_DISPATCH_FLOPS = 2 ** 34;
+/** The FLOPs one dispatch may hold: every kernel's budget (src/gpu/dispatch.ts). */
+export const MAX_DISPATCH_FLOPS = DISPATCH_FLOP_BUDGET;
 
 /**
  * The most tokens one dispatch of the recurrent form walks through (it is sequential in them):
@@ -67,28 +63,15 @@ export interface WorkgroupRange {
 
 /**
  * Splits `total` workgroups into consecutive ranges, each with at most MAX_WORKGROUPS_PER_DISPATCH
- * workgroups and (when more than one) at most `maxFlops`, where workgroup w costs `flopsOf(w)`.
+ * workgroups and (when more than one) at most `maxFlops`, where workgroup w costs `flopsOf(w)`:
+ * the one splitter (planSlices) with a 1-D grid's cap.
  */
 export function splitWorkgroups(
   total: number,
   flopsOf: (workgroup: number) => number,
   maxFlops = MAX_DISPATCH_FLOPS,
 ): WorkgroupRange[] {
-  const ranges: WorkgroupRange[] = [];
-  let offset = 0;
-  let flops = 0;
-  for (let w = 0; w < total; w++) {
-    const cost = flopsOf(w);
-    const count = w - offset;
-    if (count > 0 && (count === MAX_WORKGROUPS_PER_DISPATCH || flops + cost > maxFlops)) {
-      ranges.push({ offset, count });
-      offset = w;
-      flops = 0;
-    }
-    flops += cost;
-  }
-  if (total > offset) ranges.push({ offset, count: total - offset });
-  return ranges;
+  return planSlices(total, flopsOf, maxFlops, MAX_WORKGROUPS_PER_DISPATCH);
 }
 
 /**

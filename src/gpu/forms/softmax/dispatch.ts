@@ -5,52 +5,9 @@
  * finds its item as offset + workgroup_id.y * num_workgroups.x + workgroup_id.x.
  */
 
-/**
- * FLOPs one dispatch may carry. About 10 ms on a big discrete GPU and well under a second on an
- * integrated one at the rates these kernels reach; large enough to fill an H200 at long contexts.
- */
-export const DISPATCH_FLOP_BUDGET = 2 ** 37;
-
-/** A run of consecutive work items dispatched together. */
-export interface Slice {
-  offset: number;
-  count: number;
-}
-
-/**
- * Cuts items 0..total-1 into consecutive slices whose summed cost stays within `budget` (a single
- * item over budget gets a slice of its own) and whose length stays within `maxCount`.
- */
-export function planSlices(
-  total: number,
-  costOf: (item: number) => number,
-  budget = DISPATCH_FLOP_BUDGET,
-  maxCount = 65535 * 65535,
-): Slice[] {
-  const slices: Slice[] = [];
-  let offset = 0;
-  let count = 0;
-  let cost = 0;
-  for (let item = 0; item < total; item++) {
-    const c = costOf(item);
-    if (count > 0 && (cost + c > budget || count >= maxCount)) {
-      slices.push({ offset, count });
-      offset = item;
-      count = 0;
-      cost = 0;
-    }
-    count += 1;
-    cost += c;
-  }
-  if (count > 0) slices.push({ offset, count });
-  return slices;
-}
-
-/** Workgroup grid for `count` items: as wide as the device allows, then rows. */
-export function gridFor(count: number, maxPerDimension: number): [number, number] {
-  const x = Math.max(1, Math.min(count, maxPerDimension));
-  return [x, Math.ceil(count / x)];
-}
+// The budget, the splitter and the grid are every kernel's (src/gpu/dispatch.ts).
+export { DISPATCH_FLOP_BUDGET, gridFor, planSlices, type Slice } from '../../dispatch.ts';
+import { gridFor } from '../../dispatch.ts';
 
 /** The bit pattern of a float32, for packing f32 fields into a u32 uniform array. */
 export function f32Bits(value: number): number {
