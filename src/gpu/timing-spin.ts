@@ -3,6 +3,7 @@
  * dependent multiply-adds. The timing code runs a tiny one to read the clock's resolution, and the
  * tests time it in place of attention (its cost grows linearly in `iterations`).
  */
+import { requireDevice } from './guard.ts';
 import { passTimestamps } from './forms/form.ts';
 import source from './kernels/timing-spin.wgsl?raw';
 import { getPipeline } from './pipelines.ts';
@@ -19,6 +20,7 @@ export interface SpinShape {
 
 /** Creates the calibration work. Its buffer holds random values, never zeros. */
 export function createSpinWork(device: GPUDevice, shape: SpinShape = {}): GpuWork {
+  requireDevice(device, 'createSpinWork');
   const elements = Math.max(1, Math.floor(shape.elements ?? 64));
   const iterations = Math.max(0, Math.floor(shape.iterations ?? 1));
   const label = `timing/spin n=${elements} iterations=${iterations}`;

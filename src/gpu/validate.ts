@@ -134,7 +134,11 @@ export function validateToken(
   dim: number,
 ): void {
   for (const name of ['q', 'k', 'v'] as const) {
-    const length = token[name].length;
+    const values: unknown = token[name];
+    if (!(values instanceof Float32Array)) {
+      throw new ShapeError(`${name} must be a Float32Array laid out [heads][dim].`);
+    }
+    const length = values.length;
     if (length !== heads * dim) {
       throw new ShapeError(
         `${name} has ${formatCount(length)} values; one token needs heads x dim = ` +

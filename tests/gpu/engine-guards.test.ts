@@ -11,6 +11,7 @@ import { acquireGpu } from '../../src/gpu/device.ts';
 import { CapacityError, DeviceLostError, ShapeError } from '../../src/gpu/errors.ts';
 import { createDecodeWork, createDecoder } from '../../src/gpu/generation/index.ts';
 import { sweepAttention } from '../../src/gpu/sweep.ts';
+import { createSpinWork } from '../../src/gpu/timing-spin.ts';
 import { detectClock, measureWork } from '../../src/gpu/timing.ts';
 import type { AttentionOptions, AttentionProblem, AttentionShape } from '../../src/gpu/types.ts';
 import { addVectors } from '../../src/gpu/vector-add.ts';
@@ -65,6 +66,12 @@ describe.skipIf(!gpu)('the engine refuses bad calls with typed errors', () => {
       createResidentAttention(device, { heads: 1, tokens: 8, dim: 16 }, noOptions),
     ).rejects.toThrow(/needs options/);
     expect(() => createDecoder(device, null as never)).toThrow(ShapeError);
+    const decoder = createDecoder(device, { kind: 'state', heads: 1, dim: 16 });
+    await expect(
+      decoder.step(null as never, new Float32Array(16), new Float32Array(16)),
+    ).rejects.toThrow(new ShapeError('q must be a Float32Array laid out [heads][dim].'));
+    decoder.destroy();
+    expect(() => createSpinWork(undefined as never)).toThrow(/createSpinWork needs a GPUDevice/);
     expect(() => createDecodeWork(device, undefined as never)).toThrow(ShapeError);
     await expect(addVectors(device, null as never, new Float32Array(4))).rejects.toBeInstanceOf(
       ShapeError,
