@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AcquireOptions, GpuLost, GpuOutcome, GpuReady } from '../../src/gpu/device.ts';
+import { DeviceLostError, ShapeError } from '../../src/gpu/errors.ts';
+import { describeLiveFailure } from '../../src/widgets/shared/live-gpu.ts';
 import {
   MAX_LOSSES_PER_WINDOW,
   PageGpu,
@@ -186,5 +188,15 @@ describe('the page GPU recovers from a lost device', () => {
     fake.lose(2);
     await page.acquire();
     expect(calls).toBe(2);
+  });
+});
+
+describe('a live run cut short', () => {
+  it('by a lost device says what to do; any other failure keeps the engine sentence', () => {
+    expect(
+      describeLiveFailure(new DeviceLostError('Timing x: the GPU device cannot be used.')),
+    ).toBe('The GPU was lost during the run. Press Run to measure again on a new device.');
+    expect(describeLiveFailure(new ShapeError('q has 3 values.'))).toBe('q has 3 values.');
+    expect(describeLiveFailure('plain')).toBe('plain');
   });
 });

@@ -64,7 +64,7 @@ export function canRequestLive(): boolean {
  */
 export function describeLiveFailure(error: unknown): string {
   if (error instanceof DeviceLostError) {
-    return 'The GPU was lost during the run; it runs again once a new device is ready.';
+    return 'The GPU was lost during the run. Press Run to measure again on a new device.';
   }
   return error instanceof Error ? error.message : String(error);
 }
