@@ -36,6 +36,14 @@ export const doc: WidgetDoc = {
       description: 'Milliseconds per token while playing.',
       accepts: { kind: 'integer', min: 100, max: 60000 },
     },
+    {
+      name: 'decay',
+      type: 'number',
+      default: '1',
+      description:
+        'The decay a of the state per token, S_t = a S_{t-1} + v_t k_tᵀ (0 to 1; 1 is plain linear attention, below 1 the gated form that forgets). The reader can change it with a slider.',
+      accepts: { kind: 'number', min: 0, max: 1 },
+    },
     THEME_ATTRIBUTE,
   ],
   usesGpu: false,

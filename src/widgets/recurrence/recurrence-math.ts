@@ -66,9 +66,12 @@ export function dot(a: number[], b: number[]): number {
   return a.reduce((sum, value, i) => sum + value * (b[i] ?? 0), 0);
 }
 
-/** The state form, one step per token: S_t = S_{t-1} + v_t k_t^T, y_t = S_t q_t. */
+/**
+ * The state form, one step per token: S_t = a S_{t-1} + v_t k_t^T, y_t = S_t q_t, with a constant
+ * decay 0 <= a <= 1 (gated linear attention with one decay; a = 1 is plain linear attention).
+ */
 export interface RecurrentStep {
-  /** S_{t-1}. */
+  /** a S_{t-1} (S_{t-1} itself when a = 1). */
   previous: Matrix;
   /** v_t k_t^T, the new term. */
   term: Matrix;
@@ -78,25 +81,35 @@ export interface RecurrentStep {
   output: number[];
 }
 
-export function runRecurrence(example: RecurrenceExample): RecurrentStep[] {
+/** a m, entry by entry. */
+export function scaleMatrix(m: Matrix, a: number): Matrix {
+  return m.map((row) => row.map((x) => a * x));
+}
+
+export function runRecurrence(example: RecurrenceExample, decay = 1): RecurrentStep[] {
   let state = zeroMatrix(example.dim);
   return example.steps.map(({ q, k, v }) => {
-    const previous = state;
+    const previous = decay === 1 ? state : scaleMatrix(state, decay);
     const term = outerProduct(v, k);
     state = addMatrices(previous, term);
     return { previous, term, state, output: multiplyMatrixVector(state, q) };
   });
 }
 
-/** The attention form for token t (0-based): scores s_j = q_t . k_j for j <= t, y_t = sum s_j v_j. */
+/**
+ * The attention form for token t (0-based): scores s_j = a^(t-j) q_t . k_j for j <= t (the decay
+ * a of runRecurrence, applied once per token between j and t), y_t = sum s_j v_j.
+ */
 export interface AttentionRow {
   scores: number[];
   output: number[];
 }
 
-export function attentionRow(example: RecurrenceExample, t: number): AttentionRow {
+export function attentionRow(example: RecurrenceExample, t: number, decay = 1): AttentionRow {
   const query = example.steps[t]?.q ?? [];
-  const scores = example.steps.slice(0, t + 1).map((step) => dot(query, step.k));
+  const scores = example.steps
+    .slice(0, t + 1)
+    .map((step, j) => (decay === 1 ? 1 : decay ** (t - j)) * dot(query, step.k));
   const output = new Array<number>(example.dim).fill(0);
   scores.forEach((score, j) => {
     const value = example.steps[j]?.v ?? [];

@@ -23,6 +23,8 @@ export interface RecurrenceOptions {
   seed?: number;
   /** Milliseconds per token while playing. */
   interval?: number;
+  /** The state's decay per token, 0 to 1; 1 (the default) is plain linear attention. */
+  decay?: number;
 }
 
 /** Both forms for one token, and whether they agree. */
@@ -44,11 +46,13 @@ export class RecurrenceState {
   position = $state(1);
   playing = $state(false);
   interval = $state(1200);
+  /** a in S_t = a S_{t-1} + v_t k_t^T: 1 is plain linear attention, below 1 the state forgets. */
+  decay = $state(1);
 
   readonly example: RecurrenceExample = $derived(createExample(this.seed, this.tokens, this.dim));
-  readonly steps: RecurrentStep[] = $derived(runRecurrence(this.example));
+  readonly steps: RecurrentStep[] = $derived(runRecurrence(this.example, this.decay));
   readonly rows: AttentionRow[] = $derived(
-    this.example.steps.map((_, t) => attentionRow(this.example, t)),
+    this.example.steps.map((_, t) => attentionRow(this.example, t, this.decay)),
   );
   readonly comparisons: TokenComparison[] = $derived(
     this.steps.map((step, i) => {
@@ -80,9 +84,15 @@ export class RecurrenceState {
     this.dim = clampInteger(options.dim ?? 4, 2, 6);
     this.seed = options.seed ?? 1;
     this.interval = options.interval ?? 1200;
+    this.setDecay(options.decay ?? 1);
     let counter = this.seed;
     // "New numbers" walks through seeds deterministically, so a reload reproduces a sequence.
     this.#nextSeed = () => (counter = (Math.imul(counter, 1103515245) + 12345) >>> 0);
+  }
+
+  /** Sets the decay, clamped to 0..1 (a non-number leaves it as it is). */
+  setDecay(a: number): void {
+    if (Number.isFinite(a)) this.decay = Math.min(1, Math.max(0, a));
   }
 
   /** Moves to token t (clamped to 1..tokens). */
