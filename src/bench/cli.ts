@@ -100,6 +100,7 @@ async function main(argv: readonly string[]): Promise<number> {
       dim: args.dim,
       chunkSize: args.chunk,
       featureMap: args.featureMap,
+      normalize: args.normalize,
     });
     for (const c of checks) {
       const what = c.error

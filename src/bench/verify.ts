@@ -63,6 +63,9 @@ export async function verifyForms(
     dim: number;
     chunkSize: number;
     featureMap: FeatureMap;
+    /** Default true; the bench passes --no-normalize through (identity features with the
+     * normaliser can put a denominator near zero, where no float32 order agrees with float64). */
+    normalize?: boolean;
     tokens?: number;
   },
   deps?: VerifyDeps,
@@ -78,7 +81,7 @@ export async function verifyForms(
     const attention: AttentionOptions = {
       form,
       featureMap: options.featureMap,
-      normalize: true,
+      normalize: options.normalize ?? true,
       chunkSize: options.chunkSize,
     };
     const problem: AttentionProblem = {
