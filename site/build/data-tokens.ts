@@ -23,7 +23,8 @@
  *   estimate-quadratic S T  the last measured time of S scaled by (T / T_last)^2
  *   flop-time S T REF    S's FLOPs at T at the rate S reached at REF: the time without overheads
  *   best-chunk T         the fastest chunk size of the chunk search at T ("128")
- *   pct-best C T         how much slower chunk size C is than the fastest at T ("26%")
+ *   pct-best C T         how chunk size C compares with the fastest at T: "26% slower than the
+ *                        fastest, c = 32", or "the fastest" when C is the fastest
  *   range S              min to max of S's medians over every measured T ("12.6-15.3 µs")
  *   max-spread-pct FROM  the widest spread across rounds, (max - min) / median, over every form at
  *                        T >= FROM, in percent
@@ -297,7 +298,8 @@ function evaluate(data: TokenData, words: string[]): string {
       need(2);
       const best = bestChunk(ref, args[1]!);
       const c = pointAt(data, `chunk.${args[0]}`, args[1]);
-      return formatPercent((c.ms / best.medianMs! - 1) * 100);
+      if (best.chunkSize === Number(args[0])) return 'the fastest';
+      return `${formatPercent((c.ms / best.medianMs! - 1) * 100)} slower than the fastest, c = ${best.chunkSize}`;
     }
     case 'range': {
       need(1);
