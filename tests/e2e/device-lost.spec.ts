@@ -146,3 +146,48 @@ test('while the GPU is lost and not yet replaced, the race shows the reference n
   await page.evaluate(() => (window as unknown as { laRelease: () => void }).laRelease());
   await expect(note).toHaveAttribute('data-gpu-state', 'ready', { timeout: 60_000 });
 });
+
+test("the article's GPU panel says the GPU was lost, then names the new device", async ({
+  page,
+  webgpu,
+}) => {
+  test.skip(!webgpu, 'needs a device to lose');
+  // Keep every device the page is given, so the test can lose it from outside.
+  await page.addInitScript(() => {
+    const devices: GPUDevice[] = [];
+    (window as unknown as { laDevices: GPUDevice[] }).laDevices = devices;
+    if (typeof GPUAdapter === 'undefined') return;
+    const request = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, descriptor) {
+      const device = await request.call(this, descriptor);
+      devices.push(device);
+      return device;
+    };
+  });
+  await page.goto('/');
+  const panel = page.getByTestId('gpu-panel');
+  await expect(panel.locator('[data-gpu-state="ready"]')).toBeVisible({ timeout: 60_000 });
+  // Hold the next adapter back while the panel is looked at, then let it through.
+  await page.evaluate(() => {
+    const gpu = navigator.gpu;
+    const original = gpu.requestAdapter.bind(gpu);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    (window as unknown as { laRelease: () => void }).laRelease = release;
+    gpu.requestAdapter = async (options) => {
+      await gate;
+      return original(options);
+    };
+    for (const device of (window as unknown as { laDevices: GPUDevice[] }).laDevices) {
+      device.destroy();
+    }
+  });
+  await expect(panel.locator('[data-gpu-state="lost"]')).toContainText(
+    'GPU lost. The GPU device was destroyed. A new device is requested by itself',
+  );
+  await page.evaluate(() => (window as unknown as { laRelease: () => void }).laRelease());
+  await expect(panel.locator('[data-gpu-state="ready"]')).toBeVisible({ timeout: 60_000 });
+  await expect(panel).toContainText('Largest storage buffer');
+});

@@ -32,11 +32,20 @@ export async function getLiveGpu(): Promise<LiveGpu | null> {
     clock = detectClock(device);
     clocks.set(device, clock);
   }
-  const [clockInfo, attention, decode] = await Promise.all([
-    clock,
+  let clockInfo: ClockInfo;
+  try {
+    clockInfo = await clock;
+  } catch (error) {
+    clocks.delete(device);
+    // Lost while its clock was being measured: there is no live GPU until the new device.
+    if (error instanceof DeviceLostError || pageGpu.outcome !== outcome) return null;
+    throw error;
+  }
+  const [attention, decode] = await Promise.all([
     import('../../gpu/attention.ts'),
     import('../../gpu/generation/index.ts'),
   ]);
+  if (pageGpu.outcome !== outcome) return null;
   return {
     gpu: outcome,
     clockInfo,
