@@ -71,6 +71,13 @@ describe.skipIf(!gpu)('the engine refuses bad calls with typed errors', () => {
       decoder.step(null as never, new Float32Array(16), new Float32Array(16)),
     ).rejects.toThrow(new ShapeError('q must be a Float32Array laid out [heads][dim].'));
     decoder.destroy();
+    const token = (): Float32Array => new Float32Array(16).fill(0.5);
+    await expect(decoder.step(token(), token(), token())).rejects.toThrow(
+      new ShapeError('decode/state H=1 d=16 phi=softplus: step after destroy().'),
+    );
+    const cache = createDecoder(device, { kind: 'kv-cache', heads: 1, dim: 16 }, 4);
+    cache.destroy();
+    await expect(cache.step(token(), token(), token())).rejects.toBeInstanceOf(ShapeError);
     expect(() => createSpinWork(undefined as never)).toThrow(/createSpinWork needs a GPUDevice/);
     expect(() => createDecodeWork(device, undefined as never)).toThrow(ShapeError);
     await expect(addVectors(device, null as never, new Float32Array(4))).rejects.toBeInstanceOf(

@@ -5,7 +5,7 @@
  */
 import { formatBytes, formatCount } from '../format.ts';
 import { perBufferLimit } from '../limits.ts';
-import { CapacityError } from '../errors.ts';
+import { CapacityError, ShapeError } from '../errors.ts';
 import { passTimestamps } from '../forms/form.ts';
 import { f32Bits } from '../forms/softmax/dispatch.ts';
 import combineSource from '../kernels/decode-kv-cache-combine.wgsl?raw';
@@ -156,7 +156,7 @@ export function createKvCacheDecoder(
       return position;
     },
     async step(q, k, v) {
-      if (destroyed) throw new Error(`${label}: step after destroy().`);
+      if (destroyed) throw new ShapeError(`${label}: step after destroy().`);
       validateToken({ q, k, v }, heads, dim);
       if (position >= capacity) {
         throw new CapacityError(

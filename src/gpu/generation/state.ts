@@ -5,6 +5,7 @@
  * exp(g), one g per head.
  */
 import source from '../kernels/decode-state.wgsl?raw';
+import { ShapeError } from '../errors.ts';
 import { validateLogDecay, validateToken } from '../validate.ts';
 import {
   FEATURE_MAP_CODES,
@@ -144,7 +145,7 @@ export function createStateDecoder(device: GPUDevice, shape: DecodeShape): Decod
       return position;
     },
     async step(q, k, v, logDecay) {
-      if (destroyed) throw new Error(`${label}: step after destroy().`);
+      if (destroyed) throw new ShapeError(`${label}: step after destroy().`);
       validateToken({ q, k, v }, heads, dim);
       if (gated) validateLogDecay(logDecay, heads, 1, 'gated-state');
       staged.set(q, 0);
