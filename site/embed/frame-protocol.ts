@@ -8,6 +8,12 @@
 export const EMBED_RESIZE = 'la-embed:size';
 /** Sent by a host to an embed page to ask for its height now (the host script may load late). */
 export const EMBED_REQUEST_SIZE = 'la-embed:request-size';
+/**
+ * Sent by a host to an embed page with the host's theme: `{ type, theme }`, theme "light", "dark"
+ * (the host's `<html data-theme>`) or null (none: follow the reader's system setting). A frame
+ * whose `theme` parameter is `auto` (the default) follows it; a frame cannot read its host's DOM.
+ */
+export const EMBED_THEME = 'la-embed:theme';
 
 export interface EmbedSizeMessage {
   type: typeof EMBED_RESIZE;

@@ -7,7 +7,8 @@
  *   element validates it exactly as it validates attributes written in HTML (the layer in
  *   `src/widgets/shared/attributes.ts`). Other parameters (`id` aside) are ignored with one
  *   console warning.
- * - `theme=light|dark` also sets the page's own theme; `auto` (the default) follows the system.
+ * - `theme=light|dark` also sets the page's own theme; `auto` (the default) follows the host's
+ *   `data-theme` when the host runs `/embed/frames.js` (it sends `la-embed:theme`), else the system.
  * - The page reports its height to the parent window whenever it changes (a ResizeObserver on the
  *   content), as `{ type: 'la-embed:size', widget, id, height }`; `/embed/frames.js` on the host
  *   sizes the frame from it. A parent that loads later asks with `{ type: 'la-embed:request-size' }`.
@@ -21,7 +22,12 @@ import {
   parseAttribute,
   THEME_ATTRIBUTE,
 } from '../../src/widgets/shared/attributes.ts';
-import { EMBED_RESIZE, EMBED_REQUEST_SIZE, type EmbedSizeMessage } from './frame-protocol.ts';
+import {
+  EMBED_RESIZE,
+  EMBED_REQUEST_SIZE,
+  EMBED_THEME,
+  type EmbedSizeMessage,
+} from './frame-protocol.ts';
 
 /** The one URL parameter the frame reads itself rather than passing to the widget. */
 const FRAME_PARAMETERS = new Set(['id']);
@@ -76,7 +82,15 @@ function startFrame(): void {
   };
   new ResizeObserver(() => report()).observe(holder);
   window.addEventListener('message', (event) => {
-    if (event.source === window.parent && event.data?.type === EMBED_REQUEST_SIZE) report(true);
+    if (event.source !== window.parent) return;
+    if (event.data?.type === EMBED_REQUEST_SIZE) report(true);
+    // The host's theme, for a frame left on auto: the page root's data-theme is what an auto
+    // widget follows (host-theme.svelte.ts), so setting it here is all it takes.
+    if (event.data?.type === EMBED_THEME && theme === 'auto') {
+      const hostTheme: unknown = event.data.theme;
+      if (hostTheme === 'light' || hostTheme === 'dark') root.dataset.theme = hostTheme;
+      else delete root.dataset.theme;
+    }
   });
 }
 

@@ -40,8 +40,8 @@ const PAGES: Record<string, { query: string; root: string }> = {
 };
 
 /** A course page that loads the host script and embeds one widget by iframe. */
-function hostPage(site: string, src: string, sandbox: string | null): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8" />
+function hostPage(site: string, src: string, sandbox: string | null, htmlAttrs = ''): string {
+  return `<!doctype html><html lang="en" ${htmlAttrs}><head><meta charset="utf-8" />
     <title>A course page</title>
     <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src ${site}; frame-src ${site}; style-src 'self'" />
     <script src="${site}/embed/frames.js" defer></script></head>
@@ -129,6 +129,48 @@ test.describe('iframe embed pages', () => {
       await page.screenshot({ path: `${SCREENSHOTS}/embed-iframe-host.png`, fullPage: true });
     } finally {
       await close();
+    }
+  });
+
+  test("a frame left on theme=auto follows the host's data-theme, also when it changes; theme=light stays light", async ({
+    page,
+    baseURL,
+  }) => {
+    const site = new URL(baseURL!).origin;
+    const frameTheme = (frame: Frame) =>
+      frame.evaluate(() => document.documentElement.dataset.theme ?? null);
+    const auto = await servePage(
+      hostPage(site, '/embed/la-mask.html', FRAME_SANDBOX, 'data-theme="dark"'),
+    );
+    const fixed = await servePage(
+      hostPage(site, '/embed/la-mask.html?theme=light', FRAME_SANDBOX, 'data-theme="dark"'),
+    );
+    try {
+      await page.goto(`${auto.origin}/`);
+      const frame = await embedFrame(page);
+      await expect(frame.getByTestId('mask')).toBeVisible();
+      await expect.poll(() => frameTheme(frame)).toBe('dark');
+      // The widget itself draws in its dark scheme.
+      const scheme = () =>
+        frame
+          .locator('la-mask .la-shell')
+          .first()
+          .evaluate((el) => getComputedStyle(el).colorScheme);
+      await expect.poll(scheme).toBe('dark');
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+      await expect.poll(() => frameTheme(frame)).toBe('light');
+      await expect.poll(scheme).toBe('light');
+      await page.evaluate(() => document.documentElement.removeAttribute('data-theme'));
+      await expect.poll(() => frameTheme(frame)).toBe(null);
+
+      await page.goto(`${fixed.origin}/`);
+      const lightFrame = await embedFrame(page);
+      await expect(lightFrame.getByTestId('mask')).toBeVisible();
+      await expect(page.locator('iframe')).toHaveAttribute('data-la-embed-theme', 'dark');
+      expect(await frameTheme(lightFrame)).toBe('light');
+    } finally {
+      await auto.close();
+      await fixed.close();
     }
   });
 

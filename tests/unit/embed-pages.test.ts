@@ -9,7 +9,7 @@ import {
   exampleQuery,
   scriptPolicy,
 } from '../../src/widgets/catalog-page/host-snippets.ts';
-import { EMBED_REQUEST_SIZE, EMBED_RESIZE } from '../../site/embed/frame-protocol.ts';
+import { EMBED_REQUEST_SIZE, EMBED_RESIZE, EMBED_THEME } from '../../site/embed/frame-protocol.ts';
 
 const EMBED = resolve(import.meta.dirname, '../../site/embed');
 
@@ -35,6 +35,7 @@ describe('the iframe embed pages', () => {
     );
     expect(host).toContain(`'${EMBED_RESIZE}'`);
     expect(host).toContain(`'${EMBED_REQUEST_SIZE}'`);
+    expect(host).toContain(`'${EMBED_THEME}'`);
     // A classic script: it must load without CORS, so no module syntax.
     expect(host).not.toMatch(/^\s*(import|export)\s/m);
   });
