@@ -206,7 +206,7 @@ test.describe('the CPU widgets and the course-author page', () => {
     await widget.getByRole('radio', { name: 'Memory' }).check();
     await expect(summary).toContainText('naive softmax holds');
     await widget.getByTestId('costs-table-toggle').click();
-    await expect(widget.getByTestId('costs-table').locator('tbody tr')).toHaveCount(5);
+    await expect(widget.getByTestId('costs-table').locator('tbody tr')).toHaveCount(6);
   });
 
   test('the mask changes with the chunk size and the form', async ({ page }) => {

@@ -157,6 +157,13 @@ test.describe('GPU widgets', () => {
     await expect(chart.locator('[data-point][aria-label*="your GPU"]').first()).toBeAttached({
       timeout: 60_000,
     });
+    // The sweep measures every charted form at one length before the next, gated chunked (with
+    // random log-decays) among them.
+    await expect(
+      chart.locator(
+        '[data-point][aria-label^="Gated linear, chunked form"][aria-label*="your GPU"]',
+      ),
+    ).not.toHaveCount(0, { timeout: 60_000 });
     await chart.getByRole('button', { name: 'Stop' }).click();
     await expect(chart).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
     await expect(chart.getByRole('status')).toContainText(/Stopped|Done/);
@@ -295,6 +302,33 @@ test.describe('GPU widgets', () => {
     await expect(
       chart.locator('[data-point][aria-label*="published H100"]').first(),
     ).toBeAttached();
+  });
+
+  test("the timing chart draws the reference GPU's gated chunked records as their own series", async ({
+    page,
+  }) => {
+    const data = JSON.parse(
+      await readFile(new URL('../../data/reference-h200.json', import.meta.url), 'utf8'),
+    ) as {
+      records: { form: string; status: string }[];
+    };
+    const measured = data.records.filter((r) => r.form === 'gated-chunked' && r.status === 'ok');
+    expect(measured.length).toBeGreaterThan(0);
+    await open(page, '#timing-chart');
+    const chart = page.getByTestId('timing-chart');
+    await chart.scrollIntoViewIfNeeded();
+    const gated = chart
+      .getByRole('group', { name: 'Show or hide series' })
+      .getByRole('button', { name: /Gated linear, chunked form/ });
+    await expect(gated).toHaveAttribute('aria-pressed', 'true');
+    const points = chart.locator(
+      '[data-point][aria-label^="Gated linear, chunked form"][aria-label*="NVIDIA H200"]',
+    );
+    await expect(points).toHaveCount(measured.length);
+    await gated.click();
+    await expect(points).toHaveCount(0);
+    await gated.click();
+    await expect(points).toHaveCount(measured.length);
   });
 
   test('the PyTorch overlay adds dotted baselines with tooltips, a legend entry, table rows and export', async ({

@@ -186,7 +186,7 @@ describe('the cost explorer', () => {
     expect(costs.crossover).toBe(129);
     costs.log2Tokens = 20;
     expect(costs.tokens).toBe(1 << 20);
-    expect(costs.series).toHaveLength(5);
+    expect(costs.series).toHaveLength(6);
     costs.setTokens(1);
     expect(costs.tokens).toBe(64);
   });

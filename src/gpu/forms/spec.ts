@@ -43,7 +43,8 @@ export interface FormSpec {
   color: { token: string; fallback: string };
   /**
    * Whether the article's charts (timing chart, cost explorer) draw it by default: the five forms
-   * of the source post's story; a form shown elsewhere only is still measured and validated.
+   * of the source post's story and gated chunked (the gated family's fast form); a form shown
+   * elsewhere only is still measured and validated.
    */
   charted: boolean;
   /** Stroke styles that keep overlapping lines apart in the cost explorer. */

@@ -7,7 +7,7 @@ export const doc: WidgetDoc = {
   tag: 'la-costs',
   title: 'The cost explorer',
   summary:
-    "FLOPs or memory of all five forms against context length on a log-log chart, from the engine's cost models, with sliders for T, d and c, the theoretical crossover and the best chunk size under the model. Runs without a GPU.",
+    "FLOPs or memory of the five forms of the source post and gated chunked attention against context length on a log-log chart, from the engine's cost models, with sliders for T, d and c, the theoretical crossover and the best chunk size under the model. Runs without a GPU.",
   attributes: [
     {
       name: 'tokens',

@@ -18,7 +18,7 @@ export interface ChartPoint {
 
 /** Marker shapes. Forms get distinct shapes so that lines lying on one another stay apart. */
 export type ChartMarker =
-  'circle' | 'square' | 'diamond' | 'triangle' | 'triangle-down' | 'star' | 'plus';
+  'circle' | 'square' | 'diamond' | 'triangle' | 'triangle-down' | 'star' | 'hexagon' | 'plus';
 
 export interface ChartSeries {
   id: string;
@@ -89,6 +89,16 @@ export function markerPath(shape: ChartMarker, r: number): string {
         const radius = i % 2 === 0 ? outer : inner;
         const angle = (Math.PI / 5) * i - Math.PI / 2;
         parts.push(`${f(radius * Math.cos(angle))},${f(radius * Math.sin(angle))}`);
+      }
+      return `M${parts.join('L')}Z`;
+    }
+    case 'hexagon': {
+      // Area of a regular hexagon, (3 sqrt 3 / 2) a^2, equal to the circle's pi r^2.
+      const a = r * Math.sqrt((2 * Math.PI) / (3 * Math.sqrt(3)));
+      const parts: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const angle = (Math.PI / 3) * i;
+        parts.push(`${f(a * Math.cos(angle))},${f(a * Math.sin(angle))}`);
       }
       return `M${parts.join('L')}Z`;
     }

@@ -7,7 +7,7 @@ export const timingChartDoc: WidgetDoc = {
   tag: 'la-timing-chart',
   title: 'The timing chart',
   summary:
-    "Time per forward pass against context length, log-log, for all five attention forms: the reference GPU's sweep at once, the reader's own GPU on request (Run, with progress and Stop), slope guides, the crossover, exports, and optional overlays of PyTorch's native kernels on the reference GPU and of the source post's published H100 numbers.",
+    "Time per forward pass against context length, log-log, for the five attention forms of the source post and gated chunked attention: the reference GPU's sweep at once, the reader's own GPU on request (Run, with progress and Stop), slope guides, the crossover, exports, and optional overlays of PyTorch's native kernels on the reference GPU and of the source post's published H100 numbers.",
   attributes: [
     {
       name: 'min-tokens',

@@ -49,7 +49,7 @@ export const gatedChunked: FormSpec = {
   family: 'gated',
   label: 'Gated linear, chunked form',
   color: { token: '--la-gated-chunked', fallback: '#8a6d00' },
-  charted: false,
+  charted: true,
   stroke: { width: 2.25, dash: '1 3' },
   inputs: ['q', 'k', 'v', 'logDecay'],
   options: ['featureMap', 'normalize', 'chunkSize'],
