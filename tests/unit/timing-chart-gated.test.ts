@@ -12,8 +12,8 @@ import {
 describe('the timing chart and the gated family', () => {
   it('charts gated chunked with its own marker and colour token', () => {
     expect(CHARTED_FORMS).toContain('gated-chunked');
-    expect(FORM_MARKERS['gated-chunked']).toBe('hexagon');
-    expect(markerPath('hexagon', 4)).toMatch(/^M(-?[\d.]+,-?[\d.]+L){5}-?[\d.]+,-?[\d.]+Z$/);
+    expect(FORM_MARKERS['gated-chunked']).toBe('hourglass');
+    expect(markerPath('hourglass', 4)).toMatch(/^M-[\d.]+,-[\d.]+H[\d.]+L-[\d.]+,[\d.]+H[\d.]+Z$/);
     expect(FORM_COLORS['gated-chunked']).toBe(
       `var(--la-gated-chunked, ${formSpec('gated-chunked').color.fallback})`,
     );
@@ -26,7 +26,7 @@ describe('the timing chart and the gated family', () => {
     const chart = new TimingChartState();
     const series = chart.series.find((s) => s.id === 'reference:gated-chunked');
     expect(series).toBeDefined();
-    expect(series!.marker).toBe('hexagon');
+    expect(series!.marker).toBe('hourglass');
     expect(series!.color).toBe(FORM_COLORS['gated-chunked']);
     expect(series!.points.map((p) => [p.x, p.y])).toEqual(expected.map((p) => [p.x, p.y]));
     // Not the ungated chunked form's numbers under another name.

@@ -18,7 +18,7 @@ export interface ChartPoint {
 
 /** Marker shapes. Forms get distinct shapes so that lines lying on one another stay apart. */
 export type ChartMarker =
-  'circle' | 'square' | 'diamond' | 'triangle' | 'triangle-down' | 'star' | 'hexagon' | 'plus';
+  'circle' | 'square' | 'diamond' | 'triangle' | 'triangle-down' | 'star' | 'hourglass' | 'plus';
 
 export interface ChartSeries {
   id: string;
@@ -92,15 +92,11 @@ export function markerPath(shape: ChartMarker, r: number): string {
       }
       return `M${parts.join('L')}Z`;
     }
-    case 'hexagon': {
-      // Area of a regular hexagon, (3 sqrt 3 / 2) a^2, equal to the circle's pi r^2.
-      const a = r * Math.sqrt((2 * Math.PI) / (3 * Math.sqrt(3)));
-      const parts: string[] = [];
-      for (let i = 0; i < 6; i++) {
-        const angle = (Math.PI / 3) * i;
-        parts.push(`${f(a * Math.cos(angle))},${f(a * Math.sin(angle))}`);
-      }
-      return `M${parts.join('L')}Z`;
+    case 'hourglass': {
+      // Two triangles tip to tip (2 a^2 in all, the circle's pi r^2); at 3 px a hexagon or a
+      // pentagon reads as a circle, this does not.
+      const a = r * Math.sqrt(Math.PI / 2);
+      return `M${f(-a)},${f(-a)}H${f(a)}L${f(-a)},${f(a)}H${f(a)}Z`;
     }
     case 'plus': {
       const a = r * 1.3;

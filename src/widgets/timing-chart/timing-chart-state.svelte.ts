@@ -55,7 +55,7 @@ export const FORM_MARKERS: Partial<Record<AttentionForm, ChartMarker>> = {
   'linear-attention': 'triangle-down',
   'linear-recurrent': 'diamond',
   'linear-chunked': 'star',
-  'gated-chunked': 'hexagon',
+  'gated-chunked': 'hourglass',
 };
 
 /**
