@@ -24,7 +24,14 @@ async function listen(server: Server): Promise<StaticServer> {
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((done) => server.close(() => done())),
+    // close() alone waits for every open connection, and a page still showing this server's
+    // frame may hold one open (keep-alive, a pending request) until the test times out: the test
+    // is done with the server, so its connections end with it.
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
 }
 
