@@ -53,8 +53,11 @@ describe.skipIf(!gpu)('timing a GpuWork through Dawn', () => {
       expect(m.p75Ms).toBeGreaterThanOrEqual(m.medianMs);
       expect(m.iqrMs).toBeCloseTo(m.p75Ms - m.p25Ms, 12);
       expect(m.repetitions).toBeGreaterThanOrEqual(1);
-      // One sample spans the target (2 ms) unless the repetition cap stopped the growth.
-      expect(m.medianMs * m.repetitions >= 1 || m.repetitions === 1024).toBe(true);
+      // The pilot grew the batch until a sample spanned the target (2 ms), unless the repetition
+      // cap stopped it. Checked on the longest sample, not the median: on a shared CPU the
+      // emulated GPU's later samples can run faster than the pilot's by more than 2x.
+      const longest = Math.max(...m.rawMs.filter((ms) => Number.isFinite(ms)));
+      expect(longest * m.repetitions >= 1 || m.repetitions === 1024).toBe(true);
       expect(rotated).toEqual(m.rawMs.map((_, i) => i));
     });
   }
