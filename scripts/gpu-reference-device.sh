@@ -6,18 +6,34 @@
 #   2. torch-anchor.py in rounds: PyTorch fp32 (TF32 off) and bf16 (FlashAttention-2 through SDPA),
 #      flash-linear-attention when its wheels travel in .whl/ (Triton's fp32 default: TF32), its
 #      chunked linear and gated (chunk_simple_gla) kernels.
-# Everything lands in $OUT: bench.json, bench.csv, torch.json, log.txt, env.txt.
+# Everything lands in $OUT/reference.tar.gz: bench.json, bench.csv, torch.json, log.txt, env.txt,
+# clocks.csv and the progress logs; log.txt also beside it.
 # Time: the whole script stops itself at DEADLINE_S seconds (the torch step gets what is left).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OUT:?OUT must name the folder the results go to}"
+# The device tool brings back only a few files from $OUT: everything is written to a work folder and
+# leaves as one archive (reference.tar.gz) plus the log, also when the script stops early.
+final_out=$OUT
+OUT=$(mktemp -d /tmp/reference-XXXX)
+main_pid=$BASHPID
+pack() {
+  # Subshells (the tee below) inherit the trap: only the script itself packs.
+  [ "$BASHPID" = "$main_pid" ] || return 0
+  [ -n "${clocks_pid:-}" ] && kill "$clocks_pid" 2> /dev/null
+  exec 1>&3 2>&4 # end tee's input, and let it finish the log
+  wait "${tee_pid:-}" 2> /dev/null
+  tar -C "$OUT" -czf "$final_out/reference.tar.gz" . && cp "$OUT/log.txt" "$final_out/log.txt"
+}
+trap pack EXIT
 ROUNDS=${ROUNDS:-5}
 DEADLINE_S=${DEADLINE_S:-280}
 BENCH_BUDGET_MS=${BENCH_BUDGET_MS:-160000}
 TOKENS=128,256,512,1024,2048,4096,8192,16384,32768,65536,131072
 FLA_TOKENS=1024,4096,16384,65536,131072
 start=$SECONDS
-exec > >(tee "$OUT/log.txt") 2>&1
+exec 3>&1 4>&2 > >(tee "$OUT/log.txt") 2>&1
+tee_pid=$!
 
 {
   date -u +%Y-%m-%dT%H:%M:%SZ
@@ -27,8 +43,14 @@ exec > >(tee "$OUT/log.txt") 2>&1
 } > "$OUT/env.txt" 2>&1
 cat "$OUT/env.txt"
 
+# The card's clocks and P-state every 200 ms for the whole call: shows whether a point ran while
+# the GPU had lowered its clocks (the bench settles them before every point: --settle-clocks).
+nvidia-smi --query-gpu=timestamp,pstate,clocks.sm,clocks.mem,utilization.gpu,power.draw \
+  --format=csv -lms 200 > "$OUT/clocks.csv" 2>&1 &
+clocks_pid=$!
+
 # 1. Our WGSL kernels through Dawn.
-bash "$here/../run.sh" node "$here/bench.mjs" --verify --rounds "$ROUNDS" --samples 5 \
+bash "$here/../run.sh" node "$here/bench.mjs" --verify --settle-clocks --rounds "$ROUNDS" --samples 5 \
   --budget-ms 3000 --sweep-budget-ms "$BENCH_BUDGET_MS" --tokens "$TOKENS" \
   --chunk-search 16384 --generation --json "$OUT/bench.json" --csv "$OUT/bench.csv" \
   2> "$OUT/bench-progress.txt"
@@ -36,7 +58,7 @@ echo "bench exit $? after $((SECONDS - start)) s"
 
 # 1b. The chunked forms as fla computes them (identity features, no normaliser), beside fla's
 #     chunk_linear_attn and chunk_simple_gla below; a file of its own (not part of the dataset).
-bash "$here/../run.sh" node "$here/bench.mjs" --forms linear-chunked,gated-chunked --feature-map identity \
+bash "$here/../run.sh" node "$here/bench.mjs" --settle-clocks --forms linear-chunked,gated-chunked --feature-map identity \
   --no-normalize --rounds 3 --samples 5 --budget-ms 3000 --sweep-budget-ms 40000 --tokens "$FLA_TOKENS" \
   --json "$OUT/bench-identity.json" 2>> "$OUT/bench-progress.txt" | tail -12
 echo "bench (identity) exit $? after $((SECONDS - start)) s"

@@ -32,7 +32,7 @@ The call (about 2 minutes to start a machine, then at most DEADLINE_S = 280 s):
        timeout_s: 310
 
 Then, in this repository:
-  mkdir -p data/runs/$day-h200 && cp <files_at>/* data/runs/$day-h200/
+  mkdir -p data/runs/$day-h200 && tar -xzf <files_at>/reference.tar.gz -C data/runs/$day-h200
   node scripts/make-reference-data.mjs --bench data/runs/$day-h200/bench.json \\
     --torch data/runs/$day-h200/torch.json --machine "NVIDIA H200" \\
     --command "ROUNDS=5 DEADLINE_S=280 bash .gpu/reference/gpu-reference-device.sh (scripts/gpu-reference-run.sh)"

@@ -35,6 +35,8 @@ Times the attention forms on this machine's GPU (Dawn through Node) and prints a
                          The chunk search and generation run once per round too.
   --rotate-below MIB     rewrite inputs between samples when q, k, v fit in MIB (default 64; 0: never)
   --clock NAME           auto, gpu-timestamp or wall-clock (default auto)
+  --settle-clocks        before every point, time a fixed probe kernel and load the GPU until
+                         the probe runs as fast as it has run (a GPU left idle lowers its clocks)
   --chunk-search T       also time linear-chunked at T for every chunk size and report the best
   --generation           also time one decode step against position (KV cache and state)
   --no-sweep             skip the context-length sweep (with --chunk-search or --generation)
@@ -58,6 +60,8 @@ export interface BenchArgs {
   samples: number;
   /** Independent rounds, each visiting every point once (see src/gpu/rounds.ts). */
   rounds: number;
+  /** Settle the GPU's clocks before every point (src/gpu/clock-settle.ts). */
+  settleClocks: boolean;
   /** Inputs of at most this many bytes are rewritten between samples. */
   rotateBelowBytes: number;
   clock: 'auto' | 'gpu-timestamp' | 'wall-clock';
@@ -112,6 +116,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         samples: { type: 'string' },
         rounds: { type: 'string' },
         'rotate-below': { type: 'string' },
+        'settle-clocks': { type: 'boolean' },
         clock: { type: 'string' },
         'chunk-search': { type: 'string' },
         generation: { type: 'boolean' },
@@ -174,6 +179,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         : integer('sweep-budget-ms', values['sweep-budget-ms'], 1),
     samples: values.samples === undefined ? 10 : integer('samples', values.samples, 1),
     rounds: values.rounds === undefined ? 1 : integer('rounds', values.rounds, 1),
+    settleClocks: values['settle-clocks'] ?? false,
     rotateBelowBytes:
       values['rotate-below'] === undefined
         ? 64 * 2 ** 20

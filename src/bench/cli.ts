@@ -20,6 +20,11 @@ import {
   type SweepEvent,
 } from '../gpu/sweep.ts';
 import { combineRounds, rotate } from '../gpu/rounds.ts';
+import {
+  createClockSettler,
+  describeSettles,
+  type ClockSettleResult,
+} from '../gpu/clock-settle.ts';
 import { detectClock } from '../gpu/timing.ts';
 import { CHUNK_SIZES } from '../gpu/types.ts';
 import { getNodeGpu } from '../node/dawn.ts';
@@ -145,6 +150,15 @@ async function main(argv: readonly string[]): Promise<number> {
     clockInfo,
     runtime: describeNodeRuntime(),
   };
+  const settles: ClockSettleResult[] = [];
+  if (args.settleClocks) {
+    common.clockSettler = await createClockSettler(device, clockInfo);
+    common.onClockSettle = (_plan, result) => settles.push(result);
+    const warm = await common.clockSettler.settle();
+    process.stderr.write(
+      `bench: clock settle: warmed ${formatMs(warm.loadedMs)}; probe at ${warm.ratioAfter.toFixed(3)}x its fastest\n`,
+    );
+  }
   const tty = process.stderr.isTTY === true;
   const progress = (label: string) => (event: SweepEvent) => {
     const line = `${label} ${formatProgress(event.progress.done, event.progress.total, event.record)}`;
@@ -234,6 +248,7 @@ async function main(argv: readonly string[]): Promise<number> {
       `best chunk size at T=${bestChunk.tokens}: ${bestChunk.chunkSize} (${formatMs(bestChunk.medianMs)})\n`,
     );
   }
+  if (settles.length > 0) process.stdout.write(`${describeSettles(settles)}\n`);
   if (info.isFallbackAdapter) {
     process.stdout.write('(CPU fallback adapter: these timings are not GPU speeds.)\n');
   }

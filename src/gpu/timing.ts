@@ -158,7 +158,20 @@ export function batchTimestampTargets(
 }
 
 /** Takes one sample of `repetitions` runs and returns ms per run (may be NaN or negative). */
-type Sampler = (repetitions: number) => Promise<number>;
+export type Sampler = (repetitions: number) => Promise<number>;
+
+/**
+ * The sampler `measureWork` uses for a clock: GPU timestamps around the batch, or the wall clock
+ * around one submit-and-wait. `destroy` frees the timestamp buffers.
+ */
+export function createSampler(
+  device: GPUDevice,
+  work: GpuWork,
+  clockInfo: ClockInfo,
+): { sample: Sampler; destroy(): void } {
+  if (clockInfo.clock === 'gpu-timestamp') return createTimestampSampler(device, work);
+  return { sample: createWallClockSampler(device, work), destroy() {} };
+}
 
 function createTimestampSampler(
   device: GPUDevice,
@@ -257,9 +270,8 @@ export async function measureWork(
     await runOnce(device, work);
   }
 
-  const timestamps =
-    clockInfo.clock === 'gpu-timestamp' ? createTimestampSampler(device, work) : null;
-  const sample: Sampler = timestamps?.sample ?? createWallClockSampler(device, work);
+  const sampler = createSampler(device, work, clockInfo);
+  const { sample } = sampler;
   try {
     // Pilot: grow the batch until one sample spans the target (a few rounds at most).
     let repetitions = 1;
@@ -308,6 +320,6 @@ export async function measureWork(
       elapsedMs: spent(),
     };
   } finally {
-    timestamps?.destroy();
+    sampler.destroy();
   }
 }

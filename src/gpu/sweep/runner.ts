@@ -134,6 +134,9 @@ export async function* runPlans(
         plan.inputBytes > 0 && plan.inputBytes <= rotateBelow && resident.write && resident.shape
           ? createRotation(resident as ResidentAttention)
           : undefined;
+      if (common.clockSettler) {
+        common.onClockSettle?.(plan, await common.clockSettler.settle(signal));
+      }
       const m = await (common.measure ?? measureWork)(device, work, {
         clockInfo,
         samples: common.samples ?? 10,

@@ -4,6 +4,7 @@
  * runs them).
  */
 import type { AdapterSummary } from '../device.ts';
+import type { ClockSettler, ClockSettleResult } from '../clock-settle.ts';
 import type { BenchRecord } from '../records.ts';
 import type { measureWork, ClockInfo, ClockKind } from '../timing.ts';
 import type {
@@ -75,6 +76,12 @@ export interface SweepCommon {
   memoryLimitBytes?: number;
   /** Force a clock; default 'auto' (GPU timestamps when present). */
   clock?: ClockKind | 'auto';
+  /**
+   * Settles the GPU's clocks before every point (see clock-settle.ts); the bench passes one, the
+   * widgets do not. `onClockSettle` hears what each settle found.
+   */
+  clockSettler?: ClockSettler;
+  onClockSettle?: (plan: PointPlan, result: ClockSettleResult) => void;
   /** A clock already measured on this device (saves the detection). */
   clockInfo?: ClockInfo;
   /** Stops the sweep; the generator then throws the signal's reason. */
