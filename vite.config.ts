@@ -1,18 +1,12 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { embedPagesPlugin } from './site/build/embed-pages.ts';
 import { postsPlugin } from './site/build/posts-plugin.ts';
 import { widgetCssPlugin } from './site/build/widget-css-plugin.ts';
+import { WIDGET_DOC_LIST } from './src/widgets/docs.ts';
 
 const root = resolve(import.meta.dirname, 'site');
-
-// The iframe embed pages, one per widget: site/embed/<tag>.html -> /embed/<tag>.html.
-const embedPages = Object.fromEntries(
-  readdirSync(resolve(root, 'embed'))
-    .filter((name) => /^la-[a-z-]+\.html$/.test(name))
-    .map((name) => [`embed/${name.slice(0, -'.html'.length)}`, resolve(root, 'embed', name)]),
-);
 
 // The site is static. Every index.html under site/ is an entry (the posts plugin finds them and
 // writes the pages for posts/*.md); the GPU engine, widgets and data are bundled from src/ and data/.
@@ -29,6 +23,9 @@ export default defineConfig({
       postsDir: resolve(import.meta.dirname, 'posts'),
       kernelsDir: resolve(import.meta.dirname, 'src/gpu/kernels'),
     }),
+    // The iframe embed pages, one per documented widget, from one template:
+    // site/embed/<tag>.html (written, git-ignored) -> /embed/<tag>.html.
+    embedPagesPlugin({ embedDir: resolve(root, 'embed'), docs: WIDGET_DOC_LIST }),
   ],
   server: { host: '127.0.0.1', port: 5173 },
   // cors: true answers every origin, as a static host does, so that a page elsewhere can load the
@@ -42,9 +39,9 @@ export default defineConfig({
     // them): a host page's font-src then needs only our origin.
     assetsInlineLimit: (file) => (/\.(woff2?|ttf|otf)$/.test(file) ? false : undefined),
     rollupOptions: {
-      // The embed bundle for other sites and the iframe embed pages; the other HTML entries (every
-      // index.html) come from the posts plugin.
-      input: { embed: resolve(root, 'embed/widgets.ts'), ...embedPages },
+      // The embed bundle for other sites; the HTML entries come from the plugins (every index.html
+      // from the posts plugin, the iframe embed pages from the embed-pages plugin).
+      input: { embed: resolve(root, 'embed/widgets.ts') },
       output: {
         // Course authors link to embed/widgets.js, so that entry keeps a fixed name.
         entryFileNames: (chunk) =>

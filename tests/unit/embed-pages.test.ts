@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WIDGET_DOCS } from '../../src/widgets/catalog.ts';
 import {
@@ -9,14 +10,29 @@ import {
   exampleQuery,
   scriptPolicy,
 } from '../../src/widgets/catalog-page/host-snippets.ts';
+import { embedPagesPlugin } from '../../site/build/embed-pages.ts';
 import { EMBED_REQUEST_SIZE, EMBED_RESIZE, EMBED_THEME } from '../../site/embed/frame-protocol.ts';
+import { WIDGET_DOC_LIST } from '../../src/widgets/docs.ts';
 
-const EMBED = resolve(import.meta.dirname, '../../site/embed');
+/** Runs the embed-pages plugin's config hook into a fresh folder; returns it and the inputs. */
+function writeEmbedPages(): { dir: string; input: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), 'la-embed-'));
+  const plugin = embedPagesPlugin({ embedDir: dir, docs: WIDGET_DOC_LIST });
+  const config = (
+    plugin.config as () => { build: { rollupOptions: { input: Record<string, string> } } }
+  )();
+  return { dir, input: config.build.rollupOptions.input };
+}
 
 describe('the iframe embed pages', () => {
   it('exist for every documented widget, each naming its own widget and title', () => {
+    const { dir: EMBED, input } = writeEmbedPages();
     const pages = readdirSync(EMBED).filter((name) => /^la-.*\.html$/.test(name));
     expect(pages.sort()).toEqual(WIDGET_DOCS.map((doc) => `${doc.tag}.html`).sort());
+    // Each page is a build input at the public URL /embed/<tag>.html.
+    expect(input).toEqual(
+      Object.fromEntries(WIDGET_DOCS.map((d) => [`embed/${d.tag}`, join(EMBED, `${d.tag}.html`)])),
+    );
     for (const doc of WIDGET_DOCS) {
       const html = readFileSync(resolve(EMBED, `${doc.tag}.html`), 'utf8');
       expect(html).toContain(`<html lang="en" data-widget="${doc.tag}">`);
