@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { gpu, readyDevice } from './setup.ts';
+import {
+  decayMask,
+  initialParameters,
+  layoutParameters,
+  resolveTrainConfig,
+  type TrainConfig,
+} from '../../src/gpu/train/config.ts';
+import { GpuTrainer } from '../../src/gpu/train/model.ts';
+import { referenceAdamW, referenceStep } from '../../src/gpu/train/reference.ts';
+import { SeededRandom } from '../../src/gpu/train/random.ts';
+
+const cases: [string, Partial<TrainConfig> & Pick<TrainConfig, 'form'>][] = [
+  ['softmax', { form: 'softmax' }],
+  ['linear (elu + 1, normalised)', { form: 'linear', featureMap: 'elu1' }],
+  ['gated (softplus, normalised)', { form: 'gated', featureMap: 'softplus' }],
+];
+
+/** A small model with every parameter moved off its initial constants by a fresh random amount. */
+function setup(partial: Partial<TrainConfig> & Pick<TrainConfig, 'form'>) {
+  const config = resolveTrainConfig({
+    vocab: 11,
+    dModel: 16,
+    heads: 2,
+    layers: 2,
+    mlp: 24,
+    tokens: 9,
+    batch: 3,
+    ...partial,
+  });
+  const params = initialParameters(config, 7);
+  const random = new SeededRandom(Math.floor(Math.random() * 2 ** 31));
+  for (let i = 0; i < params.length; i++) params[i]! += 0.1 * random.normal();
+  const n = config.batch * config.tokens;
+  const tokens = Int32Array.from({ length: n }, () => random.integer(config.vocab));
+  const targets = Int32Array.from({ length: n }, () =>
+    random.uniform() < 0.4 ? -1 : random.integer(config.vocab),
+  );
+  return { config, params, tokens, targets };
+}
+
+describe.skipIf(!gpu)('the GPU trainer', () => {
+  for (const [name, partial] of cases) {
+    it(`has every parameter's gradient within 1e-4 (relative to the tensor) of the float64 model: ${name}, 2 layers`, async () => {
+      const { device } = await readyDevice();
+      const { config, params, tokens, targets } = setup(partial);
+      const trainer = new GpuTrainer(device, config, { seed: 0, parameters: params });
+      const { metrics, gradients } = await trainer.gradients({ tokens, targets });
+      const reference = referenceStep(config, params, tokens, targets);
+      expect(Math.abs(metrics.loss - reference.loss)).toBeLessThan(1e-5 * reference.loss);
+      expect(metrics.scored).toBe(reference.scored);
+      expect(metrics.correct).toBe(reference.correct);
+      const errors: Record<string, number> = {};
+      for (const slot of trainer.layout.slots) {
+        let worst = 0;
+        let scale = 0;
+        for (let i = slot.offset; i < slot.offset + slot.size; i++) {
+          const diff = Math.abs(gradients[i]! - reference.gradients[i]!);
+          worst = Number.isNaN(diff) ? Infinity : Math.max(worst, diff);
+          scale = Math.max(scale, Math.abs(reference.gradients[i]!));
+        }
+        expect(scale, slot.name).toBeGreaterThan(0);
+        errors[slot.name] = worst / scale;
+      }
+      const largest = Math.max(...Object.values(errors));
+      console.log(
+        `train model ${name}: largest relative gradient error ${largest.toExponential(2)}`,
+      );
+      for (const [slot, error] of Object.entries(errors)) expect(error, slot).toBeLessThan(1e-4);
+      trainer.destroy();
+      device.destroy();
+    });
+  }
+
+  it('takes AdamW steps as the float64 optimizer does (gated, two steps)', async () => {
+    const { device } = await readyDevice();
+    const { config, params, tokens, targets } = setup({ form: 'gated' });
+    const optimizer = { learningRate: 1e-2, weightDecay: 0.1 };
+    const trainer = new GpuTrainer(device, config, { seed: 0, parameters: params, optimizer });
+    const layout = layoutParameters(config);
+    const expected = Float64Array.from(params);
+    const state = {
+      m: new Float64Array(layout.length),
+      v: new Float64Array(layout.length),
+      step: 0,
+    };
+    for (let s = 0; s < 2; s++) {
+      const metrics = await trainer.step({ tokens, targets });
+      const reference = referenceStep(config, expected, tokens, targets);
+      expect(Math.abs(metrics.loss - reference.loss)).toBeLessThan(1e-4 * reference.loss);
+      referenceAdamW(expected, reference.gradients, state, decayMask(layout), trainer.optimizer);
+    }
+    const got = await trainer.readParameters();
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+    // Each step moves a weight by about lr; tiny gradients' directions may differ in float32.
+    expect(worst).toBeLessThan(1e-4);
+    const moved = got.some((value, i) => Math.abs(value - params[i]!) > 1e-3);
+    expect(moved).toBe(true);
+    trainer.destroy();
+    device.destroy();
+  });
+
+  it('refuses a token outside the vocabulary with a sentence, before any GPU work', async () => {
+    const { device } = await readyDevice();
+    const { config, params, tokens, targets } = setup({ form: 'softmax' });
+    const trainer = new GpuTrainer(device, config, { seed: 0, parameters: params });
+    tokens[4] = config.vocab;
+    await expect(trainer.step({ tokens, targets })).rejects.toThrow(/Token 4 is 11, outside/);
+    trainer.destroy();
+    device.destroy();
+  });
+});
