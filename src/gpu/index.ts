@@ -74,3 +74,5 @@ export {
   DEFAULT_DECODE_CAPACITY,
   type DecodeWorkRequest,
 } from './generation/index.ts';
+// The tiny trainer and MQAR (issue 14).
+export * from './train/index.ts';

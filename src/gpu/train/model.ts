@@ -52,7 +52,9 @@ export interface TrainerOptions {
   attention?: TrainAttentionFactory;
 }
 
-const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+/** Read at use: in Node the WebGPU globals exist only once Dawn has loaded. */
+const storageUsage = (): number =>
+  GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 /** Throws a RangeError naming the first token or target outside the vocabulary. */
 export function validateBatch(config: TrainConfig, batch: TrainBatch): void {
@@ -127,7 +129,7 @@ export class GpuTrainer {
           'Use fewer sequences per batch or shorter ones.',
       );
     }
-    const make = (name: string, floats: number, usage = STORAGE): GPUBuffer => {
+    const make = (name: string, floats: number, usage = storageUsage()): GPUBuffer => {
       const buffer = device.createBuffer({
         label: `${label} ${name}`,
         size: 4 * Math.max(4, floats),

@@ -1,0 +1,109 @@
+/**
+ * The MQAR trainer's CLI: trains the tiny WGSL transformer through Dawn on this machine's GPU,
+ * one run per form, prints loss and recall accuracy as it goes and a summary table at the end,
+ * and writes every run's settings and curves as JSON (--json). Run from source with
+ * `npm run train -- ...`, or bundled (`npm run build:train`) with `node .gpu/app/train.mjs ...`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { acquireGpu } from '../gpu/device.ts';
+import { trainMqar, type MqarCurve } from '../gpu/train/run.ts';
+import { getNodeGpu } from '../node/dawn.ts';
+import { UsageError } from './args.ts';
+import { parseTrainArgs, TRAIN_USAGE } from './train-args.ts';
+
+function mean(values: readonly number[]): number {
+  return values.length ? values.reduce((s, x) => s + x, 0) / values.length : Number.NaN;
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseTrainArgs(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  if (args.help) {
+    console.log(TRAIN_USAGE);
+    return 0;
+  }
+  const nodeGpu = await getNodeGpu();
+  if (nodeGpu.kind !== 'ready') {
+    console.error(nodeGpu.reason);
+    return 1;
+  }
+  const outcome = await acquireGpu({ gpu: nodeGpu.gpu });
+  if (outcome.kind !== 'ready') {
+    console.error(outcome.reason);
+    return 1;
+  }
+  const { device, info } = outcome;
+  console.error(`GPU: ${info.name} (${nodeGpu.driver})`);
+  if (info.isFallbackAdapter)
+    console.error('This is a CPU emulation: steps per second are not GPU speeds.');
+  const curves: MqarCurve[] = [];
+  for (const form of args.forms) {
+    const curve = await trainMqar(device, {
+      model: {
+        form,
+        dModel: args.dModel,
+        heads: args.heads,
+        layers: args.layers,
+        batch: args.batch,
+        featureMap: args.featureMap,
+      },
+      task: {
+        pairs: args.pairs,
+        ...(args.queries !== null && { queries: args.queries }),
+        ...(args.keys !== null && { keys: args.keys }),
+        ...(args.values !== null && { values: args.values }),
+        ...(args.tokens !== null && { tokens: args.tokens }),
+      },
+      steps: args.steps,
+      seed: args.seed,
+      optimizer: { learningRate: args.lr, weightDecay: args.weightDecay },
+      onStep(step, metrics) {
+        if ((step + 1) % args.every === 0 || step === 0) {
+          console.error(
+            `${form} step ${step + 1}/${args.steps}: loss ${metrics.loss.toFixed(3)}, ` +
+              `recall ${((100 * metrics.correct) / metrics.scored).toFixed(1)}%`,
+          );
+        }
+      },
+    });
+    curves.push(curve);
+  }
+  const window = Math.max(1, Math.min(10, Math.floor(args.steps / 4)));
+  console.log(
+    `form      first-${window} loss  last-${window} loss  last-${window} recall  steps/s`,
+  );
+  for (const c of curves) {
+    console.log(
+      [
+        c.model.form.padEnd(9),
+        mean(c.loss.slice(0, window)).toFixed(3).padStart(13),
+        mean(c.loss.slice(-window)).toFixed(3).padStart(12),
+        `${(100 * mean(c.accuracy.slice(-window))).toFixed(1)}%`.padStart(14),
+        (c.steps / c.seconds).toFixed(1).padStart(8),
+      ].join(' '),
+    );
+  }
+  if (args.json) {
+    await mkdir(dirname(args.json), { recursive: true });
+    const record = {
+      adapter: info,
+      driver: nodeGpu.driver,
+      runs: curves,
+    };
+    await writeFile(args.json, JSON.stringify(record, null, 1));
+    console.error(`wrote ${args.json}`);
+  }
+  device.destroy();
+  return 0;
+}
+
+process.exitCode = await main();
