@@ -48,23 +48,21 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   if (params.chunkBegin > 0u) {
     run = carry[e];
   }
-  // Four chunks per step: their loads are independent, so four memory latencies overlap.
+  // Sixteen chunks per step: their loads are independent, so sixteen memory latencies overlap
+  // (an H200 at T = 65,536, c = 64: 1.06 ms with four per step, 0.30 ms with sixteen; the array
+  // is indexed by literal-bounded loops only, so it stays in registers).
   let stride = STATE;
   var b = params.chunkBegin;
-  for (; b + 4u <= params.chunkEnd; b += 4u) {
+  for (; b + 16u <= params.chunkEnd; b += 16u) {
     let i = (head * params.chunks + b) * STATE + x;
-    let p0 = states[i];
-    let p1 = states[i + stride];
-    let p2 = states[i + 2u * stride];
-    let p3 = states[i + 3u * stride];
-    let r1 = fma(chunkDecay(head, b), run, p0);
-    let r2 = fma(chunkDecay(head, b + 1u), r1, p1);
-    let r3 = fma(chunkDecay(head, b + 2u), r2, p2);
-    states[i] = run;
-    states[i + stride] = r1;
-    states[i + 2u * stride] = r2;
-    states[i + 3u * stride] = r3;
-    run = fma(chunkDecay(head, b + 3u), r3, p3);
+    var p: array<f32, 16>;
+    for (var j = 0u; j < 16u; j++) {
+      p[j] = states[i + j * stride];
+    }
+    for (var j = 0u; j < 16u; j++) {
+      states[i + j * stride] = run;
+      run = fma(chunkDecay(head, b + j), run, p[j]);
+    }
   }
   for (; b < params.chunkEnd; b++) {
     let i = (head * params.chunks + b) * STATE + x;
