@@ -55,13 +55,17 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   var b = params.chunkBegin;
   for (; b + 16u <= params.chunkEnd; b += 16u) {
     let i = (head * params.chunks + b) * STATE + x;
+    // Every load (the decays' too) before the first store: the compiler cannot know that the
+    // log-decays and the states do not alias, so a load after a store would wait for it.
     var p: array<f32, 16>;
+    var a: array<f32, 16>;
     for (var j = 0u; j < 16u; j++) {
       p[j] = states[i + j * stride];
+      a[j] = chunkDecay(head, b + j);
     }
     for (var j = 0u; j < 16u; j++) {
       states[i + j * stride] = run;
-      run = fma(chunkDecay(head, b + j), run, p[j]);
+      run = fma(a[j], run, p[j]);
     }
   }
   for (; b < params.chunkEnd; b++) {
