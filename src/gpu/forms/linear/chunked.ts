@@ -13,9 +13,12 @@
  * work is O(T d + (T / c) d^2) multiplications.
  */
 import chunkOutputSource from '../../kernels/linear-chunked-output.wgsl?raw';
+import chunkOutputWholeSource from '../../kernels/linear-chunked-output-whole.wgsl?raw';
 import cumsumSource from '../../kernels/gated-chunked-cumsum.wgsl?raw';
+import featureMapPassSource from '../../kernels/linear-feature-map-pass.wgsl?raw';
 import prefixSource from '../../kernels/linear-chunked-prefix.wgsl?raw';
 import summariesSource from '../../kernels/linear-chunked-summaries.wgsl?raw';
+import { gridFor } from '../../dispatch.ts';
 import { CapacityError } from '../../errors.ts';
 import { formatCount } from '../../format.ts';
 import { getPipeline } from '../../pipelines.ts';
@@ -39,17 +42,22 @@ import {
   type PlannedDispatch,
 } from './common.ts';
 
+/** The feature-map pass (no gate: it only maps q and k). */
+const featureMapPassCode = linearKernel(featureMapPassSource);
+
 /** Each kernel with the gate off (linear-chunked) and on (gated-chunked). */
 const codes = {
   ungated: {
     summaries: linearKernel(summariesSource, { gated: false }),
     prefix: composeWgsl(gateWgsl(false), prefixSource),
     output: linearKernel(chunkOutputSource, { tiles: true, gated: false }),
+    outputWhole: linearKernel(chunkOutputWholeSource, { gated: false }),
   },
   gated: {
     summaries: linearKernel(summariesSource, { gated: true }),
     prefix: composeWgsl(gateWgsl(true), prefixSource),
     output: linearKernel(chunkOutputSource, { tiles: true, gated: true }),
+    outputWhole: linearKernel(chunkOutputWholeSource, { gated: true }),
   },
 };
 
@@ -71,7 +79,9 @@ export function linearChunkedConstants(
   prefix: Record<string, number>;
   output: Record<string, number>;
 } {
-  const featureMap = FEATURE_MAP_CODES[options.featureMap];
+  // A feature map other than the identity is applied once by linear-feature-map-pass.wgsl; the
+  // kernels after it read phi(Q) and phi(K) and map them by the identity.
+  const featureMap = FEATURE_MAP_CODES.identity;
   return {
     summaries: {
       ...normalizerConstants(),
@@ -87,6 +97,29 @@ export function linearChunkedConstants(
       NORMALIZE: options.normalize ? 1 : 0,
     },
   };
+}
+
+/** Rows per workgroup, and keys per tile, of linear-chunked-output-whole.wgsl. */
+const WHOLE_BLOCK = 64;
+
+/** Workgroup memory in bytes of linear-chunked-output-whole.wgsl at head dimension `dim`. */
+export function wholeOutputBytes(dim: number): number {
+  return 16 * (32 * dim + 1024);
+}
+
+/**
+ * Whether linear-chunked-output-whole.wgsl serves this problem: D <= 64, chunks of a multiple of 64
+ * tokens, and its workgroup memory (48 KiB at D = 64) within the device's limit. Otherwise the
+ * sliced kernel, linear-chunked-output.wgsl, which fits WebGPU's default 16 KiB.
+ */
+export function usesWholeOutput(
+  dim: number,
+  chunkSize: number,
+  workgroupStorageBytes: number,
+): boolean {
+  return (
+    dim <= 64 && chunkSize % WHOLE_BLOCK === 0 && wholeOutputBytes(dim) <= workgroupStorageBytes
+  );
 }
 
 /** Heads whose chunk states share one buffer, so that it fits one storage binding. */
@@ -111,7 +144,10 @@ export function chunkStateHeads(
 
 /** Choices the device normally makes; tests force them to cover every path. */
 export interface LinearChunkedTuning {
-  /** Default: the largest tiling that fits the device's workgroup memory. */
+  /**
+   * The sliced output kernel's tiling; given, the sliced kernel runs. Default: the whole-tile
+   * kernel where it serves (usesWholeOutput), else the largest tiling that fits.
+   */
   tiles?: AttentionTiles;
   /** Default: MAX_DISPATCH_FLOPS. */
   maxDispatchFlops?: number;
@@ -144,9 +180,45 @@ export function createLinearChunkedWith(
       constants.summaries,
     );
     const prefix = getPipeline(device, `${family}-prefix`, code.prefix, constants.prefix);
-    const output = getPipeline(device, `${family}-output`, code.output, constants.output);
+    const whole =
+      tuning.tiles === undefined &&
+      usesWholeOutput(d, c, device.limits.maxComputeWorkgroupStorageSize);
+    const output = whole
+      ? getPipeline(device, `${family}-output-whole`, code.outputWhole, {
+          ...normalizerConstants(),
+          D: d,
+          FEATURE_MAP: constants.output.FEATURE_MAP!,
+          NORMALIZE: constants.output.NORMALIZE!,
+        })
+      : getPipeline(device, `${family}-output`, code.output, constants.output);
 
     const chunks = Math.ceil(T / c);
+    const dispatches: PlannedDispatch[] = [];
+    // 0. The feature map, once per element of Q and K (none for the identity).
+    let phiQ = ctx.q;
+    let phiK = ctx.k;
+    if (options.featureMap !== 'identity') {
+      const pass = getPipeline(device, 'linear-feature-map-pass', featureMapPassCode, {
+        FEATURE_MAP: FEATURE_MAP_CODES[options.featureMap],
+      });
+      const size = 4 * H * T * d;
+      const usage = GPUBufferUsage.STORAGE;
+      phiQ = ctx.createBuffer({ label: `${label} phi(q)`, size, usage });
+      phiK = ctx.createBuffer({ label: `${label} phi(k)`, size, usage });
+      const vec4s = (H * T * d) / 4;
+      const [x, y] = gridFor(Math.ceil(vec4s / 256), MAX_WORKGROUPS_PER_DISPATCH);
+      dispatches.push({
+        pipeline: pass,
+        bindGroup: bindBuffers(device, pass, `${label} feature map`, [
+          createParams(ctx.createBuffer, device, `${label} feature map params`, [vec4s, x]),
+          ctx.q,
+          ctx.k,
+          phiQ,
+          phiK,
+        ]),
+        workgroups: [x, y],
+      });
+    }
     const stateFloats = d * (d + 1);
     const maxBytes =
       tuning.maxStateBytes ??
@@ -164,7 +236,6 @@ export function createLinearChunkedWith(
       usage: GPUBufferUsage.STORAGE,
     });
 
-    const dispatches: PlannedDispatch[] = [];
     // 0. With the gate on: the log-decays summed from each chunk's start (one thread per
     // (head, chunk), up to c adds each), which the three kernels read instead of g.
     let cum: GPUBuffer | undefined;
@@ -190,7 +261,7 @@ export function createLinearChunkedWith(
     }
     const tileSide = constants.summaries.TS!;
     const tilesPerChunk = (d / tileSide) ** 2;
-    const BQ = 4 * constants.output.TY!;
+    const BQ = whole ? WHOLE_BLOCK : 4 * constants.output.TY!;
     const blocksPerHead = Math.ceil(T / BQ);
     for (let h0 = 0; h0 < H; h0 += groupHeads) {
       const G = Math.min(groupHeads, H - h0);
@@ -212,7 +283,7 @@ export function createLinearChunkedWith(
         ]);
         dispatches.push({
           pipeline: summaries,
-          bindGroup: bindBuffers(device, summaries, name, [params, ctx.k, ctx.v, states], cum),
+          bindGroup: bindBuffers(device, summaries, name, [params, phiK, ctx.v, states], cum),
           workgroups: [range.count],
         });
       });
@@ -263,7 +334,7 @@ export function createLinearChunkedWith(
             device,
             output,
             name,
-            [params, ctx.q, ctx.k, ctx.v, ctx.out, states],
+            [params, phiQ, phiK, ctx.v, ctx.out, states],
             cum,
           ),
           workgroups: [range.count],

@@ -1,0 +1,94 @@
+/**
+ * The whole-tile output kernel of the chunked forms (linear-chunked-output-whole.wgsl) against the
+ * float64 reference, ungated and gated, over every chunk size it serves (multiples of 64: key tiles
+ * before the causal one for c > 64), ragged last blocks, NaN-poisoned outputs (runFactory), and a
+ * NaN planted in a later value that must reach no earlier row. SwiftShader offers 32 KiB of
+ * workgroup memory, so here the kernel runs at d = 16 and 32 (48 KiB at d = 64: the GPU bench's
+ * --verify covers that on a real card); the test first checks that the kernel is the one chosen.
+ */
+import { describe, expect, it } from 'vitest';
+import { referenceGatedAttention } from '../../src/gpu/forms/gated/reference.ts';
+import { createGatedChunkedWith } from '../../src/gpu/forms/gated/chunked.ts';
+import { createLinearChunkedWith, usesWholeOutput } from '../../src/gpu/forms/linear/chunked.ts';
+import { referenceLinearAttention } from '../../src/gpu/forms/linear/reference.ts';
+import type { FeatureMap } from '../../src/gpu/types.ts';
+import { drawProblem, linearOptions, relativeError, runFactory } from './linear-helpers.ts';
+import { gpu, readyDevice } from './setup.ts';
+
+const BOUND = 1e-4;
+
+describe.skipIf(!gpu)(
+  'linear-chunked-output-whole.wgsl against the float64 reference',
+  async () => {
+    const device = gpu ? (await readyDevice()).device : (null as unknown as GPUDevice);
+    const storage = gpu ? device.limits.maxComputeWorkgroupStorageSize : 0;
+
+    it('serves d <= 64 at chunk sizes that are multiples of 64, where the workgroup memory fits', () => {
+      expect(usesWholeOutput(32, 64, storage)).toBe(true);
+      expect(usesWholeOutput(32, 32, storage)).toBe(false);
+      expect(usesWholeOutput(128, 64, 1 << 20)).toBe(false);
+      expect(usesWholeOutput(64, 64, 48 * 1024)).toBe(true);
+      expect(usesWholeOutput(64, 64, 16 * 1024)).toBe(false);
+    });
+
+    const cases: [number, number, number, FeatureMap, boolean][] = [
+      // [dim, tokens, chunk size, feature map, normalised]
+      [32, 1, 64, 'softplus', true],
+      [32, 63, 64, 'softplus', true],
+      [32, 200, 64, 'softplus', true],
+      [16, 257, 64, 'identity', false],
+      [32, 300, 128, 'elu1', true],
+      [16, 701, 256, 'softplus', false],
+    ];
+
+    it.each(cases)(
+      'linear-chunked d=%i T=%i c=%i %s normalised=%s',
+      async (dim, tokens, c, fm, n) => {
+        const options = linearOptions('linear-chunked', {
+          chunkSize: c,
+          featureMap: fm,
+          normalize: n,
+        });
+        const problem = drawProblem(2, tokens, dim, options);
+        const actual = await runFactory(device, createLinearChunkedWith(), problem, options);
+        expect(
+          relativeError(actual, referenceLinearAttention(problem, options)),
+        ).toBeLessThanOrEqual(BOUND);
+      },
+    );
+
+    it.each(cases)(
+      'gated-chunked d=%i T=%i c=%i %s normalised=%s',
+      async (dim, tokens, c, fm, n) => {
+        const options = linearOptions('gated-chunked', {
+          chunkSize: c,
+          featureMap: fm,
+          normalize: n,
+        });
+        const logDecay = Float32Array.from({ length: 2 * tokens }, () => -3 * Math.random());
+        const problem = { ...drawProblem(2, tokens, dim, options), logDecay };
+        const actual = await runFactory(device, createGatedChunkedWith(), problem, options);
+        expect(
+          relativeError(actual, referenceGatedAttention(problem, options)),
+        ).toBeLessThanOrEqual(BOUND);
+      },
+    );
+
+    it('a NaN in a later value reaches no earlier row (d=32, T=200, c=128)', async () => {
+      const options = linearOptions('linear-chunked', { chunkSize: 128 });
+      const problem = drawProblem(1, 200, 32, options);
+      const poisoned = 150;
+      problem.v[poisoned * 32 + 5] = Number.NaN;
+      const actual = await runFactory(device, createLinearChunkedWith(), problem, options);
+      const expected = referenceLinearAttention(
+        { ...problem, v: problem.v.map((x) => (Number.isNaN(x) ? 0 : x)) },
+        options,
+      );
+      const rows = poisoned * 32;
+      expect(
+        relativeError(actual.subarray(0, rows), expected.subarray(0, rows)),
+      ).toBeLessThanOrEqual(BOUND);
+      expect(actual.subarray(rows).some(Number.isNaN)).toBe(true);
+    });
+  },
+);
