@@ -151,6 +151,62 @@ test.describe('the race', () => {
     await expect(race.getByTestId('race-failure')).toHaveCount(0);
   });
 
+  test('choosing gated chunked runs it, on your GPU and in the reference bars', async ({
+    page,
+    webgpu,
+  }, testInfo) => {
+    await page.goto('/widgets-test/');
+    await expect(page.locator('body[data-ready="true"]')).toBeAttached();
+    const race = page.getByTestId('race');
+    const status = race.getByTestId('race-status');
+    await expect(status).toContainText('At 128 tokens', { timeout: 60_000 });
+    if (webgpu) await expect(race).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
+
+    const linear = race.getByRole('combobox', { name: 'Linear' });
+    await expect(linear).toHaveValue('linear-chunked');
+    await linear.selectOption('gated-chunked');
+    await expect(race).toHaveAttribute('data-linear-form', 'gated-chunked');
+    await expect(race.getByTestId('race-reference')).toContainText('Gated linear, chunked (ours)');
+    await expect(race.getByTestId('race-fineprint')).toContainText('random decays');
+    await expect(race.getByTestId('race-fineprint')).toContainText('predict gated linear');
+    if (webgpu) {
+      // The gated kernels are compiled and timed: the reader's bars name the gated form.
+      await expect(race).toHaveAttribute('data-running', 'true', { timeout: 10_000 });
+      await expect(race).toHaveAttribute('data-running', 'false', { timeout: 120_000 });
+      await expect(race).toHaveAttribute('data-source', 'live');
+      await expect(race.getByTestId('race-yours')).toContainText('Gated linear, chunked (ours)');
+      await expect(race.getByTestId('race-yours')).not.toContainText('Linear, chunked (ours)');
+      await expect(status).toContainText(/on your GPU: .*gated linear/);
+    } else {
+      await expect(status).toContainText('gated linear');
+    }
+    await expect(race.getByTestId('race-failure')).toHaveCount(0);
+    await race.screenshot({
+      path: `${SCREENSHOTS}/${testInfo.project.name}/race-gated-widgets-test.png`,
+    });
+
+    // A bad attribute value gets one sentence (and the default, which leaves the reader's own
+    // choice alone: the attribute's value did not change); a good one sets the form.
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await page.evaluate(() =>
+      document.querySelector('la-race')!.setAttribute('linear-form', 'quadratic'),
+    );
+    await expect
+      .poll(() => warnings.join('\n'))
+      .toContain(
+        'linear-form="quadratic" is not one of linear-chunked, gated-chunked; using the default, linear-chunked.',
+      );
+    await expect(linear).toHaveValue('gated-chunked');
+    await page.evaluate(() =>
+      document.querySelector('la-race')!.setAttribute('softmax-form', 'softmax-naive'),
+    );
+    await expect(race.getByRole('combobox', { name: 'Softmax' })).toHaveValue('softmax-naive');
+    await expect(race.getByTestId('race-reference')).toContainText('Softmax, naive (ours)');
+  });
+
   test('without WebGPU the article shows one notice, and the widgets point to it', async ({
     page,
     webgpu,

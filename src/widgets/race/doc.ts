@@ -1,13 +1,27 @@
 import type { WidgetDoc } from '../catalog-types.ts';
 import { SUPPORTED_DIMS, CHUNK_SIZES } from '../../gpu/types.ts';
 import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
+import type { AttentionForm } from '../../gpu/forms/ids.ts';
+
+/**
+ * The forms the race offers, as its attributes accept them. Docs load in Node without the kernels
+ * (the site build, the browser tests), so these are written out rather than read from the registry;
+ * a unit test checks them against race-math.ts, which reads them from the registry (charted softmax
+ * forms; chunked forms of the other families).
+ */
+export const RACE_FORM_CHOICES = {
+  softmax: ['softmax-naive', 'softmax-flash'],
+  linear: ['linear-chunked', 'gated-chunked'],
+} as const satisfies Record<'softmax' | 'linear', readonly AttentionForm[]>;
+
+const union = (forms: readonly string[]) => forms.map((form) => `'${form}'`).join(' | ');
 
 /** <la-race>: how to embed it (the course-author page is generated from this). */
 export const raceDoc: WidgetDoc = {
   tag: 'la-race',
   title: 'The race',
   summary:
-    "Times softmax attention (tiled, flash) against chunked linear attention at one context length on the reader's GPU, beside the reference GPU's numbers for both and for PyTorch's fused attention on that card, and says which is faster and by how much. On a slow GPU it starts with a short length and works up toward the slider's while the time allows, and says in plain words what it showed instead. Without WebGPU it shows the reference GPU's numbers.",
+    "Times softmax attention (tiled, flash, or naive) against chunked linear attention (ungated or gated) at one context length on the reader's GPU, beside the reference GPU's numbers for both and for PyTorch's fused attention on that card, and says which is faster and by how much. On a slow GPU it starts with a short length and works up toward the slider's while the time allows, and says in plain words what it showed instead. Without WebGPU it shows the reference GPU's numbers.",
   attributes: [
     {
       name: 'tokens',
@@ -51,6 +65,21 @@ export const raceDoc: WidgetDoc = {
       default: '64',
       description: 'Chunk size of the chunked linear form.',
       accepts: { kind: 'choice', values: CHUNK_SIZES },
+    },
+    {
+      name: 'softmax-form',
+      type: union(RACE_FORM_CHOICES.softmax),
+      default: 'softmax-flash',
+      description: 'The softmax form raced (also choosable in the widget).',
+      accepts: { kind: 'enum', values: RACE_FORM_CHOICES.softmax },
+    },
+    {
+      name: 'linear-form',
+      type: union(RACE_FORM_CHOICES.linear),
+      default: 'linear-chunked',
+      description:
+        'The linear form raced (also choosable in the widget); gated-chunked runs on random log-decays, decays a_t between 0.9 and 1.',
+      accepts: { kind: 'enum', values: RACE_FORM_CHOICES.linear },
     },
     {
       name: 'autorun',

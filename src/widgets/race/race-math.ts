@@ -5,7 +5,13 @@
 import { estimateCost } from '../../gpu/costs.ts';
 import { capacityReason } from '../../gpu/sweep.ts';
 import type { BenchRecord } from '../../gpu/records.ts';
-import type { AttentionForm } from '../../gpu/types.ts';
+import {
+  ATTENTION_FORMS,
+  CHARTED_FORMS,
+  formSpec,
+  isSoftmaxForm,
+  type AttentionForm,
+} from '../../gpu/forms/registry.ts';
 import { formatRatio, formatTokens } from '../shared/format.ts';
 
 /** Slider steps per doubling of the context length. */
@@ -23,11 +29,59 @@ export function stepFromTokens(tokens: number): number {
   return Math.round(Math.log2(Math.max(tokens, 1)) * STEPS_PER_OCTAVE);
 }
 
-/** The forms the race runs. */
-export const RACE_FORMS = [
-  'softmax-flash',
-  'linear-chunked',
-] as const satisfies readonly AttentionForm[];
+/** The two forms a race runs: a softmax form against a linear (or gated linear) one. */
+export interface RaceForms {
+  softmax: AttentionForm;
+  linear: AttentionForm;
+}
+
+/** The race's default pair: the source post's tiled softmax against chunked linear attention. */
+export const DEFAULT_RACE_FORMS: Readonly<RaceForms> = {
+  softmax: 'softmax-flash',
+  linear: 'linear-chunked',
+};
+
+/** The softmax forms the race offers: the registry's charted softmax forms. */
+export const RACE_SOFTMAX_FORMS: readonly AttentionForm[] = CHARTED_FORMS.filter(isSoftmaxForm);
+
+/**
+ * The linear forms the race offers: every registered chunked form outside the softmax family (the
+ * fast form of each linear family: linear-chunked, gated-chunked).
+ */
+export const RACE_LINEAR_FORMS: readonly AttentionForm[] = ATTENTION_FORMS.filter(
+  (form) => !isSoftmaxForm(form) && formSpec(form).schedule === 'chunked',
+);
+
+/** The forms of a race, softmax first; the default pair without `forms`. */
+export function raceForms(shape: { forms?: RaceForms }): [AttentionForm, AttentionForm] {
+  const forms = shape.forms ?? DEFAULT_RACE_FORMS;
+  return [forms.softmax, forms.linear];
+}
+
+/** The forms the default race runs (softmax first). */
+export const RACE_FORMS = raceForms({});
+
+/**
+ * How a sentence names a race's softmax form, as the baseline: "our tiled softmax" (tiled
+ * schedule) or "our naive softmax" (the one that materialises the scores).
+ */
+export function softmaxName(form: AttentionForm): string {
+  return `our ${formSpec(form).schedule === 'dense' ? 'naive' : 'tiled'} softmax`;
+}
+
+/** How a sentence names a race's linear form, as the subject: "linear" or "gated linear". */
+export function linearName(form: AttentionForm): string {
+  return formSpec(form).family === 'gated' ? 'gated linear' : 'linear';
+}
+
+/** A bar's label for a race form run by this project: "Softmax, tiled (ours)", "Gated linear, chunked (ours)". */
+export function raceBarLabel(form: AttentionForm): string {
+  const spec = formSpec(form);
+  const name = isSoftmaxForm(form)
+    ? `Softmax, ${spec.schedule === 'dense' ? 'naive' : 'tiled'}`
+    : `${spec.family === 'gated' ? 'Gated linear' : 'Linear'}, ${spec.schedule}`;
+  return `${name} (ours)`;
+}
 
 /**
  * The longest power-of-two context (at most `cap`) whose every race form fits one buffer of this
@@ -35,13 +89,13 @@ export const RACE_FORMS = [
  */
 export function maxTokensFor(
   limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>,
-  shape: { heads: number; dim: number; chunkSize: number },
+  shape: { heads: number; dim: number; chunkSize: number; forms?: RaceForms },
   cap: number,
   floor = 128,
 ): number {
   let best = floor;
   for (let t = floor; t <= cap; t *= 2) {
-    const fits = RACE_FORMS.every(
+    const fits = raceForms(shape).every(
       (form) =>
         capacityReason(
           estimateCost(
@@ -62,29 +116,33 @@ export function maxTokensFor(
  * "linear is 12.3x faster" or "softmax is 1.4x faster"; "both take the same time (1.0x)" when
  * the ratio rounds to 1.0. Times are per run of the same shape.
  */
-export function speedupSentence(softmaxMs: number, linearMs: number): string {
+export function speedupSentence(softmaxMs: number, linearMs: number, linear = 'linear'): string {
   const ratio = softmaxMs / linearMs;
   if (!Number.isFinite(ratio) || ratio <= 0) return 'no comparison is possible';
   const linearWins = ratio >= 1;
   const factor = linearWins ? ratio : 1 / ratio;
   const text = formatRatio(factor);
   if (text === '1.0x') return 'both take about the same time (1.0x)';
-  return linearWins ? `linear is ${text} faster` : `softmax is ${text} faster`;
+  return linearWins ? `${linear} is ${text} faster` : `softmax is ${text} faster`;
 }
 
-/** What the FLOP counts predict for the same shape: the ratio softmax-flash / linear-chunked. */
+/** What the FLOP counts predict for the same shape: the ratio of the softmax form's to the linear's. */
 export function flopRatio(
   shape: { heads: number; tokens: number; dim: number },
   chunkSize: number,
+  forms: RaceForms = DEFAULT_RACE_FORMS,
 ): number {
-  const softmax = estimateCost('softmax-flash', shape).flops;
-  const linear = estimateCost('linear-chunked', shape, { chunkSize }).flops;
+  const softmax = estimateCost(forms.softmax, shape, { chunkSize }).flops;
+  const linear = estimateCost(forms.linear, shape, { chunkSize }).flops;
   return softmax / linear;
 }
 
-/** "FLOPs predict linear 5.1x faster" / "FLOPs predict softmax 1.9x faster". */
-export function flopSentence(ratio: number): string {
-  const text = speedupSentence(ratio, 1);
+/**
+ * "FLOPs predict linear 5.1x faster" / "FLOPs predict softmax 1.9x faster"; `linear` names the
+ * linear form ("gated linear").
+ */
+export function flopSentence(ratio: number, linear = 'linear'): string {
+  const text = speedupSentence(ratio, 1, linear);
   return `the FLOP counts predict ${text.replace(/ is /, ' ')}`.replace(
     'predict both take about the same time',
     'predict about the same time',
@@ -100,6 +158,8 @@ export interface RaceShape {
   heads: number;
   dim: number;
   chunkSize: number;
+  /** The forms raced; default DEFAULT_RACE_FORMS. */
+  forms?: RaceForms;
 }
 
 /** A measured time per run of one form at one length, on the reader's GPU. */
@@ -146,11 +206,7 @@ export const PILOT_TOKENS = 128;
 export const PILOT_HEADS = 1;
 
 /** FLOPs of one race form at one length (the cost model of src/gpu/costs.ts). */
-export function formFlops(
-  form: (typeof RACE_FORMS)[number],
-  shape: RaceShape,
-  tokens: number,
-): number {
+export function formFlops(form: AttentionForm, shape: RaceShape, tokens: number): number {
   return estimateCost(
     form,
     { heads: shape.heads, tokens, dim: shape.dim },
@@ -163,7 +219,7 @@ export function formFlops(
  * FLOP model. At short lengths fixed costs dominate, so scaling up overestimates (the safe side).
  */
 export function predictRunMs(
-  form: (typeof RACE_FORMS)[number],
+  form: AttentionForm,
   shape: RaceShape,
   seen: Observation,
   tokens: number,
@@ -173,12 +229,12 @@ export function predictRunMs(
 }
 
 /** Per form, the observation to predict from: the longest measured length. */
-export type Observations = Partial<Record<(typeof RACE_FORMS)[number], Observation>>;
+export type Observations = Partial<Record<AttentionForm, Observation>>;
 
 /** Predicted ms to measure both forms at `tokens` (RUNS_PER_POINT runs each), or null if unknown. */
 export function predictStepMs(shape: RaceShape, seen: Observations, tokens: number): number | null {
   let total = 0;
-  for (const form of RACE_FORMS) {
+  for (const form of raceForms(shape)) {
     const o = seen[form];
     if (!o) return null;
     total += RUNS_PER_POINT * predictRunMs(form, shape, o, tokens);
@@ -193,7 +249,7 @@ export function predictLongestRunMs(
   tokens: number,
 ): number | null {
   let longest = 0;
-  for (const form of RACE_FORMS) {
+  for (const form of raceForms(shape)) {
     const o = seen[form];
     if (!o) return null;
     longest = Math.max(longest, predictRunMs(form, shape, o, tokens));
@@ -247,7 +303,7 @@ export function planNextLength(input: PlanInput): PlannedStep | null {
   if (measured >= target) return null;
   const left = budgetMs - spentMs;
   if (left <= 0) return null;
-  if (!seen['softmax-flash'] || !seen['linear-chunked']) {
+  if (!raceForms(shape).every((form) => seen[form])) {
     return { tokens: Math.min(target, PILOT_TOKENS), heads: Math.min(shape.heads, PILOT_HEADS) };
   }
   const allowance = input.direct
@@ -288,16 +344,22 @@ export function roughDuration(ms: number): string {
 
 /**
  * "linear is 9.7x faster than our tiled softmax", "our tiled softmax is 1.4x faster than linear",
- * or "linear and our tiled softmax take about the same time": one comparison, baseline named.
+ * or "linear and our tiled softmax take about the same time": one comparison, baseline named;
+ * `linear` names the other side ("gated linear").
  */
-export function compareSentence(baselineMs: number, linearMs: number, baseline: string): string {
+export function compareSentence(
+  baselineMs: number,
+  linearMs: number,
+  baseline: string,
+  linear = 'linear',
+): string {
   const ratio = baselineMs / linearMs;
   if (!Number.isFinite(ratio) || ratio <= 0) return `no comparison with ${baseline} is possible`;
   const text = formatRatio(ratio >= 1 ? ratio : 1 / ratio);
-  if (text === '1.0x') return `linear and ${baseline} take about the same time`;
+  if (text === '1.0x') return `${linear} and ${baseline} take about the same time`;
   return ratio >= 1
-    ? `linear is ${text} faster than ${baseline}`
-    : `${baseline} is ${text} faster than linear`;
+    ? `${linear} is ${text} faster than ${baseline}`
+    : `${baseline} is ${text} faster than ${linear}`;
 }
 
 /** What the reference GPU measured at one length: our two kernels and PyTorch's fused attention. */
@@ -306,6 +368,8 @@ export interface ReferencePoint {
   tokens: number;
   heads: number;
   dim: number;
+  /** The two forms compared. */
+  forms: RaceForms;
   softmax: BenchRecord;
   linear: BenchRecord;
   /** PyTorch's fused fp32 SDPA at the same length and shape, ms per run; null if not measured. */
@@ -337,15 +401,16 @@ export function referencePoint(
   records: readonly BenchRecord[],
   torch: readonly TorchEntry[],
   tokens: number,
+  forms: RaceForms = DEFAULT_RACE_FORMS,
 ): ReferencePoint | null {
   const linear = new Map(
     records
-      .filter((r) => r.form === 'linear-chunked' && r.status === 'ok' && r.medianMs)
+      .filter((r) => r.form === forms.linear && r.status === 'ok' && r.medianMs)
       .map((r) => [r.tokens, r]),
   );
   let best: { softmax: BenchRecord; linear: BenchRecord } | null = null;
   for (const s of records) {
-    if (s.form !== 'softmax-flash' || s.status !== 'ok' || !s.medianMs) continue;
+    if (s.form !== forms.softmax || s.status !== 'ok' || !s.medianMs) continue;
     const l = linear.get(s.tokens);
     if (!l || l.heads !== s.heads || l.dim !== s.dim) continue;
     const d = Math.abs(Math.log2(s.tokens / tokens));
@@ -367,6 +432,7 @@ export function referencePoint(
     tokens: softmax.tokens,
     heads: softmax.heads,
     dim: softmax.dim,
+    forms: { softmax: forms.softmax, linear: forms.linear },
     ...best,
     torchMs: t?.ms ?? null,
     torchSpread: t?.spread ?? null,
@@ -379,13 +445,19 @@ export function referencePoint(
  */
 export function referenceComparison(point: ReferencePoint): string {
   const linearMs = point.linear.medianMs ?? Number.NaN;
-  const ours = compareSentence(point.softmax.medianMs ?? Number.NaN, linearMs, 'our tiled softmax');
+  const linear = linearName(point.forms.linear);
+  const ours = compareSentence(
+    point.softmax.medianMs ?? Number.NaN,
+    linearMs,
+    softmaxName(point.forms.softmax),
+    linear,
+  );
   if (point.torchMs === null) {
     return `${ours} (PyTorch's fused attention was not measured at ${formatTokens(point.tokens)} tokens)`;
   }
-  const torch = compareSentence(point.torchMs, linearMs, "PyTorch's fused attention");
+  const torch = compareSentence(point.torchMs, linearMs, "PyTorch's fused attention", linear);
   // One subject, two baselines: "linear is 9.7x faster than ... and 2.5x faster than ...".
-  const lead = 'linear is ';
+  const lead = `${linear} is `;
   if (ours.startsWith(lead) && torch.startsWith(lead)) {
     return `${ours} and ${torch.slice(lead.length)}`;
   }

@@ -12,7 +12,9 @@
  */
 import { DeviceLostError } from '../../gpu/errors.ts';
 import type { BenchRecord } from '../../gpu/records.ts';
+import type { AttentionForm } from '../../gpu/forms/registry.ts';
 import { sweepAttention } from '../../gpu/sweep.ts';
+import { takesOption } from '../../gpu/forms/registry.ts';
 import { SUPPORTED_DIMS } from '../../gpu/types.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
 import { getLiveGpu, isCurrent, type LiveGpu } from '../shared/live-gpu.ts';
@@ -23,9 +25,11 @@ import { measureWork } from '../../gpu/timing.ts';
 import { Visibility } from '../shared/visibility.ts';
 import {
   compareSentence,
+  DEFAULT_RACE_FORMS,
   flopRatio,
   formFlops,
   flopSentence,
+  linearName,
   MAX_DISPATCH_MS,
   maxTokensFor,
   PILOT_TOKENS,
@@ -34,13 +38,17 @@ import {
   predictLongestRunMs,
   predictStepMs,
   RACE_BUDGET_MS,
-  RACE_FORMS,
+  RACE_LINEAR_FORMS,
+  RACE_SOFTMAX_FORMS,
+  raceForms,
   referenceComparison,
   referencePoint,
   roughDuration,
+  softmaxName,
   stepFromTokens,
   tokensFromStep,
   type Observations,
+  type RaceForms,
   type RaceShape,
   type ReferencePoint,
 } from './race-math.ts';
@@ -56,6 +64,10 @@ export interface RaceOptions {
   heads: number;
   dim: number;
   chunkSize: number;
+  /** The softmax form raced (one of RACE_SOFTMAX_FORMS). */
+  softmaxForm: AttentionForm;
+  /** The linear form raced (one of RACE_LINEAR_FORMS). */
+  linearForm: AttentionForm;
   autorun: boolean;
 }
 
@@ -68,6 +80,7 @@ export interface LiveResult {
   heads: number;
   dim: number;
   chunkSize: number;
+  forms: RaceForms;
   softmax: BenchRecord;
   linear: BenchRecord;
 }
@@ -101,19 +114,29 @@ function resultsOn(device: GPUDevice): LiveResult[] {
   return results;
 }
 
-/** Results that can stand for `shape` (same d and chunk size, at most its heads). */
+/** Whether a result raced the same two forms as `shape`. */
+function sameForms(r: LiveResult, shape: RaceShape): boolean {
+  const forms = shape.forms ?? DEFAULT_RACE_FORMS;
+  return r.forms.softmax === forms.softmax && r.forms.linear === forms.linear;
+}
+
+/** Results that can stand for `shape` (same forms, d and chunk size, at most its heads). */
 function comparable(results: readonly LiveResult[], shape: RaceShape): LiveResult[] {
   return results.filter(
-    (r) => r.dim === shape.dim && r.chunkSize === shape.chunkSize && r.heads <= shape.heads,
+    (r) =>
+      sameForms(r, shape) &&
+      r.dim === shape.dim &&
+      r.chunkSize === shape.chunkSize &&
+      r.heads <= shape.heads,
   );
 }
 
-/** The result with the most work (softmax FLOPs), among those given. */
+/** The result with the most work (FLOPs of tiled softmax at its shape), among those given. */
 function largest(results: readonly LiveResult[]): LiveResult | null {
   let best: LiveResult | null = null;
   let bestFlops = -1;
   for (const r of results) {
-    const flops = formFlops('softmax-flash', r, r.tokens);
+    const flops = formFlops(DEFAULT_RACE_FORMS.softmax, r, r.tokens);
     if (flops > bestFlops) [best, bestFlops] = [r, flops];
   }
   return best;
@@ -124,8 +147,8 @@ function observationsOf(results: readonly LiveResult[], shape: RaceShape): Obser
   const r = largest(comparable(results, shape));
   if (!r?.softmax.medianMs || !r.linear.medianMs) return {};
   return {
-    'softmax-flash': { tokens: r.tokens, heads: r.heads, ms: r.softmax.medianMs },
-    'linear-chunked': { tokens: r.tokens, heads: r.heads, ms: r.linear.medianMs },
+    [r.forms.softmax]: { tokens: r.tokens, heads: r.heads, ms: r.softmax.medianMs },
+    [r.forms.linear]: { tokens: r.tokens, heads: r.heads, ms: r.linear.medianMs },
   };
 }
 
@@ -135,6 +158,7 @@ function exactly(results: readonly LiveResult[], shape: RaceShape, tokens: numbe
     results.find(
       (r) =>
         r.tokens === tokens &&
+        sameForms(r, shape) &&
         r.heads === shape.heads &&
         r.dim === shape.dim &&
         r.chunkSize === shape.chunkSize,
@@ -162,6 +186,8 @@ export class RaceState {
   heads = $state(12);
   dim = $state(64);
   chunkSize = $state(64);
+  /** The two forms raced (the widget's form choice, or the attributes). */
+  forms = $state.raw<RaceForms>({ ...DEFAULT_RACE_FORMS });
   minStep = $state(stepFromTokens(128));
   /** The configured ceiling; the device may lower it (see maxStep). */
   capStep = $state(stepFromTokens(131072));
@@ -174,7 +200,7 @@ export class RaceState {
   /** The length being measured now (during refinement it may be shorter than the slider's). */
   measuringTokens = $state<number | null>(null);
   measuringHeads = $state(12);
-  progress = $state<{ done: number; total: number }>({ done: 0, total: RACE_FORMS.length });
+  progress = $state<{ done: number; total: number }>({ done: 0, total: 2 });
   /**
    * A plain sentence when the last live run failed, or null. The engine's own message goes to the
    * console, never on screen.
@@ -211,7 +237,13 @@ export class RaceState {
    * first run. Values are expected already validated; non-finite ones are ignored here.
    */
   configure(options: Partial<RaceOptions>): void {
-    const before = { step: this.step, heads: this.heads, dim: this.dim, chunk: this.chunkSize };
+    const before = {
+      step: this.step,
+      heads: this.heads,
+      dim: this.dim,
+      chunk: this.chunkSize,
+      forms: this.forms,
+    };
     const finite = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
     if (finite(options.minTokens)) this.minStep = stepFromTokens(Math.max(options.minTokens, 16));
     if (finite(options.maxTokens)) {
@@ -222,6 +254,15 @@ export class RaceState {
       this.dim = options.dim;
     }
     if (finite(options.chunkSize)) this.chunkSize = options.chunkSize;
+    // Forms outside the offered lists are ignored (the attribute layer has said why).
+    const softmax = options.softmaxForm;
+    const linear = options.linearForm;
+    if (softmax !== undefined && RACE_SOFTMAX_FORMS.includes(softmax)) {
+      if (softmax !== this.forms.softmax) this.forms = { ...this.forms, softmax };
+    }
+    if (linear !== undefined && RACE_LINEAR_FORMS.includes(linear)) {
+      if (linear !== this.forms.linear) this.forms = { ...this.forms, linear };
+    }
     if (options.autorun !== undefined) this.autorun = options.autorun;
     this.step = this.#clampStep(
       finite(options.tokens) ? stepFromTokens(options.tokens) : this.step,
@@ -230,7 +271,8 @@ export class RaceState {
       before.step !== this.step ||
       before.heads !== this.heads ||
       before.dim !== this.dim ||
-      before.chunk !== this.chunkSize;
+      before.chunk !== this.chunkSize ||
+      before.forms !== this.forms;
     if (changed && this.#started) void this.runLive();
   }
 
@@ -239,6 +281,12 @@ export class RaceState {
     heads: this.heads,
     dim: this.dim,
     chunkSize: this.chunkSize,
+    forms: this.forms,
+  });
+  /** How sentences name the two forms: "our tiled softmax", "gated linear". */
+  readonly names = $derived({
+    softmax: softmaxName(this.forms.softmax),
+    linear: linearName(this.forms.linear),
   });
   readonly gpuState = $derived(pageGpu.outcome?.kind ?? 'pending');
   /** The device live results belong to; null without a working one. */
@@ -258,7 +306,12 @@ export class RaceState {
   readonly valueText = $derived(`${formatTokens(this.tokens)} tokens`);
   readonly flop = $derived(
     flopSentence(
-      flopRatio({ heads: this.heads, tokens: this.tokens, dim: this.dim }, this.chunkSize),
+      flopRatio(
+        { heads: this.heads, tokens: this.tokens, dim: this.dim },
+        this.chunkSize,
+        this.forms,
+      ),
+      this.names.linear,
     ),
   );
 
@@ -295,7 +348,9 @@ export class RaceState {
 
   /** The reference GPU at (or nearest to) the slider's length, with PyTorch's fused attention. */
   readonly reference = $derived.by((): ReferencePoint | null =>
-    referenceData ? referencePoint(referenceData.records, referenceData.torch, this.tokens) : null,
+    referenceData
+      ? referencePoint(referenceData.records, referenceData.torch, this.tokens, this.forms)
+      : null,
   );
   /** "NVIDIA H200", or the placeholder's label. */
   readonly referenceName = $derived(
@@ -317,7 +372,8 @@ export class RaceState {
       const ours = compareSentence(
         live.softmax.medianMs,
         live.linear.medianMs,
-        'our tiled softmax',
+        this.names.softmax,
+        this.names.linear,
       );
       return { whose: 'yours', text: `${at} on your GPU: ${ours}.` };
     }
@@ -355,7 +411,8 @@ export class RaceState {
     const ours = compareSentence(
       result.softmax.medianMs ?? Number.NaN,
       result.linear.medianMs ?? Number.NaN,
-      'our tiled softmax',
+      this.names.softmax,
+      this.names.linear,
     );
     const what = describeShape(result.tokens, result.heads, this.heads);
     const head = `Your GPU at ${what}: ${ours}.`;
@@ -383,7 +440,7 @@ export class RaceState {
     const live = this.liveResult;
     if (live) {
       parts.push(
-        `(softmax ${formatDuration(live.softmax.medianMs ?? Number.NaN)}, linear ${formatDuration(live.linear.medianMs ?? Number.NaN)})`,
+        `(softmax ${formatDuration(live.softmax.medianMs ?? Number.NaN)}, ${this.names.linear} ${formatDuration(live.linear.medianMs ?? Number.NaN)})`,
       );
     }
     if (this.referenceLine) parts.push(this.referenceLine);
@@ -398,6 +455,15 @@ export class RaceState {
   /** The widget's selects. */
   setShape(heads: number, dim: number): void {
     this.configure({ heads, dim });
+    if (!this.#started) void this.runLive();
+  }
+
+  /** The widget's form choice: the softmax and linear forms to race. */
+  setForms(forms: Partial<RaceForms>): void {
+    this.configure({
+      ...(forms.softmax ? { softmaxForm: forms.softmax } : {}),
+      ...(forms.linear ? { linearForm: forms.linear } : {}),
+    });
     if (!this.#started) void this.runLive();
   }
 
@@ -487,6 +553,7 @@ export class RaceState {
         const earlier = results.findIndex(
           (r) =>
             r.tokens === result.tokens &&
+            sameForms(r, result) &&
             r.heads === result.heads &&
             r.dim === result.dim &&
             r.chunkSize === result.chunkSize,
@@ -514,14 +581,15 @@ export class RaceState {
   }
 
   /**
-   * Compiles both forms' kernels for this d and chunk size, once per device, before anything is
+   * Compiles both forms' kernels for this d, chunk size and pair, once per device, before anything is
    * timed: compilation is a one-time cost (seconds on a CPU emulation) that no GPU dispatch can
    * bound, so it stays out of the run's time and out of the predictions.
    */
   async #prepare(live: LiveGpu, shape: RaceShape, signal: AbortSignal): Promise<void> {
     const create = live.createAttention;
     const { device } = live.gpu;
-    const key = `${shape.dim}/${shape.chunkSize}`;
+    const forms = raceForms(shape);
+    const key = `${shape.dim}/${shape.chunkSize}/${forms.join('/')}`;
     let done = prepared.get(device);
     if (!done) prepared.set(device, (done = []));
     if (!create || done.includes(key)) return;
@@ -529,12 +597,12 @@ export class RaceState {
     try {
       await gpuScheduler.run(
         async (jobSignal) => {
-          for (const form of RACE_FORMS) {
+          for (const form of forms) {
             jobSignal.throwIfAborted();
             const resident = await create(
               device,
               { heads: 1, tokens: Math.max(PILOT_TOKENS, shape.chunkSize), dim: shape.dim },
-              form === 'linear-chunked' ? { form, chunkSize: shape.chunkSize } : { form },
+              takesOption(form, 'chunkSize') ? { form, chunkSize: shape.chunkSize } : { form },
             );
             resident.destroy();
           }
@@ -558,7 +626,8 @@ export class RaceState {
   ): Promise<LiveResult | null> {
     this.measuringTokens = tokens;
     this.measuringHeads = shape.heads;
-    this.progress = { done: 0, total: RACE_FORMS.length };
+    const forms = raceForms(shape);
+    this.progress = { done: 0, total: forms.length };
     const stop = new AbortController();
     const forward = (): void => stop.abort(signal.reason);
     signal.addEventListener('abort', forward, { once: true });
@@ -575,14 +644,15 @@ export class RaceState {
           try {
             const out: BenchRecord[] = [];
             for await (const event of sweepAttention(live.gpu, {
-              forms: RACE_FORMS,
+              // Gated forms get random log-decays from the sweep (sweep/inputs.ts).
+              forms,
               tokens: [tokens],
               heads: shape.heads,
               dim: shape.dim,
               chunkSize: shape.chunkSize,
               samples: 5,
               // Extra samples only while the budget allows; the minimum is always taken.
-              pointBudgetMs: Math.max(0, (budgetMs - clock.now()) / (2 * RACE_FORMS.length)),
+              pointBudgetMs: Math.max(0, (budgetMs - clock.now()) / (2 * forms.length)),
               // This class plans against the budget itself (and stops the step at its end).
               sweepBudgetMs: Number.POSITIVE_INFINITY,
               clockInfo: live.clockInfo,
@@ -603,14 +673,23 @@ export class RaceState {
         },
         { signal: stop.signal, label: `race T=${tokens}` },
       );
-      const softmax = records.find((r) => r.form === 'softmax-flash');
-      const linear = records.find((r) => r.form === 'linear-chunked');
+      const [softmaxForm, linearForm] = forms;
+      const softmax = records.find((r) => r.form === softmaxForm);
+      const linear = records.find((r) => r.form === linearForm);
       const failed = records.find((r) => r.status !== 'ok');
       if (!softmax?.medianMs || !linear?.medianMs || failed) {
         this.#fail(failed?.reason ?? 'the run returned no result');
         return null;
       }
-      return { tokens, ...shape, softmax, linear };
+      return {
+        tokens,
+        heads: shape.heads,
+        dim: shape.dim,
+        chunkSize: shape.chunkSize,
+        forms: { softmax: softmaxForm, linear: linearForm },
+        softmax,
+        linear,
+      };
     } catch (error) {
       if (stop.signal.reason instanceof BudgetSpent) throw stop.signal.reason;
       throw error;

@@ -4,6 +4,7 @@
  * The article's build fills every empty widget tag with it. Pure and framework-free: the site
  * build runs it in Node with the same reference dataset the widgets show first.
  */
+import type { AttentionForm } from '../../gpu/forms/ids.ts';
 import type { WidgetDoc } from '../catalog-types.ts';
 import { parseAttributes } from './attributes.ts';
 import { formatDuration, formatTokens } from './format.ts';
@@ -26,11 +27,21 @@ function measuredSentence(
         ? values['max-tokens']
         : null;
   if (typeof tokens !== 'number') return null;
-  const pair = nearestPair(data.records, tokens, 'softmax-flash', 'linear-chunked');
+  // The race may race other forms (its softmax-form and linear-form attributes).
+  const race = doc.tag === 'la-race';
+  const softmax = (race ? values['softmax-form'] : 'softmax-flash') as AttentionForm;
+  const linear = (race ? values['linear-form'] : 'linear-chunked') as AttentionForm;
+  const pair = nearestPair(data.records, tokens, softmax, linear);
   if (!pair || pair.a.medianMs === null || pair.b.medianMs === null) return null;
+  const a = formatDuration(pair.a.medianMs);
+  const b = formatDuration(pair.b.medianMs);
+  const took =
+    softmax === 'softmax-flash' && linear === 'linear-chunked'
+      ? `tiled softmax attention took ${a} and chunked linear attention ${b}`
+      : `the form ${softmax} took ${a} and ${linear} ${b}`;
   return (
     `On the ${data.machine}, at ${formatTokens(pair.tokens)} tokens (H = ${pair.a.heads}, d = ${pair.a.dim}, fp32, forward), ` +
-    `tiled softmax attention took ${formatDuration(pair.a.medianMs)} and chunked linear attention ${formatDuration(pair.b.medianMs)}.`
+    `${took}.`
   );
 }
 
