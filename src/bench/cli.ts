@@ -30,7 +30,7 @@ import { CHUNK_SIZES } from '../gpu/types.ts';
 import { getNodeGpu } from '../node/dawn.ts';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.ts';
 import { formatProgress, formatTable } from './table.ts';
-import { crossCheckForms, verifyForms } from './verify.ts';
+import { crossCheckForms, verifyForms, verifySampledRows } from './verify.ts';
 
 /** "node v20.20.2 / dawn (webgpu 0.6.2)". */
 function describeNodeRuntime(): string {
@@ -114,6 +114,24 @@ async function main(argv: readonly string[]): Promise<number> {
           `(tolerance ${c.tolerance.toExponential(0)}) ${c.ok ? 'ok' : 'FAIL'}`;
       process.stdout.write(
         `verify ${c.form.padEnd(16)} H=${c.heads} T=${c.tokens} d=${c.dim}: ${what}\n`,
+      );
+      if (!c.ok) failed = true;
+    }
+    // Long contexts: sampled rows of softmax-flash against float64 at the longest T of the sweep
+    // from 16,384 on (at most 65,536: the CPU reference of a row costs T d).
+    const long = args.tokens.filter((t) => t >= 16_384 && t <= 65_536);
+    if (args.forms.includes('softmax-flash') && long.length > 0) {
+      const c = await verifySampledRows(device, {
+        form: 'softmax-flash',
+        heads: args.heads,
+        tokens: Math.max(...long),
+        dim: args.dim,
+      });
+      const what = c.error
+        ? `FAIL: ${c.error}`
+        : `max rel error ${c.maxRelError.toExponential(2)} (tolerance 1e-3) ${c.ok ? 'ok' : 'FAIL'}`;
+      process.stdout.write(
+        `verify ${c.form.padEnd(16)} H=${c.heads} T=${c.tokens} d=${c.dim}, ${c.rows} sampled rows: ${what}\n`,
       );
       if (!c.ok) failed = true;
     }

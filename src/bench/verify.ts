@@ -206,3 +206,97 @@ export async function crossCheckForms(
   }
   return results;
 }
+
+export interface SampledRowsResult {
+  form: AttentionForm;
+  heads: number;
+  tokens: number;
+  dim: number;
+  rows: number;
+  /** max |gpu - reference| / max |reference| over the sampled rows. */
+  maxRelError: number;
+  ok: boolean;
+  error: string | null;
+}
+
+/**
+ * Rows of causal softmax attention at long T worth checking: the first and last, both sides of
+ * every 2,048-key boundary (where softmax-flash's chunked rows resume) up to `count`, then random.
+ */
+export function sampleRows(tokens: number, count: number, random = Math.random): number[] {
+  const rows = new Set<number>([0, tokens - 1]);
+  for (let b = 2048; b < tokens && rows.size < count / 2; b *= 2) {
+    rows.add(b - 1);
+    rows.add(b);
+  }
+  while (rows.size < Math.min(count, tokens)) rows.add(Math.floor(random() * tokens));
+  return [...rows].sort((a, b) => a - b);
+}
+
+/** Float64 causal softmax attention of one row of one head ([head][token][dim] layout). */
+export function softmaxRowReference(
+  problem: Pick<AttentionProblem, 'tokens' | 'dim' | 'q' | 'k' | 'v'>,
+  head: number,
+  row: number,
+): Float64Array {
+  const { tokens, dim, q, k, v } = problem;
+  const base = head * tokens * dim;
+  const scale = 1 / Math.sqrt(dim);
+  const scores = new Float64Array(row + 1);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j <= row; j++) {
+    let dot = 0;
+    for (let c = 0; c < dim; c++) dot += q[base + row * dim + c]! * k[base + j * dim + c]!;
+    scores[j] = dot * scale;
+    max = Math.max(max, scores[j]!);
+  }
+  const out = new Float64Array(dim);
+  let sum = 0;
+  for (let j = 0; j <= row; j++) {
+    const p = Math.exp(scores[j]! - max);
+    sum += p;
+    for (let c = 0; c < dim; c++) out[c] = out[c]! + p * v[base + j * dim + c]!;
+  }
+  for (let c = 0; c < dim; c++) out[c] = out[c]! / sum;
+  return out;
+}
+
+/**
+ * `--verify` at long T: runs a softmax form at `tokens` (output poisoned with NaN first, as every
+ * run) and compares sampled rows of every head with the float64 reference, so the long-context
+ * paths (chunked rows, many dispatches) are checked against float64, not only against each other.
+ */
+export async function verifySampledRows(
+  device: GPUDevice,
+  options: { form: AttentionForm; heads: number; tokens: number; dim: number; rows?: number },
+  deps: Pick<VerifyDeps, 'create'> = DEFAULT_DEPS,
+): Promise<SampledRowsResult> {
+  const { form, heads, tokens, dim } = options;
+  const n = heads * tokens * dim;
+  const problem = { tokens, dim, q: randomInputs(n), k: randomInputs(n), v: randomInputs(n) };
+  const rows = sampleRows(tokens, options.rows ?? 16);
+  const result = { form, heads, tokens, dim, rows: rows.length * heads };
+  let resident: ResidentAttention | null = null;
+  try {
+    resident = await deps.create(device, { heads, tokens, dim }, { form });
+    resident.write(problem.q, problem.k, problem.v);
+    await resident.run();
+    const out = await resident.read();
+    const actual: number[] = [];
+    const expected: number[] = [];
+    for (let h = 0; h < heads; h++) {
+      for (const row of rows) {
+        const offset = (h * tokens + row) * dim;
+        actual.push(...out.subarray(offset, offset + dim));
+        expected.push(...softmaxRowReference(problem, h, row));
+      }
+    }
+    const maxRelError = maxRelativeError(actual, expected);
+    return { ...result, maxRelError, ok: maxRelError <= 1e-3, error: null };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...result, maxRelError: Number.NaN, ok: false, error: message };
+  } finally {
+    resident?.destroy();
+  }
+}

@@ -70,16 +70,20 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
   });
 
   // [dim, rows per thread-row TY]: P beside K (TY = 16 or 32) and over K (BR = 4 TY <= BC = dim).
-  const wideCases: [number, number][] = [
-    [16, 16],
-    [16, 4],
-    [32, 16],
-    [32, 8],
+  // [dim, TY, rows per thread RT]: BR = RT TY.
+  const wideCases: [number, number, number][] = [
+    [16, 16, 4],
+    [16, 4, 4],
+    [32, 16, 4],
+    [32, 8, 4],
+    [16, 8, 8],
+    [32, 4, 8],
+    [32, 8, 8],
   ];
-  for (const [dim, TY] of wideCases) {
+  for (const [dim, TY, RT] of wideCases) {
     for (const tokens of [1, 31, 65, 257]) {
-      it(`wide kernel, d=${dim}, BR=${4 * TY}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
-        const tiles = wideTiles(dim, TY);
+      it(`wide kernel, d=${dim}, BR=${RT * TY}, ${RT} rows per thread: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
+        const tiles = wideTiles(dim, TY, RT);
         expect(tiles.workgroupBytes).toBeLessThanOrEqual(memory);
         const problem = randomProblem(3, tokens, dim);
         const out = await runWith(device, problem, tiles);
@@ -87,9 +91,9 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
         expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
       });
     }
-    it(`wide kernel, d=${dim}, BR=${4 * TY}: chunks of 2 key tiles match the reference at T=300`, async () => {
+    it(`wide kernel, d=${dim}, BR=${RT * TY}, ${RT} rows per thread: chunks of 2 key tiles match the reference at T=300`, async () => {
       const problem = randomProblem(2, 300, dim, 10);
-      const out = await runWith(device, problem, wideTiles(dim, TY), 2);
+      const out = await runWith(device, problem, wideTiles(dim, TY, RT), 2);
       const expected = referenceAttention(problem, { form: 'softmax-flash' });
       expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
     });
@@ -135,12 +139,16 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
   });
 
   it('a NaN in a later value reaches no earlier row (wide kernel, P over K and beside it)', async () => {
-    for (const TY of [16, 8]) {
+    for (const [TY, RT] of [
+      [16, 4],
+      [8, 4],
+      [4, 8],
+    ] as const) {
       const dim = 32;
       const tokens = 50;
       const problem = randomProblem(1, tokens, dim);
       problem.v[20 * dim + 3] = Number.NaN;
-      const out = await runWith(device, problem, wideTiles(dim, TY));
+      const out = await runWith(device, problem, wideTiles(dim, TY, RT));
       expect(out.subarray(0, 20 * dim).every(Number.isFinite)).toBe(true);
       expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
     }
@@ -207,9 +215,9 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     };
   }
 
-  /** The wide kernel's tiles for this dim and TY, P over K when BR <= BC. */
-  function wideTiles(dim: number, TY: number): FlashTiles {
-    const BR = 4 * TY;
+  /** The wide kernel's tiles for this dim, TY and RT, P over K when BR <= BC. */
+  function wideTiles(dim: number, TY: number, RT = 4): FlashTiles {
+    const BR = RT * TY;
     const BC = dim;
     const TX = dim / 8;
     const POFF = BR <= BC ? 0 : BC;
@@ -223,6 +231,7 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
       workgroupBytes: 16 * (dim / 4) * (BR + KW + BC),
       POFF,
       KW,
+      RT,
     };
   }
 });

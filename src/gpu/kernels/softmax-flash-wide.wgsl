@@ -4,13 +4,15 @@ enable subgroups;
 // of BR query rows per workgroup walks the key/value tiles up to its diagonal), for devices with
 // subgroups of at least TX invocations.
 //
-// Thread (ty, tx), TY by TX = D / 8, owns the 4 query rows ty + TY x (x < 4) and, per tile of
-// BC = D keys, the 8 keys tx + TX j (j < 8): a 4 x 8 block of scores, computed per quad of
-// dimensions as one vec4 of Q per row times two 4 x 4 matrices of the keys' quads (32 FMAs per
-// loaded vec4 of Q). For O += P V it owns the same rows and the output columns (vec4) tx and
-// tx + TX. A row's TX threads are adjacent invocations of one subgroup, so its maximum and sum
-// are exchanged with subgroupShuffleXor (no workgroup memory, no barrier). Registers are named
-// vec4 values, never arrays indexed by loop counters (a driver may put those in local memory).
+// Thread (ty, tx), TY by TX = D / 8, owns the RT query rows ty + TY x (x < RT, RT = 4 or 8) and,
+// per tile of BC = D keys, the 8 keys tx + TX j (j < 8): an RT x 8 block of scores, computed per
+// quad of dimensions as one vec4 of Q per row times two 4 x 4 matrices of the keys' quads (RT = 8:
+// 16 FMAs per vec4 read from workgroup memory, RT = 4: 10.7). For O += P V it owns the same rows
+// and the output columns (vec4) tx and tx + TX. A row's TX threads are adjacent invocations of one
+// subgroup, so its maximum and sum are exchanged with subgroupShuffleXor (no workgroup memory, no
+// barrier). Per-thread registers are arrays indexed only by loop counters with constant bounds
+// (after unrolling, named registers; an array indexed by a value the compiler cannot fold may go
+// to slow local memory).
 //
 // Workgroup memory is two-dimensional, [quad][row or key] for Q, K and P and [key][quad] for V,
 // and every read in the inner loops indexes one dimension by a loop counter with literal bounds
@@ -34,7 +36,8 @@ enable subgroups;
 // The shapes are constants (a two-dimensional array's inner size must be one), prepended by
 // softmax-flash.ts:
 //   D4: D / 4, quads per row (4, 8 or 16)    TX: D / 8, threads along the keys
-//   TY: threads along the rows               BR: 4 TY, query rows per workgroup
+//   TY: threads along the rows               RT: rows per thread (4 or 8), RQ = RT / 4
+//   BR: RT TY, query rows per workgroup
 //   BC: 8 TX = D, keys per tile              WG: TX TY, threads per workgroup
 //   POFF: column of P in kp (0 or BC)        KW: columns of kp, max(BC, POFF + BR)
 //   NF: BC D4 / WG, vec4s of K (and of V) each thread stages per tile
@@ -165,63 +168,49 @@ fn main(
   let q0 = block * BR;
   let tx = lid % TX;
   let ty = lid / TX;
-  let r0 = ty;
-  let r1 = ty + TY;
-  let r2 = ty + 2u * TY;
-  let r3 = ty + 3u * TY;
 
   // Softmax in base 2: Q carries log2(e) / sqrt(D), so exp2 gives the same probabilities.
   // Staging: each pair of adjacent threads reads 32 contiguous bytes of one row.
   let qscale = params.scale * LOG2E;
-  for (var e = lid; e < BR * D4; e += WG) {
+  for (var i = 0u; i < BR * D4 / WG; i++) {
+    let e = lid + i * WG;
     let r = (e >> 1u) % BR;
     let c = ((e >> 1u) / BR) * 2u + (e & 1u);
     qs[c][r] = q[base + min(q0 + r, T - 1u) * D4 + c] * qscale;
   }
 
-  // Last key each row may see (rows past T repeat row T - 1 and are not written).
-  let last = min(vec4<u32>(q0 + r0, q0 + r1, q0 + r2, q0 + r3), vec4<u32>(T - 1u));
-  var m = vec4<f32>(NEG);
-  var l = vec4<f32>(0.0);
-  var a00 = vec4<f32>(0.0);
-  var a01 = vec4<f32>(0.0);
-  var a10 = vec4<f32>(0.0);
-  var a11 = vec4<f32>(0.0);
-  var a20 = vec4<f32>(0.0);
-  var a21 = vec4<f32>(0.0);
-  var a30 = vec4<f32>(0.0);
-  var a31 = vec4<f32>(0.0);
+  // Row x of this thread is ty + TY x; last[x / 4][x % 4] is the last key it may see (rows past
+  // T repeat row T - 1 and are not written). m, l: running max and this thread's part of the sum.
+  var last: array<vec4<u32>, RQ>;
+  var m: array<vec4<f32>, RQ>;
+  var l: array<vec4<f32>, RQ>;
+  for (var g = 0u; g < RQ; g++) {
+    let r = vec4<u32>(q0 + ty) + TY * (vec4<u32>(0u, 1u, 2u, 3u) + 4u * g);
+    last[g] = min(r, vec4<u32>(T - 1u));
+    m[g] = vec4<f32>(NEG);
+    l[g] = vec4<f32>(0.0);
+  }
+  // a[2 x], a[2 x + 1]: row x's output quads tx and tx + TX.
+  var a: array<vec4<f32>, 2 * RT>;
   let lastKey = min(q0 + BR, T) - 1u;
   let tiles = lastKey / BC + 1u;
   let tBegin = params.chunk * params.chunkTiles;
   let tEnd = min(tiles, tBegin + params.chunkTiles);
   let sbase = head * T;
   if (tBegin > 0u) {
-    // Resume: rows past T read row T - 1 (they are never written). The row's sum goes to the
-    // thread tx = 0 alone, since the per-thread parts are added at the end.
-    let st0 = state[sbase + last.x];
-    let st1 = state[sbase + last.y];
-    let st2 = state[sbase + last.z];
-    let st3 = state[sbase + last.w];
-    m = vec4<f32>(st0.x, st1.x, st2.x, st3.x);
-    l = select(vec4<f32>(0.0), vec4<f32>(st0.y, st1.y, st2.y, st3.y), tx == 0u);
-    let ob = base + last * D4 + vec4<u32>(tx);
-    a00 = out[ob.x];
-    a01 = out[ob.x + TX];
-    a10 = out[ob.y];
-    a11 = out[ob.y + TX];
-    a20 = out[ob.z];
-    a21 = out[ob.z + TX];
-    a30 = out[ob.w];
-    a31 = out[ob.w + TX];
+    // Resume: the row's sum goes to the thread tx = 0 alone (the parts are added at the end).
+    for (var x = 0u; x < RT; x++) {
+      let i = last[x / 4u][x % 4u];
+      let st = state[sbase + i];
+      m[x / 4u][x % 4u] = st.x;
+      l[x / 4u][x % 4u] = select(0.0, st.y, tx == 0u);
+      a[2u * x] = out[base + i * D4 + tx];
+      a[2u * x + 1u] = out[base + i * D4 + tx + TX];
+    }
   }
-  // This thread's keys in a tile, tx + TX j, and its P columns.
+  // This thread's keys in a tile, tx + TX j.
   let kj = vec4<u32>(tx) + TX * vec4<u32>(0u, 1u, 2u, 3u);
   let kk = kj + vec4<u32>(4u * TX);
-  let p0 = POFF + r0;
-  let p1 = POFF + r1;
-  let p2 = POFF + r2;
-  let p3 = POFF + r3;
   if (PREFETCH && tBegin < tEnd) {
     fetchTile(tBegin * BC, base, T, lid);
   }
@@ -239,100 +228,79 @@ fn main(
       fetchTile(k0 + BC, base, T, lid);  // the next tile's loads run under this tile's work
     }
 
-    // Scores: s_x0[j] = q(row r_x) . k(key tx + TX j), s_x1[j] the same for key tx + TX (4 + j).
-    var s00 = vec4<f32>(0.0);
-    var s01 = vec4<f32>(0.0);
-    var s10 = vec4<f32>(0.0);
-    var s11 = vec4<f32>(0.0);
-    var s20 = vec4<f32>(0.0);
-    var s21 = vec4<f32>(0.0);
-    var s30 = vec4<f32>(0.0);
-    var s31 = vec4<f32>(0.0);
+    // Scores: s[2 x] = q(row x) . k(keys tx + TX j, j < 4), s[2 x + 1] the keys tx + TX (4 + j).
+    var s = array<vec4<f32>, 2 * RT>();
     for (var c = 0u; c < D4; c++) {
       let kl = mat4x4<f32>(kp[c][kj.x], kp[c][kj.y], kp[c][kj.z], kp[c][kj.w]);
       let kh = mat4x4<f32>(kp[c][kk.x], kp[c][kk.y], kp[c][kk.z], kp[c][kk.w]);
-      let qa = qs[c][r0];
-      let qb = qs[c][r1];
-      let qc = qs[c][r2];
-      let qd = qs[c][r3];
-      s00 += qa * kl;
-      s01 += qa * kh;
-      s10 += qb * kl;
-      s11 += qb * kh;
-      s20 += qc * kl;
-      s21 += qc * kh;
-      s30 += qd * kl;
-      s31 += qd * kh;
+      for (var x = 0u; x < RT; x++) {
+        let qx = qs[c][ty + TY * x];
+        s[2u * x] += qx * kl;
+        s[2u * x + 1u] += qx * kh;
+      }
     }
-    // Causal mask: keys past a row's position (and padding keys past T) get NEG.
-    let kl4 = vec4<u32>(k0) + kj;
-    let kh4 = vec4<u32>(k0) + kk;
-    s00 = select(vec4<f32>(NEG), s00, kl4 <= vec4<u32>(last.x));
-    s01 = select(vec4<f32>(NEG), s01, kh4 <= vec4<u32>(last.x));
-    s10 = select(vec4<f32>(NEG), s10, kl4 <= vec4<u32>(last.y));
-    s11 = select(vec4<f32>(NEG), s11, kh4 <= vec4<u32>(last.y));
-    s20 = select(vec4<f32>(NEG), s20, kl4 <= vec4<u32>(last.z));
-    s21 = select(vec4<f32>(NEG), s21, kh4 <= vec4<u32>(last.z));
-    s30 = select(vec4<f32>(NEG), s30, kl4 <= vec4<u32>(last.w));
-    s31 = select(vec4<f32>(NEG), s31, kh4 <= vec4<u32>(last.w));
-    let tileMax = vec4<f32>(
-      max(hmax(s00), hmax(s01)),
-      max(hmax(s10), hmax(s11)),
-      max(hmax(s20), hmax(s21)),
-      max(hmax(s30), hmax(s31)),
-    );
-    let mNew = max(m, rowMax(tileMax));
-    let alpha = exp2(m - mNew);
-    m = mNew;
-    let e00 = exp2(s00 - vec4<f32>(mNew.x));
-    let e01 = exp2(s01 - vec4<f32>(mNew.x));
-    let e10 = exp2(s10 - vec4<f32>(mNew.y));
-    let e11 = exp2(s11 - vec4<f32>(mNew.y));
-    let e20 = exp2(s20 - vec4<f32>(mNew.z));
-    let e21 = exp2(s21 - vec4<f32>(mNew.z));
-    let e30 = exp2(s30 - vec4<f32>(mNew.w));
-    let e31 = exp2(s31 - vec4<f32>(mNew.w));
-    l = l * alpha + vec4<f32>(
-      hsum(e00 + e01),
-      hsum(e10 + e11),
-      hsum(e20 + e21),
-      hsum(e30 + e31),
-    );
-    a00 *= alpha.x;
-    a01 *= alpha.x;
-    a10 *= alpha.y;
-    a11 *= alpha.y;
-    a20 *= alpha.z;
-    a21 *= alpha.z;
-    a30 *= alpha.w;
-    a31 *= alpha.w;
+    // Only the diagonal tile (and padding past T) holds keys past a row's position: they get NEG.
+    let diagonal = k0 + BC - 1u > q0;
+    if (diagonal) {
+      let kl4 = vec4<u32>(k0) + kj;
+      let kh4 = vec4<u32>(k0) + kk;
+      for (var x = 0u; x < RT; x++) {
+        let lx = vec4<u32>(last[x / 4u][x % 4u]);
+        s[2u * x] = select(vec4<f32>(NEG), s[2u * x], kl4 <= lx);
+        s[2u * x + 1u] = select(vec4<f32>(NEG), s[2u * x + 1u], kh4 <= lx);
+      }
+    }
+    // Online softmax, four rows (one vec4 of m) at a time.
+    var alpha: array<vec4<f32>, RQ>;
+    for (var g = 0u; g < RQ; g++) {
+      let b = 8u * g;
+      let tileMax = vec4<f32>(
+        max(hmax(s[b]), hmax(s[b + 1u])),
+        max(hmax(s[b + 2u]), hmax(s[b + 3u])),
+        max(hmax(s[b + 4u]), hmax(s[b + 5u])),
+        max(hmax(s[b + 6u]), hmax(s[b + 7u])),
+      );
+      let mNew = max(m[g], rowMax(tileMax));
+      alpha[g] = exp2(m[g] - mNew);
+      m[g] = mNew;
+    }
+    for (var x = 0u; x < RT; x++) {
+      let mx = vec4<f32>(m[x / 4u][x % 4u]);
+      s[2u * x] = exp2(s[2u * x] - mx);
+      s[2u * x + 1u] = exp2(s[2u * x + 1u] - mx);
+      let ax = alpha[x / 4u][x % 4u];
+      a[2u * x] *= ax;
+      a[2u * x + 1u] *= ax;
+    }
+    for (var g = 0u; g < RQ; g++) {
+      let b = 8u * g;
+      l[g] = l[g] * alpha[g] + vec4<f32>(
+        hsum(s[b] + s[b + 1u]),
+        hsum(s[b + 2u] + s[b + 3u]),
+        hsum(s[b + 4u] + s[b + 5u]),
+        hsum(s[b + 6u] + s[b + 7u]),
+      );
+    }
     if (POFF == 0u) {
       workgroupBarrier();  // P goes over K: every thread must have read its keys
     }
     // P: key tx + TX j of row r goes to kp[(tx + TX j) / 4][POFF + r][(tx + TX j) % 4].
-    storeP(kj, kk, p0, e00, e01);
-    storeP(kj, kk, p1, e10, e11);
-    storeP(kj, kk, p2, e20, e21);
-    storeP(kj, kk, p3, e30, e31);
+    for (var x = 0u; x < RT; x++) {
+      storeP(kj, kk, POFF + ty + TY * x, s[2u * x], s[2u * x + 1u]);
+    }
     workgroupBarrier();
 
-    if (k0 + BC - 1u > q0) {
+    if (diagonal) {
       // The diagonal tile (and padding past T): only unmasked keys' values are added.
       for (var j = 0u; j < BC; j++) {
-        let keep = vec4<u32>(k0 + j) <= last;
         let vj0 = vs[j][tx];
         let vj1 = vs[j][tx + TX];
-        let jq = j / 4u;
-        let jc = j % 4u;
-        let pj = vec4<f32>(kp[jq][p0][jc], kp[jq][p1][jc], kp[jq][p2][jc], kp[jq][p3][jc]);
-        a00 = select(a00, fma(vec4<f32>(pj.x), vj0, a00), keep.x);
-        a01 = select(a01, fma(vec4<f32>(pj.x), vj1, a01), keep.x);
-        a10 = select(a10, fma(vec4<f32>(pj.y), vj0, a10), keep.y);
-        a11 = select(a11, fma(vec4<f32>(pj.y), vj1, a11), keep.y);
-        a20 = select(a20, fma(vec4<f32>(pj.z), vj0, a20), keep.z);
-        a21 = select(a21, fma(vec4<f32>(pj.z), vj1, a21), keep.z);
-        a30 = select(a30, fma(vec4<f32>(pj.w), vj0, a30), keep.w);
-        a31 = select(a31, fma(vec4<f32>(pj.w), vj1, a31), keep.w);
+        for (var x = 0u; x < RT; x++) {
+          let keep = k0 + j <= last[x / 4u][x % 4u];
+          let p = vec4<f32>(kp[j / 4u][POFF + ty + TY * x][j % 4u]);
+          a[2u * x] = select(a[2u * x], fma(p, vj0, a[2u * x]), keep);
+          a[2u * x + 1u] = select(a[2u * x + 1u], fma(p, vj1, a[2u * x + 1u]), keep);
+        }
       }
       continue;
     }
@@ -346,26 +314,21 @@ fn main(
         vs[j + 2u][tx + TX],
         vs[j + 3u][tx + TX],
       );
-      let pr0 = kp[j4][p0];
-      let pr1 = kp[j4][p1];
-      let pr2 = kp[j4][p2];
-      let pr3 = kp[j4][p3];
-      a00 += v0 * pr0;
-      a01 += v1 * pr0;
-      a10 += v0 * pr1;
-      a11 += v1 * pr1;
-      a20 += v0 * pr2;
-      a21 += v1 * pr2;
-      a30 += v0 * pr3;
-      a31 += v1 * pr3;
+      for (var x = 0u; x < RT; x++) {
+        let pr = kp[j4][POFF + ty + TY * x];
+        a[2u * x] += v0 * pr;
+        a[2u * x + 1u] += v1 * pr;
+      }
     }
   }
 
   // Row sums: each thread holds the sum over its own keys; add the TX parts of each row.
-  let lt = rowSum(l);
   let save = tEnd < tiles;
-  finishRow(q0 + r0, T, base, sbase, tx, save, m.x, lt.x, a00, a01);
-  finishRow(q0 + r1, T, base, sbase, tx, save, m.y, lt.y, a10, a11);
-  finishRow(q0 + r2, T, base, sbase, tx, save, m.z, lt.z, a20, a21);
-  finishRow(q0 + r3, T, base, sbase, tx, save, m.w, lt.w, a30, a31);
+  for (var g = 0u; g < RQ; g++) {
+    let lt = rowSum(l[g]);
+    for (var i = 0u; i < 4u; i++) {
+      let x = 4u * g + i;
+      finishRow(q0 + ty + TY * x, T, base, sbase, tx, save, m[g][i], lt[i], a[2u * x], a[2u * x + 1u]);
+    }
+  }
 }

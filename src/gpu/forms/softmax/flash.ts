@@ -46,7 +46,15 @@ export interface FlashTiles {
   /** wide and quad: P's first column in the K/P array (0: over K) and that array's columns. */
   POFF?: number;
   KW?: number;
+  /** wide: query rows per thread, 4 or 8 (BR = RT TY); quad: always 4. */
+  RT?: number;
 }
+
+/**
+ * Rows per thread the wide kernel tries, in order. 8 rows x 8 keys per thread reads 16 vec4 from
+ * workgroup memory per 256 FMAs (4 rows: 12 per 128); it needs 64 query rows per 64 threads.
+ */
+export const WIDE_ROWS_PER_THREAD: readonly number[] = [8, 4];
 
 /**
  * Tiles of softmax-flash-wide.wgsl (thread (ty, tx) owns 4 rows x 8 keys of scores and 4 rows x
@@ -68,16 +76,20 @@ export function planWideTiles(
   if (!dims.includes(dim) || subgroupMinSize < TX) return null;
   const BC = kernel === 'wide' ? dim : dim / 4;
   const d4 = dim / 4;
-  for (const TY of [32, 16, 8]) {
-    const BR = 4 * TY;
+  const shapes: [number, number][] = [];
+  for (const RT of kernel === 'wide' ? WIDE_ROWS_PER_THREAD : [4]) {
+    for (const TY of [32, 16, 8]) shapes.push([RT, TY]);
+  }
+  for (const [RT, TY] of shapes) {
+    const BR = RT * TY;
     const WG = TX * TY;
-    if (WG > maxThreads) continue;
+    if (WG > maxThreads || BR > 128) continue;
     const options = [{ POFF: BC, KW: BC + BR }];
     if (BR <= BC) options.push({ POFF: 0, KW: BC });
     for (const { POFF, KW } of options) {
       const workgroupBytes = 16 * d4 * (BR + KW + BC);
       if (workgroupBytes <= maxWorkgroupBytes) {
-        return { kernel, BR, BC, TX, WG, workgroupBytes, POFF, KW };
+        return { kernel, BR, BC, TX, WG, workgroupBytes, POFF, KW, RT };
       }
     }
   }
@@ -97,11 +109,14 @@ export const PREFETCH_MAX_VEC4 = 8;
  */
 export function wideSourceFor(dim: number, tiles: FlashTiles): string {
   const { BR, BC, TX, WG } = tiles;
+  const RT = tiles.RT ?? 4;
   const d4 = dim / 4;
   const constants = {
     D4: d4,
     TX,
-    TY: BR / 4,
+    TY: BR / RT,
+    RT,
+    RQ: RT / 4,
     BR,
     BC,
     WG,
@@ -290,7 +305,7 @@ export function createSoftmaxFlashKernel(
     kernel === 'wide' || kernel === 'quad'
       ? getPipeline(
           device,
-          `attention/softmax-flash-${kernel} D=${dim} BR=${BR} POFF=${tiles.POFF}`,
+          `attention/softmax-flash-${kernel} D=${dim} BR=${BR} RT=${tiles.RT ?? 4} POFF=${tiles.POFF}`,
           wideSourceFor(dim, tiles),
         )
       : kernel === 'tiled'
