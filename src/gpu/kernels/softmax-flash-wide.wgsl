@@ -10,9 +10,9 @@ enable subgroups;
 // 16 FMAs per vec4 read from workgroup memory, RT = 4: 10.7). For O += P V it owns the same rows
 // and the output columns (vec4) tx and tx + TX. A row's TX threads are adjacent invocations of one
 // subgroup, so its maximum and sum are exchanged with subgroupShuffleXor (no workgroup memory, no
-// barrier). Per-thread registers are arrays indexed only by loop counters with constant bounds
-// (after unrolling, named registers; an array indexed by a value the compiler cannot fold may go
-// to slow local memory).
+// barrier). Per-thread registers are named vec4 values (the struct Rows4 holds four rows' worth),
+// never arrays: NVIDIA's driver put arrays of vec4 indexed by constant-bound loop counters in
+// local memory (3x slower at RT = 8).
 //
 // Workgroup memory is two-dimensional, [quad][row or key] for Q, K and P and [key][quad] for V,
 // and every read in the inner loops indexes one dimension by a loop counter with literal bounds
@@ -69,6 +69,20 @@ var<workgroup> qs: array<array<vec4<f32>, BR>, D4>;  // Q [quad][row]
 var<workgroup> kp: array<array<vec4<f32>, KW>, D4>;  // K [quad][key], P [key / 4][POFF + row]
 var<workgroup> vs: array<array<vec4<f32>, D4>, BC>;  // V [key][quad]
 
+// Four rows of this thread (ty + TY x for x = 4 g .. 4 g + 3, group g), two vec4 each: scores
+// (keys tx + TX j and tx + TX (4 + j), j < 4) or output (quads tx and tx + TX). Named members,
+// never an array: the driver keeps them in registers.
+struct Rows4 {
+  a0: vec4<f32>,
+  a1: vec4<f32>,
+  b0: vec4<f32>,
+  b1: vec4<f32>,
+  c0: vec4<f32>,
+  c1: vec4<f32>,
+  d0: vec4<f32>,
+  d1: vec4<f32>,
+}
+
 fn hmax(a: vec4<f32>) -> f32 {
   return max(max(a.x, a.y), max(a.z, a.w));
 }
@@ -119,6 +133,58 @@ fn commitTile(lid: u32) {
   }
 }
 
+// One quad c of the dot products of rows r, r + TY, r + 2 TY, r + 3 TY with the thread's keys.
+fn scoreStep(s: Rows4, c: u32, r: u32, kl: mat4x4<f32>, kh: mat4x4<f32>) -> Rows4 {
+  let qa = qs[c][r];
+  let qb = qs[c][r + TY];
+  let qc = qs[c][r + 2u * TY];
+  let qd = qs[c][r + 3u * TY];
+  return Rows4(
+    s.a0 + qa * kl, s.a1 + qa * kh,
+    s.b0 + qb * kl, s.b1 + qb * kh,
+    s.c0 + qc * kl, s.c1 + qc * kh,
+    s.d0 + qd * kl, s.d1 + qd * kh,
+  );
+}
+
+// Keys past a row's last key (kl4, kh4: the thread's keys; last: the four rows' last keys) get NEG.
+fn maskScores(s: Rows4, kl4: vec4<u32>, kh4: vec4<u32>, last: vec4<u32>) -> Rows4 {
+  let n = vec4<f32>(NEG);
+  return Rows4(
+    select(n, s.a0, kl4 <= vec4<u32>(last.x)), select(n, s.a1, kh4 <= vec4<u32>(last.x)),
+    select(n, s.b0, kl4 <= vec4<u32>(last.y)), select(n, s.b1, kh4 <= vec4<u32>(last.y)),
+    select(n, s.c0, kl4 <= vec4<u32>(last.z)), select(n, s.c1, kh4 <= vec4<u32>(last.z)),
+    select(n, s.d0, kl4 <= vec4<u32>(last.w)), select(n, s.d1, kh4 <= vec4<u32>(last.w)),
+  );
+}
+
+fn tileMax(s: Rows4) -> vec4<f32> {
+  return vec4<f32>(
+    max(hmax(s.a0), hmax(s.a1)),
+    max(hmax(s.b0), hmax(s.b1)),
+    max(hmax(s.c0), hmax(s.c1)),
+    max(hmax(s.d0), hmax(s.d1)),
+  );
+}
+
+// exp2(s - m) per row.
+fn probabilities(s: Rows4, m: vec4<f32>) -> Rows4 {
+  return Rows4(
+    exp2(s.a0 - vec4<f32>(m.x)), exp2(s.a1 - vec4<f32>(m.x)),
+    exp2(s.b0 - vec4<f32>(m.y)), exp2(s.b1 - vec4<f32>(m.y)),
+    exp2(s.c0 - vec4<f32>(m.z)), exp2(s.c1 - vec4<f32>(m.z)),
+    exp2(s.d0 - vec4<f32>(m.w)), exp2(s.d1 - vec4<f32>(m.w)),
+  );
+}
+
+fn rowSums(e: Rows4) -> vec4<f32> {
+  return vec4<f32>(hsum(e.a0 + e.a1), hsum(e.b0 + e.b1), hsum(e.c0 + e.c1), hsum(e.d0 + e.d1));
+}
+
+fn scaleRows(a: Rows4, f: vec4<f32>) -> Rows4 {
+  return Rows4(a.a0 * f.x, a.a1 * f.x, a.b0 * f.y, a.b1 * f.y, a.c0 * f.z, a.c1 * f.z, a.d0 * f.w, a.d1 * f.w);
+}
+
 // P of one row (column pc of kp) for this thread's keys kj (e0) and kk (e1).
 fn storeP(kj: vec4<u32>, kk: vec4<u32>, pc: u32, e0: vec4<f32>, e1: vec4<f32>) {
   kp[kj.x / 4u][pc][kj.x % 4u] = e0.x;
@@ -129,6 +195,46 @@ fn storeP(kj: vec4<u32>, kk: vec4<u32>, pc: u32, e0: vec4<f32>, e1: vec4<f32>) {
   kp[kk.y / 4u][pc][kk.y % 4u] = e1.y;
   kp[kk.z / 4u][pc][kk.z % 4u] = e1.z;
   kp[kk.w / 4u][pc][kk.w % 4u] = e1.w;
+}
+
+// P: key tx + TX j of row r goes to kp[(tx + TX j) / 4][POFF + r][(tx + TX j) % 4].
+fn storeRowsP(kj: vec4<u32>, kk: vec4<u32>, pc: u32, e: Rows4) {
+  storeP(kj, kk, pc, e.a0, e.a1);
+  storeP(kj, kk, pc + TY, e.b0, e.b1);
+  storeP(kj, kk, pc + 2u * TY, e.c0, e.c1);
+  storeP(kj, kk, pc + 3u * TY, e.d0, e.d1);
+}
+
+// O += P V for keys j .. j + 3 (v0, v1: the 4 x 4 matrices of their values in the thread's two
+// output quads); pc: P's column of the group's first row.
+fn addPV(a: Rows4, j4: u32, pc: u32, v0: mat4x4<f32>, v1: mat4x4<f32>) -> Rows4 {
+  let pa = kp[j4][pc];
+  let pb = kp[j4][pc + TY];
+  let pcc = kp[j4][pc + 2u * TY];
+  let pd = kp[j4][pc + 3u * TY];
+  return Rows4(
+    a.a0 + v0 * pa, a.a1 + v1 * pa,
+    a.b0 + v0 * pb, a.b1 + v1 * pb,
+    a.c0 + v0 * pcc, a.c1 + v1 * pcc,
+    a.d0 + v0 * pd, a.d1 + v1 * pd,
+  );
+}
+
+// The diagonal tile, key j alone: only rows that may see it (keep) add its value.
+fn addPVKey(a: Rows4, j: u32, pc: u32, vj0: vec4<f32>, vj1: vec4<f32>, keep: vec4<bool>) -> Rows4 {
+  let jq = j / 4u;
+  let jc = j % 4u;
+  let p = vec4<f32>(kp[jq][pc][jc], kp[jq][pc + TY][jc], kp[jq][pc + 2u * TY][jc], kp[jq][pc + 3u * TY][jc]);
+  return Rows4(
+    select(a.a0, fma(vec4<f32>(p.x), vj0, a.a0), keep.x),
+    select(a.a1, fma(vec4<f32>(p.x), vj1, a.a1), keep.x),
+    select(a.b0, fma(vec4<f32>(p.y), vj0, a.b0), keep.y),
+    select(a.b1, fma(vec4<f32>(p.y), vj1, a.b1), keep.y),
+    select(a.c0, fma(vec4<f32>(p.z), vj0, a.c0), keep.z),
+    select(a.c1, fma(vec4<f32>(p.z), vj1, a.c1), keep.z),
+    select(a.d0, fma(vec4<f32>(p.w), vj0, a.d0), keep.w),
+    select(a.d1, fma(vec4<f32>(p.w), vj1, a.d1), keep.w),
+  );
 }
 
 // Row i's output: normalised, or (chunk left) unnormalised with the row's (max, sum) beside it.
@@ -147,6 +253,30 @@ fn finishRow(i: u32, T: u32, base: u32, sbase: u32, tx: u32, save: bool, mr: f32
       out[ob + TX] = a1 * inv;
     }
   }
+}
+
+// The group's four rows (positions i), with their running max m and summed parts l.
+fn finishRows(i: vec4<u32>, T: u32, base: u32, sbase: u32, tx: u32, save: bool, m: vec4<f32>, l: vec4<f32>, a: Rows4) {
+  let lt = rowSum(l);
+  finishRow(i.x, T, base, sbase, tx, save, m.x, lt.x, a.a0, a.a1);
+  finishRow(i.y, T, base, sbase, tx, save, m.y, lt.y, a.b0, a.b1);
+  finishRow(i.z, T, base, sbase, tx, save, m.z, lt.z, a.c0, a.c1);
+  finishRow(i.w, T, base, sbase, tx, save, m.w, lt.w, a.d0, a.d1);
+}
+
+// Resuming a chunk: the unnormalised output of rows last (quads tx and tx + TX).
+fn loadRows(last: vec4<u32>, base: u32, tx: u32) -> Rows4 {
+  let ob = vec4<u32>(base) + last * D4 + vec4<u32>(tx);
+  return Rows4(
+    out[ob.x], out[ob.x + TX],
+    out[ob.y], out[ob.y + TX],
+    out[ob.z], out[ob.z + TX],
+    out[ob.w], out[ob.w + TX],
+  );
+}
+
+fn loadState(last: vec4<u32>, sbase: u32) -> mat4x2<f32> {
+  return mat4x2<f32>(state[sbase + last.x], state[sbase + last.y], state[sbase + last.z], state[sbase + last.w]);
 }
 
 @compute @workgroup_size(WG)
@@ -179,19 +309,20 @@ fn main(
     qs[c][r] = q[base + min(q0 + r, T - 1u) * D4 + c] * qscale;
   }
 
-  // Row x of this thread is ty + TY x; last[x / 4][x % 4] is the last key it may see (rows past
-  // T repeat row T - 1 and are not written). m, l: running max and this thread's part of the sum.
-  var last: array<vec4<u32>, RQ>;
-  var m: array<vec4<f32>, RQ>;
-  var l: array<vec4<f32>, RQ>;
-  for (var g = 0u; g < RQ; g++) {
-    let r = vec4<u32>(q0 + ty) + TY * (vec4<u32>(0u, 1u, 2u, 3u) + 4u * g);
-    last[g] = min(r, vec4<u32>(T - 1u));
-    m[g] = vec4<f32>(NEG);
-    l[g] = vec4<f32>(0.0);
-  }
-  // a[2 x], a[2 x + 1]: row x's output quads tx and tx + TX.
-  var a: array<vec4<f32>, 2 * RT>;
+  // Group 0: rows ty + TY x (x < 4); group 1 (RT = 8): x = 4 .. 7. last: the last key each row
+  // may see (rows past T repeat row T - 1 and are not written); m: running max; l: this thread's
+  // part of the row sum; a: output.
+  let steps = vec4<u32>(0u, 1u, 2u, 3u) * TY;
+  let i0 = vec4<u32>(q0 + ty) + steps;
+  let i1 = i0 + vec4<u32>(4u * TY);
+  let last0 = min(i0, vec4<u32>(T - 1u));
+  let last1 = min(i1, vec4<u32>(T - 1u));
+  var m0 = vec4<f32>(NEG);
+  var m1 = vec4<f32>(NEG);
+  var l0 = vec4<f32>(0.0);
+  var l1 = vec4<f32>(0.0);
+  var a0 = Rows4();
+  var a1 = Rows4();
   let lastKey = min(q0 + BR, T) - 1u;
   let tiles = lastKey / BC + 1u;
   let tBegin = params.chunk * params.chunkTiles;
@@ -199,18 +330,22 @@ fn main(
   let sbase = head * T;
   if (tBegin > 0u) {
     // Resume: the row's sum goes to the thread tx = 0 alone (the parts are added at the end).
-    for (var x = 0u; x < RT; x++) {
-      let i = last[x / 4u][x % 4u];
-      let st = state[sbase + i];
-      m[x / 4u][x % 4u] = st.x;
-      l[x / 4u][x % 4u] = select(0.0, st.y, tx == 0u);
-      a[2u * x] = out[base + i * D4 + tx];
-      a[2u * x + 1u] = out[base + i * D4 + tx + TX];
+    let st0 = loadState(last0, sbase);
+    m0 = vec4<f32>(st0[0].x, st0[1].x, st0[2].x, st0[3].x);
+    l0 = select(vec4<f32>(0.0), vec4<f32>(st0[0].y, st0[1].y, st0[2].y, st0[3].y), tx == 0u);
+    a0 = loadRows(last0, base, tx);
+    if (RT == 8u) {
+      let st1 = loadState(last1, sbase);
+      m1 = vec4<f32>(st1[0].x, st1[1].x, st1[2].x, st1[3].x);
+      l1 = select(vec4<f32>(0.0), vec4<f32>(st1[0].y, st1[1].y, st1[2].y, st1[3].y), tx == 0u);
+      a1 = loadRows(last1, base, tx);
     }
   }
-  // This thread's keys in a tile, tx + TX j.
+  // This thread's keys in a tile, tx + TX j, and its groups' first P columns.
   let kj = vec4<u32>(tx) + TX * vec4<u32>(0u, 1u, 2u, 3u);
   let kk = kj + vec4<u32>(4u * TX);
+  let pc0 = POFF + ty;
+  let pc1 = pc0 + 4u * TY;
   if (PREFETCH && tBegin < tEnd) {
     fetchTile(tBegin * BC, base, T, lid);
   }
@@ -228,78 +363,59 @@ fn main(
       fetchTile(k0 + BC, base, T, lid);  // the next tile's loads run under this tile's work
     }
 
-    // Scores: s[2 x] = q(row x) . k(keys tx + TX j, j < 4), s[2 x + 1] the keys tx + TX (4 + j).
-    var s = array<vec4<f32>, 2 * RT>();
+    // Scores, per quad of dimensions: each row's vec4 of Q times the 4 x 4 matrices of the keys.
+    var s0 = Rows4();
+    var s1 = Rows4();
     for (var c = 0u; c < D4; c++) {
       let kl = mat4x4<f32>(kp[c][kj.x], kp[c][kj.y], kp[c][kj.z], kp[c][kj.w]);
       let kh = mat4x4<f32>(kp[c][kk.x], kp[c][kk.y], kp[c][kk.z], kp[c][kk.w]);
-      for (var x = 0u; x < RT; x++) {
-        let qx = qs[c][ty + TY * x];
-        s[2u * x] += qx * kl;
-        s[2u * x + 1u] += qx * kh;
+      s0 = scoreStep(s0, c, ty, kl, kh);
+      if (RT == 8u) {
+        s1 = scoreStep(s1, c, ty + 4u * TY, kl, kh);
       }
     }
-    // Only the diagonal tile (and padding past T) holds keys past a row's position: they get NEG.
+    // Only the diagonal tile (and padding past T) holds keys past a row's position.
     let diagonal = k0 + BC - 1u > q0;
     if (diagonal) {
       let kl4 = vec4<u32>(k0) + kj;
       let kh4 = vec4<u32>(k0) + kk;
-      for (var x = 0u; x < RT; x++) {
-        let lx = vec4<u32>(last[x / 4u][x % 4u]);
-        s[2u * x] = select(vec4<f32>(NEG), s[2u * x], kl4 <= lx);
-        s[2u * x + 1u] = select(vec4<f32>(NEG), s[2u * x + 1u], kh4 <= lx);
+      s0 = maskScores(s0, kl4, kh4, last0);
+      if (RT == 8u) {
+        s1 = maskScores(s1, kl4, kh4, last1);
       }
     }
-    // Online softmax, four rows (one vec4 of m) at a time.
-    var alpha: array<vec4<f32>, RQ>;
-    for (var g = 0u; g < RQ; g++) {
-      let b = 8u * g;
-      let tileMax = vec4<f32>(
-        max(hmax(s[b]), hmax(s[b + 1u])),
-        max(hmax(s[b + 2u]), hmax(s[b + 3u])),
-        max(hmax(s[b + 4u]), hmax(s[b + 5u])),
-        max(hmax(s[b + 6u]), hmax(s[b + 7u])),
-      );
-      let mNew = max(m[g], rowMax(tileMax));
-      alpha[g] = exp2(m[g] - mNew);
-      m[g] = mNew;
-    }
-    for (var x = 0u; x < RT; x++) {
-      let mx = vec4<f32>(m[x / 4u][x % 4u]);
-      s[2u * x] = exp2(s[2u * x] - mx);
-      s[2u * x + 1u] = exp2(s[2u * x + 1u] - mx);
-      let ax = alpha[x / 4u][x % 4u];
-      a[2u * x] *= ax;
-      a[2u * x + 1u] *= ax;
-    }
-    for (var g = 0u; g < RQ; g++) {
-      let b = 8u * g;
-      l[g] = l[g] * alpha[g] + vec4<f32>(
-        hsum(s[b] + s[b + 1u]),
-        hsum(s[b + 2u] + s[b + 3u]),
-        hsum(s[b + 4u] + s[b + 5u]),
-        hsum(s[b + 6u] + s[b + 7u]),
-      );
+    let mNew0 = max(m0, rowMax(tileMax(s0)));
+    let alpha0 = exp2(m0 - mNew0);
+    m0 = mNew0;
+    s0 = probabilities(s0, mNew0);
+    l0 = l0 * alpha0 + rowSums(s0);
+    a0 = scaleRows(a0, alpha0);
+    if (RT == 8u) {
+      let mNew1 = max(m1, rowMax(tileMax(s1)));
+      let alpha1 = exp2(m1 - mNew1);
+      m1 = mNew1;
+      s1 = probabilities(s1, mNew1);
+      l1 = l1 * alpha1 + rowSums(s1);
+      a1 = scaleRows(a1, alpha1);
     }
     if (POFF == 0u) {
       workgroupBarrier();  // P goes over K: every thread must have read its keys
     }
-    // P: key tx + TX j of row r goes to kp[(tx + TX j) / 4][POFF + r][(tx + TX j) % 4].
-    for (var x = 0u; x < RT; x++) {
-      storeP(kj, kk, POFF + ty + TY * x, s[2u * x], s[2u * x + 1u]);
+    storeRowsP(kj, kk, pc0, s0);
+    if (RT == 8u) {
+      storeRowsP(kj, kk, pc1, s1);
     }
     workgroupBarrier();
 
     if (diagonal) {
-      // The diagonal tile (and padding past T): only unmasked keys' values are added.
+      // The diagonal tile (and padding past T): only unmasked keys' values are added, so a NaN
+      // in a later key's value cannot reach an earlier row through p = 0.
       for (var j = 0u; j < BC; j++) {
         let vj0 = vs[j][tx];
         let vj1 = vs[j][tx + TX];
-        for (var x = 0u; x < RT; x++) {
-          let keep = k0 + j <= last[x / 4u][x % 4u];
-          let p = vec4<f32>(kp[j / 4u][POFF + ty + TY * x][j % 4u]);
-          a[2u * x] = select(a[2u * x], fma(p, vj0, a[2u * x]), keep);
-          a[2u * x + 1u] = select(a[2u * x + 1u], fma(p, vj1, a[2u * x + 1u]), keep);
+        a0 = addPVKey(a0, j, pc0, vj0, vj1, vec4<u32>(k0 + j) <= last0);
+        if (RT == 8u) {
+          a1 = addPVKey(a1, j, pc1, vj0, vj1, vec4<u32>(k0 + j) <= last1);
         }
       }
       continue;
@@ -314,21 +430,16 @@ fn main(
         vs[j + 2u][tx + TX],
         vs[j + 3u][tx + TX],
       );
-      for (var x = 0u; x < RT; x++) {
-        let pr = kp[j4][POFF + ty + TY * x];
-        a[2u * x] += v0 * pr;
-        a[2u * x + 1u] += v1 * pr;
+      a0 = addPV(a0, j4, pc0, v0, v1);
+      if (RT == 8u) {
+        a1 = addPV(a1, j4, pc1, v0, v1);
       }
     }
   }
 
-  // Row sums: each thread holds the sum over its own keys; add the TX parts of each row.
   let save = tEnd < tiles;
-  for (var g = 0u; g < RQ; g++) {
-    let lt = rowSum(l[g]);
-    for (var i = 0u; i < 4u; i++) {
-      let x = 4u * g + i;
-      finishRow(q0 + ty + TY * x, T, base, sbase, tx, save, m[g][i], lt[i], a[2u * x], a[2u * x + 1u]);
-    }
+  finishRows(i0, T, base, sbase, tx, save, m0, l0, a0);
+  if (RT == 8u) {
+    finishRows(i1, T, base, sbase, tx, save, m1, l1, a1);
   }
 }

@@ -51,10 +51,12 @@ export interface FlashTiles {
 }
 
 /**
- * Rows per thread the wide kernel tries, in order. 8 rows x 8 keys per thread reads 16 vec4 from
- * workgroup memory per 256 FMAs (4 rows: 12 per 128); it needs 64 query rows per 64 threads.
+ * Rows per thread the wide kernel tries, in order. The kernel also runs 8 rows x 8 keys per thread
+ * (16 vec4 read from workgroup memory per 256 FMAs, against 12 per 128 at 4 rows; tested), but on
+ * the H200 that took 32.9 ms at T = 16,384 against 18.1 ms for 4 rows (64-thread workgroups, about
+ * twice the registers per thread), so 4 is the only shape planned until a device shows otherwise.
  */
-export const WIDE_ROWS_PER_THREAD: readonly number[] = [8, 4];
+export const WIDE_ROWS_PER_THREAD: readonly number[] = [4];
 
 /**
  * Tiles of softmax-flash-wide.wgsl (thread (ty, tx) owns 4 rows x 8 keys of scores and 4 rows x
