@@ -229,7 +229,9 @@ export function sampleRows(tokens: number, count: number, random = Math.random):
     rows.add(b - 1);
     rows.add(b);
   }
-  while (rows.size < Math.min(count, tokens)) rows.add(Math.floor(random() * tokens));
+  for (let tries = 0; rows.size < Math.min(count, tokens) && tries < 100 * count; tries++) {
+    rows.add(Math.floor(random() * tokens));
+  }
   return [...rows].sort((a, b) => a - b);
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CROSS_CHECK_PAIRS, crossCheckForms, maxRelativeError } from '../../src/bench/verify.ts';
+import {
+  CROSS_CHECK_PAIRS,
+  crossCheckForms,
+  maxRelativeError,
+  sampleRows,
+  softmaxRowReference,
+} from '../../src/bench/verify.ts';
+import { referenceAttention } from '../../src/gpu/reference/index.ts';
 import type { AttentionForm, AttentionOptions, ResidentAttention } from '../../src/gpu/types.ts';
 
 describe('the --verify error measure', () => {
@@ -75,5 +82,40 @@ describe('--cross-check', () => {
     });
     expect(results[0]).toMatchObject({ ok: false, maxRelDifference: null });
     expect(results[0]!.error).toMatch(/softmax-naive: out of room/);
+  });
+});
+
+describe('sampled rows at long T', () => {
+  it('samples the first and last rows and both sides of the 2,048-key chunk boundaries', () => {
+    let x = 0;
+    const rows = sampleRows(16_384, 16, () => (x = (x + 0.37) % 1));
+    expect(rows).toContain(0);
+    expect(rows).toContain(16_383);
+    expect(rows).toContain(2047);
+    expect(rows).toContain(2048);
+    expect(rows).toContain(8192);
+    expect(new Set(rows).size).toBe(rows.length);
+    expect(rows.length).toBe(16);
+    expect(rows.every((r) => r >= 0 && r < 16_384)).toBe(true);
+    expect(sampleRows(16_384, 16, () => 0.5).length).toBeLessThanOrEqual(16);
+  });
+
+  it('one row of the float64 reference equals the full reference', () => {
+    const heads = 2;
+    const tokens = 37;
+    const dim = 16;
+    const n = heads * tokens * dim;
+    const rand = () => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
+    const problem = { heads, tokens, dim, q: rand(), k: rand(), v: rand() };
+    const full = referenceAttention(problem, { form: 'softmax-flash' });
+    for (const [h, row] of [
+      [0, 0],
+      [1, 36],
+      [1, 17],
+    ] as const) {
+      const one = softmaxRowReference(problem, h, row);
+      const offset = (h * tokens + row) * dim;
+      for (let c = 0; c < dim; c++) expect(one[c]).toBeCloseTo(full[offset + c]!, 12);
+    }
   });
 });
