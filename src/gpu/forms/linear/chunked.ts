@@ -15,10 +15,8 @@
 import chunkOutputSource from '../../kernels/linear-chunked-output.wgsl?raw';
 import chunkOutputWholeSource from '../../kernels/linear-chunked-output-whole.wgsl?raw';
 import cumsumSource from '../../kernels/gated-chunked-cumsum.wgsl?raw';
-import featureMapPassSource from '../../kernels/linear-feature-map-pass.wgsl?raw';
 import prefixSource from '../../kernels/linear-chunked-prefix.wgsl?raw';
 import summariesSource from '../../kernels/linear-chunked-summaries.wgsl?raw';
-import { gridFor } from '../../dispatch.ts';
 import { CapacityError } from '../../errors.ts';
 import { formatCount } from '../../format.ts';
 import { getPipeline } from '../../pipelines.ts';
@@ -37,13 +35,11 @@ import {
   requireLogDecay,
   splitWorkgroups,
   linearKernel,
+  mapFeatures,
   normalizerConstants,
   type AttentionTiles,
   type PlannedDispatch,
 } from './common.ts';
-
-/** The feature-map pass (no gate: it only maps q and k). */
-const featureMapPassCode = linearKernel(featureMapPassSource);
 
 /** Each kernel with the gate off (linear-chunked) and on (gated-chunked). */
 const codes = {
@@ -195,30 +191,10 @@ export function createLinearChunkedWith(
     const chunks = Math.ceil(T / c);
     const dispatches: PlannedDispatch[] = [];
     // 0. The feature map, once per element of Q and K (none for the identity).
-    let phiQ = ctx.q;
-    let phiK = ctx.k;
-    if (options.featureMap !== 'identity') {
-      const pass = getPipeline(device, 'linear-feature-map-pass', featureMapPassCode, {
-        FEATURE_MAP: FEATURE_MAP_CODES[options.featureMap],
-      });
-      const size = 4 * H * T * d;
-      const usage = GPUBufferUsage.STORAGE;
-      phiQ = ctx.createBuffer({ label: `${label} phi(q)`, size, usage });
-      phiK = ctx.createBuffer({ label: `${label} phi(k)`, size, usage });
-      const vec4s = (H * T * d) / 4;
-      const [x, y] = gridFor(Math.ceil(vec4s / 256), MAX_WORKGROUPS_PER_DISPATCH);
-      dispatches.push({
-        pipeline: pass,
-        bindGroup: bindBuffers(device, pass, `${label} feature map`, [
-          createParams(ctx.createBuffer, device, `${label} feature map params`, [vec4s, x]),
-          ctx.q,
-          ctx.k,
-          phiQ,
-          phiK,
-        ]),
-        workgroups: [x, y],
-      });
-    }
+    const mapped = mapFeatures(ctx);
+    const phiQ = mapped.q;
+    const phiK = mapped.k;
+    dispatches.push(...mapped.dispatches);
     const stateFloats = d * (d + 1);
     const maxBytes =
       tuning.maxStateBytes ??

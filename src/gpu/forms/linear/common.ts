@@ -10,9 +10,16 @@ import {
   gateWgsl,
   NORMALIZER_WGSL,
 } from '../../wgsl.ts';
+import featureMapPassSource from '../../kernels/linear-feature-map-pass.wgsl?raw';
+import { getPipeline } from '../../pipelines.ts';
 import { NORMALIZER_EPS, type FeatureMap } from '../../types.ts';
 import type { FormContext } from '../form.ts';
-import { DISPATCH_FLOP_BUDGET, MAX_WORKGROUPS_PER_DISPATCH, planSlices } from '../../dispatch.ts';
+import {
+  DISPATCH_FLOP_BUDGET,
+  gridFor,
+  MAX_WORKGROUPS_PER_DISPATCH,
+  planSlices,
+} from '../../dispatch.ts';
 
 /** The `FEATURE_MAP` override of linear-feature-map.wgsl. */
 export const FEATURE_MAP_CODES: Readonly<Record<FeatureMap, number>> = {
@@ -184,4 +191,40 @@ export function encodeDispatches(
 export function requireLogDecay(ctx: FormContext): GPUBuffer {
   if (!ctx.logDecay) throw new Error(`${ctx.label}: a gated form needs the logDecay buffer.`);
   return ctx.logDecay;
+}
+
+/** The feature-map pass (no gate: it only maps q and k). */
+const featureMapPassCode = linearKernel(featureMapPassSource);
+
+/**
+ * phi(q) and phi(k) for the kernels that follow, which then map by the identity
+ * (linear-feature-map-pass.wgsl: each element takes its exp and log once). For the identity map,
+ * q and k themselves and no dispatch. `featureMap` is what those kernels' FEATURE_MAP must be.
+ */
+export function mapFeatures(ctx: FormContext): {
+  q: GPUBuffer;
+  k: GPUBuffer;
+  featureMap: number;
+  dispatches: PlannedDispatch[];
+} {
+  const { device, shape, options, label } = ctx;
+  if (options.featureMap === 'identity') {
+    return { q: ctx.q, k: ctx.k, featureMap: FEATURE_MAP_CODES.identity, dispatches: [] };
+  }
+  const pass = getPipeline(device, 'linear-feature-map-pass', featureMapPassCode, {
+    FEATURE_MAP: FEATURE_MAP_CODES[options.featureMap],
+  });
+  const size = 4 * shape.heads * shape.tokens * shape.dim;
+  const usage = GPUBufferUsage.STORAGE;
+  const q = ctx.createBuffer({ label: `${label} phi(q)`, size, usage });
+  const k = ctx.createBuffer({ label: `${label} phi(k)`, size, usage });
+  const vec4s = size / 16;
+  const [x, y] = gridFor(Math.ceil(vec4s / 256), MAX_WORKGROUPS_PER_DISPATCH);
+  const params = createParams(ctx.createBuffer, device, `${label} feature map params`, [vec4s, x]);
+  const dispatch: PlannedDispatch = {
+    pipeline: pass,
+    bindGroup: bindBuffers(device, pass, `${label} feature map`, [params, ctx.q, ctx.k, q, k]),
+    workgroups: [x, y],
+  };
+  return { q, k, featureMap: FEATURE_MAP_CODES.identity, dispatches: [dispatch] };
 }
