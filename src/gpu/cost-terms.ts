@@ -16,3 +16,13 @@ export function ioBytesPerHead(tokens: number, dim: number): number {
 export function stateBytesPerHead(dim: number): number {
   return dim * (dim + 1) * F32;
 }
+
+/**
+ * Per token: its share of K_b^T V_b and phi(q) S_b (4 d^2); inside its chunk, the causal pairs of
+ * the attention form (4 d per pair); per chunk, the prefix over states (d^2 adds). The gated
+ * chunked form adds its decays to this.
+ */
+export function chunkedFlops(T: number, d: number, c: number): number {
+  const chunks = Math.ceil(T / c);
+  return T * (4 * d * d + 4 * d) + 4 * d * chunks * causalPairs(c) + chunks * d * (d + 1);
+}

@@ -6,6 +6,7 @@ import type { AttentionForm } from './ids.ts';
 import type { AttentionProblem, AttentionShape, ResolvedOptions } from '../types.ts';
 import type { FormFactory } from './form.ts';
 import type { CostEstimate } from '../costs.ts';
+import { ioBytesPerHead } from '../cost-terms.ts';
 
 /**
  * Forms of one family compute the same function (and share one float64 reference): softmax
@@ -67,4 +68,95 @@ export interface FormSpec {
   intermediates: string;
   /** A sentence added when one head's intermediates do not fit, or ''. */
   capacityAdvice: string;
+}
+
+/** What every form of a family reads: its inputs, and its options (chunked forms add chunkSize). */
+const FAMILY_READS: Record<FormFamily, { inputs: FormInput[]; options: FormOption[] }> = {
+  softmax: { inputs: ['q', 'k', 'v'], options: [] },
+  linear: { inputs: ['q', 'k', 'v'], options: ['featureMap', 'normalize'] },
+  gated: { inputs: ['q', 'k', 'v', 'logDecay'], options: ['featureMap', 'normalize'] },
+};
+
+/** What a form's largest intermediate holds, by how it visits the pairs (capacity sentences). */
+const INTERMEDIATES: Record<FormSchedule, string> = {
+  dense: 'of scores',
+  tiled: 'of intermediates',
+  chunked: 'of chunk states',
+  recurrent: 'of intermediates',
+};
+
+/** What the forms of one family share: the family, its float64 reference. */
+export interface FormFamilyBase {
+  family: FormFamily;
+  reference: FormSpec['reference'];
+}
+
+/** What a family's spec.ts writes for one form; `defineForm` derives the rest. */
+export interface FormDefinition {
+  /** Default true. */
+  charted?: boolean;
+  /**
+   * How it is drawn: the light theme's value of its colour token `--la-<id>` (FormSpec.color) and
+   * its stroke (FormSpec.stroke).
+   */
+  look: { colour: string; width: number; dash: string };
+  schedule: FormSchedule;
+  factory: FormFactory;
+  cost: FormSpec['cost'];
+  /** Default ''. */
+  capacityAdvice?: string;
+}
+
+/**
+ * A form's FormSpec from its family and what is its own: the colour token is `--la-<id>`, the
+ * inputs and options are the family's (plus chunkSize for a chunked form), and the capacity wording
+ * follows the schedule.
+ */
+export function defineForm(
+  id: AttentionForm,
+  label: string,
+  base: FormFamilyBase,
+  own: FormDefinition,
+): FormSpec {
+  const reads = FAMILY_READS[base.family];
+  return {
+    id,
+    family: base.family,
+    label,
+    color: { token: `--la-${id}`, fallback: own.look.colour },
+    charted: own.charted ?? true,
+    stroke: { width: own.look.width, dash: own.look.dash },
+    inputs: reads.inputs,
+    options: own.schedule === 'chunked' ? [...reads.options, 'chunkSize'] : reads.options,
+    schedule: own.schedule,
+    factory: own.factory,
+    cost: own.cost,
+    reference: base.reference,
+    intermediates: INTERMEDIATES[own.schedule],
+    capacityAdvice: own.capacityAdvice ?? '',
+  };
+}
+
+/** The parts of one head's cost beyond reading its inputs and writing y once. */
+export interface HeadCostParts {
+  flops: number;
+  /** Bytes moved beyond the inputs and output; default 0. */
+  moved?: number;
+  /** Bytes held beyond the inputs and output; default 0. */
+  held?: number;
+  /** The largest intermediate of one head; default one T x d float32 array. */
+  largest?: number;
+  /** The inputs' and output's bytes; default q, k, v and y (ioBytesPerHead). */
+  io?: number;
+}
+
+/** One head's FormCost from its parts (q, k, v in and y out are always moved and held). */
+export function headCost(tokens: number, dim: number, parts: HeadCostParts): FormCost {
+  const io = parts.io ?? ioBytesPerHead(tokens, dim);
+  return {
+    flops: parts.flops,
+    bytesMoved: io + (parts.moved ?? 0),
+    workingBytes: io + (parts.held ?? 0),
+    largestPerHeadBytes: parts.largest ?? tokens * dim * 4,
+  };
 }
