@@ -15,12 +15,13 @@ Trains the tiny WGSL transformer on multi-query associative recall (MQAR) on thi
 
   --forms a,b          attention forms: ${TRAIN_FORMS.join(', ')} (default: all)
   --steps N            optimizer steps per run (default 300)
-  --pairs N            key-value pairs per sequence (default 8)
+  --pairs N,M          key-value pairs per sequence, one run per value (default 8)
   --queries N          queries per sequence (default: pairs)
   --keys N             key tokens to draw from (default max(16, 4 x pairs))
   --values N           value tokens (default max(16, 4 x pairs))
   --tokens N           sequence length (default 2 x (pairs + queries))
-  --d-model N          residual width (default 64)
+                       (runs: every form at every width for every number of pairs)
+  --d-model N,M        residual width, one run per value (default 64)
   --heads N            attention heads (default 2)
   --layers N           blocks (default 2)
   --batch N            sequences per step (default 32)
@@ -35,12 +36,12 @@ Trains the tiny WGSL transformer on multi-query associative recall (MQAR) on thi
 export interface TrainArgs {
   forms: FormFamily[];
   steps: number;
-  pairs: number;
+  pairs: number[];
   queries: number | null;
   keys: number | null;
   values: number | null;
   tokens: number | null;
-  dModel: number;
+  dModel: number[];
   heads: number;
   layers: number;
   batch: number;
@@ -65,6 +66,11 @@ function integer(
     throw new UsageError(`--${name} must be an integer of at least ${min} (got "${text}").`);
   }
   return value;
+}
+
+function integers(name: string, text: string | undefined, fallback: number): number[] {
+  if (text === undefined) return [fallback];
+  return text.split(',').map((part) => integer(name, part.trim(), fallback)!);
 }
 
 function real(name: string, text: string | undefined, fallback: number): number {
@@ -122,12 +128,12 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   return {
     forms: forms as FormFamily[],
     steps: integer('steps', v.steps, 300)!,
-    pairs: integer('pairs', v.pairs, 8)!,
+    pairs: integers('pairs', v.pairs, 8),
     queries: integer('queries', v.queries, null),
     keys: integer('keys', v.keys, null),
     values: integer('values', v.values, null),
     tokens: integer('tokens', v.tokens, null),
-    dModel: integer('d-model', v['d-model'], 64)!,
+    dModel: integers('d-model', v['d-model'], 64),
     heads: integer('heads', v.heads, 2)!,
     layers: integer('layers', v.layers, 2)!,
     batch: integer('batch', v.batch, 32)!,

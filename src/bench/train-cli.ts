@@ -46,36 +46,41 @@ async function main(): Promise<number> {
   if (info.isFallbackAdapter)
     console.error('This is a CPU emulation: steps per second are not GPU speeds.');
   const curves: MqarCurve[] = [];
-  for (const form of args.forms) {
-    const curve = await trainMqar(device, {
-      model: {
-        form,
-        dModel: args.dModel,
-        heads: args.heads,
-        layers: args.layers,
-        batch: args.batch,
-        featureMap: args.featureMap,
-      },
-      task: {
-        pairs: args.pairs,
-        ...(args.queries !== null && { queries: args.queries }),
-        ...(args.keys !== null && { keys: args.keys }),
-        ...(args.values !== null && { values: args.values }),
-        ...(args.tokens !== null && { tokens: args.tokens }),
-      },
-      steps: args.steps,
-      seed: args.seed,
-      optimizer: { learningRate: args.lr, weightDecay: args.weightDecay },
-      onStep(step, metrics) {
-        if ((step + 1) % args.every === 0 || step === 0) {
-          console.error(
-            `${form} step ${step + 1}/${args.steps}: loss ${metrics.loss.toFixed(3)}, ` +
-              `recall ${((100 * metrics.correct) / metrics.scored).toFixed(1)}%`,
-          );
-        }
-      },
-    });
-    curves.push(curve);
+  for (const pairs of args.pairs) {
+    for (const dModel of args.dModel) {
+      for (const form of args.forms) {
+        const name = `${form} pairs=${pairs} d=${dModel}`;
+        const curve = await trainMqar(device, {
+          model: {
+            form,
+            dModel,
+            heads: args.heads,
+            layers: args.layers,
+            batch: args.batch,
+            featureMap: args.featureMap,
+          },
+          task: {
+            pairs,
+            ...(args.queries !== null && { queries: args.queries }),
+            ...(args.keys !== null && { keys: args.keys }),
+            ...(args.values !== null && { values: args.values }),
+            ...(args.tokens !== null && { tokens: args.tokens }),
+          },
+          steps: args.steps,
+          seed: args.seed,
+          optimizer: { learningRate: args.lr, weightDecay: args.weightDecay },
+          onStep(step, metrics) {
+            if ((step + 1) % args.every === 0 || step === 0) {
+              console.error(
+                `${name} step ${step + 1}/${args.steps}: loss ${metrics.loss.toFixed(3)}, ` +
+                  `recall ${((100 * metrics.correct) / metrics.scored).toFixed(1)}%`,
+              );
+            }
+          },
+        });
+        curves.push(curve);
+      }
+    }
   }
   const window = Math.max(1, Math.min(10, Math.floor(args.steps / 4)));
   console.log(
@@ -84,7 +89,9 @@ async function main(): Promise<number> {
   for (const c of curves) {
     console.log(
       [
-        c.model.form.padEnd(9),
+        c.model.form.padEnd(8),
+        String(c.task.pairs).padStart(5),
+        String(c.model.dModel).padStart(8),
         mean(c.loss.slice(0, window)).toFixed(3).padStart(13),
         mean(c.loss.slice(-window)).toFixed(3).padStart(12),
         `${(100 * mean(c.accuracy.slice(-window))).toFixed(1)}%`.padStart(14),

@@ -7,6 +7,7 @@ import type { WidgetDoc } from './catalog-types.ts';
 import { chunkTunerDoc } from './chunk-tuner/doc.ts';
 import { doc as costsDoc } from './costs/doc.ts';
 import { generationDoc } from './generation/doc.ts';
+import { learningDoc } from './learning/doc.ts';
 import { doc as maskDoc } from './mask/doc.ts';
 import { raceDoc } from './race/doc.ts';
 import { doc as recurrenceDoc } from './recurrence/doc.ts';
@@ -17,6 +18,7 @@ export const WIDGET_DOC_LIST: readonly WidgetDoc[] = [
   chunkTunerDoc,
   costsDoc,
   generationDoc,
+  learningDoc,
   maskDoc,
   raceDoc,
   recurrenceDoc,

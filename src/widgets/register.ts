@@ -11,11 +11,13 @@ import { defineWidgets, type WidgetDefinition } from './elements/define-widget.s
 import LaChunkTuner from './elements/la-chunk-tuner.svelte';
 import LaCosts from './elements/la-costs.svelte';
 import LaGeneration from './elements/la-generation.svelte';
+import LaLearning from './elements/la-learning.svelte';
 import LaMask from './elements/la-mask.svelte';
 import LaRace from './elements/la-race.svelte';
 import LaRecurrence from './elements/la-recurrence.svelte';
 import LaTimingChart from './elements/la-timing-chart.svelte';
 import { generationDoc } from './generation/doc.ts';
+import { learningDoc } from './learning/doc.ts';
 import { doc as maskDoc } from './mask/doc.ts';
 import { raceDoc } from './race/doc.ts';
 import { doc as recurrenceDoc } from './recurrence/doc.ts';
@@ -33,6 +35,7 @@ export const WIDGET_DEFINITIONS: readonly WidgetDefinition[] = [
   { doc: recurrenceDoc, component: as(LaRecurrence) },
   { doc: costsDoc, component: as(LaCosts) },
   { doc: maskDoc, component: as(LaMask) },
+  { doc: learningDoc, component: as(LaLearning) },
 ];
 
 defineWidgets(WIDGET_DEFINITIONS);

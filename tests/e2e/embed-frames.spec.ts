@@ -4,6 +4,7 @@ import type { WidgetDoc } from '../../src/widgets/catalog-types.ts';
 import { chunkTunerDoc } from '../../src/widgets/chunk-tuner/doc.ts';
 import { doc as costsDoc } from '../../src/widgets/costs/doc.ts';
 import { generationDoc } from '../../src/widgets/generation/doc.ts';
+import { learningDoc } from '../../src/widgets/learning/doc.ts';
 import { doc as maskDoc } from '../../src/widgets/mask/doc.ts';
 import { raceDoc } from '../../src/widgets/race/doc.ts';
 import { doc as recurrenceDoc } from '../../src/widgets/recurrence/doc.ts';
@@ -20,6 +21,7 @@ const DOCS: WidgetDoc[] = [
   chunkTunerDoc,
   costsDoc,
   generationDoc,
+  learningDoc,
   maskDoc,
   raceDoc,
   recurrenceDoc,
@@ -33,6 +35,7 @@ const PAGES: Record<string, { query: string; root: string }> = {
   'la-chunk-tuner': { query: 'tokens=256&heads=1&dim=16', root: 'chunk-tuner' },
   'la-costs': { query: 'tokens=8192', root: 'costs' },
   'la-generation': { query: 'max-position=512&heads=1&dim=16', root: 'generation' },
+  'la-learning': { query: 'pairs=2&d-model=16&steps=30', root: 'learning' },
   'la-mask': { query: '', root: 'mask' },
   'la-race': { query: 'tokens=128&max-tokens=1024&heads=1&dim=16', root: 'race' },
   'la-recurrence': { query: 'seed=3', root: 'recurrence' },

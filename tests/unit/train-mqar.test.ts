@@ -76,12 +76,14 @@ describe('the training schedule and command line', () => {
   });
 
   it('parses the trainer CLI and names a bad argument', () => {
-    const args = parseTrainArgs(['--forms', 'softmax,gated', '--steps', '50', '--pairs', '16']);
+    const args = parseTrainArgs(['--forms', 'softmax,gated', '--steps', '50', '--pairs', '16,64']);
     expect(args.forms).toEqual(['softmax', 'gated']);
     expect(args.steps).toBe(50);
-    expect(args.pairs).toBe(16);
+    expect(args.pairs).toEqual([16, 64]);
+    expect(args.dModel).toEqual([64]);
     expect(args.queries).toBeNull();
     expect(() => parseTrainArgs(['--forms', 'mamba'])).toThrow(/Unknown form "mamba"/);
     expect(() => parseTrainArgs(['--steps', '0'])).toThrow(/--steps must be an integer/);
+    expect(() => parseTrainArgs(['--d-model', '32,x'])).toThrow(/--d-model must be an integer/);
   });
 });

@@ -1,0 +1,68 @@
+import { expect, test } from './fixtures.ts';
+
+// The learning widget on the GPU widgets' test page (2 pairs, width 16, 30 steps, so that CPU
+// emulation finishes): it trains every form with WebGPU and explains itself without.
+
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
+
+test.describe('the learning widget', () => {
+  test('trains every form side by side, with curves, speeds and a closing sentence', async ({
+    page,
+    webgpu,
+  }, testInfo) => {
+    test.setTimeout(240_000);
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('/widgets-test/');
+      await expect(page.locator('body[data-ready="true"]')).toBeAttached();
+      const widget = page.getByTestId('learning');
+      await widget.scrollIntoViewIfNeeded();
+      await expect(widget).toBeVisible();
+      const run = widget.getByRole('button', { name: 'Train on your GPU' });
+      if (!webgpu) {
+        await expect(run).toBeDisabled();
+        await expect(widget.getByTestId('device-note')).toContainText(/WebGPU/);
+        return;
+      }
+      await expect(run).toBeEnabled({ timeout: 30_000 });
+      await run.click();
+      await expect(widget).toHaveAttribute('data-running', 'true');
+      await expect(widget.getByRole('button', { name: 'Stop' })).toBeVisible();
+      // Mid-training: some steps of every form drawn.
+      await expect
+        .poll(async () => Number(await widget.getAttribute('data-steps')), { timeout: 120_000 })
+        .toBeGreaterThanOrEqual(30);
+      await widget.screenshot({
+        path: `${SCREENSHOTS}/learning-${testInfo.project.name}-${width}-training.png`,
+      });
+      await expect(widget).toHaveAttribute('data-running', 'false', { timeout: 180_000 });
+      await expect(widget.getByRole('status')).toContainText('Done: 30 steps per form');
+      for (const label of ['Softmax', 'Linear', 'Gated linear']) {
+        await expect(widget.locator('.stats')).toContainText(label);
+      }
+      await expect(widget.locator('.stats')).toContainText('steps/s');
+      // Three series per chart, one point per step (30 steps, windows of 1).
+      await expect(widget.locator('[data-point]')).toHaveCount(2 * 3 * 30);
+      await widget.screenshot({
+        path: `${SCREENSHOTS}/learning-${testInfo.project.name}-${width}-finished.png`,
+      });
+    }
+  });
+
+  test('stops on request and says after how many steps', async ({ page, webgpu }) => {
+    test.skip(!webgpu, 'needs WebGPU');
+    test.setTimeout(120_000);
+    await page.goto('/widgets-test/');
+    const widget = page.getByTestId('learning');
+    await widget.scrollIntoViewIfNeeded();
+    await widget.getByRole('button', { name: 'Train on your GPU' }).click();
+    await expect
+      .poll(async () => Number(await widget.getAttribute('data-steps')), { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(3);
+    await widget.getByRole('button', { name: 'Stop' }).click();
+    await expect(widget).toHaveAttribute('data-running', 'false', { timeout: 30_000 });
+    await expect(widget.getByRole('status')).toContainText(
+      /Stopped after \d+ of 30 steps per form/,
+    );
+  });
+});
