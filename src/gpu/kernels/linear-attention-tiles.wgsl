@@ -1,6 +1,7 @@
 // Shared by the attention-form kernels of linear attention (linear-attention.wgsl and
 // linear-chunked-output.wgsl; composed before them by src/gpu/wgsl.ts): their tile overrides, the
-// workgroup tiles and the staging of phi(Q) and phi(K) slices into them, transposed.
+// workgroup tiles, the staging of phi(Q) and phi(K) slices into them, transposed, the P V product
+// over a key tile and the output rows. The kernels declare v and out.
 // Workgroup memory: 4 (BQ + 64) DS + 4 * 64 BQ + 4 VR D bytes (forms/linear/common.ts,
 // attentionTileBytes).
 
@@ -53,5 +54,72 @@ fn stageK(base4: u32, k0: u32, d0: u32, T: u32, lid: u32) {
     kT[(f + 1u) * 16u + slot][lane] = x.y;
     kT[(f + 2u) * 16u + slot][lane] = x.z;
     kT[(f + 3u) * 16u + slot][lane] = x.w;
+  }
+}
+
+// Numerator (acc) and denominator (den) += P V over the key tile at k0 (P in pT, masked), VR value
+// rows at a time; keys at or past keyEnd are all masked. acc[4 u + i]: row 4 ty + i, columns
+// 4 (tx + 16 u) ..; den: rows 4 ty + i. A key outside [minKey, row] is skipped with select, not
+// multiplied by 0: 0 x NaN (or Inf) in a later value, or in another chunk's, would otherwise reach
+// these rows.
+fn accumulateValues(
+  acc: ptr<function, array<vec4<f32>, 8>>,
+  den: ptr<function, vec4<f32>>,
+  base4: u32,
+  k0: u32,
+  keyEnd: u32,
+  myRow: u32,
+  minKey: u32,
+  T: u32,
+  lid: u32,
+) {
+  let D4 = D / 4u;
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  for (var j0 = 0u; j0 < BK && k0 + j0 < keyEnd; j0 += VR) {
+    for (var e = lid; e < VR * D4; e += WG) {
+      let key = k0 + j0 + e / D4;
+      var x = vec4<f32>(0.0);
+      if (key < T) {
+        x = v[base4 + key * D4 + e % D4];
+      }
+      vs[e] = x;
+    }
+    workgroupBarrier();
+    for (var jj = 0u; jj < VR; jj++) {
+      let p = pT[(j0 + jj) * TY + ty];
+      *den += p;
+      let key = k0 + j0 + jj;
+      let keep = (vec4<u32>(key) <= vec4<u32>(myRow) + vec4<u32>(0u, 1u, 2u, 3u)) &
+        vec4<bool>(key >= minKey);
+      for (var u = 0u; u < 2u; u++) {
+        let g = tx + 16u * u;
+        if (g < D4) {
+          let b = vs[jj * D4 + g];
+          for (var i = 0u; i < 4u; i++) {
+            let a = (*acc)[4u * u + i];
+            (*acc)[4u * u + i] = select(a, fma(vec4<f32>(p[i]), b, a), keep[i]);
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+}
+
+// Writes this thread's output rows below T: acc / (den + EPS), or acc if not NORMALIZE.
+fn writeRows(acc: array<vec4<f32>, 8>, den: vec4<f32>, base4: u32, myRow: u32, T: u32, tx: u32) {
+  let D4 = D / 4u;
+  for (var i = 0u; i < 4u; i++) {
+    let row = myRow + i;
+    if (row < T) {
+      let scale = select(1.0, 1.0 / (den[i] + EPS), NORMALIZE);
+      for (var u = 0u; u < 2u; u++) {
+        let g = tx + 16u * u;
+        if (g < D4) {
+          out[base4 + row * D4 + g] = acc[4u * u + i] * scale;
+        }
+      }
+    }
   }
 }

@@ -75,47 +75,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       }
       pT[(4u * tx + j) * TY + ty] = p;
     }
-    // Numerator += P V_tile, VR value rows at a time; keys at or past keyEnd are all masked.
-    for (var j0 = 0u; j0 < BK && k0 + j0 < keyEnd; j0 += VR) {
-      for (var e = lid; e < VR * D4; e += WG) {
-        let key = k0 + j0 + e / D4;
-        var x = vec4<f32>(0.0);
-        if (key < T) {
-          x = v[base4 + key * D4 + e % D4];
-        }
-        vs[e] = x;
-      }
-      workgroupBarrier();
-      for (var jj = 0u; jj < VR; jj++) {
-        let p = pT[(j0 + jj) * TY + ty];
-        den += p;
-        // A masked key is skipped with select, not multiplied by 0: 0 x NaN (or Inf) in a
-        // later value would otherwise reach earlier rows.
-        let keep = vec4<u32>(k0 + j0 + jj) <= vec4<u32>(myRow) + vec4<u32>(0u, 1u, 2u, 3u);
-        for (var u = 0u; u < 2u; u++) {
-          let g = tx + 16u * u;
-          if (g < D4) {
-            let b = vs[jj * D4 + g];
-            for (var i = 0u; i < 4u; i++) {
-              let a = acc[4u * u + i];
-              acc[4u * u + i] = select(a, fma(vec4<f32>(p[i]), b, a), keep[i]);
-            }
-          }
-        }
-      }
-      workgroupBarrier();
-    }
+    // Numerator and denominator += P V_tile (linear-attention-tiles.wgsl).
+    accumulateValues(&acc, &den, base4, k0, keyEnd, myRow, 0u, T, lid);
   }
-  for (var i = 0u; i < 4u; i++) {
-    let row = myRow + i;
-    if (row < T) {
-      let scale = select(1.0, 1.0 / (den[i] + EPS), NORMALIZE);
-      for (var u = 0u; u < 2u; u++) {
-        let g = tx + 16u * u;
-        if (g < D4) {
-          out[base4 + row * D4 + g] = acc[4u * u + i] * scale;
-        }
-      }
-    }
-  }
+  writeRows(acc, den, base4, myRow, T, tx);
 }
