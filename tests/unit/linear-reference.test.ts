@@ -3,7 +3,12 @@ import {
   linearAttentionConstants,
   planLinearAttention,
 } from '../../src/gpu/forms/linear/attention.ts';
-import { chunkStateHeads, linearChunkedConstants } from '../../src/gpu/forms/linear/chunked.ts';
+import {
+  chunkStateHeads,
+  linearChunkedConstants,
+  usesWholeOutput,
+  wholeOutputBytes,
+} from '../../src/gpu/forms/linear/chunked.ts';
 import {
   ATTENTION_TILINGS,
   attentionTileBytes,
@@ -162,6 +167,20 @@ describe('linear kernels: dispatch arithmetic', () => {
       [4096, 8192, 4],
       [8192, 10_000, 4],
     ]);
+  });
+
+  it("sizes the whole-tile output kernel's three regions and picks it only where they fit", () => {
+    // regions of 16 D, 1024 and 16 D vec4s (phi(Q); phi(K) then P; S_b then V): 48 KiB at D = 64.
+    expect(wholeOutputBytes(64)).toBe(48 * 1024);
+    expect(wholeOutputBytes(32)).toBe(32 * 1024);
+    for (const dim of SUPPORTED_DIMS) {
+      for (const c of [16, 32, 64, 128, 256]) {
+        const fits = dim <= 64 && c % 64 === 0;
+        expect(usesWholeOutput(dim, c, 48 * 1024), `d=${dim} c=${c}`).toBe(fits);
+        // WebGPU's default 16 KiB never holds it: the sliced kernel serves there.
+        expect(usesWholeOutput(dim, c, 16 * 1024)).toBe(false);
+      }
+    }
   });
 
   it('groups heads so the chunk states fit one binding, and says so when one head cannot', () => {
