@@ -31,6 +31,7 @@ Trains the tiny WGSL transformer on multi-query associative recall (MQAR) on thi
   --seed N             seeds the weights (N) and the task (N + 1) (default 1)
   --every N            print a line every N steps (default 25)
   --json FILE          write every run's settings and curves as JSON
+  --machine NAME       the machine's name in the JSON (default: the adapter's)
   --help               print this text`;
 
 export interface TrainArgs {
@@ -51,6 +52,7 @@ export interface TrainArgs {
   seed: number;
   every: number;
   json: string | null;
+  machine: string | null;
   help: boolean;
 }
 
@@ -106,6 +108,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
         seed: { type: 'string' },
         every: { type: 'string' },
         json: { type: 'string' },
+        machine: { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -143,6 +146,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     seed: integer('seed', v.seed, 1, 0)!,
     every: integer('every', v.every, 25)!,
     json: v.json ?? null,
+    machine: v.machine ?? null,
     help: v.help ?? false,
   };
 }

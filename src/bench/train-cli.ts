@@ -84,7 +84,7 @@ async function main(): Promise<number> {
   }
   const window = Math.max(1, Math.min(10, Math.floor(args.steps / 4)));
   console.log(
-    `form      first-${window} loss  last-${window} loss  last-${window} recall  steps/s`,
+    `form     pairs  d_model  first-${window} loss  last-${window} loss  last-${window} recall  steps/s`,
   );
   for (const c of curves) {
     console.log(
@@ -102,6 +102,7 @@ async function main(): Promise<number> {
   if (args.json) {
     await mkdir(dirname(args.json), { recursive: true });
     const record = {
+      machine: args.machine ?? info.name,
       adapter: info,
       driver: nodeGpu.driver,
       runs: curves,

@@ -26,7 +26,8 @@ function setup(partial: Partial<TrainConfig> & Pick<TrainConfig, 'form'>) {
     layers: 2,
     mlp: 24,
     tokens: 9,
-    batch: 3,
+    // 72 rows: the weight gradients sum over two splits of 64 rows and 8 (train-matmul-split.wgsl).
+    batch: 8,
     ...partial,
   });
   const params = initialParameters(config, 7);

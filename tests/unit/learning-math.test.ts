@@ -5,6 +5,10 @@ import {
   windowMeans,
   type LearningConfig,
 } from '../../src/widgets/learning/learning-math.ts';
+import {
+  adaptLearningReference,
+  matchingCurves,
+} from '../../src/widgets/learning/learning-reference.ts';
 
 const config: LearningConfig = {
   forms: ['softmax', 'linear', 'gated'],
@@ -38,5 +42,49 @@ describe("the learning widget's arithmetic", () => {
     expect(windowFor(300)).toBe(10);
     expect(windowFor(30)).toBe(1);
     expect(windowFor(10)).toBe(1);
+  });
+});
+
+describe('reference training curves', () => {
+  const run = (form: string, pairs: number, dModel: number, loss = [3, 2, 1]) => ({
+    model: { form, dModel, batch: 32 },
+    task: { pairs },
+    seed: 1,
+    steps: loss.length,
+    loss,
+    accuracy: loss.map(() => 0.5),
+  });
+
+  it("read the trainer CLI's JSON, leaving out runs that do not parse", () => {
+    const reference = adaptLearningReference({
+      adapter: { name: 'nvidia hopper' },
+      machine: 'NVIDIA H200',
+      runs: [
+        run('softmax', 8, 64),
+        run('linear', 8, 64),
+        run('mamba', 8, 64),
+        run('gated', 8, 64, [1, Number.NaN, 2]),
+        { ...run('gated', 8, 64), steps: 5 },
+      ],
+    });
+    expect(reference?.machine).toBe('NVIDIA H200');
+    expect(reference?.curves.map((c) => c.form)).toEqual(['softmax', 'linear']);
+    expect(adaptLearningReference({ runs: [] })).toBeNull();
+    expect(adaptLearningReference('garbage')).toBeNull();
+  });
+
+  it('match the widget by forms, pairs and width, in the widget order', () => {
+    const reference = adaptLearningReference({
+      adapter: { name: 'nvidia hopper' },
+      runs: [run('linear', 8, 64), run('softmax', 8, 64), run('softmax', 16, 64)],
+    });
+    expect(reference?.machine).toBe('nvidia hopper');
+    const found = matchingCurves(reference, ['softmax', 'linear', 'gated'], 8, 64);
+    expect(found.map((c) => [c.form, c.pairs])).toEqual([
+      ['softmax', 8],
+      ['linear', 8],
+    ]);
+    expect(matchingCurves(reference, ['softmax'], 8, 32)).toEqual([]);
+    expect(matchingCurves(null, ['softmax'], 8, 64)).toEqual([]);
   });
 });

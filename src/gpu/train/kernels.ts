@@ -10,6 +10,7 @@ import grid from '../kernels/train/train-grid.wgsl?raw';
 import embed from '../kernels/train/train-embed.wgsl?raw';
 import embedBackward from '../kernels/train/train-embed-backward.wgsl?raw';
 import matmul from '../kernels/train/train-matmul.wgsl?raw';
+import matmulSplit from '../kernels/train/train-matmul-split.wgsl?raw';
 import layerNorm from '../kernels/train/train-layer-norm.wgsl?raw';
 import layerNormBackward from '../kernels/train/train-layer-norm-backward.wgsl?raw';
 import columnSum from '../kernels/train/train-column-sum.wgsl?raw';
@@ -29,11 +30,15 @@ import attentionBackwardDecay from '../kernels/train/train-attention-backward-de
 /** Invocations per workgroup of every trainer kernel (its WORKGROUP_SIZE override). */
 export const TRAIN_WORKGROUP_SIZE = 64;
 
+/** Rows per split of train-matmul-split.wgsl (its SPLIT override). */
+export const WEIGHT_GRADIENT_SPLIT = 64;
+
 /** Each kernel's source, composed with the pieces it uses (the grid always; phi, EPS where read). */
 export const TRAIN_KERNELS = {
   embed: composeWgsl(grid, embed),
   'embed-backward': composeWgsl(grid, embedBackward),
   matmul: composeWgsl(grid, matmul),
+  'matmul-split': composeWgsl(grid, matmulSplit),
   'layer-norm': composeWgsl(grid, layerNorm),
   'layer-norm-backward': composeWgsl(grid, layerNormBackward),
   'column-sum': composeWgsl(grid, columnSum),

@@ -23,7 +23,14 @@ import {
   type TrainAttention,
   type TrainAttentionFactory,
 } from './attention.ts';
-import { encodeOps, KernelBuilder, packUniform, type KernelCall, type TrainOp } from './kernels.ts';
+import {
+  encodeOps,
+  KernelBuilder,
+  packUniform,
+  WEIGHT_GRADIENT_SPLIT,
+  type KernelCall,
+  type TrainOp,
+} from './kernels.ts';
 
 /** One batch: token ids and next-token targets, [batch][tokens]; a target of -1 is not scored. */
 export interface TrainBatch {
@@ -198,6 +205,33 @@ export class GpuTrainer {
         items: m * n,
       });
     };
+    const splits = Math.ceil(rows / WEIGHT_GRADIENT_SPLIT);
+    const partials = make('weight-gradient partial sums', splits * D * Math.max(D, M, V));
+    /** dW [m][n] = A^T dC over the rows, split along the rows (train-matmul-split.wgsl). */
+    const weightGradient = (
+      name: string,
+      a: GPUBuffer,
+      dc: GPUBuffer,
+      dW: GPUBufferBinding,
+      m: number,
+      n: number,
+    ): void => {
+      run(bwd, {
+        kernel: 'matmul-split',
+        label: name,
+        constants: { SPLIT: WEIGHT_GRADIENT_SPLIT },
+        uniform: packUniform([m, rows, n]),
+        buffers: [a, dc, partials],
+        items: splits * m * n,
+      });
+      run(bwd, {
+        kernel: 'column-sum',
+        label: `${name} (splits)`,
+        uniform: packUniform([splits, m * n]),
+        buffers: [partials, dW],
+        items: m * n,
+      });
+    };
     interface Norm {
       y: GPUBuffer;
       xhat: GPUBuffer;
@@ -359,9 +393,7 @@ export class GpuTrainer {
     });
 
     // Backward, from the logits down.
-    matmul(bwd, 'd output weight', lnf.y, dLogits, g(this.layout.wOut), D, rows, V, {
-      transposeA: true,
-    });
+    weightGradient('d output weight', lnf.y, dLogits, g(this.layout.wOut), D, V);
     matmul(bwd, 'd final ln out', dLogits, p(this.layout.wOut), dNorm, rows, V, D, {
       transposeB: true,
     });
@@ -372,7 +404,7 @@ export class GpuTrainer {
       const s = states[l]!;
       const name = `block${l}`;
       // x2 = x1 + act(ln2(x1) w1) w2; dxA holds dx2.
-      matmul(bwd, `${name} d w2`, s.act, dxA, g(block.w2), M, rows, D, { transposeA: true });
+      weightGradient(`${name} d w2`, s.act, dxA, g(block.w2), M, D);
       matmul(bwd, `${name} d act`, dxA, p(block.w2), dAct, rows, D, M, { transposeB: true });
       run(bwd, {
         kernel: 'activation-backward',
@@ -382,12 +414,12 @@ export class GpuTrainer {
         buffers: [dAct, s.pre, dPre],
         items: rows * M,
       });
-      matmul(bwd, `${name} d w1`, s.ln2.y, dPre, g(block.w1), D, rows, M, { transposeA: true });
+      weightGradient(`${name} d w1`, s.ln2.y, dPre, g(block.w1), D, M);
       matmul(bwd, `${name} d ln2 out`, dPre, p(block.w1), dNorm, rows, M, D, { transposeB: true });
       bwd.push({ kind: 'copy', source: dxA, target: dxB, bytes: 4 * rows * D });
       layerNormBackward(`${name} ln2`, s.ln2, dNorm, dxB);
       // x1 = x + attention(ln1(x)) wo; dxB holds dx1.
-      matmul(bwd, `${name} d wo`, s.attY, dxB, g(block.wo), D, rows, D, { transposeA: true });
+      weightGradient(`${name} d wo`, s.attY, dxB, g(block.wo), D, D);
       matmul(bwd, `${name} d attention out`, dxB, p(block.wo), dAttY, rows, D, D, {
         transposeB: true,
       });
@@ -398,7 +430,7 @@ export class GpuTrainer {
         [block.wv, dv],
       ];
       projections.forEach(([w, dOut], i) => {
-        matmul(bwd, `${name} d ${w.name}`, s.ln1.y, dOut, g(w), D, rows, D, { transposeA: true });
+        weightGradient(`${name} d ${w.name}`, s.ln1.y, dOut, g(w), D, D);
         matmul(bwd, `${name} d ln1 out (${w.name})`, dOut, p(w), dNorm, rows, D, D, {
           transposeB: true,
           accumulate: i > 0,
@@ -412,9 +444,7 @@ export class GpuTrainer {
           buffers: [dLogDecay, s.gatePre, p(block.bGate), dGatePre],
           items: rows * H,
         });
-        matmul(bwd, `${name} d gate weight`, s.ln1.y, dGatePre, g(block.wGate), D, rows, H, {
-          transposeA: true,
-        });
+        weightGradient(`${name} d gate weight`, s.ln1.y, dGatePre, g(block.wGate), D, H);
         matmul(bwd, `${name} d ln1 out (gate)`, dGatePre, p(block.wGate), dNorm, rows, H, D, {
           transposeB: true,
           accumulate: true,

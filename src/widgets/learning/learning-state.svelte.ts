@@ -23,6 +23,8 @@ import {
   type LearningConfig,
   type LearningPlan,
 } from './learning-math.ts';
+import { learningReference } from './learning-data.ts';
+import { matchingCurves, type ReferenceCurve } from './learning-reference.ts';
 
 /** One form's run so far. */
 export interface FormCurve {
@@ -56,16 +58,31 @@ export class LearningState {
 
   /** Points per curve: one per window of steps. */
   readonly window = $derived(windowFor(this.config.steps));
-
-  readonly lossSeries = $derived.by((): ChartSeries[] =>
-    this.curves.map((c) => this.#series(c, c.loss, 'loss', (y) => `loss ${y.toFixed(2)}`)),
+  /** Reference curves (data/learning-h200.json) for these forms, pairs and width, if any. */
+  readonly reference = learningReference;
+  readonly referenceCurves = $derived(
+    matchingCurves(this.reference, this.config.forms, this.config.pairs, this.config.dModel),
   );
+  readonly xDomain = $derived<[number, number]>([
+    0,
+    Math.max(this.config.steps, ...this.referenceCurves.map((c) => c.steps)),
+  ]);
 
-  readonly recallSeries = $derived.by((): ChartSeries[] =>
-    this.curves.map((c) =>
+  readonly lossSeries = $derived.by((): ChartSeries[] => [
+    ...this.referenceCurves.map((c) =>
+      this.#referenceSeries(c, c.loss, 'loss', (y) => `loss ${y.toFixed(2)}`),
+    ),
+    ...this.curves.map((c) => this.#series(c, c.loss, 'loss', (y) => `loss ${y.toFixed(2)}`)),
+  ]);
+
+  readonly recallSeries = $derived.by((): ChartSeries[] => [
+    ...this.referenceCurves.map((c) =>
+      this.#referenceSeries(c, c.accuracy, 'recall', (y) => `recall ${formatPercent(y)}`),
+    ),
+    ...this.curves.map((c) =>
       this.#series(c, c.accuracy, 'recall', (y) => `recall ${formatPercent(y)}`),
     ),
-  );
+  ]);
 
   readonly lossDomain = $derived.by((): [number, number] => {
     const ys = this.lossSeries.flatMap((s) => s.points.map((p) => p.y));
@@ -94,6 +111,28 @@ export class LearningState {
     const parts = this.rows.map((r) => `${r[0]} after ${r[1]} steps: loss ${r[2]}, recall ${r[3]}`);
     return `Training on your GPU, ${this.config.pairs} key-value pairs per sequence: ${parts.join('; ')}.`;
   });
+
+  #referenceSeries(
+    curve: ReferenceCurve,
+    values: number[],
+    what: string,
+    describe: (y: number) => string,
+  ): ChartSeries {
+    const label = `${LEARNING_LABELS[curve.form]} (${this.reference?.machine ?? 'reference'})`;
+    const window = windowFor(curve.steps);
+    return {
+      id: `reference:${curve.form}:${what}`,
+      label,
+      color: LEARNING_COLORS[curve.form],
+      marker: LEARNING_MARKERS[curve.form],
+      hollow: true,
+      dash: '5 3',
+      points: windowMeans(values, window).map((p) => ({
+        ...p,
+        text: `${label}, steps ${p.x - window + 1} to ${p.x}: ${describe(p.y)}`,
+      })),
+    };
+  }
 
   #series(
     curve: FormCurve,
