@@ -9,6 +9,11 @@ import featureMapSource from './kernels/linear-feature-map.wgsl?raw';
 import normalizerSource from './kernels/linear-normalizer.wgsl?raw';
 import gateOffSource from './kernels/gate-off.wgsl?raw';
 import gateOnSource from './kernels/gate-on.wgsl?raw';
+import flashCommonSource from './kernels/softmax-flash-common.wgsl?raw';
+import flashSubgroupSource from './kernels/softmax-flash-subgroup.wgsl?raw';
+import workgroupReduceSource from './kernels/workgroup-reduce.wgsl?raw';
+import dispatchGridSource from './kernels/dispatch-grid.wgsl?raw';
+import flashPaddedSource from './kernels/softmax-flash-padded.wgsl?raw';
 
 /** The pieces, one source each, joined into one module. */
 export function composeWgsl(...pieces: readonly string[]): string {
@@ -23,6 +28,21 @@ export const NORMALIZER_WGSL: string = normalizerSource;
 
 /** The tiles and phi(Q), phi(K) staging of linear-attention.wgsl and linear-chunked-output.wgsl. */
 export const ATTENTION_TILES_WGSL: string = attentionTilesSource;
+
+/** The grid prologue of a sliced dispatch: workItem (or NO_ITEM) and the Grid builtins. */
+export const DISPATCH_GRID_WGSL: string = dispatchGridSource;
+
+/** The softmax-flash kernels' constants, uniform (binding 0), buffers and flashWork (with the grid). */
+export const SOFTMAX_FLASH_WGSL: string = composeWgsl(flashCommonSource, dispatchGridSource);
+
+/** The tiled and row kernels' K/V staging into padded rows (stagePaddedTile). */
+export const SOFTMAX_FLASH_PADDED_WGSL: string = flashPaddedSource;
+
+/** The wide and quad kernels' workgroup tiles, subgroup row reductions and K/V tile staging. */
+export const SOFTMAX_FLASH_SUBGROUP_WGSL: string = flashSubgroupSource;
+
+/** workgroupMax and workgroupSum (a tree in workgroup memory `red` of WG entries). */
+export const WORKGROUP_REDUCE_WGSL: string = workgroupReduceSource;
 
 /**
  * The gate of the linear kernels: on (gated forms: binding 7 holds log-decays, see GATE_BINDING)

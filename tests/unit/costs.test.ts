@@ -9,7 +9,7 @@ import {
   planFlashSlices,
   planFlashTiles,
 } from '../../src/gpu/forms/softmax/flash.ts';
-import { gridFor, planSlices, DISPATCH_FLOP_BUDGET } from '../../src/gpu/forms/softmax/dispatch.ts';
+import { gridFor, planSlices, DISPATCH_FLOP_BUDGET } from '../../src/gpu/dispatch.ts';
 import { naiveScoreHeads } from '../../src/gpu/forms/softmax/naive.ts';
 import { kvSplits } from '../../src/gpu/generation/kv-cache.ts';
 

@@ -7,8 +7,9 @@ import { formatBytes, formatCount } from '../format.ts';
 import { perBufferLimit } from '../limits.ts';
 import { CapacityError, ShapeError } from '../errors.ts';
 import { passTimestamps } from '../forms/form.ts';
-import { f32Bits } from '../forms/softmax/dispatch.ts';
+import { f32Bits } from '../dispatch.ts';
 import combineSource from '../kernels/decode-kv-cache-combine.wgsl?raw';
+import { composeWgsl, WORKGROUP_REDUCE_WGSL } from '../wgsl.ts';
 import splitSource from '../kernels/decode-kv-cache.wgsl?raw';
 import { getPipeline } from '../pipelines.ts';
 import type { DecodeShape, Decoder, GpuWork, TimestampTarget } from '../types.ts';
@@ -58,11 +59,21 @@ function createKvCore(
   }
   const { WG, SPLIT } = KV_DECODE_TILES;
   const maxSplits = kvSplits(capacity);
-  const splitPipeline = getPipeline(device, 'decode/kv-cache', splitSource, { D: dim, WG, SPLIT });
-  const combinePipeline = getPipeline(device, 'decode/kv-cache-combine', combineSource, {
-    D: dim,
-    WG,
-  });
+  const splitPipeline = getPipeline(
+    device,
+    'decode/kv-cache',
+    composeWgsl(splitSource, WORKGROUP_REDUCE_WGSL),
+    { D: dim, WG, SPLIT },
+  );
+  const combinePipeline = getPipeline(
+    device,
+    'decode/kv-cache-combine',
+    composeWgsl(combineSource, WORKGROUP_REDUCE_WGSL),
+    {
+      D: dim,
+      WG,
+    },
+  );
   const buffers: GPUBuffer[] = [];
   const make = (name: string, size: number, usage: number): GPUBuffer => {
     const buffer = device.createBuffer({ label: `${label} ${name}`, size, usage });
@@ -79,7 +90,7 @@ function createKvCore(
   const splitGroup = device.createBindGroup({
     label: `${label} split`,
     layout: splitPipeline.getBindGroupLayout(0),
-    entries: [q, kc, vc, partials, uniform].map((buffer, binding) => ({
+    entries: [uniform, q, kc, vc, partials].map((buffer, binding) => ({
       binding,
       resource: { buffer },
     })),
@@ -87,7 +98,7 @@ function createKvCore(
   const combineGroup = device.createBindGroup({
     label: `${label} combine`,
     layout: combinePipeline.getBindGroupLayout(0),
-    entries: [partials, out, uniform].map((buffer, binding) => ({
+    entries: [uniform, partials, out].map((buffer, binding) => ({
       binding,
       resource: { buffer },
     })),

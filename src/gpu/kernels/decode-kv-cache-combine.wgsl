@@ -16,11 +16,10 @@ struct Params {
   pad2: u32,
 }
 
-@group(0) @binding(0) var<storage, read> partials: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;  // [heads][D]
-@group(0) @binding(2) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> partials: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;  // [heads][D]
 
-var<workgroup> red: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -31,30 +30,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var s = lid; s < S; s += WG) {
     big = max(big, partials[hb + s * (D + 2u)]);
   }
-  red[lid] = big;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      red[lid] = max(red[lid], red[lid + stride]);
-    }
-    workgroupBarrier();
-  }
-  big = red[0];
-  workgroupBarrier();
+  big = workgroupMax(big, lid);
   var l = 0.0;
   for (var s = lid; s < S; s += WG) {
     l += exp(partials[hb + s * (D + 2u)] - big) * partials[hb + s * (D + 2u) + 1u];
   }
-  red[lid] = l;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      red[lid] += red[lid + stride];
-    }
-    workgroupBarrier();
-  }
-  l = red[0];
-  workgroupBarrier();
+  l = workgroupSum(l, lid);
   let G = WG / D;
   let c = lid % D;
   let g = lid / D;

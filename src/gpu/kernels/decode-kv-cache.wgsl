@@ -20,15 +20,14 @@ struct Params {
   pad2: u32,
 }
 
-@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;       // [heads][D]
-@group(0) @binding(1) var<storage, read> kc: array<vec4<f32>>;      // [heads][capacity][D]
-@group(0) @binding(2) var<storage, read> vc: array<vec4<f32>>;      // [heads][capacity][D]
-@group(0) @binding(3) var<storage, read_write> partials: array<f32>; // [heads][maxSplits][D + 2]
-@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;       // [heads][D]
+@group(0) @binding(2) var<storage, read> kc: array<vec4<f32>>;      // [heads][capacity][D]
+@group(0) @binding(3) var<storage, read> vc: array<vec4<f32>>;      // [heads][capacity][D]
+@group(0) @binding(4) var<storage, read_write> partials: array<f32>; // [heads][maxSplits][D + 2]
 
 var<workgroup> qv: array<vec4<f32>, D / 4u>;
 var<workgroup> p: array<f32, SPLIT>;
-var<workgroup> red: array<f32, WG>;
 var<workgroup> part: array<vec4<f32>, WG>;
 
 @compute @workgroup_size(WG)
@@ -54,30 +53,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     p[jj] = s;
     m = max(m, s);
   }
-  red[lid] = m;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      red[lid] = max(red[lid], red[lid + stride]);
-    }
-    workgroupBarrier();
-  }
-  let splitMax = red[0];
-  workgroupBarrier();
+  let splitMax = workgroupMax(m, lid);
   var l = 0.0;
   for (var jj = lid; jj < n; jj += WG) {
     let e = exp(p[jj] - splitMax);
     p[jj] = e;
     l += e;
   }
-  red[lid] = l;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      red[lid] += red[lid + stride];
-    }
-    workgroupBarrier();
-  }
+  let lTotal = workgroupSum(l, lid);
   // Thread (g, c4): output columns 4 c4 .. 4 c4 + 3 over keys g, g + G, ...
   let G = WG / D4;
   let c4 = lid % D4;
@@ -102,6 +85,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   if (lid == 0u) {
     partials[ob] = splitMax;
-    partials[ob + 1u] = red[0];
+    partials[ob + 1u] = lTotal;
   }
 }

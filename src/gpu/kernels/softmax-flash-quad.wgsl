@@ -12,81 +12,9 @@ enable subgroups;
 //   D4: D / 4 (8, 16 or 32)      TX: D / 16, threads along the keys (and column groups)
 //   TY, BR = 4 TY, BC = 4 TX, WG = TX TY, POFF, KW, NF, PREFETCH: as in softmax-flash-wide.wgsl
 
-// -inf stand-in: exp2(NEG - s) is 0 for any finite logit, and NEG - s stays finite.
-const NEG: f32 = -3.0e38;
-const LOG2E: f32 = 1.4426950408889634;
+// NEG, LOG2E, Params and the bindings: softmax-flash-common.wgsl.
 
-struct Params {
-  tokens: u32,
-  heads: u32,
-  blocks: u32,  // query blocks per head, ceil(tokens / BR)
-  offset: u32,  // first work item of this dispatch
-  count: u32,   // work items in this dispatch
-  scale: f32,   // 1 / sqrt(D)
-  chunk: u32,   // which chunk of key tiles this dispatch walks
-  chunkTiles: u32,  // key tiles per chunk
-}
-
-@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> state: array<vec2<f32>>;  // (max, sum) per row
-@group(0) @binding(5) var<uniform> params: Params;
-
-var<workgroup> qs: array<array<vec4<f32>, BR>, D4>;  // Q [quad][row]
-var<workgroup> kp: array<array<vec4<f32>, KW>, D4>;  // K [quad][key], P [key / 4][POFF + row]
-var<workgroup> vs: array<array<vec4<f32>, D4>, BC>;  // V [key][quad]
-
-fn hmax(a: vec4<f32>) -> f32 {
-  return max(max(a.x, a.y), max(a.z, a.w));
-}
-
-fn hsum(a: vec4<f32>) -> f32 {
-  return (a.x + a.y) + (a.z + a.w);
-}
-
-// Max over the TX adjacent invocations that share a row (one component per row).
-fn rowMax(x: vec4<f32>) -> vec4<f32> {
-  var m = x;
-  for (var o = 1u; o < TX; o <<= 1u) {
-    m = max(m, subgroupShuffleXor(m, o));
-  }
-  return m;
-}
-
-fn rowSum(x: vec4<f32>) -> vec4<f32> {
-  var s = x;
-  for (var o = 1u; o < TX; o <<= 1u) {
-    s += subgroupShuffleXor(s, o);
-  }
-  return s;
-}
-
-// This thread's share of a K/V tile (keys k0..k0 + BC - 1; past T, row T - 1), held in registers
-// until commitTile writes it to workgroup memory. Adjacent threads read 32 contiguous bytes of K.
-var<private> kf: array<vec4<f32>, NF>;
-var<private> vf: array<vec4<f32>, NF>;
-
-fn fetchTile(k0: u32, base: u32, T: u32, lid: u32) {
-  for (var i = 0u; i < NF; i++) {
-    let e = lid + i * WG;
-    let r = (e >> 1u) % BC;
-    let c = ((e >> 1u) / BC) * 2u + (e & 1u);
-    kf[i] = k[base + min(k0 + r, T - 1u) * D4 + c];
-    vf[i] = v[base + min(k0 + e / D4, T - 1u) * D4 + e % D4];
-  }
-}
-
-fn commitTile(lid: u32) {
-  for (var i = 0u; i < NF; i++) {
-    let e = lid + i * WG;
-    let r = (e >> 1u) % BC;
-    let c = ((e >> 1u) / BC) * 2u + (e & 1u);
-    kp[c][r] = kf[i];
-    vs[e / D4][e % D4] = vf[i];
-  }
-}
+// Workgroup tiles qs, kp, vs, rowMax, rowSum and the tile staging: softmax-flash-subgroup.wgsl.
 
 // P of one row (column pc of kp) for this thread's keys kj.
 fn storeP(kj: vec4<u32>, pc: u32, e: vec4<f32>) {
@@ -117,27 +45,18 @@ fn loadRow(ob: u32) -> mat4x4<f32> {
 }
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let w = wid.y * nwg.x + wid.x;
-  if (w >= params.count) {
-    return;
-  }
-  let item = params.offset + w;
+fn main(grid: Grid) {
+  let work = flashWork(grid.wid, grid.nwg);
+  if (!work.ok) { return; }  // the grid's padding
+  let lid = grid.lid;
   let T = params.tokens;
-  let head = item % params.heads;
-  let block = params.blocks - 1u - item / params.heads;
+  let head = work.head;
+  let q0 = work.q0;
   let base = head * T * D4;
-  let q0 = block * BR;
   let tx = lid % TX;
   let ty = lid / TX;
-  let r0 = ty;
-  let r1 = ty + TY;
-  let r2 = ty + 2u * TY;
-  let r3 = ty + 3u * TY;
+  // This thread's rows ty + TY x (x < 4).
+  let r = vec4<u32>(ty) + TY * vec4<u32>(0u, 1u, 2u, 3u);
 
   let qscale = params.scale * LOG2E;
   for (var i = 0u; i < BR * D4 / WG; i++) {
@@ -147,7 +66,7 @@ fn main(
     qs[c][r] = q[base + min(q0 + r, T - 1u) * D4 + c] * qscale;
   }
 
-  let last = min(vec4<u32>(q0 + r0, q0 + r1, q0 + r2, q0 + r3), vec4<u32>(T - 1u));
+  let last = min(vec4<u32>(q0) + r, vec4<u32>(T - 1u));
   var m = vec4<f32>(NEG);
   var l = vec4<f32>(0.0);
   // a_x: row r_x's output, column i of the matrix = output quad tx + TX i.
@@ -174,26 +93,16 @@ fn main(
     a3 = loadRow(ob.w);
   }
   let kj = vec4<u32>(tx) + TX * vec4<u32>(0u, 1u, 2u, 3u);
-  let p0 = POFF + r0;
-  let p1 = POFF + r1;
-  let p2 = POFF + r2;
-  let p3 = POFF + r3;
+  let p0 = POFF + r.x;
+  let p1 = POFF + r.y;
+  let p2 = POFF + r.z;
+  let p3 = POFF + r.w;
   if (PREFETCH && tBegin < tEnd) {
     fetchTile(tBegin * BC, base, T, lid);
   }
   for (var t = tBegin; t < tEnd; t++) {
+    stageTile(t, tEnd, base, T, lid);
     let k0 = t * BC;
-    workgroupBarrier();
-    if (PREFETCH) {
-      commitTile(lid);
-    } else {
-      fetchTile(k0, base, T, lid);
-      commitTile(lid);
-    }
-    workgroupBarrier();
-    if (PREFETCH && t + 1u < tEnd) {
-      fetchTile(k0 + BC, base, T, lid);
-    }
 
     // Scores: s_x[j] = q(row r_x) . k(key tx + TX j).
     var s0 = vec4<f32>(0.0);
@@ -202,10 +111,10 @@ fn main(
     var s3 = vec4<f32>(0.0);
     for (var c = 0u; c < D4; c++) {
       let kl = mat4x4<f32>(kp[c][kj.x], kp[c][kj.y], kp[c][kj.z], kp[c][kj.w]);
-      s0 += qs[c][r0] * kl;
-      s1 += qs[c][r1] * kl;
-      s2 += qs[c][r2] * kl;
-      s3 += qs[c][r3] * kl;
+      s0 += qs[c][r.x] * kl;
+      s1 += qs[c][r.y] * kl;
+      s2 += qs[c][r.z] * kl;
+      s3 += qs[c][r.w] * kl;
     }
     let keys = vec4<u32>(k0) + kj;
     s0 = select(vec4<f32>(NEG), s0, keys <= vec4<u32>(last.x));
@@ -277,8 +186,8 @@ fn main(
 
   let lt = rowSum(l);
   let save = tEnd < tiles;
-  finishRow(q0 + r0, T, base, sbase, tx, save, m.x, lt.x, a0);
-  finishRow(q0 + r1, T, base, sbase, tx, save, m.y, lt.y, a1);
-  finishRow(q0 + r2, T, base, sbase, tx, save, m.z, lt.z, a2);
-  finishRow(q0 + r3, T, base, sbase, tx, save, m.w, lt.w, a3);
+  finishRow(q0 + r.x, T, base, sbase, tx, save, m.x, lt.x, a0);
+  finishRow(q0 + r.y, T, base, sbase, tx, save, m.y, lt.y, a1);
+  finishRow(q0 + r.z, T, base, sbase, tx, save, m.z, lt.z, a2);
+  finishRow(q0 + r.w, T, base, sbase, tx, save, m.w, lt.w, a3);
 }

@@ -11,25 +11,8 @@ override BC: u32 = 16u;    // keys per tile
 override TPR: u32 = 4u;    // threads per query row, D / 16
 override WG: u32 = 64u;    // BR * TPR
 
-// -inf stand-in: exp(NEG - s) is 0 for any finite logit, and NEG - s stays finite.
-const NEG: f32 = -3.0e38;
-
-struct Params {
-  tokens: u32,
-  heads: u32,
-  blocks: u32,  // query blocks per head, ceil(tokens / BR)
-  offset: u32,  // first work item of this dispatch
-  count: u32,   // work items in this dispatch
-  scale: f32,   // 1 / sqrt(D)
-  pad0: u32,
-  pad1: u32,
-}
-
-@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
-@group(0) @binding(4) var<uniform> params: Params;
+// NEG, Params and the bindings: softmax-flash-common.wgsl (this kernel leaves `state` and
+// Params.chunk unused).
 
 // Rows of qs and ks are padded by one vec4 so that threads reading different rows at the same
 // column hit different banks; ss likewise by one f32.
@@ -39,25 +22,17 @@ var<workgroup> vs: array<vec4<f32>, BC * D / 4u>;
 var<workgroup> ss: array<f32, BR * (BC + 1u)>;
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let w = wid.y * nwg.x + wid.x;
-  if (w >= params.count) {
-    return;
-  }
-  let item = params.offset + w;
-  let T = params.tokens;
+fn main(grid: Grid) {
+  let work = flashWork(grid.wid, grid.nwg);
+  if (!work.ok) { return; }  // the grid's padding
+  let lid = grid.lid;
+  let row = lid / TPR;
   let D4 = D / 4u;
   let QS = D4 + 1u;
-  let head = item % params.heads;
-  // Heaviest blocks (most keys below the diagonal) first, so the tail of a dispatch is short.
-  let block = params.blocks - 1u - item / params.heads;
+  let T = params.tokens;
+  let head = work.head;
+  let q0 = work.q0;
   let base = head * T * D4;
-  let q0 = block * BR;
-  let row = lid / TPR;
   let part = lid % TPR;
   let i = q0 + row;
   let iLast = min(i, T - 1u);
@@ -75,15 +50,7 @@ fn main(
   let tiles = lastKey / BC + 1u;
   for (var t = 0u; t < tiles; t++) {
     let k0 = t * BC;
-    workgroupBarrier();
-    for (var e = lid; e < BC * D4; e += WG) {
-      let r = e / D4;
-      let c = e % D4;
-      let src = base + min(k0 + r, T - 1u) * D4 + c;
-      ks[r * QS + c] = k[src];
-      vs[e] = v[src];
-    }
-    workgroupBarrier();
+    stagePaddedTile(k0, base, T, lid);
     // Scores of this tile: thread (row, part) computes keys part, part + TPR, ...
     for (var j = part; j < BC; j += TPR) {
       var s4 = vec4<f32>(0.0);

@@ -43,31 +43,9 @@ enable subgroups;
 //   NF: BC D4 / WG, vec4s of K (and of V) each thread stages per tile
 //   PREFETCH: load tile t + 1 into registers while tile t is worked on (double buffering)
 
-// -inf stand-in: exp2(NEG - s) is 0 for any finite logit, and NEG - s stays finite.
-const NEG: f32 = -3.0e38;
-const LOG2E: f32 = 1.4426950408889634;
+// NEG, LOG2E, Params and the bindings: softmax-flash-common.wgsl.
 
-struct Params {
-  tokens: u32,
-  heads: u32,
-  blocks: u32,  // query blocks per head, ceil(tokens / BR)
-  offset: u32,  // first work item of this dispatch
-  count: u32,   // work items in this dispatch
-  scale: f32,   // 1 / sqrt(D)
-  chunk: u32,   // which chunk of key tiles this dispatch walks
-  chunkTiles: u32,  // key tiles per chunk
-}
-
-@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> state: array<vec2<f32>>;  // (max, sum) per row
-@group(0) @binding(5) var<uniform> params: Params;
-
-var<workgroup> qs: array<array<vec4<f32>, BR>, D4>;  // Q [quad][row]
-var<workgroup> kp: array<array<vec4<f32>, KW>, D4>;  // K [quad][key], P [key / 4][POFF + row]
-var<workgroup> vs: array<array<vec4<f32>, D4>, BC>;  // V [key][quad]
+// Workgroup tiles qs, kp, vs, rowMax, rowSum and the tile staging: softmax-flash-subgroup.wgsl.
 
 // Four rows of this thread (ty + TY x for x = 4 g .. 4 g + 3, group g), two vec4 each: scores
 // (keys tx + TX j and tx + TX (4 + j), j < 4) or output (quads tx and tx + TX). Named members,
@@ -81,56 +59,6 @@ struct Rows4 {
   c1: vec4<f32>,
   d0: vec4<f32>,
   d1: vec4<f32>,
-}
-
-fn hmax(a: vec4<f32>) -> f32 {
-  return max(max(a.x, a.y), max(a.z, a.w));
-}
-
-fn hsum(a: vec4<f32>) -> f32 {
-  return (a.x + a.y) + (a.z + a.w);
-}
-
-// Max over the TX adjacent invocations that share a row (one component per row).
-fn rowMax(x: vec4<f32>) -> vec4<f32> {
-  var m = x;
-  for (var o = 1u; o < TX; o <<= 1u) {
-    m = max(m, subgroupShuffleXor(m, o));
-  }
-  return m;
-}
-
-fn rowSum(x: vec4<f32>) -> vec4<f32> {
-  var s = x;
-  for (var o = 1u; o < TX; o <<= 1u) {
-    s += subgroupShuffleXor(s, o);
-  }
-  return s;
-}
-
-// This thread's share of a K/V tile (keys k0..k0 + BC - 1; past T, row T - 1), held in registers
-// until commitTile writes it to workgroup memory. Adjacent threads read 32 contiguous bytes of K.
-var<private> kf: array<vec4<f32>, NF>;
-var<private> vf: array<vec4<f32>, NF>;
-
-fn fetchTile(k0: u32, base: u32, T: u32, lid: u32) {
-  for (var i = 0u; i < NF; i++) {
-    let e = lid + i * WG;
-    let r = (e >> 1u) % BC;
-    let c = ((e >> 1u) / BC) * 2u + (e & 1u);
-    kf[i] = k[base + min(k0 + r, T - 1u) * D4 + c];
-    vf[i] = v[base + min(k0 + e / D4, T - 1u) * D4 + e % D4];
-  }
-}
-
-fn commitTile(lid: u32) {
-  for (var i = 0u; i < NF; i++) {
-    let e = lid + i * WG;
-    let r = (e >> 1u) % BC;
-    let c = ((e >> 1u) / BC) * 2u + (e & 1u);
-    kp[c][r] = kf[i];
-    vs[e / D4][e % D4] = vf[i];
-  }
 }
 
 // One quad c of the dot products of rows r, r + TY, r + 2 TY, r + 3 TY with the thread's keys.
@@ -280,24 +208,16 @@ fn loadState(last: vec4<u32>, sbase: u32) -> mat4x2<f32> {
 }
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let w = wid.y * nwg.x + wid.x;
-  if (w >= params.count) {
-    return;
-  }
-  let item = params.offset + w;
-  let T = params.tokens;
-  let head = item % params.heads;
-  // Heaviest blocks (most keys below the diagonal) first, as in softmax-flash.wgsl.
-  let block = params.blocks - 1u - item / params.heads;
-  let base = head * T * D4;
-  let q0 = block * BR;
+fn main(grid: Grid) {
+  let work = flashWork(grid.wid, grid.nwg);
+  if (!work.ok) { return; }  // the grid's padding
+  let lid = grid.lid;
   let tx = lid % TX;
   let ty = lid / TX;
+  let T = params.tokens;
+  let head = work.head;
+  let base = head * T * D4;
+  let q0 = work.q0;
 
   // Softmax in base 2: Q carries log2(e) / sqrt(D), so exp2 gives the same probabilities.
   // Staging: each pair of adjacent threads reads 32 contiguous bytes of one row.
@@ -350,18 +270,8 @@ fn main(
     fetchTile(tBegin * BC, base, T, lid);
   }
   for (var t = tBegin; t < tEnd; t++) {
+    stageTile(t, tEnd, base, T, lid);
     let k0 = t * BC;
-    workgroupBarrier();
-    if (PREFETCH) {
-      commitTile(lid);
-    } else {
-      fetchTile(k0, base, T, lid);
-      commitTile(lid);
-    }
-    workgroupBarrier();
-    if (PREFETCH && t + 1u < tEnd) {
-      fetchTile(k0 + BC, base, T, lid);  // the next tile's loads run under this tile's work
-    }
 
     // Scores, per quad of dimensions: each row's vec4 of Q times the 4 x 4 matrices of the keys.
     var s0 = Rows4();

@@ -25,27 +25,7 @@ override BC: u32 = 32u;    // keys per tile, 4 TX
 override TX: u32 = 8u;     // threads along the keys, BC / 4 = D / 8
 override WG: u32 = 64u;    // TX * TY
 
-// -inf stand-in: exp2(NEG - s) is 0 for any finite logit, and NEG - s stays finite.
-const NEG: f32 = -3.0e38;
-const LOG2E: f32 = 1.4426950408889634;
-
-struct Params {
-  tokens: u32,
-  heads: u32,
-  blocks: u32,  // query blocks per head, ceil(tokens / BR)
-  offset: u32,  // first work item of this dispatch
-  count: u32,   // work items in this dispatch
-  scale: f32,   // 1 / sqrt(D)
-  chunk: u32,   // which chunk of key tiles this dispatch walks
-  chunkTiles: u32,  // key tiles per chunk
-}
-
-@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> state: array<vec2<f32>>;  // (max, sum) per row
-@group(0) @binding(5) var<uniform> params: Params;
+// NEG, LOG2E, Params and the bindings: softmax-flash-common.wgsl.
 
 var<workgroup> qs: array<vec4<f32>, BR * (D / 4u + 1u)>;  // Q rows, pre-scaled by log2(e)/sqrt(D)
 var<workgroup> ks: array<vec4<f32>, BC * (D / 4u + 1u)>;
@@ -106,27 +86,18 @@ fn writeRow(row: u32, i: u32, T: u32, base: u32, tx: u32, a0: vec4<f32>, a1: vec
 }
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let w = wid.y * nwg.x + wid.x;
-  if (w >= params.count) {
-    return;
-  }
-  let item = params.offset + w;
-  let T = params.tokens;
+fn main(grid: Grid) {
+  let work = flashWork(grid.wid, grid.nwg);
+  if (!work.ok) { return; }  // the grid's padding
+  let lid = grid.lid;
   let D4 = D / 4u;
   let QS = D4 + 1u;
   let PS = BC / 4u + 1u;
   let TY = BR / 4u;
-  let head = item % params.heads;
-  // Heaviest blocks (most keys below the diagonal) first, so the tail of a dispatch is short;
-  // the blocks that reach chunk c are the last ones, so chunk c's items count down from there.
-  let block = params.blocks - 1u - item / params.heads;
+  let T = params.tokens;
+  let head = work.head;
+  let q0 = work.q0;
   let base = head * T * D4;
-  let q0 = block * BR;
   let tx = lid % TX;
   let ty = lid / TX;
   let r0 = ty;
@@ -181,15 +152,7 @@ fn main(
   }
   for (var t = tBegin; t < tEnd; t++) {
     let k0 = t * BC;
-    workgroupBarrier();
-    for (var e = lid; e < BC * D4; e += WG) {
-      let r = e / D4;
-      let c = e % D4;
-      let src = base + min(k0 + r, T - 1u) * D4 + c;
-      ks[r * QS + c] = k[src];
-      vs[e] = v[src];
-    }
-    workgroupBarrier();
+    stagePaddedTile(k0, base, T, lid);
 
     // Scores: s_x[y] = q(row r_x) . k(key tx + TX y); q * K is the row of 4 dot products.
     var s0 = vec4<f32>(0.0);

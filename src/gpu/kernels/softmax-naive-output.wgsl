@@ -18,10 +18,10 @@ struct Params {
   pad1: u32,
 }
 
-@group(0) @binding(0) var<storage, read> scores: array<f32>;
-@group(0) @binding(1) var<storage, read> v: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> scores: array<f32>;
+@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 var<workgroup> pt: array<f32, TM * (TK + 1u)>;
 var<workgroup> vt: array<f32, TK * TN>;
@@ -33,11 +33,10 @@ fn main(
   @builtin(local_invocation_index) lidx: u32,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let w = wid.y * nwg.x + wid.x;
-  if (w >= params.count) {
+  let item = workItem(wid, nwg);
+  if (item == NO_ITEM) {
     return;
   }
-  let item = params.offset + w;
   let dt = D / TN;
   let nt = params.tiles;
   let hl = item / (nt * dt);

@@ -13,22 +13,17 @@ struct Params {
   pad3: u32,
 }
 
-@group(0) @binding(0) var<storage, read_write> scores: array<f32>;
-@group(0) @binding(1) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> scores: array<f32>;
 
-var<workgroup> red: array<f32, WG>;
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let w = wid.y * nwg.x + wid.x;
-  if (w >= params.count) {
+fn main(grid: Grid) {
+  let item = workItem(grid.wid, grid.nwg);  // (local head) * T + row
+  if (item == NO_ITEM) {
     return;
   }
-  let item = params.offset + w;  // (local head) * T + row
+  let lid = grid.lid;
   let T = params.tokens;
   let i = item % T;
   let rowBase = item * T;
@@ -38,16 +33,7 @@ fn main(
   for (var j = lid; j < n; j += WG) {
     m = max(m, scores[rowBase + j]);
   }
-  red[lid] = m;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      red[lid] = max(red[lid], red[lid + stride]);
-    }
-    workgroupBarrier();
-  }
-  let rowMax = red[0];
-  workgroupBarrier();
+  let rowMax = workgroupMax(m, lid);
 
   var sum = 0.0;
   for (var j = lid; j < n; j += WG) {
@@ -55,15 +41,7 @@ fn main(
     scores[rowBase + j] = p;
     sum += p;
   }
-  red[lid] = sum;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      red[lid] += red[lid + stride];
-    }
-    workgroupBarrier();
-  }
-  let inv = 1.0 / red[0];
+  let inv = 1.0 / workgroupSum(sum, lid);
   for (var j = lid; j < n; j += WG) {
     scores[rowBase + j] *= inv;
   }

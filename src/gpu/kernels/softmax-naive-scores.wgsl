@@ -18,10 +18,10 @@ struct Params {
   pad0: u32,
 }
 
-@group(0) @binding(0) var<storage, read> q: array<f32>;
-@group(0) @binding(1) var<storage, read> k: array<f32>;
-@group(0) @binding(2) var<storage, read_write> scores: array<f32>;
-@group(0) @binding(3) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read_write> scores: array<f32>;
 
 var<workgroup> qt: array<f32, TM * (TK + 1u)>;
 var<workgroup> kt: array<f32, TM * (TK + 1u)>;
@@ -33,11 +33,10 @@ fn main(
   @builtin(local_invocation_index) lidx: u32,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let w = wid.y * nwg.x + wid.x;
-  if (w >= params.count) {
+  let item = workItem(wid, nwg);
+  if (item == NO_ITEM) {
     return;
   }
-  let item = params.offset + w;
   let perHead = params.tiles * (params.tiles + 1u) / 2u;
   let hl = item / perHead;
   let tri = item % perHead;

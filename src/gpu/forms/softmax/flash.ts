@@ -9,6 +9,12 @@ import quadSource from '../../kernels/softmax-flash-quad.wgsl?raw';
 import wideSource from '../../kernels/softmax-flash-wide.wgsl?raw';
 import tiledSource from '../../kernels/softmax-flash.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
+import {
+  composeWgsl,
+  SOFTMAX_FLASH_PADDED_WGSL,
+  SOFTMAX_FLASH_SUBGROUP_WGSL,
+  SOFTMAX_FLASH_WGSL,
+} from '../../wgsl.ts';
 import type { FormContext, FormFactory, FormKernel } from '../form.ts';
 import { passTimestamps } from '../form.ts';
 import {
@@ -17,8 +23,8 @@ import {
   f32Bits,
   planSlices,
   prepareDispatches,
-} from './dispatch.ts';
-import type { Slice } from './dispatch.ts';
+} from '../../dispatch.ts';
+import type { Slice } from '../../dispatch.ts';
 
 /**
  * A kernel and its tiles. Register-tiled kernel (kernels/softmax-flash.wgsl): thread (ty, tx)
@@ -129,7 +135,11 @@ export function wideSourceFor(dim: number, tiles: FlashTiles): string {
   const lines = Object.entries(constants).map(([name, value]) => `const ${name}: u32 = ${value}u;`);
   lines.push(`const PREFETCH: bool = ${constants.NF <= PREFETCH_MAX_VEC4};`);
   const [first, ...rest] = (tiles.kernel === 'quad' ? quadSource : wideSource).split('\n');
-  return [first, ...lines, ...rest].join('\n');
+  return composeWgsl(
+    [first, ...lines, ...rest].join('\n'),
+    SOFTMAX_FLASH_WGSL,
+    SOFTMAX_FLASH_SUBGROUP_WGSL,
+  );
 }
 
 /** Workgroup memory of softmax-flash.wgsl: qs and ks (rows padded by a vec4), vs, ps, red. */
@@ -311,14 +321,30 @@ export function createSoftmaxFlashKernel(
           wideSourceFor(dim, tiles),
         )
       : kernel === 'tiled'
-        ? getPipeline(device, 'attention/softmax-flash', tiledSource, { D: dim, BR, BC, TX, WG })
-        : getPipeline(device, 'attention/softmax-flash-rows', rowsSource, {
-            D: dim,
-            BR,
-            BC,
-            TPR: TX,
-            WG,
-          });
+        ? getPipeline(
+            device,
+            'attention/softmax-flash',
+            composeWgsl(tiledSource, SOFTMAX_FLASH_WGSL, SOFTMAX_FLASH_PADDED_WGSL),
+            {
+              D: dim,
+              BR,
+              BC,
+              TX,
+              WG,
+            },
+          )
+        : getPipeline(
+            device,
+            'attention/softmax-flash-rows',
+            composeWgsl(rowsSource, SOFTMAX_FLASH_WGSL, SOFTMAX_FLASH_PADDED_WGSL),
+            {
+              D: dim,
+              BR,
+              BC,
+              TPR: TX,
+              WG,
+            },
+          );
   const blocks = Math.ceil(tokens / BR);
   const scale = f32Bits(1 / Math.sqrt(dim));
   let prepared;

@@ -10,6 +10,7 @@ import outputSource from '../../kernels/softmax-naive-output.wgsl?raw';
 import rowsSource from '../../kernels/softmax-naive-rows.wgsl?raw';
 import scoresSource from '../../kernels/softmax-naive-scores.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
+import { composeWgsl, DISPATCH_GRID_WGSL, WORKGROUP_REDUCE_WGSL } from '../../wgsl.ts';
 import type { FormFactory } from '../form.ts';
 import { passTimestamps } from '../form.ts';
 import {
@@ -18,7 +19,7 @@ import {
   planSlices,
   prepareDispatches,
   type PreparedDispatch,
-} from './dispatch.ts';
+} from '../../dispatch.ts';
 
 /**
  * Tiles of the two matrix products: TM x TM blocks of S (TK dimensions staged at a time) and TM rows
@@ -49,17 +50,32 @@ export function naiveScoreHeads(
 export const createSoftmaxNaive: FormFactory = (ctx) => {
   const { device, shape, label } = ctx;
   const { heads, tokens: T, dim: d } = shape;
-  const scoresPipeline = getPipeline(device, 'attention/softmax-naive-scores', scoresSource, {
-    D: d,
-    ...NAIVE_TILES.scores,
-  });
-  const rowsPipeline = getPipeline(device, 'attention/softmax-naive-rows', rowsSource, {
-    WG: NAIVE_ROW_THREADS,
-  });
-  const outputPipeline = getPipeline(device, 'attention/softmax-naive-output', outputSource, {
-    D: d,
-    ...NAIVE_TILES.output,
-  });
+  const scoresPipeline = getPipeline(
+    device,
+    'attention/softmax-naive-scores',
+    composeWgsl(scoresSource, DISPATCH_GRID_WGSL),
+    {
+      D: d,
+      ...NAIVE_TILES.scores,
+    },
+  );
+  const rowsPipeline = getPipeline(
+    device,
+    'attention/softmax-naive-rows',
+    composeWgsl(rowsSource, WORKGROUP_REDUCE_WGSL, DISPATCH_GRID_WGSL),
+    {
+      WG: NAIVE_ROW_THREADS,
+    },
+  );
+  const outputPipeline = getPipeline(
+    device,
+    'attention/softmax-naive-output',
+    composeWgsl(outputSource, DISPATCH_GRID_WGSL),
+    {
+      D: d,
+      ...NAIVE_TILES.output,
+    },
+  );
   const groupHeads = naiveScoreHeads(heads, T, device.limits);
   const scores = ctx.createBuffer({
     label: `${label} scores (${groupHeads} heads x T x T)`,

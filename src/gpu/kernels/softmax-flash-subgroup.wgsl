@@ -1,0 +1,75 @@
+// Shared by softmax-flash-wide.wgsl and softmax-flash-quad.wgsl (composed by src/gpu/wgsl.ts):
+// their workgroup tiles, the row max and sum over a row's TX adjacent invocations by subgroup
+// shuffles, and the K/V tile staging through registers (fetchTile, then commitTile after the
+// barrier; with PREFETCH the next tile's loads run under the current tile's work).
+
+var<workgroup> qs: array<array<vec4<f32>, BR>, D4>;  // Q [quad][row]
+var<workgroup> kp: array<array<vec4<f32>, KW>, D4>;  // K [quad][key], P [key / 4][POFF + row]
+var<workgroup> vs: array<array<vec4<f32>, D4>, BC>;  // V [key][quad]
+
+fn hmax(a: vec4<f32>) -> f32 {
+  return max(max(a.x, a.y), max(a.z, a.w));
+}
+
+fn hsum(a: vec4<f32>) -> f32 {
+  return (a.x + a.y) + (a.z + a.w);
+}
+
+// Max over the TX adjacent invocations that share a row (one component per row).
+fn rowMax(x: vec4<f32>) -> vec4<f32> {
+  var m = x;
+  for (var o = 1u; o < TX; o <<= 1u) {
+    m = max(m, subgroupShuffleXor(m, o));
+  }
+  return m;
+}
+
+fn rowSum(x: vec4<f32>) -> vec4<f32> {
+  var s = x;
+  for (var o = 1u; o < TX; o <<= 1u) {
+    s += subgroupShuffleXor(s, o);
+  }
+  return s;
+}
+
+// This thread's share of a K/V tile (keys k0..k0 + BC - 1; past T, row T - 1), held in registers
+// until commitTile writes it to workgroup memory. Adjacent threads read 32 contiguous bytes of K.
+var<private> kf: array<vec4<f32>, NF>;
+var<private> vf: array<vec4<f32>, NF>;
+
+fn fetchTile(k0: u32, base: u32, T: u32, lid: u32) {
+  for (var i = 0u; i < NF; i++) {
+    let e = lid + i * WG;
+    let r = (e >> 1u) % BC;
+    let c = ((e >> 1u) / BC) * 2u + (e & 1u);
+    kf[i] = k[base + min(k0 + r, T - 1u) * D4 + c];
+    vf[i] = v[base + min(k0 + e / D4, T - 1u) * D4 + e % D4];
+  }
+}
+
+fn commitTile(lid: u32) {
+  for (var i = 0u; i < NF; i++) {
+    let e = lid + i * WG;
+    let r = (e >> 1u) % BC;
+    let c = ((e >> 1u) / BC) * 2u + (e & 1u);
+    kp[c][r] = kf[i];
+    vs[e / D4][e % D4] = vf[i];
+  }
+}
+
+
+// Tile t (of a walk that ends before tEnd) into workgroup memory, once every thread is done with
+// the previous one; with PREFETCH, the next tile's loads then run under this tile's work. The
+// walk's first tile must be fetched before its first call (fetchTile(tBegin * BC, ...)).
+fn stageTile(t: u32, tEnd: u32, base: u32, T: u32, lid: u32) {
+  let k0 = t * BC;
+  workgroupBarrier();
+  if (!PREFETCH) {
+    fetchTile(k0, base, T, lid);
+  }
+  commitTile(lid);
+  workgroupBarrier();
+  if (PREFETCH && t + 1u < tEnd) {
+    fetchTile(k0 + BC, base, T, lid);
+  }
+}
