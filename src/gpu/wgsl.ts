@@ -29,7 +29,7 @@ export const NORMALIZER_WGSL: string = normalizerSource;
 /** The tiles and phi(Q), phi(K) staging of linear-attention.wgsl and linear-chunked-output.wgsl. */
 export const ATTENTION_TILES_WGSL: string = attentionTilesSource;
 
-/** The grid prologue of a sliced dispatch: workItem (or NO_ITEM) and the Grid builtins. */
+/** The grid prologue of a sliced dispatch: workItem (or NO_ITEM). */
 export const DISPATCH_GRID_WGSL: string = dispatchGridSource;
 
 /** The softmax-flash kernels' constants, uniform (binding 0), buffers and flashWork (with the grid). */

@@ -1,17 +1,12 @@
 // Shared by the softmax kernels (composed by src/gpu/wgsl.ts): the grid prologue of a sliced
 // dispatch (src/gpu/dispatch.ts). Workgroup (x, y) of the grid is work item
 // params.offset + y * num_workgroups.x + x; the grid's padding past params.count has none
-// (NO_ITEM). The kernel's Params must have `offset` and `count`. Depends only on uniform values,
-// so a kernel may return early on NO_ITEM and still reach its barriers in uniform control flow.
+// (NO_ITEM). The kernel's Params must have `offset` and `count`. Pass the workgroup_id and
+// num_workgroups builtins themselves (not a struct that also holds local_invocation_index, which
+// the uniformity analysis would treat as varying): the item is then uniform, and a kernel may
+// return early on NO_ITEM and still reach its barriers in uniform control flow.
 
 const NO_ITEM: u32 = 0xffffffffu;
-
-// The builtins a kernel with a one-dimensional workgroup takes.
-struct Grid {
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-}
 
 fn workItem(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   let w = wid.y * nwg.x + wid.x;

@@ -45,10 +45,13 @@ fn loadRow(ob: u32) -> mat4x4<f32> {
 }
 
 @compute @workgroup_size(WG)
-fn main(grid: Grid) {
-  let work = flashWork(grid.wid, grid.nwg);
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let work = flashWork(wid, nwg);
   if (!work.ok) { return; }  // the grid's padding
-  let lid = grid.lid;
   let T = params.tokens;
   let head = work.head;
   let q0 = work.q0;

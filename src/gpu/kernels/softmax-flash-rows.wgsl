@@ -22,10 +22,13 @@ var<workgroup> vs: array<vec4<f32>, BC * D / 4u>;
 var<workgroup> ss: array<f32, BR * (BC + 1u)>;
 
 @compute @workgroup_size(WG)
-fn main(grid: Grid) {
-  let work = flashWork(grid.wid, grid.nwg);
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let work = flashWork(wid, nwg);
   if (!work.ok) { return; }  // the grid's padding
-  let lid = grid.lid;
   let row = lid / TPR;
   let D4 = D / 4u;
   let QS = D4 + 1u;

@@ -208,10 +208,13 @@ fn loadState(last: vec4<u32>, sbase: u32) -> mat4x2<f32> {
 }
 
 @compute @workgroup_size(WG)
-fn main(grid: Grid) {
-  let work = flashWork(grid.wid, grid.nwg);
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let work = flashWork(wid, nwg);
   if (!work.ok) { return; }  // the grid's padding
-  let lid = grid.lid;
   let tx = lid % TX;
   let ty = lid / TX;
   let T = params.tokens;

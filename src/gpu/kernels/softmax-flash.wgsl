@@ -86,10 +86,13 @@ fn writeRow(row: u32, i: u32, T: u32, base: u32, tx: u32, a0: vec4<f32>, a1: vec
 }
 
 @compute @workgroup_size(WG)
-fn main(grid: Grid) {
-  let work = flashWork(grid.wid, grid.nwg);
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let work = flashWork(wid, nwg);
   if (!work.ok) { return; }  // the grid's padding
-  let lid = grid.lid;
   let D4 = D / 4u;
   let QS = D4 + 1u;
   let PS = BC / 4u + 1u;

@@ -18,12 +18,15 @@ struct Params {
 
 
 @compute @workgroup_size(WG)
-fn main(grid: Grid) {
-  let item = workItem(grid.wid, grid.nwg);  // (local head) * T + row
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let item = workItem(wid, nwg);  // (local head) * T + row
   if (item == NO_ITEM) {
     return;
   }
-  let lid = grid.lid;
   let T = params.tokens;
   let i = item % T;
   let rowBase = item * T;
