@@ -22,7 +22,10 @@ test.describe('the learning widget', () => {
       if (!webgpu) {
         await expect(run).toBeDisabled();
         await expect(widget.getByTestId('device-note')).toContainText(/WebGPU/);
-        return;
+        await widget.screenshot({
+          path: `${SCREENSHOTS}/learning-${testInfo.project.name}-${width}-unavailable.png`,
+        });
+        continue;
       }
       await expect(run).toBeEnabled({ timeout: 30_000 });
       await run.click();
@@ -64,5 +67,16 @@ test.describe('the learning widget', () => {
     await expect(widget.getByRole('status')).toContainText(
       /Stopped after \d+ of 30 steps per form/,
     );
+  });
+
+  test('reads in the dark theme on a phone, before any run', async ({ page }, testInfo) => {
+    await page.setViewportSize({ width: 390, height: 900 });
+    await page.goto('/widgets-test/?theme=dark');
+    const widget = page.getByTestId('learning');
+    await widget.scrollIntoViewIfNeeded();
+    await expect(widget).toContainText('No reference curves for these settings in this build.');
+    await widget.screenshot({
+      path: `${SCREENSHOTS}/learning-${testInfo.project.name}-390-dark.png`,
+    });
   });
 });

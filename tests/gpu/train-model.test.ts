@@ -103,6 +103,27 @@ describe.skipIf(!gpu)('the GPU trainer', () => {
     device.destroy();
   });
 
+  it('is deterministic from its seed: two trainers take the same three steps bit for bit', async () => {
+    const { device } = await readyDevice();
+    const { config, tokens, targets } = setup({ form: 'gated' });
+    const losses: number[][] = [];
+    const params: Float32Array[] = [];
+    for (let run = 0; run < 2; run++) {
+      const trainer = new GpuTrainer(device, config, { seed: 42 });
+      const l: number[] = [];
+      for (let s = 0; s < 3; s++) l.push((await trainer.step({ tokens, targets })).loss);
+      losses.push(l);
+      params.push(await trainer.readParameters());
+      trainer.destroy();
+    }
+    expect(losses[1]).toEqual(losses[0]);
+    expect(params[1]).toEqual(params[0]);
+    const other = new GpuTrainer(device, config, { seed: 43 });
+    expect((await other.step({ tokens, targets })).loss).not.toBe(losses[0]![0]);
+    other.destroy();
+    device.destroy();
+  });
+
   it('refuses a token outside the vocabulary with a sentence, before any GPU work', async () => {
     const { device } = await readyDevice();
     const { config, params, tokens, targets } = setup({ form: 'softmax' });
