@@ -16,6 +16,7 @@
  *   spread S T           min-max of the round medians ("3.47-3.54 ms"); fails with fewer than 2 rounds
  *   rounds S T           rounds that measured S at T;  `rounds` alone: the sweep's rounds
  *   ratio A B T          time of A over time of B at T ("12×")
+ *   compare A B T        A against B at T, either way round: "1.3× faster than" or "2× slower than"
  *   pct A B T            how much slower A is than B at T, in percent ("26%")
  *   tflops S T           TFLOP/s (cost-model FLOPs over the median)
  *   crossover A B        where B becomes faster than A for good ("between 128 and 256 tokens")
@@ -254,6 +255,13 @@ function evaluate(data: TokenData, words: string[]): string {
     case 'ratio':
       need(3);
       return formatRatio(pointAt(data, args[0]!, args[2]).ms / pointAt(data, args[1]!, args[2]).ms);
+    case 'compare': {
+      need(3);
+      // A's speed against B's, in words that follow the data: "1.3× faster than", "2× slower than".
+      const a = pointAt(data, args[0]!, args[2]).ms;
+      const b = pointAt(data, args[1]!, args[2]).ms;
+      return a <= b ? `${formatRatio(b / a)} faster than` : `${formatRatio(a / b)} slower than`;
+    }
     case 'pct':
       need(3);
       return formatPercent(

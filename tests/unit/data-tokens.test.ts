@@ -97,6 +97,16 @@ describe('numbers from data', () => {
     );
   });
 
+  it('compares two series in words that follow the data, either way round', () => {
+    const data = loadTokenData(writeData(fixtureDataset([0.5, 0.4, 0.45])));
+    const { text, problems } = resolveDataTokens(
+      '{{compare linear-chunked softmax-flash 4096}} / {{compare softmax-flash linear-chunked 4096}}',
+      data,
+    );
+    expect(problems).toEqual([]);
+    expect(text).toBe('4.7× faster than / 4.7× slower than');
+  });
+
   it('changes the rendered article when a value in the dataset changes', async () => {
     const source = [
       '---',
