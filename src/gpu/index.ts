@@ -76,3 +76,19 @@ export {
 } from './generation/index.ts';
 // The tiny trainer and MQAR (issue 14).
 export * from './train/index.ts';
+// Training: forward with saved statistics and the backward pass (issue 14).
+export {
+  createAttentionTraining,
+  isTrainableForm,
+  referenceLinearGradients,
+  referenceSoftmaxGradients,
+  runAttentionBackward,
+  TRAINABLE_FORMS,
+  type AttentionGradients,
+  type AttentionTraining,
+  type BackwardProblem,
+  type BackwardResult,
+  type GradientRows,
+  type TrainableForm,
+  type TrainingBuffers,
+} from './backward/index.ts';

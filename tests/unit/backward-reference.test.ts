@@ -76,7 +76,10 @@ function expectClose(analytic: AttentionGradients, numeric: Record<string, Float
   for (const [name, grad] of Object.entries(numeric)) {
     const mine = analytic[name as keyof AttentionGradients];
     expect(mine, name).toBeDefined();
-    expect(relative(mine!, grad), `${name}: ${Array.from(grad.slice(0, 4))} vs ${Array.from(mine!.slice(0, 4))}`).toBeLessThan(1e-6);
+    expect(
+      relative(mine!, grad),
+      `${name}: ${Array.from(grad.slice(0, 4))} vs ${Array.from(mine!.slice(0, 4))}`,
+    ).toBeLessThan(1e-6);
   }
 }
 

@@ -149,6 +149,11 @@ export interface LinearChunkedTuning {
   maxDispatchFlops?: number;
   /** Largest chunk-states buffer; default: the device's storage binding and buffer limits. */
   maxStateBytes?: number;
+  /**
+   * Called once with the buffers the backward pass reuses (src/gpu/backward/linear.ts): the
+   * exclusive chunk states of the last head group and, gated, the cumulative log-decays.
+   */
+  keep?: (saved: { states: GPUBuffer; cum?: GPUBuffer; groupHeads: number }) => void;
 }
 
 /**
@@ -235,6 +240,7 @@ export function createLinearChunkedWith(
         workgroups: [x, Math.ceil(workgroups / x)],
       });
     }
+    tuning.keep?.({ states, ...(cum ? { cum } : {}), groupHeads });
     const tileSide = constants.summaries.TS!;
     const tilesPerChunk = (d / tileSide) ** 2;
     const BQ = whole ? WHOLE_BLOCK : 4 * constants.output.TY!;

@@ -1,0 +1,147 @@
+// Causal softmax attention's backward pass, step 3 of 3 (FlashAttention-2, Dao 2023): dK and dV.
+// One workgroup owns 64 keys of one head and walks the query tiles from its own block to the end,
+// recomputing the transposed probabilities from the saved log-sum-exp of each query row:
+//   P^T = exp(s K Q^T - lse), dV += P^T dO,  dS^T = P^T * (V dO^T - D),  dK += s dS^T Q.
+// Thread (ty, tx) owns keys 4 ty + i and queries 4 tx + j of a tile.
+
+override D: u32 = 64u;
+override SCALE: f32 = 0.125;
+
+struct Params {
+  tokens: u32,
+  workgroupOffset: u32,
+  blocksPerHead: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> dOut: array<f32>;
+// [heads][tokens]: (log-sum-exp, D_i)
+@group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read_write> dk: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dv: array<f32>;
+
+var<private> keyBase: u32; // head * T + first key of the block
+var<private> queryBase: u32; // head * T + first query of the tile
+var<private> keysLeft: u32;
+var<private> queriesLeft: u32;
+var<private> colBase: u32;
+
+fn loadA(which: u32, r: u32, x: u32) -> f32 {
+  switch which {
+    case 0u: {
+      return select(0.0, k[(keyBase + r) * D + x], r < keysLeft && x < D);
+    }
+    case 1u: {
+      return select(0.0, v[(keyBase + r) * D + x], r < keysLeft && x < D);
+    }
+    default: {
+      return tile[r * TILE + x];
+    }
+  }
+}
+
+fn loadB(which: u32, c: u32, x: u32) -> f32 {
+  switch which {
+    case 0u: {
+      return select(0.0, q[(queryBase + c) * D + x], c < queriesLeft && x < D);
+    }
+    case 1u: {
+      return select(0.0, dOut[(queryBase + c) * D + x], c < queriesLeft && x < D);
+    }
+    case 2u: {
+      let ok = x < queriesLeft && colBase + c < D;
+      return select(0.0, dOut[(queryBase + x) * D + colBase + c], ok);
+    }
+    default: {
+      let ok = x < queriesLeft && colBase + c < D;
+      return select(0.0, q[(queryBase + x) * D + colBase + c], ok);
+    }
+  }
+}
+
+@compute @workgroup_size(256)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let T = params.tokens;
+  let w = workgroupIndex(wid, groups, params.workgroupOffset);
+  let head = w / params.blocksPerHead;
+  let k0 = (w % params.blocksPerHead) * TILE;
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  keyBase = head * T + k0;
+  keysLeft = T - k0;
+
+  var dk0 = zeroTile();
+  var dk1 = zeroTile();
+  var dv0 = zeroTile();
+  var dv1 = zeroTile();
+  for (var t0 = k0; t0 < T; t0 += TILE) {
+    queryBase = head * T + t0;
+    queriesLeft = T - t0;
+    var s = zeroTile();
+    var dp = zeroTile();
+    tileProduct(0u, D, lid, &s);
+    tileProduct(1u, D, lid, &dp);
+    var lse = vec4<f32>(0.0);
+    var delta = vec4<f32>(0.0);
+    for (var j = 0u; j < 4u; j++) {
+      if (4u * tx + j < queriesLeft) {
+        let st = stats[queryBase + 4u * tx + j];
+        lse[j] = st.x;
+        delta[j] = st.y;
+      }
+    }
+    var ds: array<vec4<f32>, 4>;
+    for (var i = 0u; i < 4u; i++) {
+      let r = 4u * ty + i;
+      for (var j = 0u; j < 4u; j++) {
+        let query = t0 + 4u * tx + j;
+        let keep = k0 + r <= query && query < T && r < keysLeft;
+        let p = select(0.0, exp(s[i][j] * SCALE - lse[j]), keep);
+        tile[r * TILE + 4u * tx + j] = p;
+        ds[i][j] = p * (dp[i][j] - delta[j]);
+      }
+    }
+    workgroupBarrier();
+    colBase = 0u;
+    tileProduct(2u, TILE, lid, &dv0);
+    if (D > 64u) {
+      colBase = 64u;
+      tileProduct(2u, TILE, lid, &dv1);
+    }
+    for (var i = 0u; i < 4u; i++) {
+      for (var j = 0u; j < 4u; j++) {
+        tile[(4u * ty + i) * TILE + 4u * tx + j] = ds[i][j];
+      }
+    }
+    workgroupBarrier();
+    colBase = 0u;
+    tileProduct(3u, TILE, lid, &dk0);
+    if (D > 64u) {
+      colBase = 64u;
+      tileProduct(3u, TILE, lid, &dk1);
+    }
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let r = 4u * ty + i;
+    if (r < keysLeft) {
+      for (var j = 0u; j < 4u; j++) {
+        let c = 4u * tx + j;
+        if (c < D) {
+          dk[(keyBase + r) * D + c] = dk0[i][j] * SCALE;
+          dv[(keyBase + r) * D + c] = dv0[i][j];
+        }
+        if (D > 64u) {
+          dk[(keyBase + r) * D + 64u + c] = dk1[i][j] * SCALE;
+          dv[(keyBase + r) * D + 64u + c] = dv1[i][j];
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// Causal softmax attention's backward pass, step 2 of 3 (FlashAttention-2, Dao 2023): dQ.
+// One workgroup owns 64 query rows of one head and walks the key tiles up to its last row,
+// recomputing the probabilities from the saved log-sum-exp instead of storing the T x T matrix:
+//   P = exp(s Q K^T - lse), dP = dO V^T, dS = P * (dP - D),  dQ += s dS K   (s = 1 / sqrt(d)).
+
+override D: u32 = 64u;
+override SCALE: f32 = 0.125;
+
+struct Params {
+  tokens: u32,
+  workgroupOffset: u32,
+  blocksPerHead: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> dOut: array<f32>;
+// [heads][tokens]: (log-sum-exp, D_i)
+@group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read_write> dq: array<f32>;
+
+var<private> rowBase: u32;
+var<private> keyBase: u32;
+var<private> rowsLeft: u32;
+var<private> keysLeft: u32;
+var<private> colBase: u32;
+
+fn loadA(which: u32, r: u32, x: u32) -> f32 {
+  switch which {
+    case 0u: {
+      return select(0.0, q[(rowBase + r) * D + x], r < rowsLeft && x < D);
+    }
+    case 1u: {
+      return select(0.0, dOut[(rowBase + r) * D + x], r < rowsLeft && x < D);
+    }
+    default: {
+      return tile[r * TILE + x];
+    }
+  }
+}
+
+fn loadB(which: u32, c: u32, x: u32) -> f32 {
+  switch which {
+    case 0u: {
+      return select(0.0, k[(keyBase + c) * D + x], c < keysLeft && x < D);
+    }
+    case 1u: {
+      return select(0.0, v[(keyBase + c) * D + x], c < keysLeft && x < D);
+    }
+    default: {
+      return select(0.0, k[(keyBase + x) * D + colBase + c], x < keysLeft && colBase + c < D);
+    }
+  }
+}
+
+@compute @workgroup_size(256)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let T = params.tokens;
+  let w = workgroupIndex(wid, groups, params.workgroupOffset);
+  let head = w / params.blocksPerHead;
+  let q0 = (w % params.blocksPerHead) * TILE;
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  rowBase = head * T + q0;
+  rowsLeft = T - q0;
+  let keyEnd = min(q0 + TILE, T);
+  var lse = vec4<f32>(0.0);
+  var delta = vec4<f32>(0.0);
+  for (var i = 0u; i < 4u; i++) {
+    if (4u * ty + i < rowsLeft) {
+      let st = stats[rowBase + 4u * ty + i];
+      lse[i] = st.x;
+      delta[i] = st.y;
+    }
+  }
+
+  var acc0 = zeroTile();
+  var acc1 = zeroTile();
+  for (var k0 = 0u; k0 < keyEnd; k0 += TILE) {
+    keyBase = head * T + k0;
+    keysLeft = T - k0;
+    var s = zeroTile();
+    var dp = zeroTile();
+    tileProduct(0u, D, lid, &s);
+    tileProduct(1u, D, lid, &dp);
+    for (var i = 0u; i < 4u; i++) {
+      let r = 4u * ty + i;
+      for (var j = 0u; j < 4u; j++) {
+        let key = k0 + 4u * tx + j;
+        let keep = key <= q0 + r && r < rowsLeft;
+        let p = exp(s[i][j] * SCALE - lse[i]);
+        tile[r * TILE + 4u * tx + j] = select(0.0, p * (dp[i][j] - delta[i]), keep);
+      }
+    }
+    workgroupBarrier();
+    colBase = 0u;
+    tileProduct(2u, TILE, lid, &acc0);
+    if (D > 64u) {
+      colBase = 64u;
+      tileProduct(2u, TILE, lid, &acc1);
+    }
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let r = 4u * ty + i;
+    if (r < rowsLeft) {
+      for (var j = 0u; j < 4u; j++) {
+        let c = 4u * tx + j;
+        if (c < D) {
+          dq[(rowBase + r) * D + c] = acc0[i][j] * SCALE;
+        }
+        if (D > 64u) {
+          dq[(rowBase + r) * D + 64u + c] = acc1[i][j] * SCALE;
+        }
+      }
+    }
+  }
+}

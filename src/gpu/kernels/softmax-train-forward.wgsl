@@ -1,0 +1,147 @@
+// Causal softmax attention's forward pass for training: the output and, per query row, the
+// log-sum-exp of its scaled scores, which the backward kernels use to recompute the probabilities
+// (softmax-backward-dq.wgsl, softmax-backward-dkdv.wgsl; FlashAttention-2, Dao 2023).
+// One workgroup owns 64 query rows of one head and walks the key tiles up to its last row twice:
+// first the row statistics (every thread keeps a running max and sum over its own keys, merged
+// at the end), then the output, P = exp(s - lse) being exact, so nothing is rescaled. That costs
+// one more Q K^T product than a one-pass forward: this kernel is for training, where the
+// statistics are needed; the forward-only forms stay as they are.
+
+override D: u32 = 64u;
+override SCALE: f32 = 0.125; // 1 / sqrt(D)
+
+struct Params {
+  tokens: u32,
+  workgroupOffset: u32,
+  blocksPerHead: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// [heads][tokens]: (log-sum-exp, D_i); this kernel writes the first
+@group(0) @binding(5) var<storage, read_write> stats: array<vec2<f32>>;
+
+var<private> rowBase: u32; // head * T + first query row
+var<private> keyBase: u32; // head * T + first key of the tile
+var<private> rowsLeft: u32; // query rows of the block inside T
+var<private> keysLeft: u32; // keys of the tile inside T
+var<private> colBase: u32;
+
+var<workgroup> lseRow: array<f32, 64>;
+
+fn loadA(which: u32, r: u32, x: u32) -> f32 {
+  if (which == 0u) {
+    return select(0.0, q[(rowBase + r) * D + x], r < rowsLeft && x < D);
+  }
+  return tile[r * TILE + x];
+}
+
+fn loadB(which: u32, c: u32, x: u32) -> f32 {
+  if (which == 0u) {
+    return select(0.0, k[(keyBase + c) * D + x], c < keysLeft && x < D);
+  }
+  return select(0.0, v[(keyBase + x) * D + colBase + c], x < keysLeft && colBase + c < D);
+}
+
+@compute @workgroup_size(256)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let T = params.tokens;
+  let w = workgroupIndex(wid, groups, params.workgroupOffset);
+  let head = w / params.blocksPerHead;
+  let q0 = (w % params.blocksPerHead) * TILE;
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  rowBase = head * T + q0;
+  rowsLeft = T - q0;
+  let keyEnd = min(q0 + TILE, T);
+
+  // 1. Row statistics: a running max m and sum l over this thread's keys, per row.
+  var m = vec4<f32>(-3.0e38);
+  var l = vec4<f32>(0.0);
+  for (var k0 = 0u; k0 < keyEnd; k0 += TILE) {
+    keyBase = head * T + k0;
+    keysLeft = T - k0;
+    var s = zeroTile();
+    tileProduct(0u, D, lid, &s);
+    for (var i = 0u; i < 4u; i++) {
+      for (var j = 0u; j < 4u; j++) {
+        let key = k0 + 4u * tx + j;
+        if (key <= q0 + 4u * ty + i) {
+          let x = s[i][j] * SCALE;
+          let mNew = max(m[i], x);
+          l[i] = l[i] * exp(m[i] - mNew) + exp(x - mNew);
+          m[i] = mNew;
+        }
+      }
+    }
+  }
+  // Merge the 16 threads of each row: lse = M + log(sum_t l_t exp(m_t - M)).
+  for (var i = 0u; i < 4u; i++) {
+    tile[(4u * ty + i) * 16u + tx] = m[i];
+    tile[1024u + (4u * ty + i) * 16u + tx] = l[i];
+  }
+  workgroupBarrier();
+  if (lid < 64u) {
+    var mMax = -3.0e38;
+    for (var t = 0u; t < 16u; t++) {
+      mMax = max(mMax, tile[lid * 16u + t]);
+    }
+    var sum = 0.0;
+    for (var t = 0u; t < 16u; t++) {
+      sum += tile[1024u + lid * 16u + t] * exp(tile[lid * 16u + t] - mMax);
+    }
+    let valid = lid < rowsLeft;
+    let lse = select(0.0, mMax + log(sum), valid);
+    lseRow[lid] = lse;
+    if (valid) {
+      stats[rowBase + lid].x = lse;
+    }
+  }
+  workgroupBarrier();
+
+  // 2. Output: P = exp(s - lse) on and below the diagonal, O += P V.
+  var o0 = zeroTile();
+  var o1 = zeroTile();
+  for (var k0 = 0u; k0 < keyEnd; k0 += TILE) {
+    keyBase = head * T + k0;
+    keysLeft = T - k0;
+    var s = zeroTile();
+    tileProduct(0u, D, lid, &s);
+    for (var i = 0u; i < 4u; i++) {
+      let r = 4u * ty + i;
+      for (var j = 0u; j < 4u; j++) {
+        let key = k0 + 4u * tx + j;
+        let keep = key <= q0 + r && r < rowsLeft;
+        tile[r * TILE + 4u * tx + j] = select(0.0, exp(s[i][j] * SCALE - lseRow[r]), keep);
+      }
+    }
+    workgroupBarrier();
+    colBase = 0u;
+    tileProduct(1u, TILE, lid, &o0);
+    if (D > 64u) {
+      colBase = 64u;
+      tileProduct(1u, TILE, lid, &o1);
+    }
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let r = 4u * ty + i;
+    if (r < rowsLeft) {
+      for (var j = 0u; j < 4u; j++) {
+        let c = 4u * tx + j;
+        if (c < D) {
+          out[(rowBase + r) * D + c] = o0[i][j];
+        }
+        if (D > 64u) {
+          out[(rowBase + r) * D + 64u + c] = o1[i][j];
+        }
+      }
+    }
+  }
+}
