@@ -21,6 +21,12 @@ Forms:
   fla-chunk[-norm]    flash-linear-attention's Triton chunk_linear_attn (identity / softplus features with its
                       normaliser), when `fla` imports. Its fp32 dots follow TRITON_F32_DEFAULT: unset, Triton uses
                       TF32, a faster arithmetic than true fp32 (recorded in each row's `precision`).
+
+--train times a training step of attention alone instead (rows with pass 'train'; the forward rows
+have pass 'forward'): forward plus torch.autograd.grad of the output against q, k, v (and g) with a
+random upstream gradient, i.e. what loss.backward() runs for the attention. Forms: softmax-sdpa,
+linear-chunked-norm (eager, autograd through softplus and the normaliser), fla-chunk, fla-chunk-norm
+(softplus inside the step, so its gradient is included) and fla-gla-chunk (chunk_simple_gla, also dg).
 """
 import argparse, json, os, sys, time
 import torch
@@ -110,6 +116,7 @@ def main():
     ap.add_argument('--dtypes', default='fp32', help='fp32, bf16 or both, comma-separated')
     ap.add_argument('--rounds', type=int, default=1)
     ap.add_argument('--reps', type=int, default=5)
+    ap.add_argument('--train', action='store_true', help='time forward + backward (pass: train)')
     ap.add_argument('--json')
     a = ap.parse_args()
     dtypes = [d for d in a.dtypes.split(',') if d]
@@ -121,7 +128,7 @@ def main():
     dev = 'cuda'
     H, d = a.heads, a.dim
     triton_f32 = os.environ.get('TRITON_F32_DEFAULT', 'tf32')
-    meta = dict(format=FORMAT, version=1, device=torch.cuda.get_device_name(), torch=torch.__version__,
+    meta = dict(format=FORMAT, version=1, passes=['train' if a.train else 'forward'], device=torch.cuda.get_device_name(), torch=torch.__version__,
                 tritonF32Default=triton_f32, rounds=a.rounds, dtypes=dtypes, heads=H, dim=d,
                 started=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
                 sdpaBackends={dt: sdpa_backends(torch.float32 if dt == 'fp32' else torch.bfloat16) for dt in dtypes})
@@ -142,8 +149,15 @@ def main():
         rows.append(row)
         save()                                                # a call stopped by its deadline keeps every row
         tf = f"{row['tflops']:.1f} TFLOP/s" if row.get('tflops') else ''
-        print(f"round {row['round']} {row['dtype']} {row['impl']:5s} {row['form']:20s} T={row['tokens']:7d} "
+        row.setdefault('pass', 'forward')
+        print(f"round {row['round']} {row['pass']:7s} {row['dtype']} {row['impl']:5s} {row['form']:20s} T={row['tokens']:7d} "
               f"{row['ms']:10.4f} ms {tf}", flush=True)
+
+    if a.train:
+        train(a, tokens, fla_tokens, H, d, dev, triton_f32, chunk_linear_attn, chunk_simple_gla, add, save)
+        meta['finished'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        save()
+        return
 
     # Phase 1, PyTorch's own kernels: every round, dtype and length. Phase 2, fla, whose Triton
     # kernels compile (and autotune) on first use for each dtype: last, so a call that runs out of
@@ -204,6 +218,62 @@ def main():
                 save()
     meta['finished'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
     save()
+
+
+def train(a, tokens, fla_tokens, H, d, dev, triton_f32, chunk_linear_attn, chunk_simple_gla, add, save):
+    """Training steps of attention alone: forward, then the gradients of q, k, v (and g) for a random
+    upstream gradient dO (torch.autograd.grad, what loss.backward() runs for this op). Same phases as the
+    forward mode: PyTorch's kernels in every round first, then fla (Triton compiles on first use)."""
+    def step(fn, inputs, dout):
+        def run():
+            out = fn(*inputs)
+            torch.autograd.grad(out, inputs, dout)
+        return run
+
+    for r in range(a.rounds):
+        for dname in a.dtypes.split(','):
+            dt = torch.float32 if dname == 'fp32' else torch.bfloat16
+            base = dict(round=r, dtype=dname, heads=H, dim=d)
+            base['pass'] = 'train'
+            for T in tokens:
+                q, k, v = (torch.randn(1, H, T, d, device=dev, dtype=dt, requires_grad=True) for _ in range(3))
+                dout = torch.randn(1, H, T, d, device=dev, dtype=dt)
+                # forward 2 H T^2 d (causal halves of QK^T and PV), backward twice that
+                flops = 3 * 2 * H * T * T * d
+                sdpa = lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)
+                ms = bench(step(sdpa, (q, k, v), dout), a.reps)
+                add(impl='torch', form='softmax-sdpa', **base, tokens=T, ms=ms, tflops=flops / ms / 1e9)
+                if dname == 'fp32' and T % 64 == 0:
+                    lin = lambda q, k, v: chunked_linear(q[0], k[0], v[0], normalize=True)
+                    ms = bench(step(lin, (q, k, v), dout[0]), a.reps)
+                    add(impl='torch', form='linear-chunked-norm', **base, tokens=T, ms=ms, tflops=None)
+                del q, k, v, dout
+                torch.cuda.empty_cache()
+                save()
+    for r in range(a.rounds if chunk_linear_attn is not None else 0):
+        for dname in a.dtypes.split(','):
+            dt = torch.float32 if dname == 'fp32' else torch.bfloat16
+            base = dict(round=r, dtype=dname, heads=H, dim=d, precision=triton_f32 if dname == 'fp32' else 'bf16')
+            base['pass'] = 'train'
+            for T in [t for t in tokens if t in fla_tokens]:
+                q, k, v = (torch.randn(1, T, H, d, device=dev, dtype=dt, requires_grad=True) for _ in range(3))
+                g = torch.log1p(-0.1 * torch.rand(1, T, H, device=dev, dtype=torch.float32)).to(dt).requires_grad_()
+                dout = torch.randn(1, T, H, d, device=dev, dtype=dt)
+                forms = (
+                    ('fla-chunk', lambda q, k, v: chunk_linear_attn(q, k, v, scale=1.0, normalize=False)[0], (q, k, v)),
+                    ('fla-chunk-norm', lambda q, k, v: chunk_linear_attn(F.softplus(q), F.softplus(k), v, scale=1.0,
+                                                                          normalize=True)[0], (q, k, v)),
+                    ('fla-gla-chunk', lambda q, k, v, g: chunk_simple_gla(q, k, v, g=g, scale=1.0)[0], (q, k, v, g)),
+                )
+                for form, fn, inputs in forms:
+                    try:
+                        ms = bench(step(fn, inputs, dout), a.reps)
+                        add(impl='fla', form=form, **base, tokens=T, ms=ms, tflops=None)
+                    except Exception as e:
+                        print('fla', form, T, 'failed:', type(e).__name__, str(e)[:160], flush=True)
+                del q, k, v, g, dout
+                torch.cuda.empty_cache()
+                save()
 
 
 if __name__ == '__main__':

@@ -41,6 +41,10 @@ Times the attention forms on this machine's GPU (Dawn through Node) and prints a
   --generation           also time one decode step against position (KV cache and state)
   --no-sweep             skip the context-length sweep (with --chunk-search or --generation)
   --verify               first check every form against the float64 reference on a small shape
+                         (with --train also the gradients: at T = 1000, and at 16384 with sampled
+                         rows when --tokens reaches 16384)
+  --train                also time a training step (forward + backward of attention alone) of
+                         the trainable forms among --forms: records with task 'train'
   --cross-check T        also compare forms of the same function with each other at T tokens
   --json FILE            write the records as JSON
   --csv FILE             write the records as CSV
@@ -69,6 +73,8 @@ export interface BenchArgs {
   generation: boolean;
   sweep: boolean;
   verify: boolean;
+  /** Also time training steps (task 'train'). */
+  train: boolean;
   /** Context length for --cross-check, or null. */
   crossCheck: number | null;
   json: string | null;
@@ -122,6 +128,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         generation: { type: 'boolean' },
         'no-sweep': { type: 'boolean' },
         verify: { type: 'boolean' },
+        train: { type: 'boolean' },
         'cross-check': { type: 'string' },
         json: { type: 'string' },
         csv: { type: 'string' },
@@ -192,6 +199,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     generation: values.generation ?? false,
     sweep: !(values['no-sweep'] ?? false),
     verify: values.verify ?? false,
+    train: values.train ?? false,
     crossCheck:
       values['cross-check'] === undefined ? null : integer('cross-check', values['cross-check'], 1),
     json: values.json ?? null,
@@ -203,6 +211,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     args.chunkSearch === null &&
     !args.generation &&
     !args.verify &&
+    !args.train &&
     args.crossCheck === null
   ) {
     throw new UsageError(

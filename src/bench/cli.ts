@@ -16,6 +16,7 @@ import {
   searchChunkSize,
   sweepAttention,
   sweepDecode,
+  sweepTraining,
   type SweepCommon,
   type SweepEvent,
 } from '../gpu/sweep.ts';
@@ -31,6 +32,8 @@ import { getNodeGpu } from '../node/dawn.ts';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.ts';
 import { formatProgress, formatTable } from './table.ts';
 import { crossCheckForms, verifyForms, verifySampledRows } from './verify.ts';
+import { verifyTraining } from './verify-train.ts';
+import { isTrainableForm } from '../gpu/backward/index.ts';
 
 /** "node v20.20.2 / dawn (webgpu 0.6.2)". */
 function describeNodeRuntime(): string {
@@ -132,6 +135,37 @@ async function main(argv: readonly string[]): Promise<number> {
         : `max rel error ${c.maxRelError.toExponential(2)} (tolerance 1e-3) ${c.ok ? 'ok' : 'FAIL'}`;
       process.stdout.write(
         `verify ${c.form.padEnd(16)} H=${c.heads} T=${c.tokens} d=${c.dim}, ${c.rows} sampled rows: ${what}\n`,
+      );
+      if (!c.ok) failed = true;
+    }
+  }
+
+  const trainForms = args.forms.filter(isTrainableForm);
+  if (args.train && trainForms.length === 0) {
+    process.stderr.write(
+      'bench: --train needs softmax-flash, linear-chunked or gated-chunked in --forms.\n',
+    );
+    return 2;
+  }
+  if (args.verify && args.train) {
+    const checks = await verifyTraining(device, {
+      forms: trainForms,
+      dim: args.dim,
+      chunkSize: args.chunk,
+      featureMap: args.featureMap,
+      normalize: args.normalize,
+      // The long check (sampled rows) when the sweep reaches 16,384 tokens.
+      longTokens: args.tokens.some((t) => t >= 16_384) ? 16_384 : null,
+    });
+    for (const c of checks) {
+      const errors = Object.entries(c.errors)
+        .map(([name, e]) => `${name} ${e.toExponential(2)}`)
+        .join(', ');
+      const what = c.error
+        ? `FAIL: ${c.error}`
+        : `${errors} (tolerance ${c.tolerance.toExponential(0)}; ${c.rows}) ${c.ok ? 'ok' : 'FAIL'}`;
+      process.stdout.write(
+        `verify-train ${c.form.padEnd(14)} H=${c.heads} T=${c.tokens} d=${c.dim}: ${what}\n`,
       );
       if (!c.ok) failed = true;
     }
@@ -240,9 +274,23 @@ async function main(argv: readonly string[]): Promise<number> {
         )),
       );
     }
+    if (args.train) {
+      round.push(
+        ...(await collectSweep(
+          sweepTraining(ready, {
+            ...common,
+            sweepBudgetMs: share(),
+            forms: rotate(trainForms, r),
+            tokens: args.tokens,
+            chunkSize: args.chunk,
+          }),
+          progress(roundLabel('training steps', r)),
+        )),
+      );
+    }
     rounds.push(round);
   }
-  const taskOrder = ['forward', 'chunk-search', 'decode'];
+  const taskOrder = ['forward', 'train', 'chunk-search', 'decode'];
   const records = combineRounds(rounds).sort(
     (x, y) => taskOrder.indexOf(x.task) - taskOrder.indexOf(y.task),
   );

@@ -7,8 +7,11 @@ import type { RoundSpread } from './rounds.ts';
 import type { ClockKind } from './timing.ts';
 import type { AttentionForm, DecodeKind, FeatureMap } from './types.ts';
 
-/** What a record times: a full causal forward pass, one chunk size of a search, or one decode step. */
-export type BenchTask = 'forward' | 'chunk-search' | 'decode';
+/**
+ * What a record times: a full causal forward pass, one chunk size of a search, one decode step,
+ * or a training step of attention alone (forward with saved statistics, then backward).
+ */
+export type BenchTask = 'forward' | 'chunk-search' | 'decode' | 'train';
 
 /**
  * 'ok': measured. 'skipped': not run, because of memory or a time budget (`reason` says which).

@@ -10,3 +10,4 @@ export * from './sweep/inputs.ts';
 export * from './sweep/plans.ts';
 export { budgetReason, collectSweep, describeRuntime, pickFastest } from './sweep/runner.ts';
 export * from './sweep/types.ts';
+export { sweepTraining } from './sweep/train.ts';

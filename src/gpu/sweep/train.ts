@@ -1,0 +1,134 @@
+/**
+ * Training-step sweeps: the forward and backward pass of attention alone (src/gpu/backward/),
+ * timed as one unit of work per context length, records with task 'train' beside the forward
+ * sweep's 'forward' ones. FLOPs are three times the forward's model FLOPs (the usual convention:
+ * the backward costs twice the forward), so GFLOP/s compare with the forward records'.
+ */
+import {
+  createAttentionTraining,
+  isTrainableForm,
+  TRAINABLE_FORMS,
+  type TrainableForm,
+} from '../backward/index.ts';
+import { capacityReason } from '../capacity.ts';
+import { estimateCost } from '../costs.ts';
+import { ShapeError } from '../errors.ts';
+import { requireDevice, requireObject } from '../guard.ts';
+import { takesOption } from '../forms/registry.ts';
+import {
+  resolveOptions,
+  type AttentionOptions,
+  type AttentionShape,
+  type ResidentAttention,
+} from '../types.ts';
+import { logDecayFor, randomInputs } from './inputs.ts';
+import { runPlans } from './runner.ts';
+import {
+  DEFAULT_SWEEP_TOKENS,
+  type AttentionSweepOptions,
+  type PointPlan,
+  type SweepEvent,
+  type SweepGpu,
+} from './types.ts';
+
+/** Times a training step (forward + backward) of each trainable form at every context length. */
+export async function* sweepTraining(
+  gpu: SweepGpu,
+  options: AttentionSweepOptions = {},
+): AsyncGenerator<SweepEvent> {
+  requireObject(gpu, 'sweepTraining', 'a GPU {device, info} (a ready outcome of acquireGpu)');
+  requireDevice(gpu.device, 'sweepTraining');
+  const forms: TrainableForm[] = [];
+  for (const form of options.forms ?? TRAINABLE_FORMS) {
+    if (!isTrainableForm(form)) {
+      throw new ShapeError(
+        `${form} has no backward pass; the trainable forms are ${TRAINABLE_FORMS.join(', ')}.`,
+      );
+    }
+    forms.push(form);
+  }
+  const tokens = [...(options.tokens ?? DEFAULT_SWEEP_TOKENS)].sort((a, b) => a - b);
+  const plans: PointPlan[] = [];
+  for (const t of tokens) for (const form of forms) plans.push(planTraining(gpu, options, form, t));
+  yield* runPlans(gpu, plans, options);
+}
+
+function planTraining(
+  gpu: SweepGpu,
+  common: AttentionSweepOptions,
+  form: TrainableForm,
+  tokens: number,
+): PointPlan {
+  const shape: AttentionShape = { heads: common.heads ?? 12, tokens, dim: common.dim ?? 64 };
+  const resolved = resolveOptions({
+    form,
+    featureMap: common.featureMap,
+    normalize: common.normalize,
+    chunkSize: common.chunkSize,
+  });
+  const featureMap = takesOption(form, 'featureMap') ? resolved.featureMap : null;
+  const normalize = takesOption(form, 'normalize') ? resolved.normalize : null;
+  const chunk = takesOption(form, 'chunkSize') ? resolved.chunkSize : null;
+  const options: AttentionOptions = {
+    form,
+    ...(featureMap === null ? {} : { featureMap }),
+    ...(normalize === null ? {} : { normalize }),
+    ...(chunk === null ? {} : { chunkSize: chunk }),
+  };
+  const forward = estimateCost(form, shape, options);
+  // Memory: the forward's, plus dO, dq, dk, dv and the saved statistics or reverse states.
+  const n = shape.heads * shape.tokens * shape.dim;
+  const cost = {
+    ...forward,
+    flops: 3 * forward.flops,
+    workingBytes: 2 * forward.workingBytes + 4 * 4 * n,
+  };
+  return {
+    series: `train/${form}/${chunk ?? ''}`,
+    tokens,
+    base: {
+      task: 'train',
+      form,
+      featureMap,
+      normalize,
+      heads: shape.heads,
+      tokens,
+      dim: shape.dim,
+      chunkSize: chunk,
+    },
+    flops: cost.flops,
+    capacity: capacityReason(cost, gpu.device.limits, common.memoryLimitBytes),
+    inputBytes: 3 * 4 * n,
+    create: async () => {
+      const step = createAttentionTraining(gpu.device, shape, options);
+      const { device } = gpu;
+      const b = step.buffers;
+      // A resident form's face (shape, options, write), so that the runner rotates the inputs.
+      const work: ResidentAttention = {
+        ...step,
+        write(q, k, v, logDecay) {
+          device.queue.writeBuffer(b.q, 0, q);
+          device.queue.writeBuffer(b.k, 0, k);
+          device.queue.writeBuffer(b.v, 0, v);
+          if (b.logDecay && logDecay) device.queue.writeBuffer(b.logDecay, 0, logDecay);
+        },
+        run: async () => {
+          const encoder = device.createCommandEncoder();
+          step.encode(encoder);
+          device.queue.submit([encoder.finish()]);
+          await device.queue.onSubmittedWorkDone();
+        },
+        read: () => Promise.reject(new Error('a training step is timed, not read')),
+      };
+      try {
+        // Never time on zeros: random inputs and upstream gradient.
+        work.write(randomInputs(n), randomInputs(n), randomInputs(n), logDecayFor(form, shape));
+        device.queue.writeBuffer(b.dOut, 0, randomInputs(n));
+      } catch (error) {
+        step.destroy();
+        throw error;
+      }
+      return work;
+    },
+  };
+}
