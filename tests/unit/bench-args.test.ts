@@ -19,6 +19,12 @@ describe('benchmark arguments', () => {
     ]);
   });
 
+  it('reads --train, alone or with --no-sweep, and leaves it off by default', () => {
+    expect(parseBenchArgs([]).train).toBe(false);
+    expect(parseBenchArgs(['--train']).train).toBe(true);
+    expect(parseBenchArgs(['--train', '--no-sweep']).sweep).toBe(false);
+  });
+
   it('reads lists, numbers and files, sorting and de-duplicating the lengths', () => {
     const a = parseBenchArgs(
       '--forms softmax-flash,linear-chunked --tokens 4096,1024,4096 --heads 4 --dim 32 --chunk 128 --budget-ms 500 --json a.json --csv b.csv --chunk-search 8192 --generation --verify --rounds 5'.split(
