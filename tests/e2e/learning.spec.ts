@@ -67,6 +67,11 @@ test.describe('the learning widget', () => {
     await expect(widget.getByRole('status')).toContainText(
       /Stopped after \d+ of 30 steps per form/,
     );
+    // Other settings drop the stopped run's curves: no chart shows a run under other settings.
+    await expect(widget.locator('[data-point]').first()).toBeAttached();
+    await widget.getByLabel('Pairs').selectOption('4');
+    await expect(widget.locator('[data-point]')).toHaveCount(0);
+    await expect(widget.getByRole('status')).toHaveText('');
   });
 
   test('reads in the dark theme on a phone, before any run', async ({ page }, testInfo) => {

@@ -158,9 +158,16 @@ export class LearningState {
     this.config = config;
   }
 
-  /** Changes one setting between runs (the widget's own controls). */
+  /**
+   * Changes one setting between runs (the widget's own controls). The last run's curves go, so
+   * that the charts never show a run under another run's settings.
+   */
   update(patch: Partial<LearningConfig>): void {
+    if (this.running) return;
     this.configure({ ...this.config, ...patch });
+    this.curves = [];
+    this.plan = null;
+    this.message = null;
   }
 
   toggleForm(form: FormFamily): void {
