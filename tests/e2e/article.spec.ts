@@ -3,6 +3,17 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 
+/** The widgets the article embeds, each once. */
+const WIDGET_TAGS = [
+  'la-race',
+  'la-timing-chart',
+  'la-recurrence',
+  'la-costs',
+  'la-chunk-tuner',
+  'la-generation',
+  'la-mask',
+];
+
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
 
 /**
@@ -85,15 +96,7 @@ test.describe('the article', () => {
     for (const caption of await captions.all()) {
       await expect(caption.locator('.caption-label')).toHaveText(/^(Figure|Table) \d+\.$/);
     }
-    for (const tag of [
-      'la-race',
-      'la-timing-chart',
-      'la-recurrence',
-      'la-costs',
-      'la-chunk-tuner',
-      'la-generation',
-      'la-mask',
-    ]) {
+    for (const tag of WIDGET_TAGS) {
       await expect(page.locator(`figure.figure > ${tag}`)).toHaveCount(1);
     }
 
@@ -233,16 +236,6 @@ test.describe('the article', () => {
     await page.reload();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
   });
-
-  const WIDGET_TAGS = [
-    'la-race',
-    'la-timing-chart',
-    'la-recurrence',
-    'la-costs',
-    'la-chunk-tuner',
-    'la-generation',
-    'la-mask',
-  ];
 
   /** Serious and critical axe violations on the article page, in one theme. */
   async function seriousViolations(page: Page, theme: string, scope: 'page' | 'widgets') {

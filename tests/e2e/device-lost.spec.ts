@@ -1,6 +1,24 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 
+/**
+ * In the page: the next requestAdapter() waits until `window.laRelease()` is called, so that a lost
+ * state lasts long enough to look at.
+ */
+function holdNextAdapter(): void {
+  const gpu = navigator.gpu;
+  const original = gpu.requestAdapter.bind(gpu);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  (window as unknown as { laRelease: () => void }).laRelease = release;
+  gpu.requestAdapter = async (options) => {
+    await gate;
+    return original(options);
+  };
+}
+
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
 
 // A GPU can be lost mid-session (driver reset, GPU process crash, or device.destroy() from a
@@ -122,18 +140,8 @@ test('while the GPU is lost and not yet replaced, the race shows the reference n
   await expect(status).toContainText('on your GPU', { timeout: 60_000 });
   await expect(race).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
   // Hold the next device back, so the lost state lasts long enough to look at.
+  await page.evaluate(holdNextAdapter);
   await page.evaluate(() => {
-    const gpu = navigator.gpu;
-    const original = gpu.requestAdapter.bind(gpu);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    (window as unknown as { laRelease: () => void }).laRelease = release;
-    gpu.requestAdapter = async (options) => {
-      await gate;
-      return original(options);
-    };
     const outcome = window.laPageGpu!.outcome;
     if (outcome?.kind === 'ready') outcome.device.destroy();
   });
@@ -168,18 +176,8 @@ test("the article's GPU panel says the GPU was lost, then names the new device",
   const panel = page.getByTestId('gpu-panel');
   await expect(panel.locator('[data-gpu-state="ready"]')).toBeVisible({ timeout: 60_000 });
   // Hold the next adapter back while the panel is looked at, then let it through.
+  await page.evaluate(holdNextAdapter);
   await page.evaluate(() => {
-    const gpu = navigator.gpu;
-    const original = gpu.requestAdapter.bind(gpu);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    (window as unknown as { laRelease: () => void }).laRelease = release;
-    gpu.requestAdapter = async (options) => {
-      await gate;
-      return original(options);
-    };
     for (const device of (window as unknown as { laDevices: GPUDevice[] }).laDevices) {
       device.destroy();
     }

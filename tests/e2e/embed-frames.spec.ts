@@ -1,14 +1,7 @@
 import { resolve } from 'node:path';
 import type { Frame, Page } from '@playwright/test';
 import type { WidgetDoc } from '../../src/widgets/catalog-types.ts';
-import { chunkTunerDoc } from '../../src/widgets/chunk-tuner/doc.ts';
-import { doc as costsDoc } from '../../src/widgets/costs/doc.ts';
-import { generationDoc } from '../../src/widgets/generation/doc.ts';
-import { learningDoc } from '../../src/widgets/learning/doc.ts';
-import { doc as maskDoc } from '../../src/widgets/mask/doc.ts';
-import { raceDoc } from '../../src/widgets/race/doc.ts';
-import { doc as recurrenceDoc } from '../../src/widgets/recurrence/doc.ts';
-import { timingChartDoc } from '../../src/widgets/timing-chart/doc.ts';
+import { WIDGET_DOC_LIST } from '../../src/widgets/docs.ts';
 import { expect, test } from './fixtures.ts';
 import { serveFolder, servePage } from './static-server.ts';
 import { FRAME_SANDBOX } from '../../src/widgets/catalog-page/host-snippets.ts';
@@ -16,17 +9,8 @@ import { FRAME_SANDBOX } from '../../src/widgets/catalog-page/host-snippets.ts';
 // The iframe embed pages (/embed/<tag>.html) and the host-side script that sizes them
 // (/embed/frames.js), tried from a host page on another origin.
 
-// catalog.ts collects these with import.meta.glob, which only Vite understands.
-const DOCS: WidgetDoc[] = [
-  chunkTunerDoc,
-  costsDoc,
-  generationDoc,
-  learningDoc,
-  maskDoc,
-  raceDoc,
-  recurrenceDoc,
-  timingChartDoc,
-];
+// catalog.ts collects these with import.meta.glob, which only Vite understands; docs.ts lists them.
+const DOCS: readonly WidgetDoc[] = WIDGET_DOC_LIST;
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
 const DIST = resolve(process.env.DIST_DIR ?? 'dist');
 

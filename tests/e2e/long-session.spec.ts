@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
+import { setTabHidden } from './tab.ts';
 
 // A long session on the race: a storm of slider changes, then a hundred runs one after another.
 // Every GPU buffer the page creates is counted (GPUDevice.prototype.createBuffer and
@@ -139,15 +140,7 @@ test.describe('a long session on the race', () => {
     await openRace(page);
     const race = page.getByTestId('race');
     const el = page.locator('la-race');
-    const setHidden = (hidden: boolean): Promise<void> =>
-      page.evaluate((value) => {
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
-        Object.defineProperty(document, 'visibilityState', {
-          configurable: true,
-          get: () => (value ? 'hidden' : 'visible'),
-        });
-        document.dispatchEvent(new Event('visibilitychange'));
-      }, hidden);
+    const setHidden = (hidden: boolean) => setTabHidden(page, hidden);
     const createdNow = async (): Promise<number> => (await buffers(page)).created;
 
     for (const away of ['hidden', 'off-screen'] as const) {

@@ -3,6 +3,7 @@ import type { Locator, Page } from '@playwright/test';
 
 type Box = { x: number; y: number; width: number; height: number };
 import { expect, test } from './fixtures.ts';
+import { setTabHidden } from './tab.ts';
 
 // The measuring widgets on their test page (small shapes, so CPU emulation finishes): with WebGPU
 // (SwiftShader) they run live; without it they show the reference data and say why. No timing is
@@ -206,15 +207,7 @@ test.describe('GPU widgets', () => {
     await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(0);
 
     // The tab goes to the background.
-    const setHidden = (hidden: boolean): Promise<void> =>
-      page.evaluate((value) => {
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
-        Object.defineProperty(document, 'visibilityState', {
-          configurable: true,
-          get: () => (value ? 'hidden' : 'visible'),
-        });
-        document.dispatchEvent(new Event('visibilitychange'));
-      }, hidden);
+    const setHidden = (hidden: boolean) => setTabHidden(page, hidden);
     await setHidden(true);
     await expectHeld();
     await setHidden(false);

@@ -15,6 +15,7 @@ import { createSpinWork } from '../../src/gpu/timing-spin.ts';
 import { detectClock, measureWork } from '../../src/gpu/timing.ts';
 import type { AttentionOptions, AttentionProblem, AttentionShape } from '../../src/gpu/types.ts';
 import { addVectors } from '../../src/gpu/vector-add.ts';
+import { countingDevice } from './counting-device.ts';
 import { gpu, randomArray, readyDevice } from './setup.ts';
 
 function problem(heads = 2, tokens = 33, dim = 16): AttentionProblem {
@@ -139,40 +140,19 @@ describe.skipIf(!gpu)('the engine refuses bad calls with typed errors', () => {
 
   it('an out-of-memory error during allocation becomes a CapacityError with a sentence, and frees what was made', async () => {
     // A device that reports out-of-memory from its allocation scope, as a full GPU would.
-    const made: GPUBuffer[] = [];
-    const destroyed = new Set<GPUBuffer>();
     const scopes: GPUErrorFilter[] = [];
-    const full = new Proxy(device, {
-      get(target, prop) {
-        if (prop === 'pushErrorScope') {
-          return (filter: GPUErrorFilter) => {
-            scopes.push(filter);
-            target.pushErrorScope(filter);
-          };
-        }
-        if (prop === 'popErrorScope') {
-          return async () => {
-            await target.popErrorScope();
-            const filter = scopes.pop();
-            return filter === 'out-of-memory' ? { message: 'Not enough memory left.' } : null;
-          };
-        }
-        if (prop === 'createBuffer') {
-          return (descriptor: GPUBufferDescriptor) => {
-            const buffer = target.createBuffer(descriptor);
-            made.push(buffer);
-            const destroy = buffer.destroy.bind(buffer);
-            buffer.destroy = () => {
-              destroyed.add(buffer);
-              destroy();
-            };
-            return buffer;
-          };
-        }
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    const counting = countingDevice(device, {}, (target) => ({
+      pushErrorScope: (filter: GPUErrorFilter) => {
+        scopes.push(filter);
+        target.pushErrorScope(filter);
       },
-    });
+      popErrorScope: async () => {
+        await target.popErrorScope();
+        const filter = scopes.pop();
+        return filter === 'out-of-memory' ? { message: 'Not enough memory left.' } : null;
+      },
+    }));
+    const { device: full, created: made, destroyed } = counting;
     const error = await createResidentAttention(
       full,
       { heads: 2, tokens: 64, dim: 16 },

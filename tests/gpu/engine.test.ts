@@ -3,63 +3,8 @@ import { createResidentAttention, runAttention } from '../../src/gpu/attention.t
 import { CapacityError, ShapeError } from '../../src/gpu/errors.ts';
 import { createDecodeWork } from '../../src/gpu/generation/index.ts';
 import { referenceAttention } from '../../src/gpu/reference/index.ts';
-import type { AttentionProblem } from '../../src/gpu/types.ts';
-import { gpu, randomArray, readyDevice } from './setup.ts';
-
-function randomProblem(heads: number, tokens: number, dim: number): AttentionProblem {
-  const n = heads * tokens * dim;
-  return { heads, tokens, dim, q: randomArray(n), k: randomArray(n), v: randomArray(n) };
-}
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    if (!Number.isFinite(actual[i]!)) return Infinity;
-    diff += (actual[i]! - expected[i]!) ** 2;
-    norm += expected[i]! ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
-
-interface CountingDevice {
-  device: GPUDevice;
-  created: GPUBuffer[];
-  destroyed: Set<GPUBuffer>;
-}
-
-/**
- * The real device behind a proxy that counts every buffer created and destroyed and, optionally,
- * reports smaller limits (to force head groups or capacity errors without huge allocations).
- */
-function countingDevice(real: GPUDevice, limits: Partial<GPUSupportedLimits> = {}): CountingDevice {
-  const created: GPUBuffer[] = [];
-  const destroyed = new Set<GPUBuffer>();
-  const fakeLimits = new Proxy(real.limits, {
-    get: (target, prop) =>
-      prop in limits ? limits[prop as keyof GPUSupportedLimits] : Reflect.get(target, prop),
-  });
-  const device = new Proxy(real, {
-    get(target, prop) {
-      if (prop === 'limits') return fakeLimits;
-      if (prop === 'createBuffer') {
-        return (descriptor: GPUBufferDescriptor) => {
-          const buffer = target.createBuffer(descriptor);
-          created.push(buffer);
-          const destroy = buffer.destroy.bind(buffer);
-          buffer.destroy = () => {
-            destroyed.add(buffer);
-            destroy();
-          };
-          return buffer;
-        };
-      }
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-    },
-  });
-  return { device, created, destroyed };
-}
+import { countingDevice } from './counting-device.ts';
+import { gpu, randomArray, randomProblem, readyDevice, relativeError } from './setup.ts';
 
 describe.skipIf(!gpu)('the attention engine on the GPU', () => {
   let real: GPUDevice;

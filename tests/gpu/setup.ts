@@ -4,6 +4,7 @@
  */
 import { acquireGpu, type GpuReady } from '../../src/gpu/device.ts';
 import { getNodeGpu } from '../../src/node/dawn.ts';
+import type { AttentionProblem } from '../../src/gpu/types.ts';
 
 const nodeGpu = await getNodeGpu();
 if (nodeGpu.kind === 'unavailable') {
@@ -27,4 +28,32 @@ export function randomArray(n: number, scale = 1): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = (Math.random() * 2 - 1) * scale;
   return out;
+}
+
+/** q, k, v of random values in [-1, 1), q scaled by `qScale` (larger logits), never all zeros. */
+export function randomProblem(
+  heads: number,
+  tokens: number,
+  dim: number,
+  qScale = 1,
+): AttentionProblem {
+  const n = heads * tokens * dim;
+  return { heads, tokens, dim, q: randomArray(n, qScale), k: randomArray(n), v: randomArray(n) };
+}
+
+/**
+ * ||actual - expected||_F / ||expected||_F; a length mismatch or a non-finite value anywhere (an
+ * unwritten output, poisoned with NaN) gives Infinity.
+ */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    if (!Number.isFinite(a)) return Number.POSITIVE_INFINITY;
+    diff += (a - expected[i]!) ** 2;
+    norm += expected[i]! ** 2;
+  }
+  return Math.sqrt(diff / norm);
 }

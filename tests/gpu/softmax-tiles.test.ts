@@ -14,26 +14,13 @@ import {
 } from '../../src/gpu/forms/softmax/flash.ts';
 import { referenceAttention } from '../../src/gpu/reference/index.ts';
 import type { AttentionProblem } from '../../src/gpu/types.ts';
-import { gpu, randomArray, readyDevice } from './setup.ts';
+import { gpu, randomProblem as drawProblem, readyDevice, relativeError } from './setup.ts';
+
+/** This file's problems scale q by 4 unless told otherwise (logits of a few units). */
+const randomProblem = (heads: number, tokens: number, dim: number, qScale = 4) =>
+  drawProblem(heads, tokens, dim, qScale);
 
 const TOLERANCE = 1e-4;
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    if (!Number.isFinite(a)) return Number.POSITIVE_INFINITY;
-    diff += (a - expected[i]!) ** 2;
-    norm += expected[i]! ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
-
-function randomProblem(heads: number, tokens: number, dim: number, qScale = 4): AttentionProblem {
-  const n = heads * tokens * dim;
-  return { heads, tokens, dim, q: randomArray(n, qScale), k: randomArray(n), v: randomArray(n) };
-}
 
 /** Runs softmax-flash with these tiles (and chunk length), restoring the factory after. */
 async function runWith(

@@ -5,36 +5,10 @@ import { formsOfFamily } from '../../src/gpu/forms/registry.ts';
 import { createSoftmaxFlashKernel } from '../../src/gpu/forms/softmax/flash.ts';
 import { createDecoder } from '../../src/gpu/generation/index.ts';
 import { referenceAttention } from '../../src/gpu/reference/index.ts';
-import type { AttentionForm, AttentionProblem } from '../../src/gpu/types.ts';
-import { gpu, randomArray, readyDevice } from './setup.ts';
+import type { AttentionForm } from '../../src/gpu/types.ts';
+import { gpu, randomProblem, readyDevice, relativeError } from './setup.ts';
 
 const TOLERANCE = 1e-4;
-
-/** ||actual - expected||_F / ||expected||_F; NaN anywhere (an unwritten output) gives Infinity. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    if (!Number.isFinite(a)) return Number.POSITIVE_INFINITY;
-    diff += (a - expected[i]!) ** 2;
-    norm += expected[i]! ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
-
-function randomProblem(heads: number, tokens: number, dim: number, qScale = 1): AttentionProblem {
-  const n = heads * tokens * dim;
-  return {
-    heads,
-    tokens,
-    dim,
-    q: randomArray(n, qScale),
-    k: randomArray(n),
-    v: randomArray(n),
-  };
-}
 
 const SOFTMAX_FORMS: AttentionForm[] = formsOfFamily('softmax');
 const TOKENS = [1, 2, 17, 63, 64, 65, 1000];

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { CHARTED_FORMS } from '../../src/gpu/forms/registry.ts';
-import type { BenchRecord } from '../../src/gpu/records.ts';
 import {
   chooseLabelBox,
   markerPath,
@@ -18,34 +17,9 @@ import {
   selectorLengths,
   validTokens,
 } from '../../src/widgets/chunk-tuner/chunk-tuner-state.svelte.ts';
+import { benchRecord } from '../helpers/records.ts';
 
-function record(form: string, tokens: number, ms: number | null, extra: Partial<BenchRecord> = {}) {
-  return {
-    task: 'forward',
-    form,
-    featureMap: null,
-    normalize: null,
-    heads: 12,
-    tokens,
-    dim: 64,
-    chunkSize: null,
-    medianMs: ms,
-    p25Ms: ms,
-    p75Ms: ms,
-    iqrMs: 0,
-    samples: ms === null ? 0 : 5,
-    repetitions: 1,
-    gflops: null,
-    clock: 'gpu-timestamp',
-    clockResolutionMs: 0.1,
-    adapter: { vendor: 'x', architecture: '', description: 'x', isFallbackAdapter: false },
-    runtime: 'test',
-    date: '2026-01-01T00:00:00Z',
-    status: ms === null ? 'skipped' : 'ok',
-    reason: ms === null ? 'needs 16 GiB in one buffer' : null,
-    ...extra,
-  } as BenchRecord;
-}
+const record = benchRecord;
 
 describe('not-measured marks', () => {
   it('sit side by side, centred on their x, when several forms share it', () => {

@@ -6,42 +6,27 @@ import { describe, expect, it } from 'vitest';
 import { recordsToJson, type BenchRecord } from '../../src/gpu/records.ts';
 import { combineRounds } from '../../src/gpu/rounds.ts';
 import { adaptReference } from '../../src/widgets/shared/reference-dataset.ts';
+import { benchRecord, H200_ADAPTER } from '../helpers/records.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
+/** A record as the reference run writes it: one round, on the H200 through Node. */
 function record(form: string, tokens: number, ms: number): BenchRecord {
-  return {
-    task: 'forward',
-    form: form as BenchRecord['form'],
-    featureMap: null,
-    normalize: null,
-    heads: 12,
-    tokens,
-    dim: 64,
-    chunkSize: null,
-    medianMs: ms,
-    p25Ms: ms,
-    p75Ms: ms,
-    iqrMs: 0,
-    samples: 5,
-    repetitions: 1,
+  const adapter = {
+    ...H200_ADAPTER,
+    architecture: '',
+    description: 'NVIDIA: 580.159.04 580.159.4.0',
+  };
+  return benchRecord(form, tokens, ms, {
     gflops: 10 / ms,
-    clock: 'gpu-timestamp',
     clockResolutionMs: 0.0655,
-    adapter: {
-      vendor: 'nvidia',
-      architecture: '',
-      description: 'NVIDIA: 580.159.04 580.159.4.0',
-      isFallbackAdapter: false,
-    },
+    adapter,
     runtime: 'node',
     date: '2026-12-01T00:00:00Z',
-    status: 'ok',
-    reason: null,
     rounds: 1,
     roundsMs: [ms],
     spread: null,
-  };
+  });
 }
 
 function run(args: string[]) {

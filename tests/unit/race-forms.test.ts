@@ -6,7 +6,6 @@ import {
   formSpec,
   isSoftmaxForm,
 } from '../../src/gpu/forms/registry.ts';
-import type { BenchRecord } from '../../src/gpu/records.ts';
 import { parseAttribute } from '../../src/widgets/shared/attributes.ts';
 import { raceDoc, RACE_FORM_CHOICES } from '../../src/widgets/race/doc.ts';
 import {
@@ -28,6 +27,7 @@ import {
   softmaxName,
   type RaceShape,
 } from '../../src/widgets/race/race-math.ts';
+import { benchRecord } from '../helpers/records.ts';
 
 const gatedShape: RaceShape = {
   heads: 12,
@@ -36,32 +36,7 @@ const gatedShape: RaceShape = {
   forms: { softmax: 'softmax-flash', linear: 'gated-chunked' },
 };
 
-function rec(form: BenchRecord['form'], tokens: number, ms: number): BenchRecord {
-  return {
-    task: 'forward',
-    form,
-    featureMap: null,
-    normalize: null,
-    heads: 12,
-    tokens,
-    dim: 64,
-    chunkSize: null,
-    medianMs: ms,
-    p25Ms: ms,
-    p75Ms: ms,
-    iqrMs: 0,
-    samples: 5,
-    repetitions: 1,
-    gflops: null,
-    clock: 'gpu-timestamp',
-    clockResolutionMs: 0.1,
-    adapter: { vendor: 'x', architecture: '', description: 'x', isFallbackAdapter: false },
-    runtime: 'test',
-    date: '2026-01-01T00:00:00Z',
-    status: 'ok',
-    reason: null,
-  };
-}
+const rec = (form: string, tokens: number, ms: number) => benchRecord(form, tokens, ms);
 
 describe("the race's form choice", () => {
   it('offers the charted softmax forms and every chunked form of the other families, from the registry', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { BenchRecord } from '../../src/gpu/records.ts';
 import {
   compareSentence,
   FIRST_STEP_MS,
@@ -19,6 +18,7 @@ import {
   type Observations,
   type RaceShape,
 } from '../../src/widgets/race/race-math.ts';
+import { benchRecord } from '../helpers/records.ts';
 
 const shape: RaceShape = { heads: 12, dim: 64, chunkSize: 64 };
 
@@ -30,32 +30,7 @@ function seen(tokens: number, softmaxMs: number, linearMs: number): Observations
   };
 }
 
-function rec(form: string, tokens: number, ms: number): BenchRecord {
-  return {
-    task: 'forward',
-    form: form as BenchRecord['form'],
-    featureMap: null,
-    normalize: null,
-    heads: 12,
-    tokens,
-    dim: 64,
-    chunkSize: null,
-    medianMs: ms,
-    p25Ms: ms,
-    p75Ms: ms,
-    iqrMs: 0,
-    samples: 5,
-    repetitions: 1,
-    gflops: null,
-    clock: 'gpu-timestamp',
-    clockResolutionMs: 0.1,
-    adapter: { vendor: 'x', architecture: '', description: 'x', isFallbackAdapter: false },
-    runtime: 'test',
-    date: '2026-01-01T00:00:00Z',
-    status: 'ok',
-    reason: null,
-  };
-}
+const rec = (form: string, tokens: number, ms: number) => benchRecord(form, tokens, ms);
 
 describe('predicting a run from a shorter one', () => {
   it('scales by the FLOP model: about 4x per doubling for softmax, about 2x for chunked', () => {

@@ -3,37 +3,20 @@ import type { BenchRecord } from '../../src/gpu/records.ts';
 import { recordsToCsv, parseRecordsFile, recordsToJson } from '../../src/gpu/records.ts';
 import { combineRounds, rotate, summarizeRounds } from '../../src/gpu/rounds.ts';
 import { adaptReference, checkRecord } from '../../src/widgets/shared/reference-dataset.ts';
+import { benchRecord, H200_ADAPTER } from '../helpers/records.ts';
 
+/** A record with a spread around `ms`, one round on an H200, or a point skipped for its budget. */
 function record(form: string, tokens: number, ms: number | null, extra: Partial<BenchRecord> = {}) {
-  const r: BenchRecord = {
-    task: 'forward',
-    form: form as BenchRecord['form'],
-    featureMap: null,
-    normalize: null,
-    heads: 12,
-    tokens,
-    dim: 64,
-    chunkSize: null,
-    medianMs: ms,
-    p25Ms: ms === null ? null : ms * 0.9,
-    p75Ms: ms === null ? null : ms * 1.2,
-    iqrMs: ms === null ? null : ms * 0.3,
-    samples: ms === null ? 0 : 10,
-    repetitions: 4,
-    gflops: ms === null ? null : 100 / ms,
-    clock: 'gpu-timestamp',
-    clockResolutionMs: 0.0655,
-    adapter: { vendor: 'nvidia', architecture: '', description: 'H200', isFallbackAdapter: false },
-    runtime: 'test',
+  const of = (k: number) => (ms === null ? null : ms * k);
+  return benchRecord(form, tokens, ms, {
+    ...{ p25Ms: of(0.9), p75Ms: of(1.2), iqrMs: of(0.3), samples: ms === null ? 0 : 10 },
+    ...{ repetitions: 4, gflops: ms === null ? null : 100 / ms, clockResolutionMs: 0.0655 },
+    adapter: { ...H200_ADAPTER, architecture: '', description: 'H200' },
     date: '2026-12-01T00:00:00Z',
-    status: ms === null ? 'skipped' : 'ok',
     reason: ms === null ? 'predicted 2 s per run; the point budget is 2 s' : null,
-    rounds: ms === null ? 0 : 1,
-    roundsMs: ms === null ? [] : [ms],
-    spread: null,
+    ...{ rounds: ms === null ? 0 : 1, roundsMs: ms === null ? [] : [ms], spread: null },
     ...extra,
-  };
-  return r;
+  });
 }
 
 describe('combining rounds', () => {

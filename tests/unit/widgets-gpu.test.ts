@@ -31,44 +31,15 @@ import { FORM_COLORS } from '../../src/widgets/shared/palette.ts';
 import { referenceData, type TorchBaseline } from '../../src/widgets/shared/reference-data.ts';
 import { modelFlops, scaleModel } from '../../src/widgets/chunk-tuner/chunk-tuner-state.svelte.ts';
 import { growthPhrase } from '../../src/widgets/generation/generation-state.svelte.ts';
+import { benchRecord, H200_ADAPTER } from '../helpers/records.ts';
 
-function record(
+/** A record measured on the reference GPU (an H200). */
+const record = (
   form: string,
   tokens: number,
   ms: number | null,
   extra: Partial<BenchRecord> = {},
-): BenchRecord {
-  return {
-    task: 'forward',
-    form: form as BenchRecord['form'],
-    featureMap: null,
-    normalize: null,
-    heads: 12,
-    tokens,
-    dim: 64,
-    chunkSize: null,
-    medianMs: ms,
-    p25Ms: ms,
-    p75Ms: ms,
-    iqrMs: 0,
-    samples: ms === null ? 0 : 5,
-    repetitions: 1,
-    gflops: null,
-    clock: 'gpu-timestamp',
-    clockResolutionMs: 0.1,
-    adapter: {
-      vendor: 'nvidia',
-      architecture: 'hopper',
-      description: 'NVIDIA H200',
-      isFallbackAdapter: false,
-    },
-    runtime: 'test',
-    date: '2026-01-01T00:00:00Z',
-    status: ms === null ? 'skipped' : 'ok',
-    reason: ms === null ? 'needs 16 GiB in one buffer' : null,
-    ...extra,
-  };
-}
+) => benchRecord(form, tokens, ms, { adapter: H200_ADAPTER, ...extra });
 
 describe('the race slider', () => {
   it('maps half-octave steps to context lengths and back, exactly at the powers of two', () => {
