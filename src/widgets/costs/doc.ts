@@ -1,6 +1,5 @@
 import type { WidgetDoc } from '../catalog-types.ts';
-import { SUPPORTED_DIMS, CHUNK_SIZES } from '../../gpu/types.ts';
-import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
+import { dimAttribute, chunkSizeAttribute, THEME_ATTRIBUTE } from '../shared/attributes.ts';
 
 /** <la-costs>: the attributes, as the course-author page lists them. */
 export const doc: WidgetDoc = {
@@ -16,20 +15,8 @@ export const doc: WidgetDoc = {
       description: 'Context length T, snapped to a power of two from 64 to 1,048,576.',
       accepts: { kind: 'integer', min: 64, max: 1048576, powerOfTwo: true },
     },
-    {
-      name: 'dim',
-      type: 'number',
-      default: '64',
-      description: 'Head dimension d: 16, 32, 64 or 128.',
-      accepts: { kind: 'choice', values: SUPPORTED_DIMS },
-    },
-    {
-      name: 'chunk-size',
-      type: 'number',
-      default: '64',
-      description: 'Chunk size c of the chunked form: 16, 32, 64, 128 or 256.',
-      accepts: { kind: 'choice', values: CHUNK_SIZES },
-    },
+    dimAttribute('Head dimension d: 16, 32, 64 or 128.'),
+    chunkSizeAttribute('Chunk size c of the chunked form: 16, 32, 64, 128 or 256.'),
     {
       name: 'metric',
       type: "'flops' | 'memory'",

@@ -1,6 +1,10 @@
 import type { WidgetDoc } from '../catalog-types.ts';
-import { SUPPORTED_DIMS, CHUNK_SIZES } from '../../gpu/types.ts';
-import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
+import {
+  headsAttribute,
+  dimAttribute,
+  chunkSizeAttribute,
+  THEME_ATTRIBUTE,
+} from '../shared/attributes.ts';
 import type { AttentionForm } from '../../gpu/forms/ids.ts';
 
 /**
@@ -45,27 +49,9 @@ export const raceDoc: WidgetDoc = {
         'Longest context length on the slider; lowered further to what the device can hold.',
       accepts: { kind: 'integer', min: 16, max: 1048576 },
     },
-    {
-      name: 'heads',
-      type: 'number',
-      default: '12',
-      description: 'Attention heads (also choosable in the widget).',
-      accepts: { kind: 'integer', min: 1, max: 64 },
-    },
-    {
-      name: 'dim',
-      type: '16 | 32 | 64 | 128',
-      default: '64',
-      description: 'Head dimension d (also choosable in the widget).',
-      accepts: { kind: 'choice', values: SUPPORTED_DIMS },
-    },
-    {
-      name: 'chunk-size',
-      type: '16 | 32 | 64 | 128 | 256',
-      default: '64',
-      description: 'Chunk size of the chunked linear form.',
-      accepts: { kind: 'choice', values: CHUNK_SIZES },
-    },
+    headsAttribute('Attention heads (also choosable in the widget).'),
+    dimAttribute('Head dimension d (also choosable in the widget).'),
+    chunkSizeAttribute(),
     {
       name: 'softmax-form',
       type: union(RACE_FORM_CHOICES.softmax),

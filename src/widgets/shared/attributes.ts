@@ -9,6 +9,7 @@
  * as a console warning and shows it in a small note. Framework-free, so the iframe pages and Node
  * tests use it as they are.
  */
+import { CHUNK_SIZES, SUPPORTED_DIMS } from '../../gpu/types.ts';
 import type { AttributeSpec, WidgetAttribute, WidgetDoc } from '../catalog-types.ts';
 
 /** A parsed attribute value: numbers for numeric kinds, a string for `enum`, a boolean for `boolean`. */
@@ -259,4 +260,39 @@ export function describeAccepts(spec: AttributeSpec): string {
     case 'number':
       return `a number from ${spec.min} to ${spec.max}`;
   }
+}
+
+/** The `heads` attribute of the widgets that time attention: 1 to 64, default 12. */
+export function headsAttribute(description = 'Attention heads.'): WidgetAttribute {
+  return {
+    name: 'heads',
+    type: 'number',
+    default: '12',
+    description,
+    accepts: { kind: 'integer', min: 1, max: 64 },
+  };
+}
+
+/** The `dim` attribute: a head dimension the kernels support, default 64. */
+export function dimAttribute(description = 'Head dimension d.'): WidgetAttribute {
+  return {
+    name: 'dim',
+    type: SUPPORTED_DIMS.join(' | '),
+    default: '64',
+    description,
+    accepts: { kind: 'choice', values: SUPPORTED_DIMS },
+  };
+}
+
+/** The `chunk-size` attribute: a chunk size of the chunked forms, default 64. */
+export function chunkSizeAttribute(
+  description = 'Chunk size of the chunked linear form.',
+): WidgetAttribute {
+  return {
+    name: 'chunk-size',
+    type: CHUNK_SIZES.join(' | '),
+    default: '64',
+    description,
+    accepts: { kind: 'choice', values: CHUNK_SIZES },
+  };
 }

@@ -1,6 +1,10 @@
 import type { WidgetDoc } from '../catalog-types.ts';
-import { SUPPORTED_DIMS, CHUNK_SIZES } from '../../gpu/types.ts';
-import { THEME_ATTRIBUTE } from '../shared/attributes.ts';
+import {
+  headsAttribute,
+  dimAttribute,
+  chunkSizeAttribute,
+  THEME_ATTRIBUTE,
+} from '../shared/attributes.ts';
 
 /** <la-timing-chart>: how to embed it (the course-author page is generated from this). */
 export const timingChartDoc: WidgetDoc = {
@@ -23,27 +27,9 @@ export const timingChartDoc: WidgetDoc = {
       description: 'Longest context length of the live sweep.',
       accepts: { kind: 'integer', min: 16, max: 1048576 },
     },
-    {
-      name: 'heads',
-      type: 'number',
-      default: '12',
-      description: 'Attention heads of the live sweep.',
-      accepts: { kind: 'integer', min: 1, max: 64 },
-    },
-    {
-      name: 'dim',
-      type: '16 | 32 | 64 | 128',
-      default: '64',
-      description: 'Head dimension d of the live sweep.',
-      accepts: { kind: 'choice', values: SUPPORTED_DIMS },
-    },
-    {
-      name: 'chunk-size',
-      type: '16 | 32 | 64 | 128 | 256',
-      default: '64',
-      description: 'Chunk size of the chunked linear form.',
-      accepts: { kind: 'choice', values: CHUNK_SIZES },
-    },
+    headsAttribute('Attention heads of the live sweep.'),
+    dimAttribute('Head dimension d of the live sweep.'),
+    chunkSizeAttribute(),
     {
       name: 'point-budget-ms',
       type: 'number',
