@@ -14,6 +14,7 @@ import flashSubgroupSource from './kernels/softmax-flash-subgroup.wgsl?raw';
 import workgroupReduceSource from './kernels/workgroup-reduce.wgsl?raw';
 import dispatchGridSource from './kernels/dispatch-grid.wgsl?raw';
 import flashPaddedSource from './kernels/softmax-flash-padded.wgsl?raw';
+import naiveCommonSource from './kernels/softmax-naive-common.wgsl?raw';
 
 /** The pieces, one source each, joined into one module. */
 export function composeWgsl(...pieces: readonly string[]): string {
@@ -34,6 +35,9 @@ export const DISPATCH_GRID_WGSL: string = dispatchGridSource;
 
 /** The softmax-flash kernels' constants, uniform (binding 0), buffers and flashWork (with the grid). */
 export const SOFTMAX_FLASH_WGSL: string = composeWgsl(flashCommonSource, dispatchGridSource);
+
+/** The softmax-naive kernels' uniform (binding 0), with the grid prologue. */
+export const SOFTMAX_NAIVE_WGSL: string = composeWgsl(naiveCommonSource, dispatchGridSource);
 
 /** The tiled and row kernels' K/V staging into padded rows (stagePaddedTile). */
 export const SOFTMAX_FLASH_PADDED_WGSL: string = flashPaddedSource;

@@ -34,8 +34,39 @@ struct FlashWork {
   q0: u32,  // first query row, block * BR
 }
 
-fn flashWork(wid: vec3<u32>, nwg: vec3<u32>) -> FlashWork {
-  let item = workItem(wid, nwg);
+fn flashWork(grid: Grid) -> FlashWork {
+  let item = workItem(grid);
   let block = params.blocks - 1u - item / params.heads;
   return FlashWork(item != NO_ITEM, item % params.heads, block * BR);
+}
+
+// The key tiles of a block of rows starting at q0: `tiles` up to its last row's diagonal (or T),
+// of which this dispatch walks [tBegin, tEnd) (chunk params.chunk of a chunked walk).
+struct FlashWalk {
+  tiles: u32,
+  tBegin: u32,
+  tEnd: u32,
+}
+
+fn flashWalk(q0: u32, T: u32) -> FlashWalk {
+  let tiles = (min(q0 + BR, T) - 1u) / BC + 1u;
+  let tBegin = params.chunk * params.chunkTiles;
+  return FlashWalk(tiles, tBegin, min(tiles, tBegin + params.chunkTiles));
+}
+
+// Resuming a chunk: the running max of four rows (positions; rows past T read row T - 1, which
+// they never write) and their sum, given to the thread tx = 0 alone since each thread's part of
+// a row's sum is added at the end.
+struct RowState {
+  m: vec4<f32>,
+  l: vec4<f32>,
+}
+
+fn loadRowState(rows: vec4<u32>, sbase: u32, tx: u32) -> RowState {
+  let s0 = state[sbase + rows.x];
+  let s1 = state[sbase + rows.y];
+  let s2 = state[sbase + rows.z];
+  let s3 = state[sbase + rows.w];
+  let l = select(vec4<f32>(0.0), vec4<f32>(s0.y, s1.y, s2.y, s3.y), tx == 0u);
+  return RowState(vec4<f32>(s0.x, s1.x, s2.x, s3.x), l);
 }

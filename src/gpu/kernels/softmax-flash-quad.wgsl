@@ -45,13 +45,11 @@ fn loadRow(ob: u32) -> mat4x4<f32> {
 }
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let work = flashWork(wid, nwg);
-  if (!work.ok) { return; }  // the grid's padding
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let work = flashWork(grid);
+  if (!work.ok) {
+    return;  // the grid's padding past this dispatch's items
+  }
   let T = params.tokens;
   let head = work.head;
   let q0 = work.q0;
@@ -77,18 +75,12 @@ fn main(
   var a1 = mat4x4<f32>();
   var a2 = mat4x4<f32>();
   var a3 = mat4x4<f32>();
-  let lastKey = min(q0 + BR, T) - 1u;
-  let tiles = lastKey / BC + 1u;
-  let tBegin = params.chunk * params.chunkTiles;
-  let tEnd = min(tiles, tBegin + params.chunkTiles);
+  let walk = flashWalk(q0, T);
   let sbase = head * T;
-  if (tBegin > 0u) {
-    let st0 = state[sbase + last.x];
-    let st1 = state[sbase + last.y];
-    let st2 = state[sbase + last.z];
-    let st3 = state[sbase + last.w];
-    m = vec4<f32>(st0.x, st1.x, st2.x, st3.x);
-    l = select(vec4<f32>(0.0), vec4<f32>(st0.y, st1.y, st2.y, st3.y), tx == 0u);
+  if (walk.tBegin > 0u) {
+    let st = loadRowState(last, sbase, tx);
+    m = st.m;
+    l = st.l;
     let ob = base + last * D4 + vec4<u32>(tx);
     a0 = loadRow(ob.x);
     a1 = loadRow(ob.y);
@@ -100,11 +92,11 @@ fn main(
   let p1 = POFF + r.y;
   let p2 = POFF + r.z;
   let p3 = POFF + r.w;
-  if (PREFETCH && tBegin < tEnd) {
-    fetchTile(tBegin * BC, base, T, lid);
+  if (PREFETCH && walk.tBegin < walk.tEnd) {
+    fetchTile(walk.tBegin * BC, base, T, lid);
   }
-  for (var t = tBegin; t < tEnd; t++) {
-    stageTile(t, tEnd, base, T, lid);
+  for (var t = walk.tBegin; t < walk.tEnd; t++) {
+    stageTile(t, walk.tEnd, base, T, lid);
     let k0 = t * BC;
 
     // Scores: s_x[j] = q(row r_x) . k(key tx + TX j).
@@ -188,7 +180,7 @@ fn main(
   }
 
   let lt = rowSum(l);
-  let save = tEnd < tiles;
+  let save = walk.tEnd < walk.tiles;
   finishRow(q0 + r.x, T, base, sbase, tx, save, m.x, lt.x, a0);
   finishRow(q0 + r.y, T, base, sbase, tx, save, m.y, lt.y, a1);
   finishRow(q0 + r.z, T, base, sbase, tx, save, m.z, lt.z, a2);

@@ -22,13 +22,11 @@ var<workgroup> vs: array<vec4<f32>, BC * D / 4u>;
 var<workgroup> ss: array<f32, BR * (BC + 1u)>;
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let work = flashWork(wid, nwg);
-  if (!work.ok) { return; }  // the grid's padding
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let work = flashWork(grid);
+  if (!work.ok) {
+    return;  // the grid's padding past this dispatch's items
+  }
   let row = lid / TPR;
   let D4 = D / 4u;
   let QS = D4 + 1u;

@@ -203,18 +203,13 @@ fn loadRows(last: vec4<u32>, base: u32, tx: u32) -> Rows4 {
   );
 }
 
-fn loadState(last: vec4<u32>, sbase: u32) -> mat4x2<f32> {
-  return mat4x2<f32>(state[sbase + last.x], state[sbase + last.y], state[sbase + last.z], state[sbase + last.w]);
-}
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let work = flashWork(wid, nwg);
-  if (!work.ok) { return; }  // the grid's padding
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let work = flashWork(grid);
+  if (!work.ok) {
+    return;  // the grid's padding past this dispatch's items
+  }
   let tx = lid % TX;
   let ty = lid / TX;
   let T = params.tokens;
@@ -246,21 +241,18 @@ fn main(
   var l1 = vec4<f32>(0.0);
   var a0 = Rows4();
   var a1 = Rows4();
-  let lastKey = min(q0 + BR, T) - 1u;
-  let tiles = lastKey / BC + 1u;
-  let tBegin = params.chunk * params.chunkTiles;
-  let tEnd = min(tiles, tBegin + params.chunkTiles);
+  let walk = flashWalk(q0, T);
   let sbase = head * T;
-  if (tBegin > 0u) {
+  if (walk.tBegin > 0u) {
     // Resume: the row's sum goes to the thread tx = 0 alone (the parts are added at the end).
-    let st0 = loadState(last0, sbase);
-    m0 = vec4<f32>(st0[0].x, st0[1].x, st0[2].x, st0[3].x);
-    l0 = select(vec4<f32>(0.0), vec4<f32>(st0[0].y, st0[1].y, st0[2].y, st0[3].y), tx == 0u);
+    let st0 = loadRowState(last0, sbase, tx);
+    m0 = st0.m;
+    l0 = st0.l;
     a0 = loadRows(last0, base, tx);
     if (RT == 8u) {
-      let st1 = loadState(last1, sbase);
-      m1 = vec4<f32>(st1[0].x, st1[1].x, st1[2].x, st1[3].x);
-      l1 = select(vec4<f32>(0.0), vec4<f32>(st1[0].y, st1[1].y, st1[2].y, st1[3].y), tx == 0u);
+      let st1 = loadRowState(last1, sbase, tx);
+      m1 = st1.m;
+      l1 = st1.l;
       a1 = loadRows(last1, base, tx);
     }
   }
@@ -269,11 +261,11 @@ fn main(
   let kk = kj + vec4<u32>(4u * TX);
   let pc0 = POFF + ty;
   let pc1 = pc0 + 4u * TY;
-  if (PREFETCH && tBegin < tEnd) {
-    fetchTile(tBegin * BC, base, T, lid);
+  if (PREFETCH && walk.tBegin < walk.tEnd) {
+    fetchTile(walk.tBegin * BC, base, T, lid);
   }
-  for (var t = tBegin; t < tEnd; t++) {
-    stageTile(t, tEnd, base, T, lid);
+  for (var t = walk.tBegin; t < walk.tEnd; t++) {
+    stageTile(t, walk.tEnd, base, T, lid);
     let k0 = t * BC;
 
     // Scores, per quad of dimensions: each row's vec4 of Q times the 4 x 4 matrices of the keys.
@@ -350,7 +342,7 @@ fn main(
     }
   }
 
-  let save = tEnd < tiles;
+  let save = walk.tEnd < walk.tiles;
   finishRows(i0, T, base, sbase, tx, save, m0, l0, a0);
   if (RT == 8u) {
     finishRows(i1, T, base, sbase, tx, save, m1, l1, a1);

@@ -86,13 +86,11 @@ fn writeRow(row: u32, i: u32, T: u32, base: u32, tx: u32, a0: vec4<f32>, a1: vec
 }
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let work = flashWork(wid, nwg);
-  if (!work.ok) { return; }  // the grid's padding
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let work = flashWork(grid);
+  if (!work.ok) {
+    return;  // the grid's padding past this dispatch's items
+  }
   let D4 = D / 4u;
   let QS = D4 + 1u;
   let PS = BC / 4u + 1u;
@@ -128,21 +126,15 @@ fn main(
   var a21 = vec4<f32>(0.0);
   var a30 = vec4<f32>(0.0);
   var a31 = vec4<f32>(0.0);
-  let lastKey = min(q0 + BR, T) - 1u;
-  let tiles = lastKey / BC + 1u;
-  let tBegin = params.chunk * params.chunkTiles;
-  let tEnd = min(tiles, tBegin + params.chunkTiles);
+  let walk = flashWalk(q0, T);
   let sbase = head * T;
-  if (tBegin > 0u) {
+  if (walk.tBegin > 0u) {
     // Resume: rows past T read row T - 1 (they are never written). The row's sum goes to the
     // thread tx = 0 alone, since the per-thread parts are added at the end.
     let i = min(vec4<u32>(q0 + r0, q0 + r1, q0 + r2, q0 + r3), vec4<u32>(T - 1u));
-    let st0 = state[sbase + i.x];
-    let st1 = state[sbase + i.y];
-    let st2 = state[sbase + i.z];
-    let st3 = state[sbase + i.w];
-    m = vec4<f32>(st0.x, st1.x, st2.x, st3.x);
-    l = select(vec4<f32>(0.0), vec4<f32>(st0.y, st1.y, st2.y, st3.y), tx == 0u);
+    let st = loadRowState(i, sbase, tx);
+    m = st.m;
+    l = st.l;
     let ob = base + i * D4 + vec4<u32>(tx);
     a00 = out[ob.x];
     a01 = out[ob.x + TX];
@@ -153,7 +145,7 @@ fn main(
     a30 = out[ob.w];
     a31 = out[ob.w + TX];
   }
-  for (var t = tBegin; t < tEnd; t++) {
+  for (var t = walk.tBegin; t < walk.tEnd; t++) {
     let k0 = t * BC;
     stagePaddedTile(k0, base, T, lid);
 
@@ -266,7 +258,7 @@ fn main(
   red[r2 * TX + tx] = l.z;
   red[r3 * TX + tx] = l.w;
   workgroupBarrier();
-  if (tEnd < tiles) {
+  if (walk.tEnd < walk.tiles) {
     saveRow(r0, q0 + r0, T, base, sbase, tx, m.x, a00, a01);
     saveRow(r1, q0 + r1, T, base, sbase, tx, m.y, a10, a11);
     saveRow(r2, q0 + r2, T, base, sbase, tx, m.z, a20, a21);

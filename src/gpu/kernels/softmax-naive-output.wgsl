@@ -7,18 +7,7 @@ override TK: u32 = 32u;  // keys per staged slice
 const TN: u32 = 16u;     // output dimensions per workgroup
 const R: u32 = 4u;       // rows per thread
 
-struct Params {
-  tokens: u32,
-  heads: u32,
-  firstHead: u32,
-  tiles: u32,  // ceil(tokens / TM)
-  offset: u32,
-  count: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Params (binding 0): softmax-naive-common.wgsl.
 @group(0) @binding(1) var<storage, read> scores: array<f32>;
 @group(0) @binding(2) var<storage, read> v: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
@@ -28,12 +17,11 @@ var<workgroup> vt: array<f32, TK * TN>;
 
 @compute @workgroup_size(TN, TM / R)
 fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
+  grid: Grid,
   @builtin(local_invocation_index) lidx: u32,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let item = workItem(wid, nwg);
+  let item = workItem(grid);
   if (item == NO_ITEM) {
     return;
   }

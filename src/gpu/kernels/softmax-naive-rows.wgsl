@@ -2,28 +2,13 @@
 // over its causal part j <= i. Stable: subtract the row max before exp. One workgroup per row.
 override WG: u32 = 256u;
 
-struct Params {
-  tokens: u32,
-  heads: u32,
-  offset: u32,
-  count: u32,
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-  pad3: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Params (binding 0): softmax-naive-common.wgsl.
 @group(0) @binding(1) var<storage, read_write> scores: array<f32>;
 
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let item = workItem(wid, nwg);  // (local head) * T + row
+fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+  let item = workItem(grid);  // (local head) * T + row
   if (item == NO_ITEM) {
     return;
   }

@@ -7,18 +7,7 @@ override TM: u32 = 64u;  // rows and columns of S per workgroup
 override TK: u32 = 16u;  // dimensions per staged slice; divides D
 const R: u32 = 4u;       // rows and columns per thread: workgroup (TM / R) x (TM / R)
 
-struct Params {
-  tokens: u32,
-  heads: u32,       // heads in this scores group
-  firstHead: u32,   // the group's first head in q and k
-  tiles: u32,       // ceil(tokens / TM)
-  offset: u32,
-  count: u32,
-  scale: f32,
-  pad0: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Params (binding 0): softmax-naive-common.wgsl.
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read_write> scores: array<f32>;
@@ -28,12 +17,11 @@ var<workgroup> kt: array<f32, TM * (TK + 1u)>;
 
 @compute @workgroup_size(TM / R, TM / R)
 fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
+  grid: Grid,
   @builtin(local_invocation_index) lidx: u32,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let item = workItem(wid, nwg);
+  let item = workItem(grid);
   if (item == NO_ITEM) {
     return;
   }

@@ -10,7 +10,7 @@ import outputSource from '../../kernels/softmax-naive-output.wgsl?raw';
 import rowsSource from '../../kernels/softmax-naive-rows.wgsl?raw';
 import scoresSource from '../../kernels/softmax-naive-scores.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
-import { composeWgsl, DISPATCH_GRID_WGSL, WORKGROUP_REDUCE_WGSL } from '../../wgsl.ts';
+import { composeWgsl, SOFTMAX_NAIVE_WGSL, WORKGROUP_REDUCE_WGSL } from '../../wgsl.ts';
 import type { FormFactory } from '../form.ts';
 import { passTimestamps } from '../form.ts';
 import {
@@ -53,7 +53,7 @@ export const createSoftmaxNaive: FormFactory = (ctx) => {
   const scoresPipeline = getPipeline(
     device,
     'attention/softmax-naive-scores',
-    composeWgsl(scoresSource, DISPATCH_GRID_WGSL),
+    composeWgsl(scoresSource, SOFTMAX_NAIVE_WGSL),
     {
       D: d,
       ...NAIVE_TILES.scores,
@@ -62,7 +62,7 @@ export const createSoftmaxNaive: FormFactory = (ctx) => {
   const rowsPipeline = getPipeline(
     device,
     'attention/softmax-naive-rows',
-    composeWgsl(rowsSource, WORKGROUP_REDUCE_WGSL, DISPATCH_GRID_WGSL),
+    composeWgsl(rowsSource, SOFTMAX_NAIVE_WGSL, WORKGROUP_REDUCE_WGSL),
     {
       WG: NAIVE_ROW_THREADS,
     },
@@ -70,7 +70,7 @@ export const createSoftmaxNaive: FormFactory = (ctx) => {
   const outputPipeline = getPipeline(
     device,
     'attention/softmax-naive-output',
-    composeWgsl(outputSource, DISPATCH_GRID_WGSL),
+    composeWgsl(outputSource, SOFTMAX_NAIVE_WGSL),
     {
       D: d,
       ...NAIVE_TILES.output,
@@ -120,7 +120,7 @@ export const createSoftmaxNaive: FormFactory = (ctx) => {
         `${tag} rows`,
         rowsPipeline,
         rowSlices.map(({ offset, count }) => ({
-          params: [T, hs, offset, count, 0, 0, 0, 0],
+          params: [T, hs, 0, 0, offset, count, 0, 0],
           storage: [scores],
           count,
         })),
