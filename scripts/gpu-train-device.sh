@@ -26,7 +26,7 @@ exec > >(tee "$OUT/log.txt") 2>&1
 cat "$OUT/env.txt"
 
 bash "$here/../run.sh" node "$here/bench.mjs" --forms softmax-flash,linear-chunked,gated-chunked \
-  --train --verify --rounds "$ROUNDS" --samples 5 --budget-ms 3000 \
+  --train --verify --settle-clocks --rounds "$ROUNDS" --samples 5 --budget-ms 3000 \
   --sweep-budget-ms "$BENCH_BUDGET_MS" --tokens "$TOKENS" --json "$OUT/bench.json" \
   2> "$OUT/bench-progress.txt"
 echo "bench exit $? after $((SECONDS - start)) s"
