@@ -12,6 +12,7 @@ const WIDGET_TAGS = [
   'la-chunk-tuner',
   'la-generation',
   'la-mask',
+  'la-learning',
 ];
 
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
@@ -325,6 +326,10 @@ test.describe('the article', () => {
       await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-${width}-gpu.png` });
       await scrollTo(page, 'sec-measured');
       await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-${width}-measured.png` });
+      await scrollTo(page, 'sec-catch');
+      await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-${width}-catch.png` });
+      await scrollTo(page, 'fig-learning');
+      await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-${width}-learning.png` });
       await scrollTo(page, 'related-work');
       await page.screenshot({ path: `${SCREENSHOTS}/article-${project}-${width}-appendix.png` });
       await scrollTo(page, 'notes');
