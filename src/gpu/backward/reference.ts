@@ -16,13 +16,10 @@
  *   dg_t = sum_{s>=t} (qf_s . dqf_s - kf_s . dkf_s)   (G_s = g_1 + ... + g_s).
  * O(T d^2) per head by a forward and a reverse scan, so it serves long contexts too.
  */
-import {
-  NORMALIZER_EPS,
-  type AttentionProblem,
-  type FeatureMap,
-  type ResolvedOptions,
-} from '../types.ts';
-import { featurize } from '../forms/linear/reference.ts';
+import { NORMALIZER_EPS, type AttentionProblem, type ResolvedOptions } from '../types.ts';
+import { featureMapDerivative, featurize } from '../forms/linear/reference.ts';
+
+export { featureMapDerivative };
 
 /** Gradients of the attention inputs; `logDecay` for the gated family only. */
 export interface AttentionGradients {
@@ -30,18 +27,6 @@ export interface AttentionGradients {
   k: Float64Array;
   v: Float64Array;
   logDecay?: Float64Array;
-}
-
-/** phi'(x) for one element, in float64. */
-export function featureMapDerivative(x: number, featureMap: FeatureMap): number {
-  switch (featureMap) {
-    case 'identity':
-      return 1;
-    case 'softplus':
-      return 1 / (1 + Math.exp(-x));
-    case 'elu1':
-      return x > 0 ? 1 : Math.exp(x);
-  }
 }
 
 /**

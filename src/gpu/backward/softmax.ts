@@ -8,6 +8,7 @@
  *   softmax-backward-dkdv.wgsl   dK and dV, per key block.
  * Work: forward 3 T^2 d, backward 5 T^2 d multiply-adds per head (causal halves of the products).
  */
+import commonSource from '../kernels/softmax-train-common.wgsl?raw';
 import forwardSource from '../kernels/softmax-train-forward.wgsl?raw';
 import deltaSource from '../kernels/softmax-backward-delta.wgsl?raw';
 import dqSource from '../kernels/softmax-backward-dq.wgsl?raw';
@@ -20,10 +21,10 @@ import type { TrainingBuffers, TrainingPlan } from './types.ts';
 import type { AttentionShape } from '../types.ts';
 
 const codes = {
-  forward: composeWgsl(BACKWARD_TILES_WGSL, forwardSource),
+  forward: composeWgsl(BACKWARD_TILES_WGSL, commonSource, forwardSource),
   delta: deltaSource,
-  dq: composeWgsl(BACKWARD_TILES_WGSL, dqSource),
-  dkdv: composeWgsl(BACKWARD_TILES_WGSL, dkdvSource),
+  dq: composeWgsl(BACKWARD_TILES_WGSL, commonSource, dqSource),
+  dkdv: composeWgsl(BACKWARD_TILES_WGSL, commonSource, dkdvSource),
 };
 
 export function planSoftmaxTraining(

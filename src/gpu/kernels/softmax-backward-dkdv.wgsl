@@ -4,19 +4,8 @@
 //   P^T = exp(s K Q^T - lse), dV += P^T dO,  dS^T = P^T * (V dO^T - D),  dK += s dS^T Q.
 // Thread (ty, tx) owns keys 4 ty + i and queries 4 tx + j of a tile.
 
-override D: u32 = 64u;
-override SCALE: f32 = 0.125;
+// D, SCALE, Params and the q, k, v bindings: softmax-train-common.wgsl.
 
-struct Params {
-  tokens: u32,
-  workgroupOffset: u32,
-  blocksPerHead: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
 @group(0) @binding(4) var<storage, read> dOut: array<f32>;
 // [heads][tokens]: (log-sum-exp, D_i)
 @group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
@@ -27,7 +16,6 @@ var<private> keyBase: u32; // head * T + first key of the block
 var<private> queryBase: u32; // head * T + first query of the tile
 var<private> keysLeft: u32;
 var<private> queriesLeft: u32;
-var<private> colBase: u32;
 
 fn loadA(which: u32, r: u32, x: u32) -> f32 {
   switch which {

@@ -3,19 +3,8 @@
 // recomputing the probabilities from the saved log-sum-exp instead of storing the T x T matrix:
 //   P = exp(s Q K^T - lse), dP = dO V^T, dS = P * (dP - D),  dQ += s dS K   (s = 1 / sqrt(d)).
 
-override D: u32 = 64u;
-override SCALE: f32 = 0.125;
+// D, SCALE, Params and the q, k, v bindings: softmax-train-common.wgsl.
 
-struct Params {
-  tokens: u32,
-  workgroupOffset: u32,
-  blocksPerHead: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
 @group(0) @binding(4) var<storage, read> dOut: array<f32>;
 // [heads][tokens]: (log-sum-exp, D_i)
 @group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
@@ -25,7 +14,6 @@ var<private> rowBase: u32;
 var<private> keyBase: u32;
 var<private> rowsLeft: u32;
 var<private> keysLeft: u32;
-var<private> colBase: u32;
 
 fn loadA(which: u32, r: u32, x: u32) -> f32 {
   switch which {

@@ -7,19 +7,8 @@
 // one more Q K^T product than a one-pass forward: this kernel is for training, where the
 // statistics are needed; the forward-only forms stay as they are.
 
-override D: u32 = 64u;
-override SCALE: f32 = 0.125; // 1 / sqrt(D)
+// D, SCALE, Params and the q, k, v bindings: softmax-train-common.wgsl.
 
-struct Params {
-  tokens: u32,
-  workgroupOffset: u32,
-  blocksPerHead: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 // [heads][tokens]: (log-sum-exp, D_i); this kernel writes the first
 @group(0) @binding(5) var<storage, read_write> stats: array<vec2<f32>>;
@@ -28,7 +17,6 @@ var<private> rowBase: u32; // head * T + first query row
 var<private> keyBase: u32; // head * T + first key of the tile
 var<private> rowsLeft: u32; // query rows of the block inside T
 var<private> keysLeft: u32; // keys of the tile inside T
-var<private> colBase: u32;
 
 var<workgroup> lseRow: array<f32, 64>;
 

@@ -5,7 +5,7 @@
  * Activations are [rows][width] with rows = batch x tokens; attention heads are column blocks.
  */
 import { NORMALIZER_EPS, type FeatureMap } from '../types.ts';
-import { applyFeatureMap } from '../forms/linear/reference.ts';
+import { applyFeatureMap, featureMapDerivative } from '../forms/linear/reference.ts';
 import {
   LAYER_NORM_EPS,
   layoutParameters,
@@ -144,16 +144,7 @@ export function activateDerivative(x: number, activation: 'gelu' | 'relu'): numb
 }
 
 /** phi'(x) for the engine's feature maps. */
-export function featureMapDerivative(x: number, featureMap: FeatureMap): number {
-  switch (featureMap) {
-    case 'identity':
-      return 1;
-    case 'softplus':
-      return 1 / (1 + Math.exp(-x));
-    case 'elu1':
-      return x > 0 ? 1 : Math.exp(x);
-  }
-}
+export { featureMapDerivative };
 
 /** log(sigmoid(x)) = -softplus(-x), never overflowing. */
 export function logSigmoid(x: number): number {

@@ -24,6 +24,18 @@ export function applyFeatureMap(x: number, featureMap: FeatureMap): number {
   }
 }
 
+/** phi'(x) for one element, in float64 (the backward pass and the trainer's references). */
+export function featureMapDerivative(x: number, featureMap: FeatureMap): number {
+  switch (featureMap) {
+    case 'identity':
+      return 1;
+    case 'softplus':
+      return 1 / (1 + Math.exp(-x));
+    case 'elu1':
+      return x > 0 ? 1 : Math.exp(x);
+  }
+}
+
 /** phi applied elementwise to a whole array, in float64. */
 export function featurize(values: ArrayLike<number>, featureMap: FeatureMap): Float64Array {
   const out = new Float64Array(values.length);
