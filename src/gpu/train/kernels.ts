@@ -9,17 +9,21 @@ import { getPipeline } from '../pipelines.ts';
 import grid from '../kernels/train/train-grid.wgsl?raw';
 import embed from '../kernels/train/train-embed.wgsl?raw';
 import embedBackward from '../kernels/train/train-embed-backward.wgsl?raw';
+import matmulCommon from '../kernels/train/train-matmul-common.wgsl?raw';
 import matmul from '../kernels/train/train-matmul.wgsl?raw';
 import matmulSplit from '../kernels/train/train-matmul-split.wgsl?raw';
+import layerNormCommon from '../kernels/train/train-layer-norm-common.wgsl?raw';
 import layerNorm from '../kernels/train/train-layer-norm.wgsl?raw';
 import layerNormBackward from '../kernels/train/train-layer-norm-backward.wgsl?raw';
 import columnSum from '../kernels/train/train-column-sum.wgsl?raw';
+import activationCommon from '../kernels/train/train-activation-common.wgsl?raw';
 import activation from '../kernels/train/train-activation.wgsl?raw';
 import activationBackward from '../kernels/train/train-activation-backward.wgsl?raw';
 import crossEntropy from '../kernels/train/train-cross-entropy.wgsl?raw';
 import adamw from '../kernels/train/train-adamw.wgsl?raw';
 import gate from '../kernels/train/train-gate.wgsl?raw';
 import gateBackward from '../kernels/train/train-gate-backward.wgsl?raw';
+import attentionShape from '../kernels/train/train-attention-shape.wgsl?raw';
 import attentionCumsum from '../kernels/train/train-attention-cumsum.wgsl?raw';
 import attentionWeights from '../kernels/train/train-attention-weights.wgsl?raw';
 import attentionOutput from '../kernels/train/train-attention-output.wgsl?raw';
@@ -33,27 +37,41 @@ export const TRAIN_WORKGROUP_SIZE = 64;
 /** Rows per split of train-matmul-split.wgsl (its SPLIT override). */
 export const WEIGHT_GRADIENT_SPLIT = 64;
 
-/** Each kernel's source, composed with the pieces it uses (the grid always; phi, EPS where read). */
+/**
+ * Each kernel's source, composed with the pieces it uses: the grid always; a family's shared shape
+ * and helpers (train-*-common.wgsl, train-attention-shape.wgsl); phi and EPS where read.
+ */
 export const TRAIN_KERNELS = {
   embed: composeWgsl(grid, embed),
   'embed-backward': composeWgsl(grid, embedBackward),
-  matmul: composeWgsl(grid, matmul),
-  'matmul-split': composeWgsl(grid, matmulSplit),
-  'layer-norm': composeWgsl(grid, layerNorm),
-  'layer-norm-backward': composeWgsl(grid, layerNormBackward),
+  matmul: composeWgsl(grid, matmulCommon, matmul),
+  'matmul-split': composeWgsl(grid, matmulCommon, matmulSplit),
+  'layer-norm': composeWgsl(grid, layerNormCommon, layerNorm),
+  'layer-norm-backward': composeWgsl(grid, layerNormCommon, layerNormBackward),
   'column-sum': composeWgsl(grid, columnSum),
-  activation: composeWgsl(grid, activation),
-  'activation-backward': composeWgsl(grid, activationBackward),
+  activation: composeWgsl(grid, activationCommon, activation),
+  'activation-backward': composeWgsl(grid, activationCommon, activationBackward),
   'cross-entropy': composeWgsl(grid, crossEntropy),
   adamw: composeWgsl(grid, adamw),
   gate: composeWgsl(grid, gate),
   'gate-backward': composeWgsl(grid, gateBackward),
-  'attention-cumsum': composeWgsl(grid, attentionCumsum),
-  'attention-weights': composeWgsl(grid, FEATURE_MAP_WGSL, NORMALIZER_WGSL, attentionWeights),
-  'attention-output': composeWgsl(grid, attentionOutput),
-  'attention-backward-scores': composeWgsl(grid, attentionBackwardScores),
-  'attention-backward-qkv': composeWgsl(grid, FEATURE_MAP_WGSL, attentionBackwardQkv),
-  'attention-backward-decay': composeWgsl(grid, attentionBackwardDecay),
+  'attention-cumsum': composeWgsl(grid, attentionShape, attentionCumsum),
+  'attention-weights': composeWgsl(
+    grid,
+    attentionShape,
+    FEATURE_MAP_WGSL,
+    NORMALIZER_WGSL,
+    attentionWeights,
+  ),
+  'attention-output': composeWgsl(grid, attentionShape, attentionOutput),
+  'attention-backward-scores': composeWgsl(grid, attentionShape, attentionBackwardScores),
+  'attention-backward-qkv': composeWgsl(
+    grid,
+    attentionShape,
+    FEATURE_MAP_WGSL,
+    attentionBackwardQkv,
+  ),
+  'attention-backward-decay': composeWgsl(grid, attentionShape, attentionBackwardDecay),
 } as const;
 
 export type TrainKernelName = keyof typeof TRAIN_KERNELS;

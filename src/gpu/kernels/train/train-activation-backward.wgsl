@@ -1,11 +1,4 @@
 // dpre = dact * act'(pre), elementwise, for train-activation.wgsl's GELU (0) or ReLU (1).
-override ACTIVATION: u32 = 0u;
-
-struct Shape {
-  count: u32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 @group(0) @binding(1) var<storage, read> dAct: array<f32>;
 @group(0) @binding(2) var<storage, read> pre: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dPre: array<f32>;
@@ -19,9 +12,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let x = pre[i];
   var slope = select(0.0, 1.0, x > 0.0);
   if (ACTIVATION != 1u) {
-    let c = 0.7978845608028654;
-    let t = tanh(clamp(c * (x + 0.044715 * x * x * x), -15.0, 15.0));
-    slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * c * (1.0 + 3.0 * 0.044715 * x * x);
+    let t = geluTanh(x);
+    slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_A * x * x);
   }
   dPre[i] = dAct[i] * slope;
 }

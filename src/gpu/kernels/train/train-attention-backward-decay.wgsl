@@ -2,26 +2,16 @@
 // terms of train-attention-backward-scores.wgsl (a_ij = c_ij exp(G_i - G_j), so a pair adds R_ij
 // to dG_i and takes it from dG_j), dG_t = sum_{j <= t} R_tj - sum_{i >= t} R_it, and as
 // G_t = g_1 + ... + g_t, dg_t = sum_{s >= t} dG_s. Written [b][t][heads], as the log-decays.
-struct Shape {
-  batch: u32,
-  tokens: u32,
-  heads: u32,
-  headDim: u32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 @group(0) @binding(1) var<storage, read> decayTerms: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dLogDecay: array<f32>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let bh = itemIndex(gid, groups);
-  if (bh >= shape.batch * shape.heads) {
+  if (bh >= sequenceHeadCount()) {
     return;
   }
   let T = shape.tokens;
-  let b = bh / shape.heads;
-  let h = bh % shape.heads;
   let base = bh * T * T;
   var run = 0.0;
   for (var s = 0u; s < T; s++) {
@@ -34,6 +24,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       dG -= decayTerms[base + i * T + t];
     }
     run += dG;
-    dLogDecay[(b * T + t) * shape.heads + h] = run;
+    dLogDecay[logDecayIndex(bh, t)] = run;
   }
 }

@@ -5,14 +5,6 @@
 // linear forms, whose dq and dk are then multiplied by phi' (the chain rule through phi).
 override SOFTMAX: bool = true;
 
-struct Shape {
-  batch: u32,
-  tokens: u32,
-  heads: u32,
-  headDim: u32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
@@ -47,26 +39,21 @@ fn featured(x: f32) -> f32 {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let index = itemIndex(gid, groups);
-  let T = shape.tokens;
-  let H = shape.heads;
-  let width = H * shape.headDim;
-  if (index >= shape.batch * T * width) {
+  if (index >= elementCount()) {
     return;
   }
-  let r = index / width;
-  let col = index % width;
-  let b = r / T;
-  let t = r % T;
-  let h = col / shape.headDim;
-  let bhBase = (b * H + h) * T * T;
+  let e = element(index);
+  let T = shape.tokens;
+  let t = e.t;
+  let bhBase = (e.b * shape.heads + e.h) * T * T;
   var sq = 0.0;
   for (var j = 0u; j <= t; j++) {
-    sq += dScores[bhBase + t * T + j] * featured(k[(b * T + j) * width + col]);
+    sq += dScores[bhBase + t * T + j] * featured(k[(e.b * T + j) * e.width + e.col]);
   }
   var sk = 0.0;
   var sv = 0.0;
   for (var i = t; i < T; i++) {
-    let other = (b * T + i) * width + col;
+    let other = (e.b * T + i) * e.width + e.col;
     sk += dScores[bhBase + i * T + t] * featured(q[other]);
     sv += weights[bhBase + i * T + t] * dy[other];
   }

@@ -9,14 +9,6 @@ override SOFTMAX: bool = true;
 override GATED: bool = false;
 override NORMALIZE: bool = true;
 
-struct Shape {
-  batch: u32,
-  tokens: u32,
-  heads: u32,
-  headDim: u32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> v: array<f32>;
 @group(0) @binding(3) var<storage, read> weights: array<f32>;
@@ -36,30 +28,22 @@ fn rowDot(dyBase: u32, vBase: u32, d: u32) -> f32 {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let item = itemIndex(gid, groups);
-  let T = shape.tokens;
-  let H = shape.heads;
-  let d = shape.headDim;
-  if (item >= shape.batch * H * T) {
+  if (item >= queryRowCount()) {
     return;
   }
-  let bh = item / T;
-  let i = item % T;
-  let b = bh / H;
-  let h = bh % H;
-  let width = H * d;
-  let dyBase = (b * T + i) * width + h * d;
-  let rowBase = (bh * T + i) * T;
+  let row = queryRow(item);
+  let d = shape.headDim;
   var rowdot = 0.0;
-  for (var j = 0u; j <= i; j++) {
-    rowdot += weights[rowBase + j] * rowDot(dyBase, (b * T + j) * width + h * d, d);
+  for (var j = 0u; j <= row.i; j++) {
+    rowdot += weights[row.rowBase + j] * rowDot(row.base, headOffset(row.b, j, row.h), d);
   }
   let scale = inverseSqrt(f32(d));
   let den = denominators[item];
-  for (var j = 0u; j <= i; j++) {
-    let dW = rowDot(dyBase, (b * T + j) * width + h * d, d);
-    let w = weights[rowBase + j];
+  for (var j = 0u; j <= row.i; j++) {
+    let dW = rowDot(row.base, headOffset(row.b, j, row.h), d);
+    let w = weights[row.rowBase + j];
     if (SOFTMAX) {
-      dScores[rowBase + j] = w * (dW - rowdot) * scale;
+      dScores[row.rowBase + j] = w * (dW - rowdot) * scale;
     } else {
       var dA = dW;
       var a = w;
@@ -68,17 +52,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         a = w * den;
       }
       if (GATED) {
-        dScores[rowBase + j] = dA * exp(cumulative[bh * T + i] - cumulative[bh * T + j]);
-        decayTerms[rowBase + j] = dA * a;
+        dScores[row.rowBase + j] = dA * exp(cumulative[row.decayBase + row.i] - cumulative[row.decayBase + j]);
+        decayTerms[row.rowBase + j] = dA * a;
       } else {
-        dScores[rowBase + j] = dA;
+        dScores[row.rowBase + j] = dA;
       }
     }
   }
-  for (var j = i + 1u; j < T; j++) {
-    dScores[rowBase + j] = 0.0;
+  for (var j = row.i + 1u; j < shape.tokens; j++) {
+    dScores[row.rowBase + j] = 0.0;
     if (GATED) {
-      decayTerms[rowBase + j] = 0.0;
+      decayTerms[row.rowBase + j] = 0.0;
     }
   }
 }

@@ -10,14 +10,6 @@ override SOFTMAX: bool = true;
 override GATED: bool = false;
 override NORMALIZE: bool = true;
 
-struct Shape {
-  batch: u32,
-  tokens: u32,
-  heads: u32,
-  headDim: u32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> cumulative: array<f32>;
@@ -27,66 +19,59 @@ struct Shape {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let item = itemIndex(gid, groups);
-  let T = shape.tokens;
-  let H = shape.heads;
-  let d = shape.headDim;
-  if (item >= shape.batch * H * T) {
+  if (item >= queryRowCount()) {
     return;
   }
-  let bh = item / T;
-  let i = item % T;
-  let b = bh / H;
-  let h = bh % H;
-  let width = H * d;
-  let qBase = (b * T + i) * width + h * d;
-  let rowBase = (bh * T + i) * T;
+  let row = queryRow(item);
+  let i = row.i;
+  let d = shape.headDim;
   if (SOFTMAX) {
     let scale = inverseSqrt(f32(d));
     var best = -3.4e38;
     for (var j = 0u; j <= i; j++) {
-      let kBase = (b * T + j) * width + h * d;
+      let kBase = headOffset(row.b, j, row.h);
       var s = 0.0;
       for (var x = 0u; x < d; x++) {
-        s += q[qBase + x] * k[kBase + x];
+        s += q[row.base + x] * k[kBase + x];
       }
       s *= scale;
-      weights[rowBase + j] = s;
+      weights[row.rowBase + j] = s;
       best = max(best, s);
     }
     var sum = 0.0;
     for (var j = 0u; j <= i; j++) {
-      let e = exp(weights[rowBase + j] - best);
-      weights[rowBase + j] = e;
+      let e = exp(weights[row.rowBase + j] - best);
+      weights[row.rowBase + j] = e;
       sum += e;
     }
     for (var j = 0u; j <= i; j++) {
-      weights[rowBase + j] /= sum;
+      weights[row.rowBase + j] /= sum;
     }
     denominators[item] = 1.0;
   } else {
     var den = EPS;
     for (var j = 0u; j <= i; j++) {
-      let kBase = (b * T + j) * width + h * d;
+      let kBase = headOffset(row.b, j, row.h);
       var s = 0.0;
       for (var x = 0u; x < d; x++) {
-        s += phi(q[qBase + x]) * phi(k[kBase + x]);
+        s += phi(q[row.base + x]) * phi(k[kBase + x]);
       }
       if (GATED) {
-        s *= exp(cumulative[bh * T + i] - cumulative[bh * T + j]);
+        s *= exp(cumulative[row.decayBase + i] - cumulative[row.decayBase + j]);
       }
-      weights[rowBase + j] = s;
+      weights[row.rowBase + j] = s;
       den += s;
     }
     if (NORMALIZE) {
       for (var j = 0u; j <= i; j++) {
-        weights[rowBase + j] /= den;
+        weights[row.rowBase + j] /= den;
       }
       denominators[item] = den;
     } else {
       denominators[item] = 1.0;
     }
   }
-  for (var j = i + 1u; j < T; j++) {
-    weights[rowBase + j] = 0.0;
+  for (var j = i + 1u; j < shape.tokens; j++) {
+    weights[row.rowBase + j] = 0.0;
   }
 }

@@ -2,14 +2,7 @@
 // dx += rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) (added: dx holds the residual
 // stream's gradient), and dy * xhat per element, whose column sums are the gain's gradient
 // (train-column-sum.wgsl; the bias's gradient is the column sums of dy).
-struct Shape {
-  rows: u32,
-  width: u32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read> gain: array<f32>;
 @group(0) @binding(3) var<storage, read> xhat: array<f32>;
 @group(0) @binding(4) var<storage, read> rstd: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;

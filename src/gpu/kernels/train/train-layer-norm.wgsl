@@ -3,14 +3,7 @@
 // One invocation per row.
 override LN_EPS: f32;
 
-struct Shape {
-  rows: u32,
-  width: u32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gain: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 @group(0) @binding(5) var<storage, read_write> xhat: array<f32>;

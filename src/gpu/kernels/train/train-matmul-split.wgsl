@@ -4,15 +4,6 @@
 // train-column-sum.wgsl adds the splits. (One invocation per output would loop over every row.)
 override SPLIT: u32 = 64u;
 
-struct Shape {
-  m: u32,
-  k: u32,
-  n: u32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)

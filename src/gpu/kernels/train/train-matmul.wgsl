@@ -6,15 +6,6 @@ override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
 override ACCUMULATE: bool = false;
 
-struct Shape {
-  m: u32,
-  k: u32,
-  n: u32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
