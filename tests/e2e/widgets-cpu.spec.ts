@@ -10,6 +10,7 @@ const ALL_TAGS = [
   'la-chunk-tuner',
   'la-costs',
   'la-generation',
+  'la-learning',
   'la-mask',
   'la-race',
   'la-recurrence',
@@ -34,7 +35,7 @@ async function openCatalog(page: Page): Promise<void> {
 }
 
 test.describe('the CPU widgets and the course-author page', () => {
-  test('the course-author page lists all seven tags with attribute tables and live examples', async ({
+  test('the course-author page lists all eight tags with attribute tables and live examples', async ({
     page,
   }) => {
     await page.goto(CATALOG);
