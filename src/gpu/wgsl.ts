@@ -15,6 +15,8 @@ import workgroupReduceSource from './kernels/workgroup-reduce.wgsl?raw';
 import dispatchGridSource from './kernels/dispatch-grid.wgsl?raw';
 import flashPaddedSource from './kernels/softmax-flash-padded.wgsl?raw';
 import naiveCommonSource from './kernels/softmax-naive-common.wgsl?raw';
+import chunkPairsSource from './kernels/chunk-pairs.wgsl?raw';
+import chunkStateScanSource from './kernels/chunk-state-scan.wgsl?raw';
 
 /** The pieces, one source each, joined into one module. */
 export function composeWgsl(...pieces: readonly string[]): string {
@@ -29,6 +31,12 @@ export const NORMALIZER_WGSL: string = normalizerSource;
 
 /** The tiles and phi(Q), phi(K) staging of linear-attention.wgsl and linear-chunked-output.wgsl. */
 export const ATTENTION_TILES_WGSL: string = attentionTilesSource;
+
+/** One thread per (head, chunk) pair: Params, the uniform and the entry point (chunkPair). */
+export const CHUNK_PAIRS_WGSL: string = chunkPairsSource;
+
+/** The scan over chunks of every state element: Params, `carry`, chunkDecay, the entry point. */
+export const CHUNK_STATE_SCAN_WGSL: string = chunkStateScanSource;
 
 /** The grid prologue of a sliced dispatch: workItem (or NO_ITEM). */
 export const DISPATCH_GRID_WGSL: string = dispatchGridSource;

@@ -17,6 +17,7 @@ import rowsSource from '../kernels/linear-backward-rows.wgsl?raw';
 import commonSource from '../kernels/linear-backward-common.wgsl?raw';
 import reverseSummariesSource from '../kernels/linear-backward-reverse-summaries.wgsl?raw';
 import reverseScanSource from '../kernels/linear-backward-reverse-scan.wgsl?raw';
+import columnsSource from '../kernels/linear-backward-columns.wgsl?raw';
 import dqSource from '../kernels/linear-backward-dq.wgsl?raw';
 import dvSource from '../kernels/linear-backward-dv.wgsl?raw';
 import dkSource from '../kernels/linear-backward-dk.wgsl?raw';
@@ -26,7 +27,15 @@ import dgSource from '../kernels/linear-backward-dg.wgsl?raw';
 import { CapacityError, ShapeError } from '../errors.ts';
 import { formatCount } from '../format.ts';
 import { getPipeline } from '../pipelines.ts';
-import { composeWgsl, FEATURE_MAP_WGSL, gateWgsl, GATE_BINDING, NORMALIZER_WGSL } from '../wgsl.ts';
+import {
+  CHUNK_PAIRS_WGSL,
+  CHUNK_STATE_SCAN_WGSL,
+  composeWgsl,
+  FEATURE_MAP_WGSL,
+  gateWgsl,
+  GATE_BINDING,
+  NORMALIZER_WGSL,
+} from '../wgsl.ts';
 import { DISPATCH_FLOP_BUDGET } from '../dispatch.ts';
 import { createLinearChunkedWith } from '../forms/linear/chunked.ts';
 import {
@@ -35,30 +44,39 @@ import {
   type PlannedDispatch,
 } from '../forms/linear/common.ts';
 import type { AttentionShape, ResolvedOptions } from '../types.ts';
-import { BACKWARD_TILE, BACKWARD_TILES_WGSL, planThreads, planTiles, type Owner } from './plan.ts';
+import {
+  BACKWARD_TILE,
+  BACKWARD_TILES_WGSL,
+  planThreads,
+  planTiles,
+  type Bindings,
+  type Owner,
+} from './plan.ts';
 import type { TrainingBuffers, TrainingPlan } from './types.ts';
 
 /** A backward kernel's module: feature map, normaliser, gate, the shared pieces, the kernel. */
-function module(source: string, gated: boolean, tiles: boolean): string {
+function module(source: string, gated: boolean, pieces: readonly string[]): string {
   return composeWgsl(
     FEATURE_MAP_WGSL,
     NORMALIZER_WGSL,
     gateWgsl(gated),
     commonSource,
-    ...(tiles ? [BACKWARD_TILES_WGSL] : []),
+    ...pieces,
     source,
   );
 }
 
 function codesFor(gated: boolean) {
+  const tiles = [BACKWARD_TILES_WGSL];
+  const columns = [BACKWARD_TILES_WGSL, columnsSource];
   return {
-    rows: module(rowsSource, gated, true),
-    reverseSummaries: module(reverseSummariesSource, gated, true),
-    reverseScan: composeWgsl(gateWgsl(gated), reverseScanSource),
-    dq: module(dqSource, gated, true),
-    dv: module(dvSource, gated, true),
-    dk: module(dkSource, gated, true),
-    finish: module(finishSource, gated, false),
+    rows: module(rowsSource, gated, tiles),
+    reverseSummaries: module(reverseSummariesSource, gated, tiles),
+    reverseScan: composeWgsl(gateWgsl(gated), CHUNK_STATE_SCAN_WGSL, reverseScanSource),
+    dq: module(dqSource, gated, columns),
+    dv: module(dvSource, gated, columns),
+    dk: module(dkSource, gated, columns),
+    finish: module(finishSource, gated, []),
   };
 }
 const codes = { ungated: codesFor(false), gated: codesFor(true) };
@@ -155,19 +173,21 @@ export function planLinearTraining(
   const tileFlops = 2 * BACKWARD_TILE * BACKWARD_TILE * d;
   const chunkParams = (offset: number): number[] => [T, offset, chunks, chunkSize];
   const side = Math.ceil(d / 64);
-  const perChunk = (products: number) => () => products * tileFlops;
-
-  const backward: PlannedDispatch[] = [
-    ...planTiles(
+  // One workgroup per (head, chunk), `products` tile products of d inner terms each.
+  const perChunk = (name: 'rows' | 'dq' | 'dv' | 'dk', products: number, bindings: Bindings) =>
+    planTiles(
       device,
       owner,
-      pipeline('rows', code.rows),
-      `${label} rows`,
+      pipeline(name, code[name]),
+      `${label} ${name}`,
       H * chunks,
-      perChunk(1),
+      () => products * tileFlops,
       chunkParams,
-      { 1: q, 2: k, 3: out, 4: dOut, 5: states, 6: rowStats, ...gate },
-    ),
+      { ...bindings, ...gate },
+    );
+
+  const backward: PlannedDispatch[] = [
+    ...perChunk('rows', 1, { 1: q, 2: k, 3: out, 4: dOut, 5: states, 6: rowStats }),
     ...planTiles(
       device,
       owner,
@@ -193,42 +213,15 @@ export function planLinearTraining(
         `${label} reverse scan chunks ${begin}..${end}`,
         elements,
         256,
-        [chunks, begin, end, elements, T, chunkSize],
+        [chunks, begin, end, elements, T, chunkSize, 0],
         { 1: reverse, 2: carry, ...gate },
       ),
     );
   }
   backward.push(
-    ...planTiles(
-      device,
-      owner,
-      pipeline('dq', code.dq),
-      `${label} dq`,
-      H * chunks,
-      perChunk(1 + 2 * side),
-      chunkParams,
-      { 1: k, 2: v, 3: dOut, 4: states, 5: rowStats, 6: dq, ...gate },
-    ),
-    ...planTiles(
-      device,
-      owner,
-      pipeline('dv', code.dv),
-      `${label} dv`,
-      H * chunks,
-      perChunk(1 + 2 * side),
-      chunkParams,
-      { 1: q, 2: k, 3: dOut, 4: rowStats, 5: reverse, 6: dv, ...gate },
-    ),
-    ...planTiles(
-      device,
-      owner,
-      pipeline('dk', code.dk),
-      `${label} dk`,
-      H * chunks,
-      perChunk(1 + 2 * side),
-      chunkParams,
-      { 1: q, 2: v, 3: dOut, 4: rowStats, 5: reverse, 6: dk, ...gate },
-    ),
+    ...perChunk('dq', 1 + 2 * side, { 1: k, 2: v, 3: dOut, 4: states, 5: rowStats, 6: dq }),
+    ...perChunk('dv', 1 + 2 * side, { 1: q, 2: k, 3: dOut, 4: rowStats, 5: reverse, 6: dv }),
+    ...perChunk('dk', 1 + 2 * side, { 1: q, 2: v, 3: dOut, 4: rowStats, 5: reverse, 6: dk }),
     planThreads(
       device,
       owner,
@@ -253,7 +246,11 @@ export function planLinearTraining(
       planThreads(
         device,
         owner,
-        getPipeline(device, 'gated-backward-dg-totals', totalsSource),
+        getPipeline(
+          device,
+          'gated-backward-dg-totals',
+          composeWgsl(CHUNK_PAIRS_WGSL, totalsSource),
+        ),
         `${label} dG totals`,
         pairs,
         64,
@@ -263,7 +260,7 @@ export function planLinearTraining(
       planThreads(
         device,
         owner,
-        getPipeline(device, 'gated-backward-dg', dgSource),
+        getPipeline(device, 'gated-backward-dg', composeWgsl(CHUNK_PAIRS_WGSL, dgSource)),
         `${label} dg`,
         pairs,
         64,

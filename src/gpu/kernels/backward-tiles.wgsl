@@ -6,6 +6,8 @@
 // a time; the kernel defines loadA(which, r, x) and loadB(which, c, x) (0 outside the problem),
 // and `which` picks one of its products. Call it in uniform control flow: it has barriers.
 // `tile` is a 64 x 64 scratch tile ([row][column]) the kernels stage scores or gradients in.
+// The entry point is here: the kernel defines tileKernel(w, lid), w being the workgroup's index in
+// the whole grid (dispatches cover consecutive ranges from params.workgroupOffset).
 
 const TILE: u32 = 64u;
 
@@ -39,7 +41,18 @@ fn zeroTile() -> array<vec4<f32>, 4> {
   return array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
 }
 
-// The workgroup's index in the whole grid: dispatches cover consecutive ranges from an offset.
-fn workgroupIndex(wid: vec3u, groups: vec3u, offset: u32) -> u32 {
-  return offset + wid.x + wid.y * groups.x;
+// tileProduct into a fresh register tile.
+fn tileProductOf(which: u32, inner: u32, lid: u32) -> array<vec4<f32>, 4> {
+  var acc = zeroTile();
+  tileProduct(which, inner, lid, &acc);
+  return acc;
+}
+
+@compute @workgroup_size(256)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  tileKernel(params.workgroupOffset + wid.x + wid.y * groups.x, lid);
 }

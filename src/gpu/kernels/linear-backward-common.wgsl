@@ -36,17 +36,19 @@ struct ChunkParams {
   chunkSize: u32, // at most 64: one chunk per tile
 }
 
-// The chunk a workgroup owns: its first row (head * T + start), its length, and its state.
+// The chunk a workgroup owns (index head * chunks + chunk): its first row (head * T + start), its
+// length, and its state.
 var<private> base: u32;
 var<private> n: u32;
 var<private> state: u32;
 // cum of the chunk's last token: the decay to the chunk's end is decay(gate(last) - gate(j)).
 var<private> last: u32;
 
-fn enterChunk(head: u32, chunk: u32, p: ChunkParams) {
-  let start = chunk * p.chunkSize;
+fn enterChunk(index: u32, p: ChunkParams) {
+  let head = index / p.chunks;
+  let start = (index % p.chunks) * p.chunkSize;
   base = head * p.tokens + start;
   n = min(p.chunkSize, p.tokens - start);
-  state = (head * p.chunks + chunk) * (D * D + D);
+  state = index * (D * D + D);
   last = base + n - 1u;
 }

@@ -13,8 +13,6 @@
 @group(0) @binding(5) var<storage, read> reverse: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dk: array<f32>;
 
-var<private> colBase: u32;
-
 fn loadA(which: u32, r: u32, x: u32) -> f32 {
   switch which {
     case 0u: {
@@ -44,18 +42,16 @@ fn loadB(which: u32, c: u32, x: u32) -> f32 {
   }
 }
 
-@compute @workgroup_size(256)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) groups: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let w = workgroupIndex(wid, groups, params.workgroupOffset);
-  enterChunk(w / params.chunks, w % params.chunks, params);
+fn storeRow(r: u32, c: u32, value: f32) {
+  let toEnd = decay(gate(last) - gate(base + r));
+  dk[(base + r) * D + c] = fma(toEnd, reverse[state + D * D + c], value);
+}
+
+fn tileKernel(w: u32, lid: u32) {
+  enterChunk(w, params);
   let tx = lid % 16u;
   let ty = lid / 16u;
-  var b = zeroTile();
-  tileProduct(0u, D, lid, &b);
+  var b = tileProductOf(0u, D, lid);
   var rs: vec4<f32>;
   var ds: vec4<f32>;
   for (var j = 0u; j < 4u; j++) {
@@ -76,22 +72,5 @@ fn main(
     }
   }
   workgroupBarrier();
-  for (var cb = 0u; cb < D; cb += 64u) {
-    colBase = cb;
-    var acc = zeroTile();
-    tileProduct(1u, TILE, lid, &acc);
-    tileProduct(2u, D, lid, &acc);
-    for (var i = 0u; i < 4u; i++) {
-      let r = 4u * ty + i;
-      if (r < n) {
-        let toEnd = decay(gate(last) - gate(base + r));
-        for (var j = 0u; j < 4u; j++) {
-          let c = cb + 4u * tx + j;
-          if (c < D) {
-            dk[(base + r) * D + c] = fma(toEnd, reverse[state + D * D + c], acc[i][j]);
-          }
-        }
-      }
-    }
-  }
+  chunkColumns(lid, TILE, D);
 }

@@ -12,8 +12,6 @@
 @group(0) @binding(5) var<storage, read> rowStats: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read_write> dq: array<f32>;
 
-var<private> colBase: u32;
-
 fn loadA(which: u32, r: u32, x: u32) -> f32 {
   switch which {
     case 0u: {
@@ -43,18 +41,16 @@ fn loadB(which: u32, c: u32, x: u32) -> f32 {
   }
 }
 
-@compute @workgroup_size(256)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) groups: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let w = workgroupIndex(wid, groups, params.workgroupOffset);
-  enterChunk(w / params.chunks, w % params.chunks, params);
+fn storeRow(r: u32, c: u32, value: f32) {
+  let zScale = decay(gate(base + r)) * rowStats[base + r].y;
+  dq[(base + r) * D + c] = fma(zScale, states[state + D * D + c], value);
+}
+
+fn tileKernel(w: u32, lid: u32) {
+  enterChunk(w, params);
   let tx = lid % 16u;
   let ty = lid / 16u;
-  var b = zeroTile();
-  tileProduct(0u, D, lid, &b);
+  var b = tileProductOf(0u, D, lid);
   var rs: array<vec2<f32>, 4>;
   for (var i = 0u; i < 4u; i++) {
     let r = 4u * ty + i;
@@ -70,22 +66,5 @@ fn main(
     }
   }
   workgroupBarrier();
-  for (var cb = 0u; cb < D; cb += 64u) {
-    colBase = cb;
-    var acc = zeroTile();
-    tileProduct(1u, D, lid, &acc);
-    tileProduct(2u, TILE, lid, &acc);
-    for (var i = 0u; i < 4u; i++) {
-      let r = 4u * ty + i;
-      if (r < n) {
-        let zScale = decay(gate(base + r)) * rs[i].y;
-        for (var j = 0u; j < 4u; j++) {
-          let c = cb + 4u * tx + j;
-          if (c < D) {
-            dq[(base + r) * D + c] = fma(zScale, states[state + D * D + c], acc[i][j]);
-          }
-        }
-      }
-    }
-  }
+  chunkColumns(lid, D, TILE);
 }

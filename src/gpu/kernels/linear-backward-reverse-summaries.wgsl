@@ -23,23 +23,15 @@ fn loadB(which: u32, c: u32, x: u32) -> f32 {
   return select(0.0, dOut[(base + x) * D + c0 + c] * rowStats[base + x].x, ok);
 }
 
-@compute @workgroup_size(256)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) groups: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
+fn tileKernel(w: u32, lid: u32) {
   let side = (D + 63u) / 64u;
-  let w = workgroupIndex(wid, groups, params.workgroupOffset);
   let t = w % (side * side);
-  let chunkIndex = w / (side * side);
-  enterChunk(chunkIndex / params.chunks, chunkIndex % params.chunks, params);
+  enterChunk(w / (side * side), params);
   r0 = (t / side) * 64u;
   c0 = (t % side) * 64u;
   let tx = lid % 16u;
   let ty = lid / 16u;
-  var acc = zeroTile();
-  tileProduct(0u, TILE, lid, &acc);
+  var acc = tileProductOf(0u, TILE, lid);
   for (var i = 0u; i < 4u; i++) {
     let r = r0 + 4u * ty + i;
     for (var j = 0u; j < 4u; j++) {

@@ -22,14 +22,8 @@ fn loadB(which: u32, c: u32, x: u32) -> f32 {
   return select(0.0, phi(k[(base + c) * D + x]), c < n && x < D);
 }
 
-@compute @workgroup_size(256)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) groups: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let w = workgroupIndex(wid, groups, params.workgroupOffset);
-  enterChunk(w / params.chunks, w % params.chunks, params);
+fn tileKernel(w: u32, lid: u32) {
+  enterChunk(w, params);
   if (!NORMALIZE) {
     if (lid < n) {
       rowStats[base + lid] = vec2<f32>(1.0, 0.0);
@@ -38,8 +32,7 @@ fn main(
   }
   let tx = lid % 16u;
   let ty = lid / 16u;
-  var s = zeroTile();
-  tileProduct(0u, D, lid, &s);
+  var s = tileProductOf(0u, D, lid);
   for (var i = 0u; i < 4u; i++) {
     let r = 4u * ty + i;
     for (var j = 0u; j < 4u; j++) {

@@ -6,44 +6,11 @@
 // leaves the inclusive running sum in `carry` for the next one, so long sequences split into
 // bounded dispatches. With the gate on (gate-on.wgsl, gated-chunked), the prefix decays:
 // S_{b+1} = A_b S_b + P_b, A_b = exp(cum of chunk b's last token) <= 1, the chunk's whole decay.
+// Params, the uniform, `carry`, A_b and the entry point: chunk-state-scan.wgsl.
 
-override WORKGROUP: u32 = 256u;
-override STATE: u32 = 4160u; // D * (D + 1)
-
-struct Params {
-  chunks: u32,
-  chunkBegin: u32,
-  chunkEnd: u32,
-  // state elements of all heads in the group: heads * STATE
-  elements: u32,
-  // With the gate on: where chunk b's last token is, and which head of the head group this
-  // state group starts at (the log-decays are laid out per head group).
-  tokens: u32,
-  chunkSize: u32,
-  headBase: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> states: array<f32>;
-@group(0) @binding(2) var<storage, read_write> carry: array<f32>;
 
-// A_b: the decay of chunk b as a whole (1 with the gate off).
-fn chunkDecay(head: u32, b: u32) -> f32 {
-  if (!GATED) {
-    return 1.0;
-  }
-  let last = min((b + 1u) * params.chunkSize, params.tokens) - 1u;
-  return exp(gate((params.headBase + head) * params.tokens + last));
-}
-
-@compute @workgroup_size(WORKGROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let e = gid.x + gid.y * groups.x * WORKGROUP;
-  if (e >= params.elements) {
-    return;
-  }
-  let head = e / STATE;
-  let x = e % STATE;
+fn scanElement(e: u32, head: u32, x: u32) -> f32 {
   var run = 0.0;
   if (params.chunkBegin > 0u) {
     run = carry[e];
@@ -74,5 +41,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     states[i] = run;
     run = fma(chunkDecay(head, b), run, own);
   }
-  carry[e] = run;
+  return run;
 }

@@ -4,7 +4,8 @@
 //   P^T = exp(s K Q^T - lse), dV += P^T dO,  dS^T = P^T * (V dO^T - D),  dK += s dS^T Q.
 // Thread (ty, tx) owns keys 4 ty + i and queries 4 tx + j of a tile.
 
-// D, SCALE, Params and the q, k, v bindings: softmax-train-common.wgsl.
+// D, SCALE, Params, the q, k, v bindings, the blocks (enterRows, enterKeys) and the column
+// products and stores: softmax-train-common.wgsl.
 
 @group(0) @binding(4) var<storage, read> dOut: array<f32>;
 // [heads][tokens]: (log-sum-exp, D_i)
@@ -12,9 +13,7 @@
 @group(0) @binding(6) var<storage, read_write> dk: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dv: array<f32>;
 
-var<private> keyBase: u32; // head * T + first key of the block
 var<private> queryBase: u32; // head * T + first query of the tile
-var<private> keysLeft: u32;
 var<private> queriesLeft: u32;
 
 fn loadA(which: u32, r: u32, x: u32) -> f32 {
@@ -50,32 +49,31 @@ fn loadB(which: u32, c: u32, x: u32) -> f32 {
   }
 }
 
-@compute @workgroup_size(256)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) groups: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
+// 0: dK (scaled by s), 1: dV.
+fn storeOut(which: u32, r: u32, c: u32, value: f32) {
+  if (which == 0u) {
+    dk[(keyBase + r) * D + c] = value * SCALE;
+  } else {
+    dv[(keyBase + r) * D + c] = value;
+  }
+}
+
+fn tileKernel(w: u32, lid: u32) {
   let T = params.tokens;
-  let w = workgroupIndex(wid, groups, params.workgroupOffset);
-  let head = w / params.blocksPerHead;
-  let k0 = (w % params.blocksPerHead) * TILE;
+  let k0 = enterBlock(w);
   let tx = lid % 16u;
   let ty = lid / 16u;
-  keyBase = head * T + k0;
-  keysLeft = T - k0;
+  enterKeys(k0);
 
   var dk0 = zeroTile();
   var dk1 = zeroTile();
   var dv0 = zeroTile();
   var dv1 = zeroTile();
   for (var t0 = k0; t0 < T; t0 += TILE) {
-    queryBase = head * T + t0;
+    queryBase = headBase + t0;
     queriesLeft = T - t0;
-    var s = zeroTile();
-    var dp = zeroTile();
-    tileProduct(0u, D, lid, &s);
-    tileProduct(1u, D, lid, &dp);
+    var s = tileProductOf(0u, D, lid);
+    var dp = tileProductOf(1u, D, lid);
     var lse = vec4<f32>(0.0);
     var delta = vec4<f32>(0.0);
     for (var j = 0u; j < 4u; j++) {
@@ -97,39 +95,15 @@ fn main(
       }
     }
     workgroupBarrier();
-    colBase = 0u;
-    tileProduct(2u, TILE, lid, &dv0);
-    if (D > 64u) {
-      colBase = 64u;
-      tileProduct(2u, TILE, lid, &dv1);
-    }
+    tileProductColumns(2u, lid, &dv0, &dv1);
     for (var i = 0u; i < 4u; i++) {
       for (var j = 0u; j < 4u; j++) {
         tile[(4u * ty + i) * TILE + 4u * tx + j] = ds[i][j];
       }
     }
     workgroupBarrier();
-    colBase = 0u;
-    tileProduct(3u, TILE, lid, &dk0);
-    if (D > 64u) {
-      colBase = 64u;
-      tileProduct(3u, TILE, lid, &dk1);
-    }
+    tileProductColumns(3u, lid, &dk0, &dk1);
   }
-  for (var i = 0u; i < 4u; i++) {
-    let r = 4u * ty + i;
-    if (r < keysLeft) {
-      for (var j = 0u; j < 4u; j++) {
-        let c = 4u * tx + j;
-        if (c < D) {
-          dk[(keyBase + r) * D + c] = dk0[i][j] * SCALE;
-          dv[(keyBase + r) * D + c] = dv0[i][j];
-        }
-        if (D > 64u) {
-          dk[(keyBase + r) * D + 64u + c] = dk1[i][j] * SCALE;
-          dv[(keyBase + r) * D + 64u + c] = dv1[i][j];
-        }
-      }
-    }
-  }
+  storeColumns(0u, lid, keysLeft, dk0, dk1);
+  storeColumns(1u, lid, keysLeft, dv0, dv1);
 }

@@ -3,17 +3,13 @@
 // recomputing the probabilities from the saved log-sum-exp instead of storing the T x T matrix:
 //   P = exp(s Q K^T - lse), dP = dO V^T, dS = P * (dP - D),  dQ += s dS K   (s = 1 / sqrt(d)).
 
-// D, SCALE, Params and the q, k, v bindings: softmax-train-common.wgsl.
+// D, SCALE, Params, the q, k, v bindings, the blocks (enterRows, enterKeys) and the column
+// products and stores: softmax-train-common.wgsl.
 
 @group(0) @binding(4) var<storage, read> dOut: array<f32>;
 // [heads][tokens]: (log-sum-exp, D_i)
 @group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read_write> dq: array<f32>;
-
-var<private> rowBase: u32;
-var<private> keyBase: u32;
-var<private> rowsLeft: u32;
-var<private> keysLeft: u32;
 
 fn loadA(which: u32, r: u32, x: u32) -> f32 {
   switch which {
@@ -43,21 +39,15 @@ fn loadB(which: u32, c: u32, x: u32) -> f32 {
   }
 }
 
-@compute @workgroup_size(256)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) groups: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let T = params.tokens;
-  let w = workgroupIndex(wid, groups, params.workgroupOffset);
-  let head = w / params.blocksPerHead;
-  let q0 = (w % params.blocksPerHead) * TILE;
+fn storeOut(which: u32, r: u32, c: u32, value: f32) {
+  dq[(rowBase + r) * D + c] = value * SCALE;
+}
+
+fn tileKernel(w: u32, lid: u32) {
+  let q0 = enterRows(w);
+  let keyEnd = min(q0 + TILE, params.tokens);
   let tx = lid % 16u;
   let ty = lid / 16u;
-  rowBase = head * T + q0;
-  rowsLeft = T - q0;
-  let keyEnd = min(q0 + TILE, T);
   var lse = vec4<f32>(0.0);
   var delta = vec4<f32>(0.0);
   for (var i = 0u; i < 4u; i++) {
@@ -71,12 +61,9 @@ fn main(
   var acc0 = zeroTile();
   var acc1 = zeroTile();
   for (var k0 = 0u; k0 < keyEnd; k0 += TILE) {
-    keyBase = head * T + k0;
-    keysLeft = T - k0;
-    var s = zeroTile();
-    var dp = zeroTile();
-    tileProduct(0u, D, lid, &s);
-    tileProduct(1u, D, lid, &dp);
+    enterKeys(k0);
+    var s = tileProductOf(0u, D, lid);
+    var dp = tileProductOf(1u, D, lid);
     for (var i = 0u; i < 4u; i++) {
       let r = 4u * ty + i;
       for (var j = 0u; j < 4u; j++) {
@@ -87,25 +74,7 @@ fn main(
       }
     }
     workgroupBarrier();
-    colBase = 0u;
-    tileProduct(2u, TILE, lid, &acc0);
-    if (D > 64u) {
-      colBase = 64u;
-      tileProduct(2u, TILE, lid, &acc1);
-    }
+    tileProductColumns(2u, lid, &acc0, &acc1);
   }
-  for (var i = 0u; i < 4u; i++) {
-    let r = 4u * ty + i;
-    if (r < rowsLeft) {
-      for (var j = 0u; j < 4u; j++) {
-        let c = 4u * tx + j;
-        if (c < D) {
-          dq[(rowBase + r) * D + c] = acc0[i][j] * SCALE;
-        }
-        if (D > 64u) {
-          dq[(rowBase + r) * D + 64u + c] = acc1[i][j] * SCALE;
-        }
-      }
-    }
-  }
+  storeColumns(0u, lid, rowsLeft, acc0, acc1);
 }

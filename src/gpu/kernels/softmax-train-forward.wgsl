@@ -7,16 +7,12 @@
 // one more Q K^T product than a one-pass forward: this kernel is for training, where the
 // statistics are needed; the forward-only forms stay as they are.
 
-// D, SCALE, Params and the q, k, v bindings: softmax-train-common.wgsl.
+// D, SCALE, Params, the q, k, v bindings, the blocks (enterRows, enterKeys) and the column
+// products and stores: softmax-train-common.wgsl.
 
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 // [heads][tokens]: (log-sum-exp, D_i); this kernel writes the first
 @group(0) @binding(5) var<storage, read_write> stats: array<vec2<f32>>;
-
-var<private> rowBase: u32; // head * T + first query row
-var<private> keyBase: u32; // head * T + first key of the tile
-var<private> rowsLeft: u32; // query rows of the block inside T
-var<private> keysLeft: u32; // keys of the tile inside T
 
 var<workgroup> lseRow: array<f32, 64>;
 
@@ -27,6 +23,10 @@ fn loadA(which: u32, r: u32, x: u32) -> f32 {
   return tile[r * TILE + x];
 }
 
+fn storeOut(which: u32, r: u32, c: u32, value: f32) {
+  out[(rowBase + r) * D + c] = value;
+}
+
 fn loadB(which: u32, c: u32, x: u32) -> f32 {
   if (which == 0u) {
     return select(0.0, k[(keyBase + c) * D + x], c < keysLeft && x < D);
@@ -34,30 +34,18 @@ fn loadB(which: u32, c: u32, x: u32) -> f32 {
   return select(0.0, v[(keyBase + x) * D + colBase + c], x < keysLeft && colBase + c < D);
 }
 
-@compute @workgroup_size(256)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) groups: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let T = params.tokens;
-  let w = workgroupIndex(wid, groups, params.workgroupOffset);
-  let head = w / params.blocksPerHead;
-  let q0 = (w % params.blocksPerHead) * TILE;
+fn tileKernel(w: u32, lid: u32) {
+  let q0 = enterRows(w);
+  let keyEnd = min(q0 + TILE, params.tokens);
   let tx = lid % 16u;
   let ty = lid / 16u;
-  rowBase = head * T + q0;
-  rowsLeft = T - q0;
-  let keyEnd = min(q0 + TILE, T);
 
   // 1. Row statistics: a running max m and sum l over this thread's keys, per row.
   var m = vec4<f32>(-3.0e38);
   var l = vec4<f32>(0.0);
   for (var k0 = 0u; k0 < keyEnd; k0 += TILE) {
-    keyBase = head * T + k0;
-    keysLeft = T - k0;
-    var s = zeroTile();
-    tileProduct(0u, D, lid, &s);
+    enterKeys(k0);
+    var s = tileProductOf(0u, D, lid);
     for (var i = 0u; i < 4u; i++) {
       for (var j = 0u; j < 4u; j++) {
         let key = k0 + 4u * tx + j;
@@ -98,10 +86,8 @@ fn main(
   var o0 = zeroTile();
   var o1 = zeroTile();
   for (var k0 = 0u; k0 < keyEnd; k0 += TILE) {
-    keyBase = head * T + k0;
-    keysLeft = T - k0;
-    var s = zeroTile();
-    tileProduct(0u, D, lid, &s);
+    enterKeys(k0);
+    var s = tileProductOf(0u, D, lid);
     for (var i = 0u; i < 4u; i++) {
       let r = 4u * ty + i;
       for (var j = 0u; j < 4u; j++) {
@@ -111,25 +97,7 @@ fn main(
       }
     }
     workgroupBarrier();
-    colBase = 0u;
-    tileProduct(1u, TILE, lid, &o0);
-    if (D > 64u) {
-      colBase = 64u;
-      tileProduct(1u, TILE, lid, &o1);
-    }
+    tileProductColumns(1u, lid, &o0, &o1);
   }
-  for (var i = 0u; i < 4u; i++) {
-    let r = 4u * ty + i;
-    if (r < rowsLeft) {
-      for (var j = 0u; j < 4u; j++) {
-        let c = 4u * tx + j;
-        if (c < D) {
-          out[(rowBase + r) * D + c] = o0[i][j];
-        }
-        if (D > 64u) {
-          out[(rowBase + r) * D + 64u + c] = o1[i][j];
-        }
-      }
-    }
-  }
+  storeColumns(0u, lid, rowsLeft, o0, o1);
 }

@@ -20,7 +20,7 @@ import summariesSource from '../../kernels/linear-chunked-summaries.wgsl?raw';
 import { CapacityError } from '../../errors.ts';
 import { formatCount } from '../../format.ts';
 import { getPipeline } from '../../pipelines.ts';
-import { composeWgsl, gateWgsl } from '../../wgsl.ts';
+import { CHUNK_PAIRS_WGSL, CHUNK_STATE_SCAN_WGSL, composeWgsl, gateWgsl } from '../../wgsl.ts';
 import type { AttentionShape, ResolvedOptions } from '../../types.ts';
 import { passTimestamps, type FormFactory } from '../form.ts';
 import {
@@ -45,13 +45,13 @@ import {
 const codes = {
   ungated: {
     summaries: linearKernel(summariesSource, { gated: false }),
-    prefix: composeWgsl(gateWgsl(false), prefixSource),
+    prefix: composeWgsl(gateWgsl(false), CHUNK_STATE_SCAN_WGSL, prefixSource),
     output: linearKernel(chunkOutputSource, { tiles: true, gated: false }),
     outputWhole: linearKernel(chunkOutputWholeSource, { gated: false }),
   },
   gated: {
     summaries: linearKernel(summariesSource, { gated: true }),
-    prefix: composeWgsl(gateWgsl(true), prefixSource),
+    prefix: composeWgsl(gateWgsl(true), CHUNK_STATE_SCAN_WGSL, prefixSource),
     output: linearKernel(chunkOutputSource, { tiles: true, gated: true }),
     outputWhole: linearKernel(chunkOutputWholeSource, { gated: true }),
   },
@@ -226,7 +226,11 @@ export function createLinearChunkedWith(
         size: 4 * H * T,
         usage: GPUBufferUsage.STORAGE,
       });
-      const cumsum = getPipeline(device, 'gated-chunked-cumsum', cumsumSource);
+      const cumsum = getPipeline(
+        device,
+        'gated-chunked-cumsum',
+        composeWgsl(CHUNK_PAIRS_WGSL, cumsumSource),
+      );
       const pairs = H * chunks;
       const workgroups = Math.ceil(pairs / CUMSUM_WORKGROUP);
       const x = Math.min(workgroups, MAX_WORKGROUPS_PER_DISPATCH);

@@ -1,0 +1,28 @@
+// Shared by gated-chunked-cumsum.wgsl, linear-backward-dg-totals.wgsl and linear-backward-dg.wgsl
+// (composed before each by src/gpu/wgsl.ts's CHUNK_PAIRS_WGSL): one thread per (head, chunk) pair,
+// 64 per workgroup. The kernel defines chunkPair(pair, head, chunk, start, end), [start, end) being
+// the chunk's tokens as rows of the [heads][tokens] layout.
+
+struct Params {
+  tokens: u32,
+  chunkSize: u32,
+  chunks: u32,
+  // (head, chunk) pairs: heads * chunks
+  pairs: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let pair = gid.x + gid.y * groups.x * 64u;
+  if (pair >= params.pairs) {
+    return;
+  }
+  let head = pair / params.chunks;
+  let chunk = pair % params.chunks;
+  let T = params.tokens;
+  let start = head * T + chunk * params.chunkSize;
+  let end = head * T + min((chunk + 1u) * params.chunkSize, T);
+  chunkPair(pair, head, chunk, start, end);
+}
