@@ -16,6 +16,8 @@ import dispatchGridSource from './kernels/dispatch-grid.wgsl?raw';
 import flashPaddedSource from './kernels/softmax-flash-padded.wgsl?raw';
 import naiveCommonSource from './kernels/softmax-naive-common.wgsl?raw';
 import chunkPairsSource from './kernels/chunk-pairs.wgsl?raw';
+import rowThreadsSource from './kernels/row-threads.wgsl?raw';
+import threadItemsSource from './kernels/thread-items.wgsl?raw';
 import chunkStateScanSource from './kernels/chunk-state-scan.wgsl?raw';
 
 /** The pieces, one source each, joined into one module. */
@@ -33,7 +35,10 @@ export const NORMALIZER_WGSL: string = normalizerSource;
 export const ATTENTION_TILES_WGSL: string = attentionTilesSource;
 
 /** One thread per (head, chunk) pair: Params, the uniform and the entry point (chunkPair). */
-export const CHUNK_PAIRS_WGSL: string = chunkPairsSource;
+export const CHUNK_PAIRS_WGSL: string = composeWgsl(chunkPairsSource, threadItemsSource);
+
+/** One thread per (head, token) row: Params, the uniform and the entry point (threadItem). */
+export const ROW_THREADS_WGSL: string = composeWgsl(rowThreadsSource, threadItemsSource);
 
 /** The scan over chunks of every state element: Params, `carry`, chunkDecay, the entry point. */
 export const CHUNK_STATE_SCAN_WGSL: string = chunkStateScanSource;

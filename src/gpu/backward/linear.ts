@@ -35,6 +35,7 @@ import {
   gateWgsl,
   GATE_BINDING,
   NORMALIZER_WGSL,
+  ROW_THREADS_WGSL,
 } from '../wgsl.ts';
 import { DISPATCH_FLOP_BUDGET } from '../dispatch.ts';
 import { createLinearChunkedWith } from '../forms/linear/chunked.ts';
@@ -76,7 +77,7 @@ function codesFor(gated: boolean) {
     dq: module(dqSource, gated, columns),
     dv: module(dvSource, gated, columns),
     dk: module(dkSource, gated, columns),
-    finish: module(finishSource, gated, []),
+    finish: module(finishSource, gated, [ROW_THREADS_WGSL]),
   };
 }
 const codes = { ungated: codesFor(false), gated: codesFor(true) };

@@ -14,7 +14,7 @@ import deltaSource from '../kernels/softmax-backward-delta.wgsl?raw';
 import dqSource from '../kernels/softmax-backward-dq.wgsl?raw';
 import dkdvSource from '../kernels/softmax-backward-dkdv.wgsl?raw';
 import { getPipeline } from '../pipelines.ts';
-import { composeWgsl } from '../wgsl.ts';
+import { composeWgsl, ROW_THREADS_WGSL } from '../wgsl.ts';
 import { encodeDispatches, type PlannedDispatch } from '../forms/linear/common.ts';
 import { BACKWARD_TILE, BACKWARD_TILES_WGSL, planThreads, planTiles, type Owner } from './plan.ts';
 import type { TrainingBuffers, TrainingPlan } from './types.ts';
@@ -22,7 +22,7 @@ import type { AttentionShape } from '../types.ts';
 
 const codes = {
   forward: composeWgsl(BACKWARD_TILES_WGSL, commonSource, forwardSource),
-  delta: deltaSource,
+  delta: composeWgsl(ROW_THREADS_WGSL, deltaSource),
   dq: composeWgsl(BACKWARD_TILES_WGSL, commonSource, dqSource),
   dkdv: composeWgsl(BACKWARD_TILES_WGSL, commonSource, dkdvSource),
 };

@@ -1,24 +1,19 @@
 // Shared by gated-chunked-cumsum.wgsl, linear-backward-dg-totals.wgsl and linear-backward-dg.wgsl
-// (composed before each by src/gpu/wgsl.ts's CHUNK_PAIRS_WGSL): one thread per (head, chunk) pair,
-// 64 per workgroup. The kernel defines chunkPair(pair, head, chunk, start, end), [start, end) being
-// the chunk's tokens as rows of the [heads][tokens] layout.
+// (with thread-items.wgsl, composed before each by src/gpu/wgsl.ts's CHUNK_PAIRS_WGSL): one thread
+// per (head, chunk) pair. The kernel defines chunkPair(pair, head, chunk, start, end), [start, end)
+// being the chunk's tokens as rows of the [heads][tokens] layout.
 
 struct Params {
   tokens: u32,
   chunkSize: u32,
   chunks: u32,
   // (head, chunk) pairs: heads * chunks
-  pairs: u32,
+  items: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let pair = gid.x + gid.y * groups.x * 64u;
-  if (pair >= params.pairs) {
-    return;
-  }
+fn threadItem(pair: u32) {
   let head = pair / params.chunks;
   let chunk = pair % params.chunks;
   let T = params.tokens;
