@@ -37,6 +37,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  formatPercent,
+  formatSpeedup,
+  formatTime,
+  formatTimeRange,
+  formatTokens,
+} from '../../src/widgets/shared/format.ts';
+import {
   adaptReference,
   type ReferenceBaseline,
   type ReferenceDataset,
@@ -172,37 +179,6 @@ function pointAt(data: TokenData, series: string, tokensText: string | undefined
   return p;
 }
 
-/** "72.1 µs", "3.54 ms", "26.0 ms", "1.68 s": three significant digits. */
-export function formatTime(ms: number): string {
-  if (ms < 1) return `${(ms * 1000).toPrecision(3)} µs`;
-  if (ms < 1000) return `${ms.toPrecision(3)} ms`;
-  return `${(ms / 1000).toPrecision(3)} s`;
-}
-
-function unitOf(ms: number): [scale: number, unit: string] {
-  return ms < 1 ? [1000, 'µs'] : ms < 1000 ? [1, 'ms'] : [1 / 1000, 's'];
-}
-
-/** "3.47–3.54 ms", or "812 µs–1.02 ms" when the ends need different units. */
-export function formatTimeRange(lo: number, hi: number): string {
-  const [s1, u1] = unitOf(lo);
-  const [s2, u2] = unitOf(hi);
-  if (u1 !== u2) return `${formatTime(lo)}–${formatTime(hi)}`;
-  return `${(lo * s1).toPrecision(3)}–${(hi * s2).toPrecision(3)} ${u1}`;
-}
-
-/** "2.9×" below 10, "12×" and "117×" above. */
-export function formatRatio(x: number): string {
-  return x < 10 ? `${x.toFixed(1)}×` : `${Math.round(x)}×`;
-}
-
-/** "4.3%" below 10, "26%" above. */
-export function formatPercent(x: number): string {
-  return Math.abs(x) < 10 ? `${x.toFixed(1)}%` : `${Math.round(x)}%`;
-}
-
-export const formatTokens = (n: number): string => n.toLocaleString('en-US');
-
 /** Where B becomes faster than A and stays faster at every longer length both measured. */
 function crossover(data: TokenData, a: string, b: string): string {
   const pa = new Map(seriesPoints(data, a).map((p) => [p.tokens, p.ms]));
@@ -254,13 +230,15 @@ function evaluate(data: TokenData, words: string[]): string {
       return String(pointAt(data, args[0]!, args[1]).rounds);
     case 'ratio':
       need(3);
-      return formatRatio(pointAt(data, args[0]!, args[2]).ms / pointAt(data, args[1]!, args[2]).ms);
+      return formatSpeedup(
+        pointAt(data, args[0]!, args[2]).ms / pointAt(data, args[1]!, args[2]).ms,
+      );
     case 'compare': {
       need(3);
       // A's speed against B's, in words that follow the data: "1.3× faster than", "2× slower than".
       const a = pointAt(data, args[0]!, args[2]).ms;
       const b = pointAt(data, args[1]!, args[2]).ms;
-      return a <= b ? `${formatRatio(b / a)} faster than` : `${formatRatio(a / b)} slower than`;
+      return a <= b ? `${formatSpeedup(b / a)} faster than` : `${formatSpeedup(a / b)} slower than`;
     }
     case 'pct':
       need(3);

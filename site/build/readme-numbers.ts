@@ -4,13 +4,12 @@
  * rewrites the sections between the markers, and a unit test fails when they and data/ disagree.
  */
 import {
-  formatRatio,
+  formatSpeedup,
   formatTime,
   formatTimeRange,
   formatTokens,
-  resolveDataTokens,
-  type TokenData,
-} from './data-tokens.ts';
+} from '../../src/widgets/shared/format.ts';
+import { resolveDataTokens, type TokenData } from './data-tokens.ts';
 
 export const README_BEGIN =
   '<!-- numbers:begin (generated from data/ by scripts/update-readme-numbers.mjs; edit the template in site/build/readme-numbers.ts) -->';
@@ -84,7 +83,7 @@ export function renderResultsTable(data: TokenData | null): string {
     ref.torch.find((b) => b.impl === 'torch' && b.form === 'softmax-sdpa' && b.tokens === t)?.ms ??
     null;
   const ratio = (a: number | null, b: number | null) =>
-    a !== null && b !== null ? formatRatio(a / b) : '';
+    a !== null && b !== null ? formatSpeedup(a / b) : '';
   const header = `| T | ${FORMS.join(' | ')} | PyTorch SDPA fp32 | flash / chunked | SDPA / chunked |`;
   const rule = `|${'---|'.repeat(FORMS.length + 4)}`;
   const rows = tokens.map((t) => {

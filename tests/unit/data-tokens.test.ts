@@ -2,13 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  formatRatio,
-  formatTime,
-  formatTimeRange,
-  loadTokenData,
-  resolveDataTokens,
-} from '../../site/build/data-tokens.ts';
+import { loadTokenData, resolveDataTokens } from '../../site/build/data-tokens.ts';
+import { formatSpeedup, formatTime, formatTimeRange } from '../../src/widgets/shared/format.ts';
 import { PostBuildError, renderPost } from '../../site/build/render-post.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -77,8 +72,8 @@ describe('numbers from data', () => {
     expect(formatTime(1680)).toBe('1.68 s');
     expect(formatTimeRange(3.47, 3.54)).toBe('3.47–3.54 ms');
     expect(formatTimeRange(0.812, 1.02)).toBe('812 µs–1.02 ms');
-    expect(formatRatio(2.94)).toBe('2.9×');
-    expect(formatRatio(117.4)).toBe('117×');
+    expect(formatSpeedup(2.94)).toBe('2.9×');
+    expect(formatSpeedup(117.4)).toBe('117×');
   });
 
   it('renders time, spread, ratio, rounds and crossover from a fixture dataset', () => {

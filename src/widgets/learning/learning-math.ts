@@ -82,8 +82,3 @@ export function windowMeans(values: readonly number[], window: number): { x: num
 export function windowFor(steps: number): number {
   return Math.max(1, Math.round(steps / 30));
 }
-
-/** "45%" */
-export function formatPercent(fraction: number): string {
-  return `${Math.round(100 * fraction)}%`;
-}

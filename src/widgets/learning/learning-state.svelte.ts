@@ -10,9 +10,9 @@ import type { ChartSeries } from '../shared/chart.ts';
 import { describeLiveFailure } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { gpuScheduler, isAbort, JobClock } from '../shared/scheduler.ts';
+import { formatFraction } from '../shared/format.ts';
 import { Visibility } from '../shared/visibility.ts';
 import {
-  formatPercent,
   LEARNING_COLORS,
   LEARNING_FORMS,
   LEARNING_LABELS,
@@ -77,10 +77,10 @@ export class LearningState {
 
   readonly recallSeries = $derived.by((): ChartSeries[] => [
     ...this.referenceCurves.map((c) =>
-      this.#referenceSeries(c, c.accuracy, 'recall', (y) => `recall ${formatPercent(y)}`),
+      this.#referenceSeries(c, c.accuracy, 'recall', (y) => `recall ${formatFraction(y)}`),
     ),
     ...this.curves.map((c) =>
-      this.#series(c, c.accuracy, 'recall', (y) => `recall ${formatPercent(y)}`),
+      this.#series(c, c.accuracy, 'recall', (y) => `recall ${formatFraction(y)}`),
     ),
   ]);
 
@@ -98,7 +98,7 @@ export class LearningState {
         LEARNING_LABELS[c.form],
         c.loss.length,
         n ? mean(c.loss).toFixed(3) : '–',
-        n ? formatPercent(mean(c.accuracy)) : '–',
+        n ? formatFraction(mean(c.accuracy)) : '–',
         c.stepsPerSecond !== null ? c.stepsPerSecond.toFixed(1) : '–',
       ];
     }),

@@ -1,6 +1,6 @@
 /**
- * Number formatting for the widgets and the article: the one module the UI formats numbers with
- * (the engine's sentences use src/gpu/format.ts). The cost explorer's numbers have one format
+ * Number formatting for the widgets and the article: the one module the UI and the article's
+ * build format numbers with (the engine's sentences use src/gpu/format.ts). The cost explorer's numbers have one format
  * throughout, three significant digits with trailing zeros dropped (2.15 GFLOP, 68.2 MFLOP, 4 MiB,
  * 16.3 KiB, 31.5×), so that its legend, sentence, axis and table agree; d3-format does the SI
  * prefixes.
@@ -84,4 +84,38 @@ export function formatRelative(value: number, baseline: number): string {
   const ratio = value / baseline;
   if (Math.abs(ratio - 1) < 5e-4) return 'same';
   return ratio < 1 ? `${formatFactor(1 / ratio)} fewer` : `${formatFactor(ratio)} more`;
+}
+
+/** Article prose: "72.1 µs", "3.50 ms", "26.0 ms", "1.68 s" (three significant digits, zeros kept). */
+export function formatTime(ms: number): string {
+  if (ms < 1) return `${(ms * 1000).toPrecision(3)} µs`;
+  if (ms < 1000) return `${ms.toPrecision(3)} ms`;
+  return `${(ms / 1000).toPrecision(3)} s`;
+}
+
+function unitOf(ms: number): [scale: number, unit: string] {
+  return ms < 1 ? [1000, 'µs'] : ms < 1000 ? [1, 'ms'] : [1 / 1000, 's'];
+}
+
+/** Article prose: "3.47–3.54 ms", or "812 µs–1.02 ms" when the ends need different units. */
+export function formatTimeRange(lo: number, hi: number): string {
+  const [s1, u1] = unitOf(lo);
+  const [s2, u2] = unitOf(hi);
+  if (u1 !== u2) return `${formatTime(lo)}–${formatTime(hi)}`;
+  return `${(lo * s1).toPrecision(3)}–${(hi * s2).toPrecision(3)} ${u1}`;
+}
+
+/** Article prose: a speed-up as "2.9×" below 10, "12×" and "117×" above. */
+export function formatSpeedup(x: number): string {
+  return x < 10 ? `${x.toFixed(1)}×` : `${Math.round(x)}×`;
+}
+
+/** A value already in percent: "4.3%" below 10, "26%" above. */
+export function formatPercent(percent: number): string {
+  return Math.abs(percent) < 10 ? `${percent.toFixed(1)}%` : `${Math.round(percent)}%`;
+}
+
+/** A fraction as a whole percentage: 0.45 -> "45%". */
+export function formatFraction(fraction: number): string {
+  return `${Math.round(100 * fraction)}%`;
 }
