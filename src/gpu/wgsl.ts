@@ -19,6 +19,7 @@ import chunkPairsSource from './kernels/chunk-pairs.wgsl?raw';
 import rowThreadsSource from './kernels/row-threads.wgsl?raw';
 import threadItemsSource from './kernels/thread-items.wgsl?raw';
 import chunkStateScanSource from './kernels/chunk-state-scan.wgsl?raw';
+import chunkBlockSource from './kernels/linear-chunked-block.wgsl?raw';
 
 /** The pieces, one source each, joined into one module. */
 export function composeWgsl(...pieces: readonly string[]): string {
@@ -33,6 +34,9 @@ export const NORMALIZER_WGSL: string = normalizerSource;
 
 /** The tiles and phi(Q), phi(K) staging of linear-attention.wgsl and linear-chunked-output.wgsl. */
 export const ATTENTION_TILES_WGSL: string = attentionTilesSource;
+
+/** The chunked output kernels' uniforms and grid prologue (chunkBlock: head and query block). */
+export const CHUNK_BLOCK_WGSL: string = chunkBlockSource;
 
 /** One thread per (head, chunk) pair: Params, the uniform and the entry point (chunkPair). */
 export const CHUNK_PAIRS_WGSL: string = composeWgsl(chunkPairsSource, threadItemsSource);

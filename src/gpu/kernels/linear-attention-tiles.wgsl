@@ -57,6 +57,18 @@ fn stageK(base4: u32, k0: u32, d0: u32, T: u32, lid: u32) {
   }
 }
 
+// s += phi(Q_tile) phi(K_tile)^T over the DS features staged in qT and kT: thread (tx, ty) holds
+// rows 4 ty + i against keys 4 tx ... 4 tx + 3 in s[i].
+fn scoreStep(s: ptr<function, array<vec4<f32>, 4>>, tx: u32, ty: u32) {
+  for (var f = 0u; f < DS; f++) {
+    let a = qT[f * TY + ty];
+    let b = kT[f * 16u + tx];
+    for (var i = 0u; i < 4u; i++) {
+      (*s)[i] = fma(vec4<f32>(a[i]), b, (*s)[i]);
+    }
+  }
+}
+
 // Numerator (acc) and denominator (den) += P V over the key tile at k0 (P in pT, masked), VR value
 // rows at a time; keys at or past keyEnd are all masked. acc[4 u + i]: row 4 ty + i, columns
 // 4 (tx + 16 u) ..; den: rows 4 ty + i. A key outside [minKey, row] is skipped with select, not

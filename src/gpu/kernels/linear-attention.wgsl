@@ -57,13 +57,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       stageQ(base4, q0, d0, T, lid);
       stageK(base4, k0, d0, T, lid);
       workgroupBarrier();
-      for (var f = 0u; f < DS; f++) {
-        let a = qT[f * TY + ty];
-        let b = kT[f * 16u + tx];
-        for (var i = 0u; i < 4u; i++) {
-          s[i] = fma(vec4<f32>(a[i]), b, s[i]);
-        }
-      }
+      scoreStep(&s, tx, ty);
       workgroupBarrier();
     }
     // Causal mask, inclusive (j <= i), stored transposed; keys past T are masked by the same test.

@@ -29,16 +29,6 @@ override NORMALIZE: bool = true;
 const BQ: u32 = 64u; // query rows per workgroup, and keys per tile
 const R4: u32 = 16u; // BQ / 4: row (or key) quads
 
-struct Params {
-  tokens: u32,
-  // This dispatch covers workgroups [workgroupOffset, workgroupOffset + count) of the whole grid.
-  workgroupOffset: u32,
-  blocksPerHead: u32, // ceil(T / 64)
-  headBase: u32, // states hold a group of heads starting here
-  chunkSize: u32, // c, a multiple of 64 (a uniform: chunk sizes share the pipeline)
-  chunks: u32, // ceil(T / c)
-}
-
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
@@ -133,20 +123,14 @@ fn cum4(head: u32, r0: u32, T: u32) -> vec4<f32> {
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let w = params.workgroupOffset + wid.x;
-  let T = params.tokens;
-  let C = params.chunkSize;
+  let blk = chunkBlock(wid);
   let D4 = D / 4u;
-  let headInGroup = w / params.blocksPerHead;
-  let head = params.headBase + headInGroup;
-  let q0 = (w % params.blocksPerHead) * BQ;
-  let base4 = head * T * D4;
   let tx = lid % 16u;
   let ty = lid / 16u;
-  let myRow = q0 + 4u * ty; // first of this thread's 4 output rows
-  let chunk = q0 / C; // C is a multiple of 64: the block lies in one chunk
-  let kStart = chunk * C;
-  let stateBase = (headInGroup * params.chunks + chunk) * (D * (D + 1u) / 4u);
+  let myRow = blk.q0 + 4u * ty; // first of this thread's 4 output rows
+  let chunk = blk.q0 / blk.C; // C is a multiple of 64: the block lies in one chunk
+  let kStart = chunk * blk.C;
+  let stateBase = (blk.headInGroup * params.chunks + chunk) * (D * (D + 1u) / 4u);
   let ownCols = tx < D4;
 
   // The diagonal tile's scores: thread n < 136 takes quad (sy, sx), sx <= sy, row-major.
@@ -161,9 +145,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let diagScorer = lid < R4 * (R4 + 1u) / 2u;
 
   // The first tile's inputs and the state, all requested before any is used.
-  let qx = loadRows(0u, base4, q0, T, lid);
-  var kx = loadRows(1u, base4, kStart, T, lid);
-  var vx = loadValues(base4, kStart, T, lid);
+  let qx = loadRows(0u, blk.base4, blk.q0, blk.T, lid);
+  var kx = loadRows(1u, blk.base4, kStart, blk.T, lid);
+  var vx = loadValues(blk.base4, kStart, blk.T, lid);
   var sx4: array<vec4<f32>, 4>;
   for (var r = 0u; r < 4u; r++) {
     let e = lid + 256u * r;
@@ -182,7 +166,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 
   // With the gate on: cum of this thread's output rows, and their decay since the chunk began.
-  let cq = cum4(head, myRow, T);
+  let cq = cum4(blk.head, myRow, blk.T);
   let eq = exp(min(cq, vec4<f32>(0.0)));
 
   var acc: array<vec4<f32>, 4>; // [i]: row 4 ty + i, columns 4 tx ..
@@ -214,10 +198,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     }
   }
 
-  let tiles = (q0 - kStart) / BQ + 1u;
+  let tiles = (blk.q0 - kStart) / BQ + 1u;
   for (var t = 0u; t < tiles; t++) {
     let k0 = kStart + t * BQ;
-    let diag = k0 == q0;
+    let diag = k0 == blk.q0;
     // Scores of quad (rowQuad, keyQuad): every quad for a full tile, quads on or below the
     // diagonal for the block's own keys.
     let rowQuad = select(ty, sy, diag);
@@ -238,8 +222,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     }
     workgroupBarrier(); // phi(K) and S_b read: regions B and C are free
     if (scorer) {
-      let cs = cum4(head, q0 + 4u * rowQuad, T);
-      let ck = cum4(head, k0 + 4u * keyQuad, T);
+      let cs = cum4(blk.head, blk.q0 + 4u * rowQuad, blk.T);
+      let ck = cum4(blk.head, k0 + 4u * keyQuad, blk.T);
       for (var j = 0u; j < 4u; j++) {
         var p: vec4<f32>;
         for (var i = 0u; i < 4u; i++) {
@@ -256,8 +240,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     // The next tile's keys and values, requested now and stored after this tile's P V.
     let more = t + 1u < tiles;
     if (more) {
-      kx = loadRows(1u, base4, k0 + BQ, T, lid);
-      vx = loadValues(base4, k0 + BQ, T, lid);
+      kx = loadRows(1u, blk.base4, k0 + BQ, blk.T, lid);
+      vx = loadValues(blk.base4, k0 + BQ, blk.T, lid);
     }
     // Numerator += P V. On the diagonal tile a row quad stops at its own key quad, and there a
     // masked key is skipped with select, not multiplied by 0: 0 x NaN (or Inf) in a later value
@@ -300,9 +284,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   for (var i = 0u; i < 4u; i++) {
     let row = myRow + i;
-    if (row < T && ownCols) {
+    if (row < blk.T && ownCols) {
       let scale = select(1.0, 1.0 / (den[i] + EPS), NORMALIZE);
-      out[base4 + row * D4 + tx] = acc[i] * scale;
+      out[blk.base4 + row * D4 + tx] = acc[i] * scale;
     }
   }
 }

@@ -23,18 +23,6 @@
 
 // Tile overrides, workgroup tiles, stageQ and stageK: linear-attention-tiles.wgsl.
 
-struct Params {
-  tokens: u32,
-  // This dispatch covers workgroups [workgroupOffset, workgroupOffset + count) of the whole grid.
-  workgroupOffset: u32,
-  blocksPerHead: u32, // ceil(T / BQ)
-  headBase: u32, // states hold a group of heads starting here
-  // The chunk size c: a multiple of 4. A uniform, not an override, so that a sweep over chunk
-  // sizes reuses one pipeline.
-  chunkSize: u32,
-  chunks: u32, // ceil(T / c)
-}
-
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
@@ -45,22 +33,16 @@ struct Params {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let w = params.workgroupOffset + wid.x;
-  let T = params.tokens;
-  let C = params.chunkSize;
+  let blk = chunkBlock(wid);
   let D4 = D / 4u;
-  let headInGroup = w / params.blocksPerHead;
-  let head = params.headBase + headInGroup;
-  let q0 = (w % params.blocksPerHead) * BQ;
-  let base4 = head * T * D4;
   let tx = lid % 16u;
   let ty = lid / 16u;
-  let myRow = q0 + 4u * ty; // first of this thread's 4 rows
-  let myChunk = min(myRow / C, params.chunks - 1u);
-  let myChunkStart = myChunk * C;
-  let stateBase = (headInGroup * params.chunks + myChunk) * (D * (D + 1u) / 4u);
-  let kStart = (q0 / C) * C;
-  let keyEnd = min(q0 + BQ, T);
+  let myRow = blk.q0 + 4u * ty; // first of this thread's 4 rows
+  let myChunk = min(myRow / blk.C, params.chunks - 1u);
+  let myChunkStart = myChunk * blk.C;
+  let stateBase = (blk.headInGroup * params.chunks + myChunk) * (D * (D + 1u) / 4u);
+  let kStart = (blk.q0 / blk.C) * blk.C;
+  let keyEnd = min(blk.q0 + BQ, blk.T);
 
   var acc: array<vec4<f32>, 8>; // [4 u + i]: row 4 ty + i, columns 4 (tx + 16 u) ..
   for (var x = 0u; x < 8u; x++) {
@@ -72,8 +54,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var cq = vec4<f32>(0.0);
   if (GATED) {
     for (var i = 0u; i < 4u; i++) {
-      if (myRow + i < T) {
-        cq[i] = gate(head * T + myRow + i);
+      if (myRow + i < blk.T) {
+        cq[i] = gate(blk.head * blk.T + myRow + i);
       }
     }
   }
@@ -84,16 +66,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       s[i] = vec4<f32>(0.0);
     }
     for (var d0 = 0u; d0 < D; d0 += DS) {
-      stageQ(base4, q0, d0, T, lid);
-      stageK(base4, k0, d0, T, lid);
+      stageQ(blk.base4, blk.q0, d0, blk.T, lid);
+      stageK(blk.base4, k0, d0, blk.T, lid);
       workgroupBarrier();
-      for (var f = 0u; f < DS; f++) {
-        let a = qT[f * TY + ty];
-        let b = kT[f * 16u + tx];
-        for (var i = 0u; i < 4u; i++) {
-          s[i] = fma(vec4<f32>(a[i]), b, s[i]);
-        }
-      }
+      scoreStep(&s, tx, ty);
       if (k0 == kStart) {
         // The state entering the chunk: num += phi(Q) S_b, den += phi(Q) Z_b.
         for (var f = 0u; f < DS; f++) {
@@ -126,8 +102,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       let key = k0 + 4u * tx + j;
       let keep = key >= myChunkStart;
       var ck = 0.0;
-      if (GATED && key < T) {
-        ck = gate(head * T + key);
+      if (GATED && key < blk.T) {
+        ck = gate(blk.head * blk.T + key);
       }
       var p: vec4<f32>;
       for (var i = 0u; i < 4u; i++) {
@@ -138,7 +114,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       pT[(4u * tx + j) * TY + ty] = p;
     }
     // Numerator and denominator += P V_tile, keys of the row's own chunk only (linear-attention-tiles.wgsl).
-    accumulateValues(&acc, &den, base4, k0, keyEnd, myRow, myChunkStart, T, lid);
+    accumulateValues(&acc, &den, blk.base4, k0, keyEnd, myRow, myChunkStart, blk.T, lid);
   }
-  writeRows(acc, den, base4, myRow, T, tx);
+  writeRows(acc, den, blk.base4, myRow, blk.T, tx);
 }

@@ -20,7 +20,13 @@ import summariesSource from '../../kernels/linear-chunked-summaries.wgsl?raw';
 import { CapacityError } from '../../errors.ts';
 import { formatCount } from '../../format.ts';
 import { getPipeline } from '../../pipelines.ts';
-import { CHUNK_PAIRS_WGSL, CHUNK_STATE_SCAN_WGSL, composeWgsl, gateWgsl } from '../../wgsl.ts';
+import {
+  CHUNK_BLOCK_WGSL,
+  CHUNK_PAIRS_WGSL,
+  CHUNK_STATE_SCAN_WGSL,
+  composeWgsl,
+  gateWgsl,
+} from '../../wgsl.ts';
 import type { AttentionShape, ResolvedOptions } from '../../types.ts';
 import { passTimestamps, type FormFactory } from '../form.ts';
 import {
@@ -41,19 +47,22 @@ import {
   type PlannedDispatch,
 } from './common.ts';
 
+const outputSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkOutputSource);
+const outputWholeSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkOutputWholeSource);
+
 /** Each kernel with the gate off (linear-chunked) and on (gated-chunked). */
 const codes = {
   ungated: {
     summaries: linearKernel(summariesSource, { gated: false }),
     prefix: composeWgsl(gateWgsl(false), CHUNK_STATE_SCAN_WGSL, prefixSource),
-    output: linearKernel(chunkOutputSource, { tiles: true, gated: false }),
-    outputWhole: linearKernel(chunkOutputWholeSource, { gated: false }),
+    output: linearKernel(outputSource, { tiles: true, gated: false }),
+    outputWhole: linearKernel(outputWholeSource, { gated: false }),
   },
   gated: {
     summaries: linearKernel(summariesSource, { gated: true }),
     prefix: composeWgsl(gateWgsl(true), CHUNK_STATE_SCAN_WGSL, prefixSource),
-    output: linearKernel(chunkOutputSource, { tiles: true, gated: true }),
-    outputWhole: linearKernel(chunkOutputWholeSource, { gated: true }),
+    output: linearKernel(outputSource, { tiles: true, gated: true }),
+    outputWhole: linearKernel(outputWholeSource, { gated: true }),
   },
 };
 
