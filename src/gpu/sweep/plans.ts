@@ -18,6 +18,7 @@ import {
   type AttentionForm,
   type AttentionOptions,
   type AttentionShape,
+  type FeatureMap,
 } from '../types.ts';
 import { logDecayFor, randomInputs } from './inputs.ts';
 import { runPlans } from './runner.ts';
@@ -121,6 +122,39 @@ export async function* sweepDecode(
   yield* runPlans(gpu, plans, options);
 }
 
+/**
+ * The options a point of `form` runs with, from the sweep's common ones: only those the form
+ * reads (the rest would be noise in its records), and the same values as the record's fields
+ * (null where the form does not read the option).
+ */
+export function formOptions(
+  form: AttentionForm,
+  common: Pick<SweepCommon, 'featureMap' | 'normalize'>,
+  chunkSize: number | undefined,
+): {
+  options: AttentionOptions;
+  featureMap: FeatureMap | null;
+  normalize: boolean | null;
+  chunk: number | null;
+} {
+  const resolved = resolveOptions({
+    form,
+    featureMap: common.featureMap,
+    normalize: common.normalize,
+    chunkSize,
+  });
+  const featureMap = takesOption(form, 'featureMap') ? resolved.featureMap : null;
+  const normalize = takesOption(form, 'normalize') ? resolved.normalize : null;
+  const chunk = takesOption(form, 'chunkSize') ? resolved.chunkSize : null;
+  const options: AttentionOptions = {
+    form,
+    ...(featureMap === null ? {} : { featureMap }),
+    ...(normalize === null ? {} : { normalize }),
+    ...(chunk === null ? {} : { chunkSize: chunk }),
+  };
+  return { options, featureMap, normalize, chunk };
+}
+
 function planAttention(
   gpu: SweepGpu,
   common: SweepCommon,
@@ -135,22 +169,7 @@ function planAttention(
     tokens,
     dim: common.dim ?? 64,
   };
-  const resolved = resolveOptions({
-    form,
-    featureMap: common.featureMap,
-    normalize: common.normalize,
-    chunkSize,
-  });
-  // Only the options the form reads: the rest would be noise in its records.
-  const featureMap = takesOption(form, 'featureMap') ? resolved.featureMap : null;
-  const normalize = takesOption(form, 'normalize') ? resolved.normalize : null;
-  const chunk = takesOption(form, 'chunkSize') ? resolved.chunkSize : null;
-  const options: AttentionOptions = {
-    form,
-    ...(featureMap === null ? {} : { featureMap }),
-    ...(normalize === null ? {} : { normalize }),
-    ...(chunk === null ? {} : { chunkSize: chunk }),
-  };
+  const { options, featureMap, normalize, chunk } = formOptions(form, common, chunkSize);
   const cost = estimateCost(form, shape, options);
   const create = factory ?? defaultAttentionFactory;
   return {

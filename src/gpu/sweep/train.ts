@@ -14,14 +14,9 @@ import { capacityReason } from '../capacity.ts';
 import { estimateCost } from '../costs.ts';
 import { ShapeError } from '../errors.ts';
 import { requireDevice, requireObject } from '../guard.ts';
-import { takesOption } from '../forms/registry.ts';
-import {
-  resolveOptions,
-  type AttentionOptions,
-  type AttentionShape,
-  type ResidentAttention,
-} from '../types.ts';
+import { type AttentionShape, type ResidentAttention } from '../types.ts';
 import { logDecayFor, randomInputs } from './inputs.ts';
+import { formOptions } from './plans.ts';
 import { runPlans } from './runner.ts';
 import {
   DEFAULT_SWEEP_TOKENS,
@@ -60,21 +55,7 @@ function planTraining(
   tokens: number,
 ): PointPlan {
   const shape: AttentionShape = { heads: common.heads ?? 12, tokens, dim: common.dim ?? 64 };
-  const resolved = resolveOptions({
-    form,
-    featureMap: common.featureMap,
-    normalize: common.normalize,
-    chunkSize: common.chunkSize,
-  });
-  const featureMap = takesOption(form, 'featureMap') ? resolved.featureMap : null;
-  const normalize = takesOption(form, 'normalize') ? resolved.normalize : null;
-  const chunk = takesOption(form, 'chunkSize') ? resolved.chunkSize : null;
-  const options: AttentionOptions = {
-    form,
-    ...(featureMap === null ? {} : { featureMap }),
-    ...(normalize === null ? {} : { normalize }),
-    ...(chunk === null ? {} : { chunkSize: chunk }),
-  };
+  const { options, featureMap, normalize, chunk } = formOptions(form, common, common.chunkSize);
   const forward = estimateCost(form, shape, options);
   // Memory: the forward's, plus dO, dq, dk, dv and the saved statistics or reverse states.
   const n = shape.heads * shape.tokens * shape.dim;
