@@ -68,6 +68,12 @@ if ls "$here"/../../.whl/*.whl > /dev/null 2>&1; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site \
     "$here"/../../.whl/*.whl && export PYTHONPATH=/tmp/site
 fi
+# Triton compiles fla's kernels on first use (about 200 s for fp32 and bf16 together); a cache of
+# them from an earlier call on the same image, carried as .gpu/triton-cache.tar.gz, saves that.
+if [ -f "$here/../triton-cache.tar.gz" ]; then
+  mkdir -p /tmp/triton-cache && tar -xzf "$here/../triton-cache.tar.gz" -C /tmp/triton-cache \
+    && export TRITON_CACHE_DIR=/tmp/triton-cache && echo "Triton cache: $(ls /tmp/triton-cache | wc -l) entries"
+fi
 left=$((DEADLINE_S - (SECONDS - start)))
 echo "torch-anchor: $left s left"
 if [ "$left" -gt 20 ]; then
