@@ -28,10 +28,14 @@ Trains the tiny WGSL transformer on multi-query associative recall (MQAR) on thi
   --lr X               peak learning rate (default 0.003)
   --weight-decay X     AdamW weight decay (default 0.1)
   --feature-map NAME   linear and gated forms: ${FEATURE_MAPS.join(', ')} (default elu1)
+  --warmup N           warm-up steps of the learning rate (default a tenth of --steps, at most 100)
+  --seconds X          stop each run after X seconds of wall clock (default: no limit); the JSON
+                       then records the steps taken beside the steps planned
   --seed N             seeds the weights (N) and the task (N + 1) (default 1)
   --every N            print a line every N steps (default 25)
   --json FILE          write every run's settings and curves as JSON
   --machine NAME       the machine's name in the JSON (default: the adapter's)
+  --note TEXT          a sentence kept in the JSON (e.g. that other processes shared the GPU)
   --help               print this text`;
 
 export interface TrainArgs {
@@ -49,10 +53,13 @@ export interface TrainArgs {
   lr: number;
   weightDecay: number;
   featureMap: FeatureMap;
+  warmup: number | null;
+  seconds: number | null;
   seed: number;
   every: number;
   json: string | null;
   machine: string | null;
+  note: string | null;
   help: boolean;
 }
 
@@ -84,6 +91,14 @@ function real(name: string, text: string | undefined, fallback: number): number 
   return value;
 }
 
+function positive(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`--${name} must be a positive number (got "${text}").`);
+  }
+  return value;
+}
+
 /** Parses argv (without node and the script); throws UsageError with a sentence. */
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   let parsed;
@@ -105,10 +120,13 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
         lr: { type: 'string' },
         'weight-decay': { type: 'string' },
         'feature-map': { type: 'string' },
+        warmup: { type: 'string' },
+        seconds: { type: 'string' },
         seed: { type: 'string' },
         every: { type: 'string' },
         json: { type: 'string' },
         machine: { type: 'string' },
+        note: { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -143,10 +161,13 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     lr: real('lr', v.lr, 3e-3),
     weightDecay: real('weight-decay', v['weight-decay'], 0.1),
     featureMap,
+    warmup: integer('warmup', v.warmup, null, 0),
+    seconds: v.seconds === undefined ? null : positive('seconds', v.seconds),
     seed: integer('seed', v.seed, 1, 0)!,
     every: integer('every', v.every, 25)!,
     json: v.json ?? null,
     machine: v.machine ?? null,
+    note: v.note ?? null,
     help: v.help ?? false,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The MQAR trainer's CLI: trains the tiny WGSL transformer through Dawn on this machine's GPU,
  * one run per form, prints loss and recall accuracy as it goes and a summary table at the end,
- * and writes every run's settings and curves as JSON (--json). Run from source with
+ * and writes every run's settings and curves as JSON (--json; rewritten after every run, so a
+ * process killed mid-sweep keeps the runs it finished). Run from source with
  * `npm run train -- ...`, or bundled (`npm run build:train`) with `node .gpu/app/train.mjs ...`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -46,10 +47,28 @@ async function main(): Promise<number> {
   if (info.isFallbackAdapter)
     console.error('This is a CPU emulation: steps per second are not GPU speeds.');
   const curves: MqarCurve[] = [];
+  const started = new Date().toISOString();
+  const writeRecord = async (file: string): Promise<void> => {
+    await mkdir(dirname(file), { recursive: true });
+    const record = {
+      machine: args.machine ?? info.name,
+      adapter: info,
+      driver: nodeGpu.driver,
+      date: started,
+      argv: process.argv.slice(2),
+      ...(args.note !== null && { note: args.note }),
+      runs: curves,
+    };
+    await writeFile(file, JSON.stringify(record, null, 1));
+  };
   for (const pairs of args.pairs) {
     for (const dModel of args.dModel) {
       for (const form of args.forms) {
         const name = `${form} pairs=${pairs} d=${dModel}`;
+        // A wall-clock cap per run: the loop stops between steps and the curve so far is kept.
+        const stop = new AbortController();
+        const timer =
+          args.seconds !== null ? setTimeout(() => stop.abort(), 1000 * args.seconds) : null;
         const curve = await trainMqar(device, {
           model: {
             form,
@@ -69,6 +88,8 @@ async function main(): Promise<number> {
           steps: args.steps,
           seed: args.seed,
           optimizer: { learningRate: args.lr, weightDecay: args.weightDecay },
+          ...(args.warmup !== null && { warmup: args.warmup }),
+          signal: stop.signal,
           onStep(step, metrics) {
             if ((step + 1) % args.every === 0 || step === 0) {
               console.error(
@@ -78,7 +99,12 @@ async function main(): Promise<number> {
             }
           },
         });
+        if (timer !== null) clearTimeout(timer);
+        if (curve.steps < args.steps) {
+          console.error(`${name}: stopped at ${args.seconds} s after ${curve.steps} steps.`);
+        }
         curves.push(curve);
+        if (args.json) await writeRecord(args.json);
       }
     }
   }
@@ -96,18 +122,12 @@ async function main(): Promise<number> {
         mean(c.loss.slice(-window)).toFixed(3).padStart(12),
         `${(100 * mean(c.accuracy.slice(-window))).toFixed(1)}%`.padStart(14),
         (c.steps / c.seconds).toFixed(1).padStart(8),
+        c.steps < c.plannedSteps ? `stopped at ${c.steps}/${c.plannedSteps}` : '',
       ].join(' '),
     );
   }
   if (args.json) {
-    await mkdir(dirname(args.json), { recursive: true });
-    const record = {
-      machine: args.machine ?? info.name,
-      adapter: info,
-      driver: nodeGpu.driver,
-      runs: curves,
-    };
-    await writeFile(args.json, JSON.stringify(record, null, 1));
+    await writeRecord(args.json);
     console.error(`wrote ${args.json}`);
   }
   device.destroy();

@@ -86,4 +86,15 @@ describe('the training schedule and command line', () => {
     expect(() => parseTrainArgs(['--steps', '0'])).toThrow(/--steps must be an integer/);
     expect(() => parseTrainArgs(['--d-model', '32,x'])).toThrow(/--d-model must be an integer/);
   });
+
+  it('reads the time cap, warm-up and note of a reference sweep, and refuses a cap of zero', () => {
+    const args = parseTrainArgs(['--seconds', '55.5', '--warmup', '0', '--note', 'shared GPU']);
+    expect(args.seconds).toBe(55.5);
+    expect(args.warmup).toBe(0);
+    expect(args.note).toBe('shared GPU');
+    const plain = parseTrainArgs([]);
+    expect([plain.seconds, plain.warmup, plain.note]).toEqual([null, null, null]);
+    expect(() => parseTrainArgs(['--seconds', '0'])).toThrow(/--seconds must be a positive/);
+    expect(() => parseTrainArgs(['--seconds', 'soon'])).toThrow(/--seconds must be a positive/);
+  });
 });

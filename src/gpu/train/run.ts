@@ -31,7 +31,12 @@ export interface MqarCurve {
   task: MqarConfig;
   optimizer: OptimizerConfig;
   seed: number;
+  /** Steps taken (fewer than planned if the run was stopped). */
   steps: number;
+  /** Steps the learning-rate schedule was planned for. */
+  plannedSteps: number;
+  /** Warm-up steps of the schedule. */
+  warmup: number;
   /** Mean loss per step, nats. */
   loss: number[];
   /** Recall accuracy per step: answers whose arg-max is right, over answers asked. */
@@ -83,6 +88,8 @@ export async function trainMqar(device: GPUDevice, options: MqarRunOptions): Pro
     optimizer: trainer.optimizer,
     seed: options.seed,
     steps: loss.length,
+    plannedSteps: options.steps,
+    warmup,
     loss,
     accuracy,
     seconds: (performance.now() - started) / 1000,

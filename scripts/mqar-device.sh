@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs ON the GPU machine (staged as .gpu/mqar/device.sh beside train.mjs from `npm run build:train`,
+# mqar-summary.mjs and COMMIT): the MQAR reference sweep behind data/learning-h200.json.
+#   OUT_DIR=<empty folder> TIME_S=<cap, s> bash .gpu/mqar/device.sh
+# SETTINGS (one line per process: "name pairs d_model lr") train at once, each its three forms in a
+# row (softmax, linear, gated) on the one GPU: the processes share it, so their steps per second
+# are not speeds of the trainer alone. Every run plans STEPS steps and stops early at its share of
+# TIME_S (the JSON then records the steps taken); each process rewrites its JSON after every run.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+: "${OUT_DIR:?OUT_DIR must name the folder the results go to}"
+TIME_S=${TIME_S:-200}
+STEPS=${STEPS:-3000}
+SEED=${SEED:-1}
+BATCH=${BATCH:-32}
+SETTINGS=${SETTINGS:-"p4-d32 4 32 3e-3
+p8-d32 8 32 3e-3
+p16-d32 16 32 3e-3
+p8-d64 8 64 3e-3
+p16-d64 16 64 3e-3
+p32-d64 32 64 3e-3
+p16-d128 16 128 3e-3
+p32-d128 32 128 3e-3
+p16-d64-lr1e-3 16 64 1e-3
+p16-d64-lr1e-2 16 64 1e-2"}
+start=$SECONDS
+processes=$(printf '%s\n' "$SETTINGS" | grep -c .)
+# Three runs per process; 40 s are kept for unpacking, Dawn's start-up, pipelines and the summary.
+per_run=$(((TIME_S - 40) / 3))
+{
+  date -u +%Y-%m-%dT%H:%M:%SZ
+  echo "commit $(cat "$here/COMMIT" 2>/dev/null || echo unknown)"
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1
+  echo "TIME_S=$TIME_S STEPS=$STEPS SEED=$SEED BATCH=$BATCH per_run=${per_run}s processes=$processes"
+} > "$OUT_DIR/env.txt"
+cat "$OUT_DIR/env.txt"
+# Unpack Node and the Vulkan loader once, before the processes start (run.sh is not safe to
+# unpack from several processes at once).
+timeout 60 bash "$here/../run.sh" node --version > /dev/null || echo "run.sh failed to start node"
+note="One of $processes processes that trained at once on one GPU (each its forms in a row); steps per second are shared, not the trainer's speed."
+while read -r name pairs dmodel lr; do
+  [ -n "$name" ] || continue
+  timeout $((TIME_S - 20)) bash "$here/../run.sh" node "$here/train.mjs" \
+    --forms softmax,linear,gated --pairs "$pairs" --d-model "$dmodel" --lr "$lr" \
+    --steps "$STEPS" --seconds "$per_run" --batch "$BATCH" --layers 2 --heads 2 --seed "$SEED" \
+    --every 250 --machine "NVIDIA H200" --note "$note" --json "$OUT_DIR/mqar-$name.json" \
+    > "$OUT_DIR/mqar-$name.log" 2>&1 &
+done <<< "$SETTINGS"
+wait
+echo "sweep done after $((SECONDS - start)) s"
+timeout 15 bash "$here/../run.sh" node "$here/mqar-summary.mjs" "$OUT_DIR"/mqar-*.json
