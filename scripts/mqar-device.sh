@@ -48,4 +48,7 @@ while read -r name pairs dmodel lr; do
 done <<< "$SETTINGS"
 wait
 echo "sweep done after $((SECONDS - start)) s"
+for log in "$OUT_DIR"/mqar-*.log; do
+  [ -s "${log%.log}.json" ] || { echo "${log##*/} (no JSON):"; tail -n 2 "$log"; }
+done
 timeout 15 bash "$here/../run.sh" node "$here/mqar-summary.mjs" "$OUT_DIR"/mqar-*.json
