@@ -251,7 +251,8 @@ function baselines(
   return out;
 }
 
-function adaptTorchInfo(raw: unknown): TorchInfo | null {
+/** The baselines' software from a file's torchInfo; null when absent. */
+export function adaptTorchInfo(raw: unknown): TorchInfo | null {
   if (!isObject(raw)) return null;
   const text = (x: unknown) => (typeof x === 'string' ? x : '');
   const backends: Record<string, string[]> = {};
