@@ -11,6 +11,9 @@ import gateOffSource from './kernels/gate-off.wgsl?raw';
 import gateOnSource from './kernels/gate-on.wgsl?raw';
 import flashCommonSource from './kernels/softmax-flash-common.wgsl?raw';
 import flashSubgroupSource from './kernels/softmax-flash-subgroup.wgsl?raw';
+import flashShuffleSource from './kernels/softmax-flash-shuffle.wgsl?raw';
+import flashRows4Source from './kernels/softmax-flash-rows4.wgsl?raw';
+import flashQuadsSource from './kernels/softmax-flash-quads.wgsl?raw';
 import workgroupReduceSource from './kernels/workgroup-reduce.wgsl?raw';
 import dispatchGridSource from './kernels/dispatch-grid.wgsl?raw';
 import flashPaddedSource from './kernels/softmax-flash-padded.wgsl?raw';
@@ -59,8 +62,17 @@ export const SOFTMAX_NAIVE_WGSL: string = composeWgsl(naiveCommonSource, dispatc
 /** The tiled and row kernels' K/V staging into padded rows (stagePaddedTile). */
 export const SOFTMAX_FLASH_PADDED_WGSL: string = flashPaddedSource;
 
-/** The wide and quad kernels' workgroup tiles, subgroup row reductions and K/V tile staging. */
+/** The wide and quad kernels' workgroup tiles and K/V tile staging. */
 export const SOFTMAX_FLASH_SUBGROUP_WGSL: string = flashSubgroupSource;
+
+/** Row max and sum over a row's adjacent invocations by subgroup shuffles (hmax, hsum too). */
+export const SOFTMAX_FLASH_SHUFFLE_WGSL: string = flashShuffleSource;
+
+/** Four rows x eight keys of scores as named vec4 (Rows4) and the online-softmax steps on them. */
+export const SOFTMAX_FLASH_ROWS4_WGSL: string = flashRows4Source;
+
+/** A row's output as a mat4x4 of four quads: finishRow and loadRow (quad and sliced kernels). */
+export const SOFTMAX_FLASH_QUADS_WGSL: string = flashQuadsSource;
 
 /** workgroupMax and workgroupSum (a tree in workgroup memory `red` of WG entries). */
 export const WORKGROUP_REDUCE_WGSL: string = workgroupReduceSource;

@@ -10,6 +10,7 @@ import {
   createSoftmaxFlashKernel,
   flashSubgroupSize,
   planFlashTiles,
+  planSlicedTiles,
   type FlashTiles,
 } from '../../src/gpu/forms/softmax/flash.ts';
 import { referenceAttention } from '../../src/gpu/reference/index.ts';
@@ -113,6 +114,45 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
       expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
     });
   }
+
+  // The sliced kernel (Q and K staged in two halves of the dimensions) is planned for d = 128 on
+  // 48 KiB; SwiftShader's 32 KiB holds its d = 32 and 64 tiles, the same code with other constants.
+  for (const dim of [32, 64]) {
+    for (const tokens of [1, 17, 33, 200]) {
+      it(`sliced kernel, d=${dim}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
+        const tiles = planSlicedTiles(dim, memory, invocations, subgroup);
+        expect(tiles).not.toBeNull();
+        const problem = randomProblem(3, tokens, dim);
+        const out = await runWith(device, problem, tiles!);
+        const expected = referenceAttention(problem, { form: 'softmax-flash' });
+        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+    it(`sliced kernel, d=${dim}: chunks of 3 key tiles match the reference at T=150`, async () => {
+      const problem = randomProblem(2, 150, dim, 10);
+      const out = await runWith(
+        device,
+        problem,
+        planSlicedTiles(dim, memory, invocations, subgroup)!,
+        3,
+      );
+      const expected = referenceAttention(problem, { form: 'softmax-flash' });
+      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+    });
+  }
+
+  it('a NaN in a later value reaches no earlier row (sliced kernel)', async () => {
+    const dim = 32;
+    const problem = randomProblem(1, 50, dim);
+    problem.v[20 * dim + 3] = Number.NaN;
+    const out = await runWith(
+      device,
+      problem,
+      planSlicedTiles(dim, memory, invocations, subgroup)!,
+    );
+    expect(out.subarray(0, 20 * dim).every(Number.isFinite)).toBe(true);
+    expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
+  });
 
   it('a NaN in a later value reaches no earlier row (quad kernel, P over K and beside it)', async () => {
     for (const TY of [16, 2]) {

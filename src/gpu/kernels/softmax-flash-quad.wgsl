@@ -14,7 +14,8 @@ enable subgroups;
 
 // NEG, LOG2E, Params and the bindings: softmax-flash-common.wgsl.
 
-// Workgroup tiles qs, kp, vs, rowMax, rowSum and the tile staging: softmax-flash-subgroup.wgsl.
+// Workgroup tiles qs, kp, vs and the tile staging: softmax-flash-subgroup.wgsl; hmax, hsum,
+// rowMax, rowSum: softmax-flash-shuffle.wgsl.
 
 // P of one row (column pc of kp) for this thread's keys kj.
 fn storeP(kj: vec4<u32>, pc: u32, e: vec4<f32>) {
@@ -24,25 +25,7 @@ fn storeP(kj: vec4<u32>, pc: u32, e: vec4<f32>) {
   kp[kj.w / 4u][pc][kj.w % 4u] = e.w;
 }
 
-// Row i's output: normalised, or (chunk left) unnormalised with the row's (max, sum) beside it.
-fn finishRow(i: u32, T: u32, base: u32, sbase: u32, tx: u32, save: bool, mr: f32, lr: f32, a: mat4x4<f32>) {
-  if (i < T) {
-    let ob = base + i * D4 + tx;
-    let f = select(1.0 / lr, 1.0, save);
-    out[ob] = a[0] * f;
-    out[ob + TX] = a[1] * f;
-    out[ob + 2u * TX] = a[2] * f;
-    out[ob + 3u * TX] = a[3] * f;
-    if (save && tx == 0u) {
-      state[sbase + i] = vec2<f32>(mr, lr);
-    }
-  }
-}
-
-// Row r's unnormalised output (columns tx + TX i), to resume a chunk.
-fn loadRow(ob: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(out[ob], out[ob + TX], out[ob + 2u * TX], out[ob + 3u * TX]);
-}
+// finishRow and loadRow (four output quads per row as a mat4x4): softmax-flash-quads.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {

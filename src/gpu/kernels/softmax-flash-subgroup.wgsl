@@ -1,36 +1,10 @@
 // Shared by softmax-flash-wide.wgsl and softmax-flash-quad.wgsl (composed by src/gpu/wgsl.ts):
-// their workgroup tiles, the row max and sum over a row's TX adjacent invocations by subgroup
-// shuffles, and the K/V tile staging through registers (fetchTile, then commitTile after the
-// barrier; with PREFETCH the next tile's loads run under the current tile's work).
+// their workgroup tiles and the K/V tile staging through registers (fetchTile, then commitTile
+// after the barrier; with PREFETCH the next tile's loads run under the current tile's work).
 
 var<workgroup> qs: array<array<vec4<f32>, BR>, D4>;  // Q [quad][row]
 var<workgroup> kp: array<array<vec4<f32>, KW>, D4>;  // K [quad][key], P [key / 4][POFF + row]
 var<workgroup> vs: array<array<vec4<f32>, D4>, BC>;  // V [key][quad]
-
-fn hmax(a: vec4<f32>) -> f32 {
-  return max(max(a.x, a.y), max(a.z, a.w));
-}
-
-fn hsum(a: vec4<f32>) -> f32 {
-  return (a.x + a.y) + (a.z + a.w);
-}
-
-// Max over the TX adjacent invocations that share a row (one component per row).
-fn rowMax(x: vec4<f32>) -> vec4<f32> {
-  var m = x;
-  for (var o = 1u; o < TX; o <<= 1u) {
-    m = max(m, subgroupShuffleXor(m, o));
-  }
-  return m;
-}
-
-fn rowSum(x: vec4<f32>) -> vec4<f32> {
-  var s = x;
-  for (var o = 1u; o < TX; o <<= 1u) {
-    s += subgroupShuffleXor(s, o);
-  }
-  return s;
-}
 
 // This thread's share of a K/V tile (keys k0..k0 + BC - 1; past T, row T - 1), held in registers
 // until commitTile writes it to workgroup memory. Adjacent threads read 32 contiguous bytes of K.

@@ -6,12 +6,16 @@
  */
 import rowsSource from '../../kernels/softmax-flash-rows.wgsl?raw';
 import quadSource from '../../kernels/softmax-flash-quad.wgsl?raw';
+import slicedSource from '../../kernels/softmax-flash-sliced.wgsl?raw';
 import wideSource from '../../kernels/softmax-flash-wide.wgsl?raw';
 import tiledSource from '../../kernels/softmax-flash.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
 import {
   composeWgsl,
   SOFTMAX_FLASH_PADDED_WGSL,
+  SOFTMAX_FLASH_QUADS_WGSL,
+  SOFTMAX_FLASH_ROWS4_WGSL,
+  SOFTMAX_FLASH_SHUFFLE_WGSL,
   SOFTMAX_FLASH_SUBGROUP_WGSL,
   SOFTMAX_FLASH_WGSL,
 } from '../../wgsl.ts';
@@ -34,11 +38,11 @@ import type { Slice } from '../../dispatch.ts';
  */
 export interface FlashTiles {
   /**
-   * Which kernel: 'wide' (softmax-flash-wide.wgsl) or 'quad' (softmax-flash-quad.wgsl), both
-   * needing subgroups of at least TX invocations; 'tiled' (softmax-flash.wgsl) or 'rows'
-   * (softmax-flash-rows.wgsl).
+   * Which kernel: 'wide' (softmax-flash-wide.wgsl), 'quad' (softmax-flash-quad.wgsl) or 'sliced'
+   * (softmax-flash-sliced.wgsl), needing subgroups of at least TX invocations; 'tiled'
+   * (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl).
    */
-  kernel: 'wide' | 'quad' | 'tiled' | 'rows';
+  kernel: 'wide' | 'quad' | 'sliced' | 'tiled' | 'rows';
   /** Query rows per workgroup. */
   BR: number;
   /** Keys per tile. */
@@ -54,6 +58,11 @@ export interface FlashTiles {
   KW?: number;
   /** wide: query rows per thread, 4 or 8 (BR = RT TY); quad: always 4. */
   RT?: number;
+  /**
+   * wide and quad: whether the next K/V tile is loaded into registers during the current one
+   * (default: when a thread's share is at most PREFETCH_MAX_VEC4 vec4 of each).
+   */
+  prefetch?: boolean;
 }
 
 /**
@@ -133,12 +142,70 @@ export function wideSourceFor(dim: number, tiles: FlashTiles): string {
     NF: (BC * d4) / WG,
   };
   const lines = Object.entries(constants).map(([name, value]) => `const ${name}: u32 = ${value}u;`);
-  lines.push(`const PREFETCH: bool = ${constants.NF <= PREFETCH_MAX_VEC4};`);
-  const [first, ...rest] = (tiles.kernel === 'quad' ? quadSource : wideSource).split('\n');
+  lines.push(`const PREFETCH: bool = ${tiles.prefetch ?? constants.NF <= PREFETCH_MAX_VEC4};`);
+  const quad = tiles.kernel === 'quad';
   return composeWgsl(
-    [first, ...lines, ...rest].join('\n'),
+    withConstants(quad ? quadSource : wideSource, lines),
     SOFTMAX_FLASH_WGSL,
+    SOFTMAX_FLASH_SHUFFLE_WGSL,
     SOFTMAX_FLASH_SUBGROUP_WGSL,
+    quad ? SOFTMAX_FLASH_QUADS_WGSL : SOFTMAX_FLASH_ROWS4_WGSL,
+  );
+}
+
+/** A kernel's source with constant declarations after its first line (`enable subgroups;`). */
+function withConstants(source: string, lines: readonly string[]): string {
+  const [first, ...rest] = source.split('\n');
+  return [first, ...lines, ...rest].join('\n');
+}
+
+/**
+ * Tiles of softmax-flash-sliced.wgsl: thread (ty, tx) owns 4 rows x 8 keys of scores and 4 rows
+ * x 4 output quads, so TX = D / 16, BC = 8 TX = D / 2, and BR = BC (TY = 2 TX): at d = 128, 64 x
+ * 64 tiles and 128 threads. Workgroup memory: Q and K of one half of the dimensions, or V whole
+ * (D4 x BC vec4), and P (BC / 4 x BR vec4): 48 KiB at d = 128. Null where it does not fit or
+ * the subgroups are smaller than TX.
+ */
+export function planSlicedTiles(
+  dim: number,
+  maxWorkgroupBytes: number,
+  maxThreads: number,
+  subgroupMinSize: number,
+): FlashTiles | null {
+  if (![32, 64, 128].includes(dim)) return null;
+  const d4 = dim / 4;
+  const TX = d4 / 4;
+  const BC = 8 * TX;
+  const BR = BC;
+  const WG = TX * (BR / 4);
+  const workgroupBytes = 16 * (d4 * BC + (BC / 4) * BR);
+  if (subgroupMinSize < TX || WG > maxThreads || workgroupBytes > maxWorkgroupBytes) return null;
+  return { kernel: 'sliced', BR, BC, TX, WG, workgroupBytes };
+}
+
+/** softmax-flash-sliced.wgsl with its shape constants. */
+export function slicedSourceFor(dim: number, tiles: FlashTiles): string {
+  const { BR, BC, TX, WG } = tiles;
+  const d4 = dim / 4;
+  const s4 = d4 / 2;
+  const constants = {
+    D4: d4,
+    S4: s4,
+    TX,
+    TY: BR / 4,
+    BR,
+    BC,
+    WG,
+    NS: (s4 * BR) / WG,
+    NV: (BC * d4) / WG,
+  };
+  const lines = Object.entries(constants).map(([name, value]) => `const ${name}: u32 = ${value}u;`);
+  return composeWgsl(
+    withConstants(slicedSource, lines),
+    SOFTMAX_FLASH_WGSL,
+    SOFTMAX_FLASH_SHUFFLE_WGSL,
+    SOFTMAX_FLASH_ROWS4_WGSL,
+    SOFTMAX_FLASH_QUADS_WGSL,
   );
 }
 
@@ -317,34 +384,41 @@ export function createSoftmaxFlashKernel(
     kernel === 'wide' || kernel === 'quad'
       ? getPipeline(
           device,
-          `attention/softmax-flash-${kernel} D=${dim} BR=${BR} RT=${tiles.RT ?? 4} POFF=${tiles.POFF}`,
+          `attention/softmax-flash-${kernel} D=${dim} BR=${BR} RT=${tiles.RT ?? 4} POFF=${tiles.POFF}` +
+            (tiles.prefetch === undefined ? '' : ` prefetch=${tiles.prefetch}`),
           wideSourceFor(dim, tiles),
         )
-      : kernel === 'tiled'
+      : kernel === 'sliced'
         ? getPipeline(
             device,
-            'attention/softmax-flash',
-            composeWgsl(tiledSource, SOFTMAX_FLASH_WGSL, SOFTMAX_FLASH_PADDED_WGSL),
-            {
-              D: dim,
-              BR,
-              BC,
-              TX,
-              WG,
-            },
+            `attention/softmax-flash-sliced D=${dim} BR=${BR}`,
+            slicedSourceFor(dim, tiles),
           )
-        : getPipeline(
-            device,
-            'attention/softmax-flash-rows',
-            composeWgsl(rowsSource, SOFTMAX_FLASH_WGSL, SOFTMAX_FLASH_PADDED_WGSL),
-            {
-              D: dim,
-              BR,
-              BC,
-              TPR: TX,
-              WG,
-            },
-          );
+        : kernel === 'tiled'
+          ? getPipeline(
+              device,
+              'attention/softmax-flash',
+              composeWgsl(tiledSource, SOFTMAX_FLASH_WGSL, SOFTMAX_FLASH_PADDED_WGSL),
+              {
+                D: dim,
+                BR,
+                BC,
+                TX,
+                WG,
+              },
+            )
+          : getPipeline(
+              device,
+              'attention/softmax-flash-rows',
+              composeWgsl(rowsSource, SOFTMAX_FLASH_WGSL, SOFTMAX_FLASH_PADDED_WGSL),
+              {
+                D: dim,
+                BR,
+                BC,
+                TPR: TX,
+                WG,
+              },
+            );
   const blocks = Math.ceil(tokens / BR);
   const scale = f32Bits(1 / Math.sqrt(dim));
   let prepared;

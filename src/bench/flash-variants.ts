@@ -1,0 +1,83 @@
+/**
+ * The benchmark CLI with softmax-flash's kernel chosen by the environment instead of the planner,
+ * to time tile variants against each other on one card: `FLASH_VARIANT=sliced node
+ * flash-variants.mjs --forms softmax-flash --dim 128 --verify ...` (every argument as in cli.ts).
+ * Bundled by vite.flash.config.ts into `.gpu/flash/flash-variants.mjs`. Variants:
+ *   plan             what planFlashTiles picks for the device (wide at d <= 64, quad at 128)
+ *   sliced           softmax-flash-sliced.wgsl (planSlicedTiles)
+ *   quad             softmax-flash-quad.wgsl at any d it supports
+ *   wide-noprefetch  the planned wide tiles without the register prefetch of the next K/V tile
+ *   wide-br32        wide, 32 rows (64 threads), P beside K (no barrier before P)
+ *   wide-br32-overk  wide, 32 rows, P over K (40 KiB at d = 64)
+ */
+import { FORM_FACTORIES } from '../gpu/forms/index.ts';
+import {
+  createSoftmaxFlashKernel,
+  flashSubgroupSize,
+  planFlashTiles,
+  planSlicedTiles,
+  planWideTiles,
+  type FlashTiles,
+} from '../gpu/forms/softmax/flash.ts';
+
+/** The tiles of a variant on this device and head size, or a sentence saying why there are none. */
+function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTiles | string {
+  const bytes = device.limits.maxComputeWorkgroupStorageSize;
+  const threads = Math.min(256, device.limits.maxComputeInvocationsPerWorkgroup);
+  const subgroup = flashSubgroupSize(device);
+  const planned = planFlashTiles(dim, bytes, threads, subgroup);
+  const d4 = dim / 4;
+  const wide32 = (overK: boolean): FlashTiles => {
+    const BC = dim;
+    const TX = dim / 8;
+    const POFF = overK ? 0 : BC;
+    const KW = overK ? BC : BC + 32;
+    return {
+      kernel: 'wide',
+      BR: 32,
+      BC,
+      TX,
+      WG: TX * 8,
+      workgroupBytes: 16 * d4 * (32 + KW + BC),
+      POFF,
+      KW,
+      RT: 4,
+    };
+  };
+  switch (variant) {
+    case 'plan':
+      return planned;
+    case 'sliced':
+      return planSlicedTiles(dim, bytes, threads, subgroup) ?? `sliced: no tiles at d = ${dim}`;
+    case 'quad':
+      return planWideTiles(dim, bytes, threads, subgroup, 'quad') ?? `quad: no tiles at d = ${dim}`;
+    case 'wide-noprefetch':
+      return planned.kernel === 'wide'
+        ? { ...planned, prefetch: false }
+        : `wide-noprefetch: the plan at d = ${dim} is ${planned.kernel}`;
+    case 'wide-br32':
+    case 'wide-br32-overk': {
+      const tiles = wide32(variant === 'wide-br32-overk');
+      if (dim > 64 || subgroup < tiles.TX || tiles.workgroupBytes > bytes) {
+        return `${variant}: does not fit at d = ${dim}`;
+      }
+      return tiles;
+    }
+    default:
+      return `unknown FLASH_VARIANT ${variant}`;
+  }
+}
+
+const variant = process.env.FLASH_VARIANT ?? 'plan';
+FORM_FACTORIES['softmax-flash'] = (ctx) => {
+  const tiles = variantTiles(variant, ctx.device, ctx.shape.dim);
+  if (typeof tiles === 'string') throw new Error(tiles);
+  process.stderr.write(
+    `flash variant ${variant}: ${tiles.kernel} BR=${tiles.BR} BC=${tiles.BC} WG=${tiles.WG} ` +
+      `${tiles.workgroupBytes} B prefetch=${tiles.prefetch ?? 'default'}\n`,
+  );
+  return createSoftmaxFlashKernel(ctx, undefined, tiles);
+};
+
+// The CLI itself (it runs on import; forms are created only after the GPU is acquired).
+await import('./cli.ts');
