@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { gpu, readyDevice } from './setup.ts';
-import { runTrainAttention, type AttentionSettings } from '../../src/gpu/train/attention.ts';
+import {
+  createMaterialisedAttention,
+  runTrainAttention,
+  type AttentionSettings,
+  type TrainAttentionFactory,
+} from '../../src/gpu/train/attention.ts';
+import { createFastAttention } from '../../src/gpu/train/attention-fast.ts';
 import { attention, attentionBackward, type AttentionDims } from '../../src/gpu/train/reference.ts';
 
 /** max |a - b| / max |b|: the error relative to the tensor's scale. */
@@ -29,51 +35,61 @@ const cases: [string, AttentionSettings][] = [
   ['gated, elu + 1, normalised', { form: 'gated', featureMap: 'elu1', normalize: true }],
 ];
 
-describe.skipIf(!gpu)("the trainer's materialised attention op", () => {
-  for (const [name, settings] of cases) {
-    it(`matches the float64 forward and backward within 1e-4: ${name}, T = 13, 2 sequences, 2 heads of 8`, async () => {
-      const { device } = await readyDevice();
-      const dims: AttentionDims = { batch: 2, tokens: 13, heads: 2, headDim: 8 };
-      const n = dims.batch * dims.tokens * dims.heads * dims.headDim;
-      const gated = settings.form === 'gated';
-      const inputs = {
-        q: random(n, 2),
-        k: random(n, 2),
-        v: random(n),
-        // Decays between about 0.37 and 1.
-        logDecay: gated ? random(dims.batch * dims.tokens * dims.heads, 0.5, -0.5) : null,
-        dy: random(n),
-      };
-      const got = await runTrainAttention(device, dims, settings, inputs);
-      const f64 = (a: Float32Array): Float64Array => Float64Array.from(a);
-      const forward = attention(
-        f64(inputs.q),
-        f64(inputs.k),
-        f64(inputs.v),
-        inputs.logDecay ? f64(inputs.logDecay) : null,
-        dims,
-        settings,
-      );
-      const back = attentionBackward(
-        f64(inputs.dy),
-        f64(inputs.q),
-        f64(inputs.k),
-        f64(inputs.v),
-        forward.cache,
-        gated,
-        dims,
-        settings,
-      );
-      const errors = {
-        y: relativeError(got.y, forward.y),
-        dq: relativeError(got.dq, back.dq),
-        dk: relativeError(got.dk, back.dk),
-        dv: relativeError(got.dv, back.dv),
-        dLogDecay: gated ? relativeError(got.dLogDecay!, back.dLogDecay!) : 0,
-      };
-      console.log(`train attention ${name}: ${JSON.stringify(errors)}`);
-      for (const error of Object.values(errors)) expect(error).toBeLessThan(1e-4);
-      device.destroy();
-    });
+const ops: [string, TrainAttentionFactory, number][] = [
+  // The materialised op takes any head dimension; the fast kernels 16, 32, 64 or 128.
+  ['materialised', createMaterialisedAttention, 8],
+  // T = 150: two chunks of 64 and a partial one; the last flash tiles cut short.
+  ['fast (engine kernels, layout moved)', createFastAttention, 16],
+];
+
+describe.skipIf(!gpu)("the trainer's attention ops", () => {
+  for (const [opName, factory, headDim] of ops) {
+    for (const [name, settings] of cases) {
+      const tokens = factory === createFastAttention ? 150 : 13;
+      it(`${opName} matches the float64 forward and backward within 1e-4: ${name}, T = ${tokens}, 2 sequences, 2 heads of ${headDim}`, async () => {
+        const { device } = await readyDevice();
+        const dims: AttentionDims = { batch: 2, tokens, heads: 2, headDim };
+        const n = dims.batch * dims.tokens * dims.heads * dims.headDim;
+        const gated = settings.form === 'gated';
+        const inputs = {
+          q: random(n, 2),
+          k: random(n, 2),
+          v: random(n),
+          // Decays between about 0.37 and 1.
+          logDecay: gated ? random(dims.batch * dims.tokens * dims.heads, 0.5, -0.5) : null,
+          dy: random(n),
+        };
+        const got = await runTrainAttention(device, dims, settings, inputs, factory);
+        const f64 = (a: Float32Array): Float64Array => Float64Array.from(a);
+        const forward = attention(
+          f64(inputs.q),
+          f64(inputs.k),
+          f64(inputs.v),
+          inputs.logDecay ? f64(inputs.logDecay) : null,
+          dims,
+          settings,
+        );
+        const back = attentionBackward(
+          f64(inputs.dy),
+          f64(inputs.q),
+          f64(inputs.k),
+          f64(inputs.v),
+          forward.cache,
+          gated,
+          dims,
+          settings,
+        );
+        const errors = {
+          y: relativeError(got.y, forward.y),
+          dq: relativeError(got.dq, back.dq),
+          dk: relativeError(got.dk, back.dk),
+          dv: relativeError(got.dv, back.dv),
+          dLogDecay: gated ? relativeError(got.dLogDecay!, back.dLogDecay!) : 0,
+        };
+        console.log(`train attention ${opName} ${name}: ${JSON.stringify(errors)}`);
+        for (const error of Object.values(errors)) expect(error).toBeLessThan(1e-4);
+        device.destroy();
+      });
+    }
   }
 });

@@ -26,7 +26,7 @@ function setup(partial: Partial<TrainConfig> & Pick<TrainConfig, 'form'>) {
     layers: 2,
     mlp: 24,
     tokens: 9,
-    // 72 rows: the weight gradients sum over two splits of 64 rows and 8 (train-matmul-split.wgsl).
+    // 72 rows: the weight gradients sum over two splits of 48 rows and 24 (kernels.ts matmulSplits).
     batch: 8,
     ...partial,
   });

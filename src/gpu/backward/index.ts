@@ -22,6 +22,7 @@ import { CapacityError, ShapeError } from '../errors.ts';
 import { estimateCost } from '../costs.ts';
 import { encodeDispatches } from '../forms/linear/common.ts';
 import { formatCount } from '../format.ts';
+import { isTrainableForm, TRAINABLE_FORMS } from '../forms/registry.ts';
 import { requireDevice } from '../guard.ts';
 import { submitAndRead } from '../readback.ts';
 import type {
@@ -47,13 +48,8 @@ export {
   type GradientRows,
 } from './reference.ts';
 
-/** The forms with a backward pass. */
-export const TRAINABLE_FORMS = ['softmax-flash', 'linear-chunked', 'gated-chunked'] as const;
-export type TrainableForm = (typeof TRAINABLE_FORMS)[number];
-
-export function isTrainableForm(form: string): form is TrainableForm {
-  return (TRAINABLE_FORMS as readonly string[]).includes(form);
-}
+// Which forms have a backward pass is the form registry's to say (FormSpec.trainable).
+export { isTrainableForm, TRAINABLE_FORMS, type TrainableForm } from '../forms/registry.ts';
 
 /** One attention training step for one shape: forward and backward, run as often as wanted. */
 export interface AttentionTraining extends GpuWork {

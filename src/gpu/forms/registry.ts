@@ -28,6 +28,26 @@ export const CHARTED_FORMS: readonly AttentionForm[] = ATTENTION_FORMS.filter(
   (form) => FORM_SPECS[form].charted,
 );
 
+/** The forms with a backward pass (spec.trainable), in registry order. */
+export const TRAINABLE_FORMS: readonly AttentionForm[] = ATTENTION_FORMS.filter(
+  (form) => FORM_SPECS[form].trainable,
+);
+
+/** A form with a backward pass (see isTrainableForm). */
+export type TrainableForm = AttentionForm;
+
+/** Whether `form` names a registered form with a backward pass. */
+export function isTrainableForm(form: string): form is TrainableForm {
+  return isAttentionForm(form) && FORM_SPECS[form].trainable;
+}
+
+/** The trainable form of a family (the first in registry order): what trains it fast. */
+export function trainingFormOf(family: FormFamily): TrainableForm {
+  const form = TRAINABLE_FORMS.find((f) => FORM_SPECS[f].family === family);
+  if (!form) throw new Error(`No ${family} form has a backward pass.`);
+  return form;
+}
+
 /** The spec of a known form. */
 export function formSpec(form: AttentionForm): FormSpec {
   return FORM_SPECS[form];

@@ -48,6 +48,11 @@ export interface FormSpec {
    * elsewhere only is still measured and validated.
    */
   charted: boolean;
+  /**
+   * Whether it has a backward pass (src/gpu/backward/): the bench's training steps and the
+   * trainer's fast attention use the trainable form of each family.
+   */
+  trainable: boolean;
   /** Stroke styles that keep overlapping lines apart in the cost explorer. */
   stroke: { width: number; dash: string };
   /** Inputs it reads (AttentionProblem fields). */
@@ -95,6 +100,8 @@ export interface FormFamilyBase {
 export interface FormDefinition {
   /** Default true. */
   charted?: boolean;
+  /** Default false. */
+  trainable?: boolean;
   /**
    * How it is drawn: the light theme's value of its colour token `--la-<id>` (FormSpec.color) and
    * its stroke (FormSpec.stroke).
@@ -125,6 +132,7 @@ export function defineForm(
     label,
     color: { token: `--la-${id}`, fallback: own.look.colour },
     charted: own.charted ?? true,
+    trainable: own.trainable ?? false,
     stroke: { width: own.look.width, dash: own.look.dash },
     inputs: reads.inputs,
     options: own.schedule === 'chunked' ? [...reads.options, 'chunkSize'] : reads.options,

@@ -50,6 +50,9 @@ export type TrainAttentionFactory = (
   label: string,
 ) => TrainAttention;
 
+/** The longest sequence the materialised op takes (its weights grow as T^2). */
+export const MATERIALISED_MAX_TOKENS = 1024;
+
 /** Bytes the materialised op keeps: weights, score gradients and (gated) pair terms, T x T each. */
 export function materialisedAttentionBytes(dims: AttentionDims, gated: boolean): number {
   const pairs = dims.batch * dims.heads * dims.tokens * dims.tokens;
@@ -69,7 +72,20 @@ export const createMaterialisedAttention: TrainAttentionFactory = (
     throw new Error('The gated form needs logDecay and dLogDecay buffers; the others take none.');
   }
   const { batch: B, tokens: T, heads: H } = dims;
+  if (T > MATERIALISED_MAX_TOKENS) {
+    throw new RangeError(
+      `tokens (${T}) is over ${MATERIALISED_MAX_TOKENS.toLocaleString('en-US')}: this attention ` +
+        'op materialises T x T weights; createFastAttention (attention-fast.ts) holds none.',
+    );
+  }
   const pairs = B * H * T * T;
+  if (4 * pairs > device.limits.maxStorageBufferBindingSize) {
+    throw new RangeError(
+      `The T x T weights need ${(4 * pairs).toLocaleString('en-US')} bytes; this GPU allows ` +
+        `${device.limits.maxStorageBufferBindingSize.toLocaleString('en-US')} bytes per buffer. ` +
+        'Use fewer sequences per batch or shorter ones.',
+    );
+  }
   const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const owned: GPUBuffer[] = [];
   const make = (name: string, floats: number): GPUBuffer => {

@@ -107,11 +107,6 @@ export function validateTrainConfig(config: TrainConfig): void {
   if (config.activation !== 'gelu' && config.activation !== 'relu') {
     throw new RangeError(`activation must be gelu or relu (got ${String(config.activation)}).`);
   }
-  if (config.tokens > 1024) {
-    throw new RangeError(
-      `tokens (${config.tokens}) is over 1,024: the trainer's attention materialises T x T weights.`,
-    );
-  }
 }
 
 /** One parameter tensor's place in the flat buffer. */
@@ -158,37 +153,69 @@ export interface ParameterLayout {
 /** Storage-buffer binding offsets must be multiples of 256 bytes on every WebGPU device. */
 export const SLOT_ALIGN_FLOATS = 64;
 
-/** Where each parameter of `config`'s model lives. */
-export function layoutParameters(config: TrainConfig): ParameterLayout {
+type AddSlot = (name: string, rows: number, cols: number, decay: boolean) => ParameterSlot;
+
+/** Slots laid out one after another, each on a SLOT_ALIGN_FLOATS boundary. */
+function slotAllocator(): { add: AddSlot; slots: ParameterSlot[]; length: () => number } {
   const slots: ParameterSlot[] = [];
   let offset = 0;
-  const add = (name: string, rows: number, cols: number, decay: boolean): ParameterSlot => {
+  const add: AddSlot = (name, rows, cols, decay) => {
     const slot: ParameterSlot = { name, shape: [rows, cols], offset, size: rows * cols, decay };
     slots.push(slot);
     offset += Math.ceil(slot.size / SLOT_ALIGN_FLOATS) * SLOT_ALIGN_FLOATS;
     return slot;
   };
-  const { vocab, dModel: D, mlp: M, heads: H } = config;
+  return { add, slots, length: () => offset };
+}
+
+/** One block's slots, named block<l>.* (the gate's only for the gated form). */
+function addBlock(
+  add: AddSlot,
+  l: number,
+  config: Pick<TrainConfig, 'form' | 'dModel' | 'mlp' | 'heads'>,
+): BlockSlots {
+  const { dModel: D, mlp: M, heads: H } = config;
+  const gated = config.form === 'gated';
+  return {
+    ln1Gain: add(`block${l}.ln1.gain`, 1, D, false),
+    ln1Bias: add(`block${l}.ln1.bias`, 1, D, false),
+    wq: add(`block${l}.wq`, D, D, true),
+    wk: add(`block${l}.wk`, D, D, true),
+    wv: add(`block${l}.wv`, D, D, true),
+    wo: add(`block${l}.wo`, D, D, true),
+    wGate: gated ? add(`block${l}.gate.weight`, D, H, true) : null,
+    bGate: gated ? add(`block${l}.gate.bias`, 1, H, false) : null,
+    ln2Gain: add(`block${l}.ln2.gain`, 1, D, false),
+    ln2Bias: add(`block${l}.ln2.bias`, 1, D, false),
+    w1: add(`block${l}.w1`, D, M, true),
+    w2: add(`block${l}.w2`, M, D, true),
+  };
+}
+
+/** The parameters of one block alone (the one-layer training step, layer.ts). */
+export interface BlockLayout {
+  block: BlockSlots;
+  slots: ParameterSlot[];
+  length: number;
+}
+
+/** Where each parameter of a single block lives. */
+export function layoutBlock(
+  config: Pick<TrainConfig, 'form' | 'dModel' | 'mlp' | 'heads'>,
+): BlockLayout {
+  const { add, slots, length } = slotAllocator();
+  const block = addBlock(add, 0, config);
+  return { block, slots, length: length() };
+}
+
+/** Where each parameter of `config`'s model lives. */
+export function layoutParameters(config: TrainConfig): ParameterLayout {
+  const { add, slots, length } = slotAllocator();
+  const { vocab, dModel: D } = config;
   const tokenEmbedding = add('token-embedding', vocab, D, true);
   const positionEmbedding = add('position-embedding', config.tokens, D, true);
   const blocks: BlockSlots[] = [];
-  for (let l = 0; l < config.layers; l++) {
-    const gated = config.form === 'gated';
-    blocks.push({
-      ln1Gain: add(`block${l}.ln1.gain`, 1, D, false),
-      ln1Bias: add(`block${l}.ln1.bias`, 1, D, false),
-      wq: add(`block${l}.wq`, D, D, true),
-      wk: add(`block${l}.wk`, D, D, true),
-      wv: add(`block${l}.wv`, D, D, true),
-      wo: add(`block${l}.wo`, D, D, true),
-      wGate: gated ? add(`block${l}.gate.weight`, D, H, true) : null,
-      bGate: gated ? add(`block${l}.gate.bias`, 1, H, false) : null,
-      ln2Gain: add(`block${l}.ln2.gain`, 1, D, false),
-      ln2Bias: add(`block${l}.ln2.bias`, 1, D, false),
-      w1: add(`block${l}.w1`, D, M, true),
-      w2: add(`block${l}.w2`, M, D, true),
-    });
-  }
+  for (let l = 0; l < config.layers; l++) blocks.push(addBlock(add, l, config));
   const lnfGain = add('final-ln.gain', 1, D, false);
   const lnfBias = add('final-ln.bias', 1, D, false);
   const wOut = add('output', D, vocab, true);
@@ -200,7 +227,7 @@ export function layoutParameters(config: TrainConfig): ParameterLayout {
     lnfBias,
     wOut,
     slots,
-    length: offset,
+    length: length(),
   };
 }
 
@@ -220,30 +247,44 @@ export function initialParameters(config: TrainConfig, seed: number): Float32Arr
   const constant = (slot: ParameterSlot, value: number): void => {
     params.fill(value, slot.offset, slot.offset + slot.size);
   };
-  const residualScale = 1 / Math.sqrt(2 * config.layers);
   fill(layout.tokenEmbedding, 1);
   fill(layout.positionEmbedding, 1);
-  for (const block of layout.blocks) {
-    constant(block.ln1Gain, 1);
-    constant(block.ln1Bias, 0);
-    for (const w of [block.wq, block.wk, block.wv]) fill(w, 1 / Math.sqrt(config.dModel));
-    fill(block.wo, residualScale / Math.sqrt(config.dModel));
-    if (block.wGate && block.bGate) {
-      fill(block.wGate, 1 / Math.sqrt(config.dModel));
-      for (let h = 0; h < config.heads; h++) {
-        const decay = config.heads === 1 ? 0.95 : 0.9 + (0.09 * h) / (config.heads - 1);
-        params[block.bGate.offset + h] = Math.log(decay / (1 - decay));
-      }
-    }
-    constant(block.ln2Gain, 1);
-    constant(block.ln2Bias, 0);
-    fill(block.w1, 1 / Math.sqrt(config.dModel));
-    fill(block.w2, residualScale / Math.sqrt(config.mlp));
-  }
+  for (const block of layout.blocks) initialiseBlock(params, block, config, random);
   constant(layout.lnfGain, 1);
   constant(layout.lnfBias, 0);
   fill(layout.wOut, 1 / Math.sqrt(config.dModel));
   return params;
+}
+
+/** A block's initial parameters, as initialParameters describes, written into `params`. */
+export function initialiseBlock(
+  params: Float32Array,
+  block: BlockSlots,
+  config: Pick<TrainConfig, 'dModel' | 'mlp' | 'heads' | 'layers'>,
+  random: SeededRandom,
+): void {
+  const fill = (slot: ParameterSlot, std: number): void => {
+    for (let i = 0; i < slot.size; i++) params[slot.offset + i] = std * random.normal();
+  };
+  const constant = (slot: ParameterSlot, value: number): void => {
+    params.fill(value, slot.offset, slot.offset + slot.size);
+  };
+  const residualScale = 1 / Math.sqrt(2 * config.layers);
+  constant(block.ln1Gain, 1);
+  constant(block.ln1Bias, 0);
+  for (const w of [block.wq, block.wk, block.wv]) fill(w, 1 / Math.sqrt(config.dModel));
+  fill(block.wo, residualScale / Math.sqrt(config.dModel));
+  if (block.wGate && block.bGate) {
+    fill(block.wGate, 1 / Math.sqrt(config.dModel));
+    for (let h = 0; h < config.heads; h++) {
+      const decay = config.heads === 1 ? 0.95 : 0.9 + (0.09 * h) / (config.heads - 1);
+      params[block.bGate.offset + h] = Math.log(decay / (1 - decay));
+    }
+  }
+  constant(block.ln2Gain, 1);
+  constant(block.ln2Bias, 0);
+  fill(block.w1, 1 / Math.sqrt(config.dModel));
+  fill(block.w2, residualScale / Math.sqrt(config.mlp));
 }
 
 /** A per-element weight-decay mask (1 where AdamW decays), in the flat layout. */

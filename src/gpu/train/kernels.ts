@@ -9,9 +9,7 @@ import { getPipeline } from '../pipelines.ts';
 import grid from '../kernels/train/train-grid.wgsl?raw';
 import embed from '../kernels/train/train-embed.wgsl?raw';
 import embedBackward from '../kernels/train/train-embed-backward.wgsl?raw';
-import matmulCommon from '../kernels/train/train-matmul-common.wgsl?raw';
 import matmul from '../kernels/train/train-matmul.wgsl?raw';
-import matmulSplit from '../kernels/train/train-matmul-split.wgsl?raw';
 import layerNormCommon from '../kernels/train/train-layer-norm-common.wgsl?raw';
 import layerNorm from '../kernels/train/train-layer-norm.wgsl?raw';
 import layerNormBackward from '../kernels/train/train-layer-norm-backward.wgsl?raw';
@@ -30,12 +28,31 @@ import attentionOutput from '../kernels/train/train-attention-output.wgsl?raw';
 import attentionBackwardScores from '../kernels/train/train-attention-backward-scores.wgsl?raw';
 import attentionBackwardQkv from '../kernels/train/train-attention-backward-qkv.wgsl?raw';
 import attentionBackwardDecay from '../kernels/train/train-attention-backward-decay.wgsl?raw';
+import headLayout from '../kernels/train/train-head-layout.wgsl?raw';
 
 /** Invocations per workgroup of every trainer kernel (its WORKGROUP_SIZE override). */
 export const TRAIN_WORKGROUP_SIZE = 64;
 
-/** Rows per split of train-matmul-split.wgsl (its SPLIT override). */
-export const WEIGHT_GRADIENT_SPLIT = 64;
+/** The k depth train-matmul.wgsl steps by (its DEPTH); a split's depth is a multiple of it. */
+export const MATMUL_DEPTH = 16;
+
+/** Workgroups a product should have before it is split along k (enough to fill a large GPU). */
+export const MATMUL_TARGET_WORKGROUPS = 4096;
+
+/**
+ * How train-matmul.wgsl splits the k of an [m][k] x [k][n] product: into as many splits as it
+ * takes to reach MATMUL_TARGET_WORKGROUPS workgroups (one per 64 x 64 tile of C per split), each at
+ * least 64 deep; `kSplit` is each split's depth, a multiple of MATMUL_DEPTH.
+ */
+export function matmulSplits(m: number, k: number, n: number): { splits: number; kSplit: number } {
+  const tiles = Math.ceil(m / 64) * Math.ceil(n / 64);
+  const wanted = Math.max(
+    1,
+    Math.min(Math.ceil(k / 64), Math.ceil(MATMUL_TARGET_WORKGROUPS / tiles)),
+  );
+  const kSplit = Math.ceil(Math.ceil(k / wanted) / MATMUL_DEPTH) * MATMUL_DEPTH;
+  return { splits: Math.ceil(k / kSplit), kSplit };
+}
 
 /**
  * Each kernel's source, composed with the pieces it uses: the grid always; a family's shared shape
@@ -44,8 +61,7 @@ export const WEIGHT_GRADIENT_SPLIT = 64;
 export const TRAIN_KERNELS = {
   embed: composeWgsl(grid, embed),
   'embed-backward': composeWgsl(grid, embedBackward),
-  matmul: composeWgsl(grid, matmulCommon, matmul),
-  'matmul-split': composeWgsl(grid, matmulCommon, matmulSplit),
+  matmul: composeWgsl(grid, matmul),
   'layer-norm': composeWgsl(grid, layerNormCommon, layerNorm),
   'layer-norm-backward': composeWgsl(grid, layerNormCommon, layerNormBackward),
   'column-sum': composeWgsl(grid, columnSum),
@@ -72,6 +88,7 @@ export const TRAIN_KERNELS = {
     attentionBackwardQkv,
   ),
   'attention-backward-decay': composeWgsl(grid, attentionShape, attentionBackwardDecay),
+  'head-layout': composeWgsl(grid, headLayout),
 } as const;
 
 export type TrainKernelName = keyof typeof TRAIN_KERNELS;
@@ -86,11 +103,13 @@ export type TrainOp =
       groups: [number, number];
     }
   | { kind: 'copy'; source: GPUBuffer; target: GPUBuffer; bytes: number }
-  | { kind: 'clear'; buffer: GPUBuffer };
+  | { kind: 'clear'; buffer: GPUBuffer }
+  /** Work that encodes its own passes (the engine's attention kernels). */
+  | { kind: 'encode'; label: string; encode(encoder: GPUCommandEncoder): void };
 
 /**
  * Encodes operations in order: consecutive dispatches share one compute pass (WebGPU orders
- * their storage accesses), copies and clears run between passes.
+ * their storage accesses), copies, clears and self-encoding work run between passes.
  */
 export function encodeOps(
   encoder: GPUCommandEncoder,
@@ -109,7 +128,8 @@ export function encodeOps(
     pass?.end();
     pass = null;
     if (op.kind === 'copy') encoder.copyBufferToBuffer(op.source, 0, op.target, 0, op.bytes);
-    else encoder.clearBuffer(op.buffer);
+    else if (op.kind === 'clear') encoder.clearBuffer(op.buffer);
+    else op.encode(encoder);
   }
   pass?.end();
 }

@@ -35,6 +35,7 @@ export const gatedRecurrent = defineForm('gated-recurrent', 'Gated linear, recur
 });
 
 export const gatedChunked = defineForm('gated-chunked', 'Gated linear, chunked form', GATED, {
+  trainable: true,
   look: { colour: '#8a6d00', width: 2.25, dash: '1 3' },
   schedule: 'chunked',
   factory: createGatedChunked,

@@ -30,6 +30,7 @@ export const linearRecurrent = defineForm('linear-recurrent', 'Linear, recurrent
 });
 
 export const linearChunked = defineForm('linear-chunked', 'Linear, chunked form', LINEAR, {
+  trainable: true,
   look: { colour: '#6c4bbf', width: 2.25, dash: '8 3 2 3' },
   schedule: 'chunked',
   factory: createLinearChunked,

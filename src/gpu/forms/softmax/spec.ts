@@ -28,6 +28,7 @@ export const softmaxNaive = defineForm('softmax-naive', 'Softmax, naive (T×T sc
 });
 
 export const softmaxFlash = defineForm('softmax-flash', 'Softmax, tiled (flash)', SOFTMAX, {
+  trainable: true,
   look: { colour: '#e67e22', width: 4, dash: '' },
   schedule: 'tiled',
   factory: createSoftmaxFlash,
