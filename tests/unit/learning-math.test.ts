@@ -8,6 +8,7 @@ import {
 import {
   adaptLearningReference,
   matchingCurves,
+  referencePoints,
 } from '../../src/widgets/learning/learning-reference.ts';
 
 const config: LearningConfig = {
@@ -71,6 +72,34 @@ describe('reference training curves', () => {
     expect(reference?.curves.map((c) => c.form)).toEqual(['softmax', 'linear']);
     expect(adaptLearningReference({ runs: [] })).toBeNull();
     expect(adaptLearningReference('garbage')).toBeNull();
+  });
+
+  it('read means over windows of steps, and refuse a window count that does not fit the steps', () => {
+    const windowed = {
+      ...run('softmax', 4, 32, [4, 3, 2]),
+      steps: 7,
+      window: 2,
+      optimizer: { learningRate: 0.003 },
+    };
+    const reference = adaptLearningReference({
+      runs: [windowed, { ...windowed, steps: 8 }, { ...windowed, window: 0 }],
+    });
+    expect(reference?.curves).toHaveLength(1);
+    expect(reference?.curves[0]).toMatchObject({ steps: 7, window: 2, learningRate: 0.003 });
+    expect(adaptLearningReference({ runs: [run('linear', 4, 32)] })?.curves[0]?.window).toBe(1);
+  });
+
+  it('draw reference windows as about the widget window, naming the steps each point covers', () => {
+    // Windows of 25 steps averaged in pairs for a target of 50; a last odd window is left out.
+    expect(referencePoints([1, 3, 5, 7, 9], 25, 50)).toEqual([
+      { x: 50, y: 2, first: 1 },
+      { x: 100, y: 6, first: 51 },
+    ]);
+    // A target below the file's window keeps the file's windows.
+    expect(referencePoints([1, 3], 25, 10)).toEqual([
+      { x: 25, y: 1, first: 1 },
+      { x: 50, y: 3, first: 26 },
+    ]);
   });
 
   it('match the widget by forms, pairs and width, in the widget order', () => {

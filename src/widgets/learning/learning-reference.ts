@@ -1,8 +1,11 @@
 /**
  * Reference training curves: the trainer CLI's JSON (`npm run train -- --json FILE`; the same WGSL
  * trainer through Dawn) from a run on the reference GPU, committed as data/learning-h200.json.
- * Validated here with no bundler features; learning-state reads the file if the build has it and
- * shows the curves whose task and width match the widget's settings, labelled with the machine.
+ * A run holds either one value per step, as the CLI writes it, or means over windows of `window`
+ * steps (scripts/make-learning-data.mjs averages a long run so that the page does not carry every
+ * step). Validated here with no bundler features; learning-state reads the file if the build has
+ * it and shows the curves whose task and width match the widget's settings, labelled with the
+ * machine.
  */
 import type { FormFamily } from '../../gpu/forms/spec.ts';
 import { LEARNING_FORMS } from './learning-math.ts';
@@ -13,9 +16,16 @@ export interface ReferenceCurve {
   pairs: number;
   dModel: number;
   batch: number;
+  /** Steps the run took. */
   steps: number;
   seed: number;
+  /** Peak learning rate (null if the file does not say). */
+  learningRate: number | null;
+  /** Steps per value below: 1 for every step, else means over consecutive windows. */
+  window: number;
+  /** Mean loss per window of steps (nats). */
   loss: number[];
+  /** Recall accuracy per window of steps. */
   accuracy: number[];
 }
 
@@ -46,7 +56,10 @@ export function adaptLearningReference(raw: unknown): LearningReference | null {
     const form = run.model.form;
     const steps = run.steps;
     if (!LEARNING_FORMS.includes(form as FormFamily) || !isCount(steps) || steps === 0) continue;
-    if (!isSeries(run.loss, steps) || !isSeries(run.accuracy, steps)) continue;
+    const window = run.window ?? 1;
+    if (!isCount(window) || window === 0) continue;
+    const points = Math.floor(steps / window);
+    if (points === 0 || !isSeries(run.loss, points) || !isSeries(run.accuracy, points)) continue;
     const { pairs } = run.task;
     const { dModel, batch } = run.model;
     if (!isCount(pairs) || !isCount(dModel) || !isCount(batch)) continue;
@@ -57,11 +70,35 @@ export function adaptLearningReference(raw: unknown): LearningReference | null {
       batch,
       steps,
       seed: isCount(run.seed) ? run.seed : 0,
+      learningRate:
+        isRecord(run.optimizer) && typeof run.optimizer.learningRate === 'number'
+          ? run.optimizer.learningRate
+          : null,
+      window,
       loss: run.loss,
       accuracy: run.accuracy,
     });
   }
   return curves.length > 0 ? { machine, curves } : null;
+}
+
+/**
+ * A reference series as chart points, about `target` steps per point: means over runs of the
+ * file's windows, whole runs only; x is the last step of each point (1-based), first its first.
+ */
+export function referencePoints(
+  values: readonly number[],
+  window: number,
+  target: number,
+): { x: number; y: number; first: number }[] {
+  const factor = Math.max(1, Math.round(target / window));
+  const out: { x: number; y: number; first: number }[] = [];
+  for (let start = 0; start + factor <= values.length; start += factor) {
+    let sum = 0;
+    for (let i = start; i < start + factor; i++) sum += values[i]!;
+    out.push({ x: (start + factor) * window, y: sum / factor, first: start * window + 1 });
+  }
+  return out;
 }
 
 /** The reference curves for these settings: same pairs and width, in the widget's form order. */

@@ -24,7 +24,7 @@ import {
   type LearningPlan,
 } from './learning-math.ts';
 import { learningReference } from './learning-data.ts';
-import { matchingCurves, type ReferenceCurve } from './learning-reference.ts';
+import { matchingCurves, referencePoints, type ReferenceCurve } from './learning-reference.ts';
 
 /** One form's run so far. */
 export interface FormCurve {
@@ -119,7 +119,6 @@ export class LearningState {
     describe: (y: number) => string,
   ): ChartSeries {
     const label = `${LEARNING_LABELS[curve.form]} (${this.reference?.machine ?? 'reference'})`;
-    const window = windowFor(curve.steps);
     return {
       id: `reference:${curve.form}:${what}`,
       label,
@@ -127,9 +126,10 @@ export class LearningState {
       marker: LEARNING_MARKERS[curve.form],
       hollow: true,
       dash: '5 3',
-      points: windowMeans(values, window).map((p) => ({
-        ...p,
-        text: `${label}, steps ${p.x - window + 1} to ${p.x}: ${describe(p.y)}`,
+      points: referencePoints(values, curve.window, windowFor(curve.steps)).map((p) => ({
+        x: p.x,
+        y: p.y,
+        text: `${label}, steps ${p.first} to ${p.x}: ${describe(p.y)}`,
       })),
     };
   }
