@@ -33,10 +33,21 @@
  *                        (355M, 774M, 1.6B; series h100.flash-355m, h100.chunked-1.6b, ...)
  *   published-slowdown   the most the chunked step was slower than FlashAttention's, those models
  *   machine, date, torch-version, sdpa-fp32-kernel, sgemm-tflops DTYPE
+ *
+ * The learning reference (data/learning-h200.json, scripts/make-learning-data.mjs): a run is named
+ * by its form, pairs and width, `softmax 16 64`.
+ *   learning-recall F P D   the run's recall over its last tenth of steps ("97%")
+ *   learning-loss F P D     its loss there, nats ("0.12")
+ *   learning-steps [F P D]  steps taken by that run; alone, the steps every run took ("3,000"),
+ *                           failing if they differ
+ *   learning-final-steps    the steps the final values average over ("300")
+ *   learning-seed, learning-batch, learning-lr, learning-processes, learning-machine,
+ *   learning-date           the same for every run, or the token fails
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  formatFraction,
   formatPercent,
   formatSpeedup,
   formatTime,
@@ -63,6 +74,25 @@ interface PublishedFile {
 export interface TokenData {
   reference: ReferenceDataset;
   published: PublishedFile | null;
+  /** data/learning-h200.json, when there is one. */
+  learning?: LearningFile | null;
+}
+
+/** The fields of data/learning-h200.json (src/bench/train-merge.ts) the tokens read. */
+interface LearningRun {
+  model: { form: string; dModel: number; batch: number };
+  task: { pairs: number };
+  optimizer: { learningRate: number };
+  seed: number;
+  steps: number;
+  final: { steps: number; loss: number; recall: number };
+}
+
+interface LearningFile {
+  machine: string;
+  date: string;
+  processes: number;
+  runs: LearningRun[];
 }
 
 /** A value of a series at one context length. */
@@ -100,7 +130,11 @@ export function loadTokenData(dataDir: string): TokenData | null {
   const published = existsSync(publishedFile)
     ? (JSON.parse(readFileSync(publishedFile, 'utf8')) as PublishedFile)
     : null;
-  return { reference, published };
+  const learningFile = resolve(dataDir, 'learning-h200.json');
+  const learning = existsSync(learningFile)
+    ? (JSON.parse(readFileSync(learningFile, 'utf8')) as LearningFile)
+    : null;
+  return { reference, published, learning };
 }
 
 const fromRecord = (r: ReferenceRecord): Point => ({
@@ -202,6 +236,34 @@ function bestChunk(ref: ReferenceDataset, tokensText: string): ReferenceRecord {
     .sort((a, b) => a.medianMs! - b.medianMs!)[0];
   if (!best) throw new TokenError(`no chunk search at ${tokensText} tokens`);
   return best;
+}
+
+/** The learning reference's run of one form, pairs and width. */
+function learningRun(data: TokenData, args: string[]): LearningRun {
+  const learning = data.learning;
+  if (!learning) throw new TokenError('no learning reference (data/learning-h200.json)');
+  const [form, pairs, dModel] = args;
+  const run = learning.runs.find(
+    (r) =>
+      r.model.form === form && String(r.task.pairs) === pairs && String(r.model.dModel) === dModel,
+  );
+  if (!run) {
+    throw new TokenError(
+      `the learning reference has no ${form} run with ${pairs} pairs at width ${dModel}`,
+    );
+  }
+  return run;
+}
+
+/** A value every learning run shares; fails when they differ. */
+function learningShared(data: TokenData, what: string, pick: (r: LearningRun) => number): number {
+  const learning = data.learning;
+  if (!learning) throw new TokenError('no learning reference (data/learning-h200.json)');
+  const values = new Set(learning.runs.map(pick));
+  if (values.size !== 1) {
+    throw new TokenError(`the learning runs differ in ${what} (${[...values].join(', ')})`);
+  }
+  return [...values][0]!;
 }
 
 function evaluate(data: TokenData, words: string[]): string {
@@ -347,6 +409,40 @@ function evaluate(data: TokenData, words: string[]): string {
       if (!s?.tflops) throw new TokenError(`no ${args[0]} GEMM rate in the dataset`);
       return s.tflops.toPrecision(3);
     }
+    case 'learning-recall':
+      need(3);
+      return formatFraction(learningRun(data, args).final.recall);
+    case 'learning-loss':
+      need(3);
+      return learningRun(data, args).final.loss.toFixed(2);
+    case 'learning-steps':
+      if (args.length === 0) return formatTokens(learningShared(data, 'steps', (r) => r.steps));
+      need(3);
+      return formatTokens(learningRun(data, args).steps);
+    case 'learning-final-steps':
+      need(0);
+      return formatTokens(learningShared(data, 'final steps', (r) => r.final.steps));
+    case 'learning-seed':
+      need(0);
+      return String(learningShared(data, 'seed', (r) => r.seed));
+    case 'learning-batch':
+      need(0);
+      return String(learningShared(data, 'batch', (r) => r.model.batch));
+    case 'learning-lr':
+      need(0);
+      return String(learningShared(data, 'learning rate', (r) => r.optimizer.learningRate));
+    case 'learning-processes':
+      need(0);
+      if (!data.learning) throw new TokenError('no learning reference (data/learning-h200.json)');
+      return String(data.learning.processes);
+    case 'learning-machine':
+      need(0);
+      if (!data.learning) throw new TokenError('no learning reference (data/learning-h200.json)');
+      return data.learning.machine;
+    case 'learning-date':
+      need(0);
+      if (!data.learning) throw new TokenError('no learning reference (data/learning-h200.json)');
+      return data.learning.date.slice(0, 10);
     default:
       throw new TokenError(`unknown function "${fn ?? ''}"`);
   }

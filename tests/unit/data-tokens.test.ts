@@ -145,6 +145,50 @@ describe('numbers from data', () => {
     ]);
   });
 
+  it('reads the learning reference: final recall and loss per run, settings every run shares', () => {
+    const dir = writeData(fixtureDataset([0.5, 0.4, 0.45]));
+    const recall = 0.5 + 0.5 * Math.random();
+    const run = (form: string, pairs: number, steps: number, seed = 1) => ({
+      model: { form, dModel: 64, batch: 32 },
+      task: { pairs },
+      optimizer: { learningRate: 0.003 },
+      seed,
+      steps,
+      final: { steps: steps / 10, loss: 0.1234, recall },
+    });
+    const learning = (runs: unknown[]) =>
+      writeFileSync(
+        join(dir, 'learning-h200.json'),
+        JSON.stringify({
+          machine: 'NVIDIA H200',
+          date: '2026-12-01T21:52:00Z',
+          processes: 10,
+          runs,
+        }),
+      );
+    learning([run('softmax', 16, 3000), run('linear', 16, 3000)]);
+    const tokens =
+      '{{learning-recall softmax 16 64}}, {{learning-loss linear 16 64}}, {{learning-steps}} ' +
+      'steps ({{learning-final-steps}}), seed {{learning-seed}}, batch {{learning-batch}}, ' +
+      'lr {{learning-lr}}, {{learning-processes}} on {{learning-machine}} {{learning-date}}';
+    const { text, problems } = resolveDataTokens(tokens, loadTokenData(dir));
+    expect(problems).toEqual([]);
+    expect(text).toBe(
+      `${Math.round(100 * recall)}%, 0.12, 3,000 steps (300), seed 1, batch 32, lr 0.003, 10 on NVIDIA H200 2026-12-01`,
+    );
+    learning([run('softmax', 16, 3000), run('linear', 16, 2500, 2)]);
+    const differ = resolveDataTokens(
+      '{{learning-steps}} {{learning-seed}} {{learning-steps linear 16 64}} {{learning-recall gated 16 64}}',
+      loadTokenData(dir),
+    );
+    expect(differ.text).toMatch(/ 2,500 /);
+    expect(differ.problems).toEqual([
+      'data token {{learning-steps}} on line 1: the learning runs differ in steps (3000, 2500)',
+      'data token {{learning-seed}} on line 1: the learning runs differ in seed (1, 2)',
+      'data token {{learning-recall gated 16 64}} on line 1: the learning reference has no gated run with 16 pairs at width 64',
+    ]);
+  });
+
   it('resolves every token of the article from the committed data, and no time is typed by hand', () => {
     const post = readFileSync(resolve(root, 'posts/linear-attention.md'), 'utf8');
     const { text, problems } = resolveDataTokens(post, loadTokenData(resolve(root, 'data')));
