@@ -9,8 +9,17 @@
 
 import { watchDeviceLoss } from './guard.ts';
 
-/** Optional features the engine uses when present. */
-export const WANTED_FEATURES = ['timestamp-query', 'subgroups'] as const;
+/**
+ * Optional features the engine uses when present: timestamps, subgroups, f16 arithmetic, and
+ * Chromium's experimental subgroup matrices (tensor cores; the f16 forms need the last two and say
+ * so where they are absent, src/gpu/forms/f16/).
+ */
+export const WANTED_FEATURES = [
+  'timestamp-query',
+  'subgroups',
+  'shader-f16',
+  'chromium-experimental-subgroup-matrix',
+] as const;
 
 /** Limits raised to the adapter's maximum. */
 export const RAISED_LIMITS = [
@@ -105,7 +114,7 @@ export async function acquireGpu(given: AcquireOptions | null = {}): Promise<Gpu
         'GPU or driver, or unavailable in this context. Try another browser, or check chrome://gpu.',
     };
   }
-  const features = WANTED_FEATURES.filter((f) => adapter.features.has(f));
+  const features = WANTED_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) {
     const value = adapter.limits[name];

@@ -1,0 +1,173 @@
+/**
+ * The accuracy of the f16-input softmax kernels, derived rather than guessed: round-to-nearest
+ * f16 for making inputs, the float64 reference of chosen rows, and an elementwise error bound.
+ *
+ * What the kernels do in finite precision: q, k, v are converted to f16 (WGSL lets a conversion
+ * land on either neighbour, so relative error u = 2^-10 per element, not 2^-11); scores are sums
+ * of exact f16 x f16 products in f32; p = exp2(.) in f32 (WGSL allows 3 + 2|x| ulp) is rounded to
+ * f16 for the P V product, and the row sum l adds the rounded p; the output accumulates in f32,
+ * BC keys inside a product and one term per key tile outside it, then is divided by l.
+ *
+ * For output element (i, c), with R = max_{j<=i} |v_jc - y_ic| and M = max_{j<=i} |v_jc|:
+ * - perturbing every weight p_j by a relative w and renormalising moves y by at most
+ *   2 w / (1 - w) R (the weights still sum to 1, so only deviations from y count);
+ * - perturbing the scores by at most Delta moves the weights by a factor within e^{+-2 Delta},
+ *   so y by at most (e^{2 Delta} - 1) R;
+ * - a p below 2^-14 (f16 subnormal) is off by up to 2^-24 absolute, adding 2^-24 M / l per such key;
+ * - f32 accumulation of n terms: gamma_n = n 2^-24 / (1 - n 2^-24) of the sum of |terms|, at most
+ *   gamma_n M here, with n = 64 + ceil(T / 16) + 8 (any planned BC >= 16);
+ * - rounding v moves y by at most u M.
+ * Check "exact inputs" (inputs already f16, so the conversion is exact): w = u + 99 2^-23 (the f16
+ * rounding of p and exp2's error for |x| <= 48; smaller p do not matter at this size), Delta =
+ * (gamma_{d+1} + 2^-23) sum_m |q_m k_m| / sqrt(d). Check "raw inputs" (float32 inputs, rounded by
+ * the kernel; reference on the raw inputs): Delta adds (2u + u^2) sum_m |q_m k_m| / sqrt(d), and
+ * u M is added. First-order terms are summed and the total multiplied by 1.01 for their products.
+ */
+import type { AttentionProblem } from '../../types.ts';
+
+const F16_MIN_NORMAL = 2 ** -14;
+
+/** x rounded to the nearest f16 value (ties to even); overflow gives +-Infinity. */
+export function roundToF16(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const sign = x < 0 ? -1 : 1;
+  const a = Math.abs(x);
+  if (a >= 65520) return sign * Number.POSITIVE_INFINITY;
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e -= 1;
+  if (2 ** (e + 1) <= a) e += 1;
+  const ulp = 2 ** (Math.max(e, -14) - 10);
+  const y = a / ulp;
+  let r = Math.round(y);
+  if (Math.abs(y - Math.floor(y) - 0.5) === 0 && r % 2 !== 0) r -= 1;
+  return sign * r * ulp;
+}
+
+/** A copy of `values` with every element rounded to f16. */
+export function roundArrayToF16(values: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = roundToF16(values[i]!);
+  return out;
+}
+
+/** Unit roundoff of a conversion to f16 that may land on either neighbour. */
+export const F16_U = 2 ** -10;
+const F32_U = 2 ** -24;
+
+function gamma(n: number): number {
+  return (n * F32_U) / (1 - n * F32_U);
+}
+
+/** Which inputs the reference sees: exactly the kernel's (already f16), or raw f32 inputs. */
+export type F16Check = 'exact-inputs' | 'raw-inputs';
+
+export interface F16RowCheck {
+  /** max |gpu - reference| over the checked elements. */
+  maxError: number;
+  /** max |reference| over the checked elements. */
+  maxReference: number;
+  /** max over the checked elements of |gpu - reference| / bound (<= 1 passes). */
+  worstRatio: number;
+  /** The bound at the element with the worst ratio. */
+  boundAtWorst: number;
+  /** Elements checked. */
+  elements: number;
+  /** Non-finite outputs found (an unwritten, NaN-poisoned element counts). */
+  nonFinite: number;
+}
+
+/**
+ * Checks `actual` ([heads][tokens][dim]) against the float64 reference of `problem` on the given
+ * rows of every head (default all), with the bound above.
+ */
+export function checkF16Softmax(
+  problem: AttentionProblem,
+  actual: ArrayLike<number>,
+  check: F16Check,
+  rows?: readonly number[],
+): F16RowCheck {
+  const { heads, tokens: T, dim: d, q, k, v } = problem;
+  const scale = 1 / Math.sqrt(d);
+  const u = F16_U;
+  const w = u + 99 * 2 ** -23;
+  const weightTerm = (2 * w) / (1 - w);
+  const scoreCoefficient = gamma(d + 1) + 2 ** -23 + (check === 'raw-inputs' ? 2 * u + u * u : 0);
+  const sumTerm = gamma(64 + Math.ceil(T / 16) + 8) + (check === 'raw-inputs' ? u : 0);
+  const which = rows ?? Array.from({ length: T }, (_, i) => i);
+  const s = new Float64Array(T);
+  const p = new Float64Array(T);
+  const y = new Float64Array(d);
+  const R = new Float64Array(d);
+  const M = new Float64Array(d);
+  const result: F16RowCheck = {
+    maxError: 0,
+    maxReference: 0,
+    worstRatio: 0,
+    boundAtWorst: 0,
+    elements: 0,
+    nonFinite: 0,
+  };
+  for (let h = 0; h < heads; h++) {
+    const base = h * T * d;
+    for (const i of which) {
+      const qi = base + i * d;
+      let max = Number.NEGATIVE_INFINITY;
+      let delta = 0;
+      for (let j = 0; j <= i; j++) {
+        const kj = base + j * d;
+        let dot = 0;
+        let abs = 0;
+        for (let c = 0; c < d; c++) {
+          const prod = q[qi + c]! * k[kj + c]!;
+          dot += prod;
+          abs += Math.abs(prod);
+        }
+        s[j] = dot * scale;
+        delta = Math.max(delta, abs * scale * scoreCoefficient);
+        if (s[j]! > max) max = s[j]!;
+      }
+      let l = 0;
+      let subnormal = 0;
+      y.fill(0);
+      M.fill(0);
+      for (let j = 0; j <= i; j++) {
+        p[j] = Math.exp(s[j]! - max);
+        l += p[j]!;
+        // Margin 2x: the kernel's p is relative to a running max at most the final one.
+        if (p[j]! < 2 * F16_MIN_NORMAL) subnormal++;
+        const vj = base + j * d;
+        for (let c = 0; c < d; c++) {
+          y[c] = y[c]! + p[j]! * v[vj + c]!;
+          M[c] = Math.max(M[c]!, Math.abs(v[vj + c]!));
+        }
+      }
+      for (let c = 0; c < d; c++) y[c] = y[c]! / l;
+      R.fill(0);
+      for (let j = 0; j <= i; j++) {
+        const vj = base + j * d;
+        for (let c = 0; c < d; c++) R[c] = Math.max(R[c]!, Math.abs(v[vj + c]! - y[c]!));
+      }
+      const perturb = weightTerm + Math.expm1(2 * delta);
+      for (let c = 0; c < d; c++) {
+        const bound =
+          1.01 * (perturb * R[c]! + (sumTerm + (subnormal * 2 ** -24) / l) * M[c]!) + 1e-30;
+        const got = actual[qi + c]!;
+        result.elements++;
+        result.maxReference = Math.max(result.maxReference, Math.abs(y[c]!));
+        if (!Number.isFinite(got)) {
+          result.nonFinite++;
+          result.worstRatio = Number.POSITIVE_INFINITY;
+          continue;
+        }
+        const error = Math.abs(got - y[c]!);
+        result.maxError = Math.max(result.maxError, error);
+        const ratio = error / bound;
+        if (ratio > result.worstRatio) {
+          result.worstRatio = ratio;
+          result.boundAtWorst = bound;
+        }
+      }
+    }
+  }
+  return result;
+}
