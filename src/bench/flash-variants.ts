@@ -7,6 +7,7 @@
  *   sliced           softmax-flash-sliced.wgsl (planSlicedTiles)
  *   quad             softmax-flash-quad.wgsl at any d it supports
  *   wide-noprefetch  the planned wide tiles without the register prefetch of the next K/V tile
+ *   wide-split       the planned wide tiles, keys and values staged apart (half the registers)
  *   wide-br32        wide, 32 rows (64 threads), P beside K (no barrier before P)
  *   wide-br32-overk  wide, 32 rows, P over K (40 KiB at d = 64)
  */
@@ -55,6 +56,10 @@ function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTil
       return planned.kernel === 'wide'
         ? { ...planned, prefetch: false }
         : `wide-noprefetch: the plan at d = ${dim} is ${planned.kernel}`;
+    case 'wide-split':
+      return planned.kernel === 'wide'
+        ? { ...planned, prefetchSplit: true }
+        : `wide-split: the plan at d = ${dim} is ${planned.kernel}`;
     case 'wide-br32':
     case 'wide-br32-overk': {
       const tiles = wide32(variant === 'wide-br32-overk');
@@ -74,7 +79,8 @@ FORM_FACTORIES['softmax-flash'] = (ctx) => {
   if (typeof tiles === 'string') throw new Error(tiles);
   process.stderr.write(
     `flash variant ${variant}: ${tiles.kernel} BR=${tiles.BR} BC=${tiles.BC} WG=${tiles.WG} ` +
-      `${tiles.workgroupBytes} B prefetch=${tiles.prefetch ?? 'default'}\n`,
+      `${tiles.workgroupBytes} B prefetch=${tiles.prefetch ?? 'default'}` +
+      `${tiles.prefetchSplit ? ' split' : ''}\n`,
   );
   return createSoftmaxFlashKernel(ctx, undefined, tiles);
 };

@@ -115,6 +115,40 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     });
   }
 
+  // The wide kernel with keys and values staged apart (PREFETCH_SPLIT), P over K and beside it.
+  const splitCases: [number, number, number][] = [
+    [16, 16, 4],
+    [16, 4, 4],
+    [32, 8, 4],
+    [32, 4, 8],
+  ];
+  for (const [dim, TY, RT] of splitCases) {
+    const split = (): FlashTiles => ({ ...wideTiles(dim, TY, RT), prefetchSplit: true });
+    for (const tokens of [1, 31, 65, 257]) {
+      it(`wide kernel, keys and values staged apart, d=${dim}, BR=${RT * TY}, ${RT} rows per thread: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
+        const problem = randomProblem(3, tokens, dim);
+        const out = await runWith(device, problem, split());
+        const expected = referenceAttention(problem, { form: 'softmax-flash' });
+        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+    it(`wide kernel, keys and values staged apart, d=${dim}, BR=${RT * TY}, ${RT} rows per thread: chunks of 2 key tiles match the reference at T=300`, async () => {
+      const problem = randomProblem(2, 300, dim, 10);
+      const out = await runWith(device, problem, split(), 2);
+      const expected = referenceAttention(problem, { form: 'softmax-flash' });
+      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+    });
+  }
+
+  it('a NaN in a later value reaches no earlier row (wide kernel, keys and values staged apart)', async () => {
+    const dim = 32;
+    const problem = randomProblem(1, 50, dim);
+    problem.v[20 * dim + 3] = Number.NaN;
+    const out = await runWith(device, problem, { ...wideTiles(dim, 8, 4), prefetchSplit: true });
+    expect(out.subarray(0, 20 * dim).every(Number.isFinite)).toBe(true);
+    expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
+  });
+
   // The sliced kernel (Q and K staged in two halves of the dimensions) is planned for d = 128 on
   // 48 KiB; SwiftShader's 32 KiB holds its d = 32 and 64 tiles, the same code with other constants.
   for (const dim of [32, 64]) {

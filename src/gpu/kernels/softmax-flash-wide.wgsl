@@ -42,6 +42,9 @@ enable subgroups;
 //   POFF: column of P in kp (0 or BC)        KW: columns of kp, max(BC, POFF + BR)
 //   NF: BC D4 / WG, vec4s of K (and of V) each thread stages per tile
 //   PREFETCH: load tile t + 1 into registers while tile t is worked on (double buffering)
+//   PREFETCH_SPLIT (instead of PREFETCH): half the staging registers. Tile t's values are loaded
+//   during its scores and written beside P; tile t + 1's keys are loaded during tile t's P V and
+//   written at the top of the next tile. The same four barriers per tile as P over K with PREFETCH.
 
 // NEG, LOG2E, Params and the bindings: softmax-flash-common.wgsl.
 
@@ -216,9 +219,19 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   if (PREFETCH && walk.tBegin < walk.tEnd) {
     fetchTile(walk.tBegin * BC, base, T, lid);
   }
+  if (PREFETCH_SPLIT && walk.tBegin < walk.tEnd) {
+    fetchKeys(walk.tBegin * BC, base, T, lid);
+  }
   for (var t = walk.tBegin; t < walk.tEnd; t++) {
-    stageTile(t, walk.tEnd, base, T, lid);
     let k0 = t * BC;
+    if (PREFETCH_SPLIT) {
+      workgroupBarrier();  // every thread is done with the previous tile's P (over K or beside it)
+      commitKeys(lid);
+      workgroupBarrier();
+      fetchValues(k0, base, T, lid);  // written once the scores are done
+    } else {
+      stageTile(t, walk.tEnd, base, T, lid);
+    }
 
     // Scores, per quad of dimensions: each row's vec4 of Q times the 4 x 4 matrices of the keys.
     var s0 = Rows4();
@@ -262,7 +275,13 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
     if (RT == 8u) {
       storeRowsP(kj, kk, pc1, s1);
     }
+    if (PREFETCH_SPLIT) {
+      commitValues(lid);  // the previous tile's P V read vs before the barrier at the top
+    }
     workgroupBarrier();
+    if (PREFETCH_SPLIT && t + 1u < walk.tEnd) {
+      fetchKeys(k0 + BC, base, T, lid);
+    }
 
     if (diagonal) {
       // The diagonal tile (and padding past T): only unmasked keys' values are added, so a NaN

@@ -63,6 +63,11 @@ export interface FlashTiles {
    * (default: when a thread's share is at most PREFETCH_MAX_VEC4 vec4 of each).
    */
   prefetch?: boolean;
+  /**
+   * wide: stage keys and values apart, each loaded under the work before it is needed (half the
+   * staging registers of prefetch); replaces prefetch.
+   */
+  prefetchSplit?: boolean;
 }
 
 /**
@@ -142,7 +147,9 @@ export function wideSourceFor(dim: number, tiles: FlashTiles): string {
     NF: (BC * d4) / WG,
   };
   const lines = Object.entries(constants).map(([name, value]) => `const ${name}: u32 = ${value}u;`);
-  lines.push(`const PREFETCH: bool = ${tiles.prefetch ?? constants.NF <= PREFETCH_MAX_VEC4};`);
+  const split = tiles.kernel === 'wide' && tiles.prefetchSplit === true;
+  const prefetch = !split && (tiles.prefetch ?? constants.NF <= PREFETCH_MAX_VEC4);
+  lines.push(`const PREFETCH: bool = ${prefetch};`, `const PREFETCH_SPLIT: bool = ${split};`);
   const quad = tiles.kernel === 'quad';
   return composeWgsl(
     withConstants(quad ? quadSource : wideSource, lines),
@@ -385,7 +392,8 @@ export function createSoftmaxFlashKernel(
       ? getPipeline(
           device,
           `attention/softmax-flash-${kernel} D=${dim} BR=${BR} RT=${tiles.RT ?? 4} POFF=${tiles.POFF}` +
-            (tiles.prefetch === undefined ? '' : ` prefetch=${tiles.prefetch}`),
+            (tiles.prefetch === undefined ? '' : ` prefetch=${tiles.prefetch}`) +
+            (tiles.prefetchSplit ? ' split' : ''),
           wideSourceFor(dim, tiles),
         )
       : kernel === 'sliced'
