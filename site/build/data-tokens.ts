@@ -10,6 +10,10 @@
  * fla in Triton's default TF32); `torch-bf16.softmax-sdpa` (FlashAttention-2), `fla-bf16.fla-chunk`;
  * `h100.flash`, `h100.no-flash`, `h100.linear-naive`, `h100.chunked` (the source post's training
  * steps), `h100.sample-kv`, `h100.sample-linear` (its per-token sampling).
+ * Training steps (data/training-h200.json), SCOPE `attention` (attention alone) or `layer` (a whole
+ * pre-norm block): `train.SCOPE.FORM` (ours: `train.layer.linear-chunked`), `train-torch.SCOPE.FORM`
+ * (PyTorch fp32: `train-torch.attention.softmax-sdpa`), `train-torch-bf16.SCOPE.FORM`,
+ * `train-fla.SCOPE.FORM` (fla, TF32: `train-fla.layer.fla-gla-chunk`), `train-fla-bf16.SCOPE.FORM`.
  *
  * Functions:
  *   time S T             median time at T, with its unit ("3.54 ms", "72.1 µs")
@@ -33,6 +37,7 @@
  *                        (355M, 774M, 1.6B; series h100.flash-355m, h100.chunked-1.6b, ...)
  *   published-slowdown   the most the chunked step was slower than FlashAttention's, those models
  *   machine, date, torch-version, sdpa-fp32-kernel, sgemm-tflops DTYPE
+ *   train-rounds         the rounds of the training-step call; train-layer-shape: "768 and 3,072"
  *
  * The learning reference (data/learning-h200.json, scripts/make-learning-data.mjs): a run is named
  * by its form, pairs and width, `softmax 16 64`.
@@ -61,6 +66,12 @@ import {
   type ReferenceRecord,
   type RoundSpread,
 } from '../../src/widgets/shared/reference-dataset.ts';
+import {
+  adaptTraining,
+  type TrainingBaseline,
+  type TrainingDataset,
+  type TrainingRecord,
+} from '../../src/widgets/shared/training-dataset.ts';
 
 /** The source post's published series, as data/published-h100.json holds them. */
 interface PublishedFile {
@@ -76,6 +87,8 @@ export interface TokenData {
   published: PublishedFile | null;
   /** data/learning-h200.json, when there is one. */
   learning?: LearningFile | null;
+  /** Training steps, ours and native (data/training-h200.json); null when the file is absent. */
+  training?: TrainingDataset | null;
 }
 
 /** The fields of data/learning-h200.json (src/bench/train-merge.ts) the tokens read. */
@@ -134,7 +147,40 @@ export function loadTokenData(dataDir: string): TokenData | null {
   const learning = existsSync(learningFile)
     ? (JSON.parse(readFileSync(learningFile, 'utf8')) as LearningFile)
     : null;
-  return { reference, published, learning };
+  const trainingFile = resolve(dataDir, 'training-h200.json');
+  const training = existsSync(trainingFile)
+    ? adaptTraining(JSON.parse(readFileSync(trainingFile, 'utf8')))
+    : null;
+  return { reference, published, learning, training };
+}
+
+/** A training-step series: `train.SCOPE.FORM` (ours) or `train-IMPL[-bf16].SCOPE.FORM` (native). */
+function trainingPoints(data: TokenData, kind: string, name: string): Point[] {
+  const training = data.training;
+  if (!training) throw new TokenError('no training-step data (data/training-h200.json)');
+  const dot = name.indexOf('.');
+  const scope = name.slice(0, dot);
+  const form = name.slice(dot + 1);
+  if (dot < 0 || (scope !== 'attention' && scope !== 'layer')) {
+    throw new TokenError(`"${kind}.${name}" needs a scope, attention or layer, before the form`);
+  }
+  if (kind === 'train') {
+    return training.records
+      .filter((r) => r.scope === scope && r.form === form && r.status === 'ok')
+      .map((r: TrainingRecord) => fromRecord(r));
+  }
+  const m = /^train-(torch|fla)(-bf16)?$/.exec(kind);
+  if (!m) throw new TokenError(`unknown series "${kind}.${name}"`);
+  const dtype = m[2] ? 'bf16' : 'fp32';
+  return training.native
+    .filter((n) => n.scope === scope && n.impl === m[1] && n.form === form && n.dtype === dtype)
+    .map((n: TrainingBaseline) => ({
+      tokens: n.tokens,
+      ms: n.ms,
+      spread: n.spread,
+      rounds: n.rounds,
+      tflops: null,
+    }));
 }
 
 const fromRecord = (r: ReferenceRecord): Point => ({
@@ -170,6 +216,8 @@ function seriesPoints(data: TokenData, series: string): Point[] {
     const list = kind.endsWith('-bf16') ? ref.torchBf16 : ref.torch;
     const impl = kind.replace(/-bf16$/, '');
     points = list.filter((b) => b.impl === impl && b.form === name).map(fromBaseline);
+  } else if (kind.startsWith('train')) {
+    points = trainingPoints(data, kind, name);
   } else if (kind === 'h100' && /^(flash|chunked)-(355m|774m|1\.6b)$/.test(name)) {
     const [what, model] = name.split(/-(.*)/) as [string, string];
     const label = what === 'flash' ? 'Baseline transformer' : 'Optimized linear transformer';
@@ -386,6 +434,14 @@ function evaluate(data: TokenData, words: string[]): string {
       }
       return formatPercent(worst * 100);
     }
+    case 'train-rounds':
+      need(0);
+      if (!data.training) throw new TokenError('no training-step data (data/training-h200.json)');
+      return String(data.training.rounds);
+    case 'train-layer-shape':
+      need(0);
+      if (!data.training?.layer) throw new TokenError('the training data has no layer shape');
+      return `${formatTokens(data.training.layer.dModel)} and ${formatTokens(data.training.layer.mlp)}`;
     case 'machine':
       need(0);
       return ref.machine;

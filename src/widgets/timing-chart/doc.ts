@@ -11,7 +11,7 @@ export const timingChartDoc: WidgetDoc = {
   tag: 'la-timing-chart',
   title: 'The timing chart',
   summary:
-    "Time per forward pass against context length, log-log, for the five attention forms of the source post and gated chunked attention: the reference GPU's sweep at once, the reader's own GPU on request (Run, with progress and Stop), slope guides, the crossover, exports, and optional overlays of PyTorch's native kernels on the reference GPU and of the source post's published H100 numbers.",
+    "Time per forward pass against context length, log-log, for the five attention forms of the source post and gated chunked attention: the reference GPU's sweep at once, the reader's own GPU on request (Run, with progress and Stop), slope guides, the crossover, exports, and optional overlays of PyTorch's native kernels on the reference GPU and of the source post's published H100 numbers. A second view shows training steps (forward and backward) of attention alone and of a whole layer, ours beside PyTorch's and flash-linear-attention's.",
   attributes: [
     {
       name: 'min-tokens',
@@ -45,6 +45,22 @@ export const timingChartDoc: WidgetDoc = {
       description:
         "PyTorch's native kernels (fused SDPA softmax, eager chunked linear) measured on the reference GPU are overlaid when the chart opens, so every comparison has its native baseline beside it. Adding this attribute later turns the overlay on and removing it turns it off; the reader can toggle it either way.",
       accepts: { kind: 'boolean' },
+    },
+    {
+      name: 'view',
+      type: "'forward' | 'training'",
+      default: 'forward',
+      description:
+        "What the chart shows when it opens: forward passes (the reference GPU, the reader's GPU on request) or training steps (forward and backward, no optimizer step) measured on the reference GPU beside PyTorch's and flash-linear-attention's. The reader can switch; a change of the attribute switches too.",
+      accepts: { kind: 'enum', values: ['forward', 'training'] },
+    },
+    {
+      name: 'training-scope',
+      type: "'attention' | 'layer'",
+      default: 'attention',
+      description:
+        'In the training view: the training step of attention alone, or of a whole pre-norm transformer layer (layer norms, projections, MLP).',
+      accepts: { kind: 'enum', values: ['attention', 'layer'] },
     },
     THEME_ATTRIBUTE,
   ],

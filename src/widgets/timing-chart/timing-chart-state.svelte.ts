@@ -25,6 +25,14 @@ import { canRequestLive } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { FORM_COLORS, FORM_LABELS } from '../shared/palette.ts';
 import { publishedH100, referenceData, type TorchBaseline } from '../shared/reference-data.ts';
+import { trainingData, type TrainingDataset, type TrainingScope } from '../shared/training-data.ts';
+import {
+  describeTraining,
+  trainingChartSeries,
+  trainingSkipped,
+  trainingTableRows,
+  type TrainingViewOptions,
+} from './training-view.ts';
 import { Visibility } from '../shared/visibility.ts';
 
 export interface TimingChartConfig {
@@ -40,7 +48,18 @@ export interface TimingChartConfig {
    * default, and the reader can still toggle them.
    */
   showTorch?: boolean;
+  /**
+   * What the chart shows when it opens: 'forward' (forward passes, the reader's GPU on top) or
+   * 'training' (training steps from the training dataset); the reader can switch. Default
+   * 'forward'. Like showTorch, a change of the attribute sets it.
+   */
+  view?: ChartView;
+  /** The training view's scope when it opens: attention alone (default) or a whole layer. */
+  trainingScope?: TrainingScope;
 }
+
+/** The chart's two views: forward passes, or training steps (forward + backward). */
+export type ChartView = 'forward' | 'training';
 
 export type Dataset = 'reference' | 'live' | 'published' | 'torch';
 
@@ -211,9 +230,23 @@ export class TimingChartState {
    */
   showTorch = $state(true);
 
+  /** Forward passes, or training steps from the training dataset. */
+  view = $state<ChartView>('forward');
+  /** Training view: attention alone, or a whole pre-norm layer. */
+  trainingScope = $state<TrainingScope>('attention');
+  /** Training view: PyTorch's (and fla's) bf16 steps on the tensor cores. */
+  showTrainingBf16 = $state(true);
+  /** Training view: flash-linear-attention's Triton kernels (TF32 in fp32). */
+  showFla = $state(true);
+
   readonly visibility: Visibility;
   /** The reader's sweep: streamed through the page's GPU scheduler, paused off screen. */
   readonly sweep: LiveSweep;
+  /**
+   * The training-step dataset for the training view: this build's data/training-h200.json, null
+   * when the build has none (tests set a fixture).
+   */
+  training = $state.raw<TrainingDataset | null>(trainingData);
 
   constructor() {
     this.visibility = new Visibility({
@@ -486,10 +519,70 @@ export class TimingChartState {
     return rows;
   });
 
+  readonly trainingOptions = $derived<TrainingViewOptions>({
+    scope: this.trainingScope,
+    showOurs: !this.hiddenSets.has('reference'),
+    showTorch: this.showTorch && !this.hiddenSets.has('torch'),
+    showBf16: this.showTrainingBf16,
+    showFla: this.showFla,
+    hiddenForms: this.hiddenForms,
+  });
+  /** Whether the training dataset has fla rows (the checkbox is offered). */
+  readonly hasFla = $derived(this.training?.native.some((n) => n.impl === 'fla') ?? false);
+  readonly trainingSeries = $derived(
+    this.training ? trainingChartSeries(this.training, this.trainingOptions, FORM_MARKERS) : [],
+  );
+  readonly trainingMarks = $derived.by((): ChartMark[] =>
+    this.training
+      ? spreadMarks(
+          trainingSkipped(this.training, this.trainingOptions).map((r) => {
+            const form = r.form as AttentionForm;
+            return {
+              x: r.tokens,
+              color: FORM_COLORS[form] ?? 'currentColor',
+              text: `${FORM_LABELS[form] ?? r.form}, ${formatTokens(r.tokens)} tokens: ${r.status}: ${r.reason ?? 'no reason given'}`,
+            };
+          }),
+        )
+      : [],
+  );
+  readonly trainingXDomain = $derived.by((): [number, number] =>
+    logDomain(
+      [
+        ...this.trainingSeries.flatMap((s) => s.points.map((p) => p.x)),
+        ...this.trainingMarks.map((m) => m.x),
+      ],
+      1.15,
+      [1024, 65536],
+    ),
+  );
+  readonly trainingYDomain = $derived.by((): [number, number] =>
+    logDomain(
+      this.trainingSeries.flatMap((s) => s.points.flatMap((p) => [p.y, p.lo ?? p.y, p.hi ?? p.y])),
+      1.6,
+      [0.1, 1000],
+    ),
+  );
+  readonly trainingSummary = $derived(
+    this.training
+      ? describeTraining(this.training, this.trainingOptions)
+      : 'This build has no training-step data (data/training-h200.json), so the training view is empty.',
+  );
+  readonly trainingRows = $derived(
+    this.training ? trainingTableRows(this.training, this.trainingOptions) : [],
+  );
+
   configure(config: TimingChartConfig): void {
     // The attribute sets the overlay when it changes; the reader's checkbox wins in between.
     if ((config.showTorch ?? false) !== (this.config.showTorch ?? false)) {
       this.showTorch = config.showTorch ?? false;
+    }
+    // The same for the view and the training scope.
+    if ((config.view ?? 'forward') !== (this.config.view ?? 'forward')) {
+      this.view = config.view ?? 'forward';
+    }
+    if ((config.trainingScope ?? 'attention') !== (this.config.trainingScope ?? 'attention')) {
+      this.trainingScope = config.trainingScope ?? 'attention';
     }
     this.config = config;
   }

@@ -1,0 +1,268 @@
+/**
+ * The timing chart's "training step" view: chart series, table rows and the summary sentence from
+ * the training-step dataset (data/training-h200.json), for attention alone or a whole pre-norm
+ * block. Pure functions of the dataset and the reader's choices, so they are unit-tested on the
+ * fixture; the state class (timing-chart-state.svelte.ts) only holds the choices.
+ */
+import type { AttentionForm } from '../../gpu/types.ts';
+import type { ChartPoint, ChartSeries } from '../shared/chart.ts';
+import { formatDuration, formatTokens } from '../shared/format.ts';
+import { FORM_COLORS, FORM_LABELS } from '../shared/palette.ts';
+import {
+  nativeSeries,
+  trainingSeries,
+  type TrainingDataset,
+  type TrainingRecord,
+  type TrainingScope,
+} from '../shared/training-dataset.ts';
+
+/** Our trainable forms, in the order the view lists them. */
+export const TRAINING_FORMS: readonly AttentionForm[] = [
+  'softmax-flash',
+  'linear-chunked',
+  'gated-chunked',
+];
+
+/** What the reader chose to see. */
+export interface TrainingViewOptions {
+  scope: TrainingScope;
+  /** Our series (the WGSL steps). */
+  showOurs: boolean;
+  /** PyTorch's fp32 steps (TF32 off). */
+  showTorch: boolean;
+  /** PyTorch's bf16 step (tensor cores; SDPA runs FlashAttention-2). */
+  showBf16: boolean;
+  /** flash-linear-attention's Triton kernels (fp32 inputs, TF32 dots). */
+  showFla: boolean;
+  /** Our forms whose series (and the native series compared with them) are hidden. */
+  hiddenForms: ReadonlySet<string>;
+}
+
+/**
+ * The native series the view draws, each in the colour of our form it compares with: fused softmax
+ * against our tiled softmax, the chunked linear forms (eager PyTorch, fla with its normaliser)
+ * against our chunked linear form, fla's gated kernel against our gated form.
+ */
+export const NATIVE_TRAINING_SERIES: readonly {
+  impl: 'torch' | 'fla';
+  form: string;
+  dtype: 'fp32' | 'bf16';
+  label: string;
+  compare: AttentionForm;
+  dash: string;
+  marker: 'square' | 'diamond' | 'plus';
+}[] = [
+  {
+    impl: 'torch',
+    form: 'softmax-sdpa',
+    dtype: 'fp32',
+    label: 'PyTorch fused softmax (SDPA), fp32',
+    compare: 'softmax-flash',
+    dash: '2 3',
+    marker: 'square',
+  },
+  {
+    impl: 'torch',
+    form: 'softmax-sdpa',
+    dtype: 'bf16',
+    label: 'PyTorch FlashAttention-2 (SDPA), bf16 tensor cores',
+    compare: 'softmax-flash',
+    dash: '6 2 1 2',
+    marker: 'plus',
+  },
+  {
+    impl: 'torch',
+    form: 'linear-chunked-norm',
+    dtype: 'fp32',
+    label: 'PyTorch chunked linear (eager), fp32',
+    compare: 'linear-chunked',
+    dash: '2 3',
+    marker: 'square',
+  },
+  {
+    impl: 'fla',
+    form: 'fla-chunk-norm',
+    dtype: 'fp32',
+    label: 'fla chunked linear with normaliser, TF32',
+    compare: 'linear-chunked',
+    dash: '1 2',
+    marker: 'diamond',
+  },
+  {
+    impl: 'fla',
+    form: 'fla-gla-chunk',
+    dtype: 'fp32',
+    label: 'fla gated chunked (simple GLA), TF32',
+    compare: 'gated-chunked',
+    dash: '1 2',
+    marker: 'diamond',
+  },
+  {
+    impl: 'fla',
+    form: 'fla-chunk-norm',
+    dtype: 'bf16',
+    label: 'fla chunked linear with normaliser, bf16',
+    compare: 'linear-chunked',
+    dash: '6 2 1 2',
+    marker: 'plus',
+  },
+  {
+    impl: 'fla',
+    form: 'fla-gla-chunk',
+    dtype: 'bf16',
+    label: 'fla gated chunked (simple GLA), bf16',
+    compare: 'gated-chunked',
+    dash: '6 2 1 2',
+    marker: 'plus',
+  },
+];
+
+/** The markers of our forms, as in the forward view. */
+export type FormMarkers = Partial<Record<AttentionForm, NonNullable<ChartSeries['marker']>>>;
+
+function nativeShown(entry: (typeof NATIVE_TRAINING_SERIES)[number], o: TrainingViewOptions) {
+  if (o.hiddenForms.has(entry.compare)) return false;
+  if (entry.dtype === 'bf16') return o.showBf16 && (entry.impl === 'torch' || o.showFla);
+  return entry.impl === 'fla' ? o.showFla : o.showTorch;
+}
+
+const spreadOf = (p: { spread: { minMs: number; maxMs: number } | null }) =>
+  p.spread ? { lo: p.spread.minMs, hi: p.spread.maxMs } : {};
+
+function roundsText(p: { rounds: number; spread: { minMs: number; maxMs: number } | null }) {
+  return p.spread
+    ? `; ${p.rounds} rounds, ${formatDuration(p.spread.minMs)} to ${formatDuration(p.spread.maxMs)}`
+    : '';
+}
+
+/** "attention alone" or "a whole layer (dModel 768, MLP 3072)". */
+export function scopeText(data: TrainingDataset, scope: TrainingScope): string {
+  if (scope === 'attention') return 'attention alone';
+  return data.layer
+    ? `a whole pre-norm layer (dModel ${data.layer.dModel}, MLP ${data.layer.mlp})`
+    : 'a whole pre-norm layer';
+}
+
+/** Our series and the native ones for the chosen scope, with the spread across rounds. */
+export function trainingChartSeries(
+  data: TrainingDataset,
+  o: TrainingViewOptions,
+  markers: FormMarkers,
+): ChartSeries[] {
+  const out: ChartSeries[] = [];
+  const machine = data.machine;
+  for (const form of TRAINING_FORMS) {
+    if (o.hiddenForms.has(form) || !o.showOurs) continue;
+    const points = trainingSeries(data, o.scope, form).filter((r) => r.medianMs !== null);
+    if (points.length === 0) continue;
+    out.push({
+      id: `train:${o.scope}:${form}`,
+      label: `${FORM_LABELS[form]}, ours, fp32 (${machine})`,
+      color: FORM_COLORS[form],
+      marker: markers[form] ?? 'circle',
+      hollow: true,
+      dash: '5 3',
+      points: points.map((r): ChartPoint => ({
+        x: r.tokens,
+        y: r.medianMs!,
+        ...spreadOf(r),
+        text: `${FORM_LABELS[form]} (ours, WGSL fp32), ${scopeText(data, o.scope)}, ${formatTokens(r.tokens)} tokens: ${formatDuration(r.medianMs!)} per training step (${machine}${roundsText(r)})`,
+      })),
+    });
+  }
+  for (const entry of NATIVE_TRAINING_SERIES) {
+    if (!nativeShown(entry, o)) continue;
+    const points = nativeSeries(data, o.scope, entry.impl, entry.form, entry.dtype);
+    if (points.length === 0) continue;
+    out.push({
+      id: `native:${o.scope}:${entry.impl}:${entry.form}:${entry.dtype}`,
+      label: `${entry.label} (${machine})`,
+      color: FORM_COLORS[entry.compare],
+      dash: entry.dash,
+      marker: entry.marker,
+      hollow: true,
+      points: points.map((p): ChartPoint => ({
+        x: p.tokens,
+        y: p.ms,
+        ...spreadOf(p),
+        text: `${entry.label}, ${scopeText(data, o.scope)}, ${formatTokens(p.tokens)} tokens: ${formatDuration(p.ms)} per training step (${machine}${roundsText(p)})`,
+      })),
+    });
+  }
+  return out;
+}
+
+/** Our points that were not measured, with why (drawn as x marks). */
+export function trainingSkipped(data: TrainingDataset, o: TrainingViewOptions): TrainingRecord[] {
+  return data.records.filter(
+    (r) => o.showOurs && r.scope === o.scope && r.status !== 'ok' && !o.hiddenForms.has(r.form),
+  );
+}
+
+/** The data table: every point of the chosen scope, ours and native, with the spread. */
+export function trainingTableRows(data: TrainingDataset, o: TrainingViewOptions): string[][] {
+  const rows: string[][] = [];
+  const spread = (p: { rounds: number; spread: { minMs: number; maxMs: number } | null }) =>
+    p.spread
+      ? `${formatDuration(p.spread.minMs)} to ${formatDuration(p.spread.maxMs)} (${p.rounds} rounds)`
+      : '–';
+  for (const form of TRAINING_FORMS) {
+    if (o.hiddenForms.has(form) || !o.showOurs) continue;
+    for (const r of data.records.filter((x) => x.scope === o.scope && x.form === form)) {
+      rows.push([
+        FORM_LABELS[form],
+        'ours (WGSL, fp32)',
+        formatTokens(r.tokens),
+        r.medianMs !== null ? formatDuration(r.medianMs) : '–',
+        spread(r),
+        r.status === 'ok' ? 'measured' : `${r.status}: ${r.reason ?? ''}`,
+      ]);
+    }
+  }
+  for (const entry of NATIVE_TRAINING_SERIES) {
+    if (!nativeShown(entry, o)) continue;
+    for (const p of nativeSeries(data, o.scope, entry.impl, entry.form, entry.dtype)) {
+      rows.push([
+        entry.label,
+        entry.impl === 'fla' ? 'flash-linear-attention' : 'PyTorch',
+        formatTokens(p.tokens),
+        formatDuration(p.ms),
+        spread(p),
+        'measured',
+      ]);
+    }
+  }
+  return rows;
+}
+
+const at = <T extends { tokens: number }>(list: readonly T[], tokens: number) =>
+  list.find((p) => p.tokens === tokens);
+
+/**
+ * The sentence under the view: at the longest length where our chunked linear form and PyTorch's
+ * fp32 softmax both have a point, their times, with bf16 and fla beside them when shown.
+ */
+export function describeTraining(data: TrainingDataset, o: TrainingViewOptions): string {
+  const head =
+    `Time per training step (forward + backward, no optimizer step) of ${scopeText(data, o.scope)} ` +
+    `against context length, log-log, on ${data.machine}: batch 1, H = ${data.heads}, d = ${data.dim}, random inputs.`;
+  const ours = trainingSeries(data, o.scope, 'linear-chunked');
+  const sdpa = nativeSeries(data, o.scope, 'torch', 'softmax-sdpa', 'fp32');
+  const common = ours.filter((r) => at(sdpa, r.tokens)).map((r) => r.tokens);
+  const t = common.at(-1);
+  if (t === undefined)
+    return `${head} No length has both our chunked linear form and PyTorch's fp32 softmax.`;
+  const parts = [
+    `At ${formatTokens(t)} tokens our chunked linear attention (fp32, no tensor cores) takes ${formatDuration(at(ours, t)!.medianMs!)}; PyTorch's fused softmax in fp32 takes ${formatDuration(at(sdpa, t)!.ms)}`,
+  ];
+  const bf16 = at(nativeSeries(data, o.scope, 'torch', 'softmax-sdpa', 'bf16'), t);
+  if (o.showBf16 && bf16)
+    parts.push(`FlashAttention-2 in bf16 on the tensor cores ${formatDuration(bf16.ms)}`);
+  const fla = at(nativeSeries(data, o.scope, 'fla', 'fla-chunk-norm', 'fp32'), t);
+  if (o.showFla && fla) parts.push(`fla's chunked kernels (TF32) ${formatDuration(fla.ms)}`);
+  const oursSoftmax = at(trainingSeries(data, o.scope, 'softmax-flash'), t);
+  const tail = oursSoftmax
+    ? ` Our tiled softmax takes ${formatDuration(oursSoftmax.medianMs!)} there.`
+    : '';
+  return `${head} ${parts.join(', ')}.${tail} Bars span the fastest to the slowest of ${data.rounds} rounds.`;
+}
