@@ -2,10 +2,12 @@
 # Runs ON the GPU machine (staged as .gpu/mqar/device.sh beside train.mjs from `npm run build:train`,
 # mqar-summary.mjs and COMMIT): the MQAR reference sweep behind data/learning-h200.json.
 #   OUT_DIR=<empty folder> TIME_S=<cap, s> bash .gpu/mqar/device.sh
-# SETTINGS (one line per process: "name pairs d_model lr") train at once, each its three forms in a
-# row (softmax, linear, gated) on the one GPU: the processes share it, so their steps per second
+# SETTINGS (one line per process: "name pairs d_model lr [bundle]") train at once, each its three
+# forms in a row (softmax, linear, gated) on the one GPU: the processes share it, so their steps per second
 # are not speeds of the trainer alone. Every run plans STEPS steps and stops early at its share of
 # TIME_S (the JSON then records the steps taken); each process rewrites its JSON after every run.
+# The bundle is train.mjs unless a line names another: train-old.mjs, when staged, is the trainer
+# of an earlier commit (COMMIT-old), run beside the current one as a check and a fallback.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OUT_DIR:?OUT_DIR must name the folder the results go to}"
@@ -22,7 +24,9 @@ p32-d64 32 64 3e-3
 p16-d128 16 128 3e-3
 p32-d128 32 128 3e-3
 p16-d64-lr1e-3 16 64 1e-3
-p16-d64-lr1e-2 16 64 1e-2"}
+p16-d64-lr1e-2 16 64 1e-2
+old-p4-d32 4 32 3e-3 train-old.mjs
+old-p16-d64 16 64 3e-3 train-old.mjs"}
 start=$SECONDS
 processes=$(printf '%s\n' "$SETTINGS" | grep -c .)
 # Three runs per process; 40 s are kept for unpacking, Dawn's start-up, pipelines and the summary.
@@ -30,6 +34,7 @@ per_run=$(((TIME_S - 40) / 3))
 {
   date -u +%Y-%m-%dT%H:%M:%SZ
   echo "commit $(cat "$here/COMMIT" 2>/dev/null || echo unknown)"
+  [ -f "$here/COMMIT-old" ] && echo "commit of train-old.mjs $(cat "$here/COMMIT-old")"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1
   echo "TIME_S=$TIME_S STEPS=$STEPS SEED=$SEED BATCH=$BATCH per_run=${per_run}s processes=$processes"
 } > "$OUT_DIR/env.txt"
@@ -38,9 +43,10 @@ cat "$OUT_DIR/env.txt"
 # unpack from several processes at once).
 timeout 60 bash "$here/../run.sh" node --version > /dev/null || echo "run.sh failed to start node"
 note="One of $processes processes that trained at once on one GPU (each its forms in a row); steps per second are shared, not the trainer's speed."
-while read -r name pairs dmodel lr; do
+while read -r name pairs dmodel lr bundle; do
   [ -n "$name" ] || continue
-  timeout $((TIME_S - 20)) bash "$here/../run.sh" node "$here/train.mjs" \
+  [ -f "$here/${bundle:-train.mjs}" ] || { echo "$name: no ${bundle:-train.mjs}"; continue; }
+  timeout $((TIME_S - 20)) bash "$here/../run.sh" node "$here/${bundle:-train.mjs}" \
     --forms softmax,linear,gated --pairs "$pairs" --d-model "$dmodel" --lr "$lr" \
     --steps "$STEPS" --seconds "$per_run" --batch "$BATCH" --layers 2 --heads 2 --seed "$SEED" \
     --every 250 --machine "NVIDIA H200" --note "$note" --json "$OUT_DIR/mqar-$name.json" \
