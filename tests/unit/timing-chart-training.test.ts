@@ -102,8 +102,10 @@ describe("the timing chart's training view", () => {
     expect(describeTraining(fixture, options({ showBf16: false, showFla: false }))).not.toMatch(
       /bf16|fla/,
     );
-    expect(describeTraining(fixture, options({ scope: 'layer' }))).toContain(
-      'of a whole pre-norm layer (dModel 768, MLP 3072)',
+    const layer = describeTraining(fixture, options({ scope: 'layer' }));
+    expect(layer).toContain('of a whole pre-norm layer (dModel 768, MLP 3072)');
+    expect(layer).toContain(
+      "a layer with our chunked linear attention (fp32, no tensor cores) takes 200 ms; PyTorch's layer with fused softmax in fp32 takes 900 ms, in bf16 with FlashAttention-2 on the tensor cores 70 ms, with fla's chunked kernels (TF32) 102 ms.",
     );
   });
 

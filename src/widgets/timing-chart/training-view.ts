@@ -252,17 +252,30 @@ export function describeTraining(data: TrainingDataset, o: TrainingViewOptions):
   const t = common.at(-1);
   if (t === undefined)
     return `${head} No length has both our chunked linear form and PyTorch's fp32 softmax.`;
+  // In the layer scope each time is the whole block's step with that attention inside.
+  const layer = o.scope === 'layer';
   const parts = [
-    `At ${formatTokens(t)} tokens our chunked linear attention (fp32, no tensor cores) takes ${formatDuration(at(ours, t)!.medianMs!)}; PyTorch's fused softmax in fp32 takes ${formatDuration(at(sdpa, t)!.ms)}`,
+    layer
+      ? `At ${formatTokens(t)} tokens a layer with our chunked linear attention (fp32, no tensor cores) takes ${formatDuration(at(ours, t)!.medianMs!)}; PyTorch's layer with fused softmax in fp32 takes ${formatDuration(at(sdpa, t)!.ms)}`
+      : `At ${formatTokens(t)} tokens our chunked linear attention (fp32, no tensor cores) takes ${formatDuration(at(ours, t)!.medianMs!)}; PyTorch's fused softmax in fp32 takes ${formatDuration(at(sdpa, t)!.ms)}`,
   ];
   const bf16 = at(nativeSeries(data, o.scope, 'torch', 'softmax-sdpa', 'bf16'), t);
-  if (o.showBf16 && bf16)
-    parts.push(`FlashAttention-2 in bf16 on the tensor cores ${formatDuration(bf16.ms)}`);
+  if (o.showBf16 && bf16) {
+    parts.push(
+      `${layer ? 'in bf16 with FlashAttention-2' : 'FlashAttention-2 in bf16'} on the tensor cores ${formatDuration(bf16.ms)}`,
+    );
+  }
   const fla = at(nativeSeries(data, o.scope, 'fla', 'fla-chunk-norm', 'fp32'), t);
-  if (o.showFla && fla) parts.push(`fla's chunked kernels (TF32) ${formatDuration(fla.ms)}`);
+  if (o.showFla && fla) {
+    parts.push(
+      `${layer ? "with fla's chunked kernels" : "fla's chunked kernels"} (TF32) ${formatDuration(fla.ms)}`,
+    );
+  }
   const oursSoftmax = at(trainingSeries(data, o.scope, 'softmax-flash'), t);
   const tail = oursSoftmax
-    ? ` Our tiled softmax takes ${formatDuration(oursSoftmax.medianMs!)} there.`
+    ? ` ${layer ? 'With our tiled softmax the layer takes' : 'Our tiled softmax takes'} ${formatDuration(oursSoftmax.medianMs!)} there.`
     : '';
-  return `${head} ${parts.join(', ')}.${tail} Bars span the fastest to the slowest of ${data.rounds} rounds.`;
+  const bars =
+    data.rounds >= 2 ? ` Bars span the fastest to the slowest of ${data.rounds} rounds.` : '';
+  return `${head} ${parts.join(', ')}.${tail}${bars}`;
 }
