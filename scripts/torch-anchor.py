@@ -262,8 +262,9 @@ def main():
     save()
 
 
-class Deadline(Exception):
-    """Raised by SIGALRM when fla's first call (Triton compiling and autotuning) outlives its time."""
+class Deadline(BaseException):
+    """Raised by SIGALRM when fla's first call (Triton compiling and autotuning) outlives its time. A
+    BaseException, so that no `except Exception` inside Triton's autotuner swallows it."""
 
 
 def _on_alarm(signum, frame):
