@@ -82,6 +82,11 @@ export function adaptLearningReference(raw: unknown): LearningReference | null {
   return curves.length > 0 ? { machine, curves } : null;
 }
 
+/** Steps per drawn reference point: whole windows of the file, about `target` steps. */
+export function referenceSpan(window: number, target: number): number {
+  return Math.max(1, Math.round(target / window)) * window;
+}
+
 /**
  * A reference series as chart points, about `target` steps per point: means over runs of the
  * file's windows, whole runs only; x is the last step of each point (1-based), first its first.
@@ -91,7 +96,7 @@ export function referencePoints(
   window: number,
   target: number,
 ): { x: number; y: number; first: number }[] {
-  const factor = Math.max(1, Math.round(target / window));
+  const factor = referenceSpan(window, target) / window;
   const out: { x: number; y: number; first: number }[] = [];
   for (let start = 0; start + factor <= values.length; start += factor) {
     let sum = 0;

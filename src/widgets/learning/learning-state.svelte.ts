@@ -24,7 +24,12 @@ import {
   type LearningPlan,
 } from './learning-math.ts';
 import { learningReference } from './learning-data.ts';
-import { matchingCurves, referencePoints, type ReferenceCurve } from './learning-reference.ts';
+import {
+  matchingCurves,
+  referencePoints,
+  referenceSpan,
+  type ReferenceCurve,
+} from './learning-reference.ts';
 
 /** One form's run so far. */
 export interface FormCurve {
@@ -63,6 +68,11 @@ export class LearningState {
   readonly referenceCurves = $derived(
     matchingCurves(this.reference, this.config.forms, this.config.pairs, this.config.dModel),
   );
+  /** Steps per drawn point of the reference curves (null without any). */
+  readonly referenceWindow = $derived.by(() => {
+    const first = this.referenceCurves[0];
+    return first ? referenceSpan(first.window, windowFor(first.steps)) : null;
+  });
   readonly xDomain = $derived<[number, number]>([
     0,
     Math.max(this.config.steps, ...this.referenceCurves.map((c) => c.steps)),
