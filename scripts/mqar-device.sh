@@ -2,8 +2,8 @@
 # Runs ON the GPU machine (staged as .gpu/mqar/device.sh beside train.mjs from `npm run build:train`,
 # mqar-summary.mjs and COMMIT): the MQAR reference sweep behind data/learning-h200.json.
 #   OUT_DIR=<empty folder> TIME_S=<cap, s> bash .gpu/mqar/device.sh
-# SETTINGS (one line per process: "name pairs d_model lr [bundle]") train at once, each its three
-# forms in a row (softmax, linear, gated) on the one GPU: the processes share it, so their steps per second
+# SETTINGS (one line per process: "name pairs d_model lr [key=value ...]", keys bundle, forms, seed,
+# steps) train at once, each its forms in a row (default softmax, linear, gated) on the one GPU: the processes share it, so their steps per second
 # are not speeds of the trainer alone. Every run plans STEPS steps and stops early at its share of
 # TIME_S (the JSON then records the steps taken); each process rewrites its JSON after every run.
 # The bundle is train.mjs unless a line names another: train-old.mjs, when staged, is the trainer
@@ -25,30 +25,40 @@ p16-d128 16 128 3e-3
 p32-d128 32 128 3e-3
 p16-d64-lr1e-3 16 64 1e-3
 p16-d64-lr1e-2 16 64 1e-2
-old-p4-d32 4 32 3e-3 train-old.mjs
-old-p16-d64 16 64 3e-3 train-old.mjs"}
+old-p4-d32 4 32 3e-3 bundle=train-old.mjs
+old-p16-d64 16 64 3e-3 bundle=train-old.mjs"}
 start=$SECONDS
 processes=$(printf '%s\n' "$SETTINGS" | grep -c .)
-# Three runs per process; 40 s are kept for unpacking, Dawn's start-up, pipelines and the summary.
-per_run=$(((TIME_S - 40) / 3))
+# A process's runs share TIME_S less 40 s (unpacking, Dawn's start-up, pipelines, the summary).
+FORMS=${FORMS:-softmax,linear,gated}
 {
   date -u +%Y-%m-%dT%H:%M:%SZ
   echo "commit $(cat "$here/COMMIT" 2>/dev/null || echo unknown)"
   [ -f "$here/COMMIT-old" ] && echo "commit of train-old.mjs $(cat "$here/COMMIT-old")"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1
-  echo "TIME_S=$TIME_S STEPS=$STEPS SEED=$SEED BATCH=$BATCH per_run=${per_run}s processes=$processes"
+  echo "TIME_S=$TIME_S STEPS=$STEPS SEED=$SEED BATCH=$BATCH FORMS=$FORMS processes=$processes"
 } > "$OUT_DIR/env.txt"
 cat "$OUT_DIR/env.txt"
 # Unpack Node and the Vulkan loader once, before the processes start (run.sh is not safe to
 # unpack from several processes at once).
 timeout 60 bash "$here/../run.sh" node --version > /dev/null || echo "run.sh failed to start node"
-note="One of $processes processes that trained at once on one GPU (each its forms in a row); steps per second are shared, not the trainer's speed."
-while read -r name pairs dmodel lr bundle; do
+note="One of $processes processes that trained at once on one GPU (each its runs in a row); steps per second are shared, not the trainer's speed."
+while read -r name pairs dmodel lr extra; do
   [ -n "$name" ] || continue
-  [ -f "$here/${bundle:-train.mjs}" ] || { echo "$name: no ${bundle:-train.mjs}"; continue; }
-  timeout $((TIME_S - 20)) bash "$here/../run.sh" node "$here/${bundle:-train.mjs}" \
-    --forms softmax,linear,gated --pairs "$pairs" --d-model "$dmodel" --lr "$lr" \
-    --steps "$STEPS" --seconds "$per_run" --batch "$BATCH" --layers 2 --heads 2 --seed "$SEED" \
+  bundle=train.mjs forms=$FORMS seed=$SEED steps=$STEPS
+  for kv in $extra; do
+    case $kv in
+      bundle=* | forms=* | seed=* | steps=*) declare "$kv" ;;
+      *) echo "$name: unknown setting $kv" ;;
+    esac
+  done
+  [ -f "$here/$bundle" ] || { echo "$name: no $bundle"; continue; }
+  runs=$(($(tr -cd , <<< "$forms" | wc -c) + 1))
+  per_run=$(((TIME_S - 40) / runs))
+  echo "$name: pairs $pairs, d_model $dmodel, lr $lr, $forms, seed $seed, $steps steps, $bundle, ${per_run} s a run" >> "$OUT_DIR/env.txt"
+  timeout $((TIME_S - 20)) bash "$here/../run.sh" node "$here/$bundle" \
+    --forms "$forms" --pairs "$pairs" --d-model "$dmodel" --lr "$lr" \
+    --steps "$steps" --seconds "$per_run" --batch "$BATCH" --layers 2 --heads 2 --seed "$seed" \
     --every 250 --machine "NVIDIA H200" --note "$note" --json "$OUT_DIR/mqar-$name.json" \
     > "$OUT_DIR/mqar-$name.log" 2>&1 &
 done <<< "$SETTINGS"
