@@ -13,7 +13,7 @@ TIME_S=${TIME_S:-100}
 ROUNDS=${ROUNDS:-3}
 TOKENS=${TOKENS:-4096,16384}
 start=$SECONDS
-left() { echo $((TIME_S - 6 - (SECONDS - start))); }
+left() { echo $((TIME_S - 12 - (SECONDS - start))); }
 log=$OUT_DIR/log.txt
 bench() { # variant dim round [extra bench arguments]
   local variant=$1 dim=$2 round=$3
