@@ -35,10 +35,11 @@ bench() { # variant dim round [extra bench arguments]
 }
 
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader > "$OUT_DIR/env.txt" 2>&1
-# d = 128: the planned quad kernel against the sliced kernel; d = 64: the planned wide kernel
-# against the same tiles with keys and values staged apart (wide-split). Round 1 verifies each.
-V128="plan sliced"
-V64="plan wide-split"
+# d = 128: the planned quad kernel against the sliced and narrow kernels; d = 64: the planned
+# wide kernel against the same tiles with FMA chains, and with FMA chains and keys and values
+# staged apart. Round 1 verifies each.
+V128="plan sliced narrow"
+V64="plan wide-fma wide-split-fma"
 for r in $(seq 1 "$ROUNDS"); do
   extra=()
   [ "$r" = 1 ] && extra=(--verify)
@@ -52,8 +53,9 @@ for r in $(seq 1 "$ROUNDS"); do
   for v in $order64; do bench "$v" 64 "$r" --tokens "$TOKENS" "${extra[@]}"; done
 done
 # The longest context, once per variant, with what is left (one round, in this order).
+bench narrow 128 $((ROUNDS + 1)) --tokens 65536
 bench sliced 128 $((ROUNDS + 1)) --tokens 65536
-bench wide-split 64 $((ROUNDS + 1)) --tokens 65536
+bench wide-split-fma 64 $((ROUNDS + 1)) --tokens 65536
 bench plan 64 $((ROUNDS + 1)) --tokens 65536
 grep -h "^verify\|^bench:\|flash variant" "$log" | sort | uniq -c | head -20
 

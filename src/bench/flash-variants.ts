@@ -5,6 +5,9 @@
  * Bundled by vite.flash.config.ts into `.gpu/flash/flash-variants.mjs`. Variants:
  *   plan             what planFlashTiles picks for the device (wide at d <= 64, quad at 128)
  *   sliced           softmax-flash-sliced.wgsl (planSlicedTiles)
+ *   narrow           softmax-flash-sliced-narrow.wgsl (planSlicedTiles, 'narrow')
+ *   wide-fma         the planned wide tiles, products as FMA chains
+ *   wide-split-fma   the planned wide tiles, keys and values staged apart, FMA chains
  *   quad             softmax-flash-quad.wgsl at any d it supports
  *   wide-noprefetch  the planned wide tiles without the register prefetch of the next K/V tile
  *   wide-split       the planned wide tiles, keys and values staged apart (half the registers)
@@ -50,6 +53,15 @@ function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTil
       return planned;
     case 'sliced':
       return planSlicedTiles(dim, bytes, threads, subgroup) ?? `sliced: no tiles at d = ${dim}`;
+    case 'narrow':
+      return (
+        planSlicedTiles(dim, bytes, threads, subgroup, 'narrow') ?? `narrow: no tiles at d = ${dim}`
+      );
+    case 'wide-fma':
+    case 'wide-split-fma':
+      return planned.kernel === 'wide'
+        ? { ...planned, fmaChains: true, prefetchSplit: variant === 'wide-split-fma' }
+        : `${variant}: the plan at d = ${dim} is ${planned.kernel}`;
     case 'quad':
       return planWideTiles(dim, bytes, threads, subgroup, 'quad') ?? `quad: no tiles at d = ${dim}`;
     case 'wide-noprefetch':
@@ -80,7 +92,7 @@ FORM_FACTORIES['softmax-flash'] = (ctx) => {
   process.stderr.write(
     `flash variant ${variant}: ${tiles.kernel} BR=${tiles.BR} BC=${tiles.BC} WG=${tiles.WG} ` +
       `${tiles.workgroupBytes} B prefetch=${tiles.prefetch ?? 'default'}` +
-      `${tiles.prefetchSplit ? ' split' : ''}\n`,
+      `${tiles.prefetchSplit ? ' split' : ''}${tiles.fmaChains ? ' fma' : ''}\n`,
   );
   return createSoftmaxFlashKernel(ctx, undefined, tiles);
 };

@@ -149,43 +149,62 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
   });
 
-  // The sliced kernel (Q and K staged in two halves of the dimensions) is planned for d = 128 on
-  // 48 KiB; SwiftShader's 32 KiB holds its d = 32 and 64 tiles, the same code with other constants.
-  for (const dim of [32, 64]) {
-    for (const tokens of [1, 17, 33, 200]) {
-      it(`sliced kernel, d=${dim}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
-        const tiles = planSlicedTiles(dim, memory, invocations, subgroup);
-        expect(tiles).not.toBeNull();
-        const problem = randomProblem(3, tokens, dim);
-        const out = await runWith(device, problem, tiles!);
+  // The sliced kernels (Q and K staged in two halves of the dimensions; narrow: 4 keys and 2
+  // output quads per thread) are planned for d = 128 on 48 KiB; SwiftShader's 32 KiB holds their
+  // d = 32 and 64 tiles, the same code with other constants.
+  // (narrow at d = 64 needs subgroups of 8: SwiftShader's are 4, so narrow runs d = 16 and 32).
+  for (const kernel of ['sliced', 'narrow'] as const) {
+    for (const dim of kernel === 'sliced' ? [32, 64] : [16, 32]) {
+      const tiles = () => planSlicedTiles(dim, memory, invocations, subgroup, kernel);
+      for (const tokens of [1, 17, 33, 200]) {
+        it(`${kernel} kernel, d=${dim}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
+          expect(tiles()).not.toBeNull();
+          const problem = randomProblem(3, tokens, dim);
+          const out = await runWith(device, problem, tiles()!);
+          const expected = referenceAttention(problem, { form: 'softmax-flash' });
+          expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+        });
+      }
+      it(`${kernel} kernel, d=${dim}: chunks of 3 key tiles match the reference at T=150`, async () => {
+        expect(tiles()).not.toBeNull();
+        const problem = randomProblem(2, 150, dim, 10);
+        const out = await runWith(device, problem, tiles()!, 3);
         const expected = referenceAttention(problem, { form: 'softmax-flash' });
         expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
       });
     }
-    it(`sliced kernel, d=${dim}: chunks of 3 key tiles match the reference at T=150`, async () => {
-      const problem = randomProblem(2, 150, dim, 10);
-      const out = await runWith(
-        device,
-        problem,
-        planSlicedTiles(dim, memory, invocations, subgroup)!,
-        3,
-      );
-      const expected = referenceAttention(problem, { form: 'softmax-flash' });
-      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-    });
   }
 
-  it('a NaN in a later value reaches no earlier row (sliced kernel)', async () => {
-    const dim = 32;
-    const problem = randomProblem(1, 50, dim);
-    problem.v[20 * dim + 3] = Number.NaN;
-    const out = await runWith(
-      device,
-      problem,
-      planSlicedTiles(dim, memory, invocations, subgroup)!,
-    );
-    expect(out.subarray(0, 20 * dim).every(Number.isFinite)).toBe(true);
-    expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
+  // FMA chains in the wide kernel, with and without keys and values staged apart.
+  for (const prefetchSplit of [false, true]) {
+    for (const [dim, TY, RT] of [
+      [16, 16, 4],
+      [32, 8, 4],
+      [32, 4, 8],
+    ] as const) {
+      it(`wide kernel with FMA chains${prefetchSplit ? ', keys and values apart' : ''}, d=${dim}, BR=${RT * TY}, ${RT} rows per thread: matches the reference at T=1, 65 and 257`, async () => {
+        for (const tokens of [1, 65, 257]) {
+          const problem = randomProblem(2, tokens, dim);
+          const tiles = { ...wideTiles(dim, TY, RT), fmaChains: true, prefetchSplit };
+          const out = await runWith(device, problem, tiles);
+          const expected = referenceAttention(problem, { form: 'softmax-flash' });
+          expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+        }
+      });
+    }
+  }
+
+  it('a NaN in a later value reaches no earlier row (sliced and narrow kernels)', async () => {
+    for (const kernel of ['sliced', 'narrow'] as const) {
+      const dim = 32;
+      const problem = randomProblem(1, 50, dim);
+      problem.v[20 * dim + 3] = Number.NaN;
+      const tiles = planSlicedTiles(dim, memory, invocations, subgroup, kernel);
+      expect(tiles?.kernel).toBe(kernel);
+      const out = await runWith(device, problem, tiles!);
+      expect(out.subarray(0, 20 * dim).every(Number.isFinite)).toBe(true);
+      expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
+    }
   });
 
   it('a NaN in a later value reaches no earlier row (quad kernel, P over K and beside it)', async () => {

@@ -70,3 +70,16 @@ fn loadRowState(rows: vec4<u32>, sbase: u32, tx: u32) -> RowState {
   let l = select(vec4<f32>(0.0), vec4<f32>(s0.y, s1.y, s2.y, s3.y), tx == 0u);
   return RowState(vec4<f32>(s0.x, s1.x, s2.x, s3.x), l);
 }
+
+// s + q * M and a + M * p written as chains of vec4 FMAs. WGSL's matrix products are a dot
+// product (or sum of columns) added to the accumulator afterwards: a multiply, three FMAs and an
+// add per component, where the chains below are four FMAs (the sum is taken in another order).
+// addDots(s, q, kt): s[i] + sum_c q[c] kt[c][i], i.e. s + q * transpose(kt).
+fn addDots(s: vec4<f32>, q: vec4<f32>, kt: mat4x4<f32>) -> vec4<f32> {
+  return fma(vec4<f32>(q.w), kt[3], fma(vec4<f32>(q.z), kt[2], fma(vec4<f32>(q.y), kt[1], fma(vec4<f32>(q.x), kt[0], s))));
+}
+
+// addColumns(a, m, p): a + m * p, the columns of m weighted by p.
+fn addColumns(a: vec4<f32>, m: mat4x4<f32>, p: vec4<f32>) -> vec4<f32> {
+  return fma(m[3], vec4<f32>(p.w), fma(m[2], vec4<f32>(p.z), fma(m[1], vec4<f32>(p.y), fma(m[0], vec4<f32>(p.x), a))));
+}

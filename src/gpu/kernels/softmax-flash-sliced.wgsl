@@ -64,17 +64,18 @@ fn stageValues(k0: u32, base: u32, T: u32, lid: u32) {
 
 // One quad c of the current slice: rows r (four) against the thread's keys kj, kk.
 fn scoreStep(s: Rows4, c: u32, r: vec4<u32>, kj: vec4<u32>, kk: vec4<u32>) -> Rows4 {
-  let kl = mat4x4<f32>(qk[S4 + c][kj.x], qk[S4 + c][kj.y], qk[S4 + c][kj.z], qk[S4 + c][kj.w]);
-  let kh = mat4x4<f32>(qk[S4 + c][kk.x], qk[S4 + c][kk.y], qk[S4 + c][kk.z], qk[S4 + c][kk.w]);
+  // kl[d], kh[d]: dimension 4 c + d of the thread's keys (transposed: FMA chains, see addDots).
+  let kl = transpose(mat4x4<f32>(qk[S4 + c][kj.x], qk[S4 + c][kj.y], qk[S4 + c][kj.z], qk[S4 + c][kj.w]));
+  let kh = transpose(mat4x4<f32>(qk[S4 + c][kk.x], qk[S4 + c][kk.y], qk[S4 + c][kk.z], qk[S4 + c][kk.w]));
   let qa = qk[c][r.x];
   let qb = qk[c][r.y];
   let qc = qk[c][r.z];
   let qd = qk[c][r.w];
   return Rows4(
-    s.a0 + qa * kl, s.a1 + qa * kh,
-    s.b0 + qb * kl, s.b1 + qb * kh,
-    s.c0 + qc * kl, s.c1 + qc * kh,
-    s.d0 + qd * kl, s.d1 + qd * kh,
+    addDots(s.a0, qa, kl), addDots(s.a1, qa, kh),
+    addDots(s.b0, qb, kl), addDots(s.b1, qb, kh),
+    addDots(s.c0, qc, kl), addDots(s.c1, qc, kh),
+    addDots(s.d0, qd, kl), addDots(s.d1, qd, kh),
   );
 }
 
@@ -210,10 +211,10 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
           qk[2u * j4 + 1u][col],
           qk[2u * j4 + 1u][D4 + col],
         );
-        a0[i] += vm * pr0;
-        a1[i] += vm * pr1;
-        a2[i] += vm * pr2;
-        a3[i] += vm * pr3;
+        a0[i] = addColumns(a0[i], vm, pr0);
+        a1[i] = addColumns(a1[i], vm, pr1);
+        a2[i] = addColumns(a2[i], vm, pr2);
+        a3[i] = addColumns(a3[i], vm, pr3);
       }
     }
   }

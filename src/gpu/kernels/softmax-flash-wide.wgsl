@@ -42,6 +42,8 @@ enable subgroups;
 //   POFF: column of P in kp (0 or BC)        KW: columns of kp, max(BC, POFF + BR)
 //   NF: BC D4 / WG, vec4s of K (and of V) each thread stages per tile
 //   PREFETCH: load tile t + 1 into registers while tile t is worked on (double buffering)
+//   FMA_CHAINS: the products as chains of vec4 FMAs (addDots, addColumns) instead of WGSL's
+//   vector-matrix products, whose dot products are added to the accumulator afterwards
 //   PREFETCH_SPLIT (instead of PREFETCH): half the staging registers. Tile t's values are loaded
 //   during its scores and written beside P; tile t + 1's keys are loaded during tile t's P V and
 //   written at the top of the next tile. The same four barriers per tile as P over K with PREFETCH.
@@ -60,6 +62,16 @@ fn scoreStep(s: Rows4, c: u32, r: u32, kl: mat4x4<f32>, kh: mat4x4<f32>) -> Rows
   let qb = qs[c][r + TY];
   let qc = qs[c][r + 2u * TY];
   let qd = qs[c][r + 3u * TY];
+  if (FMA_CHAINS) {
+    let lt = transpose(kl);
+    let ht = transpose(kh);
+    return Rows4(
+      addDots(s.a0, qa, lt), addDots(s.a1, qa, ht),
+      addDots(s.b0, qb, lt), addDots(s.b1, qb, ht),
+      addDots(s.c0, qc, lt), addDots(s.c1, qc, ht),
+      addDots(s.d0, qd, lt), addDots(s.d1, qd, ht),
+    );
+  }
   return Rows4(
     s.a0 + qa * kl, s.a1 + qa * kh,
     s.b0 + qb * kl, s.b1 + qb * kh,
@@ -95,6 +107,14 @@ fn addPV(a: Rows4, j4: u32, pc: u32, v0: mat4x4<f32>, v1: mat4x4<f32>) -> Rows4 
   let pb = kp[j4][pc + TY];
   let pcc = kp[j4][pc + 2u * TY];
   let pd = kp[j4][pc + 3u * TY];
+  if (FMA_CHAINS) {
+    return Rows4(
+      addColumns(a.a0, v0, pa), addColumns(a.a1, v1, pa),
+      addColumns(a.b0, v0, pb), addColumns(a.b1, v1, pb),
+      addColumns(a.c0, v0, pcc), addColumns(a.c1, v1, pcc),
+      addColumns(a.d0, v0, pd), addColumns(a.d1, v1, pd),
+    );
+  }
   return Rows4(
     a.a0 + v0 * pa, a.a1 + v1 * pa,
     a.b0 + v0 * pb, a.b1 + v1 * pb,

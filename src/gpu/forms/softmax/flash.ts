@@ -7,6 +7,7 @@
 import rowsSource from '../../kernels/softmax-flash-rows.wgsl?raw';
 import quadSource from '../../kernels/softmax-flash-quad.wgsl?raw';
 import slicedSource from '../../kernels/softmax-flash-sliced.wgsl?raw';
+import narrowSource from '../../kernels/softmax-flash-sliced-narrow.wgsl?raw';
 import wideSource from '../../kernels/softmax-flash-wide.wgsl?raw';
 import tiledSource from '../../kernels/softmax-flash.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
@@ -38,11 +39,11 @@ import type { Slice } from '../../dispatch.ts';
  */
 export interface FlashTiles {
   /**
-   * Which kernel: 'wide' (softmax-flash-wide.wgsl), 'quad' (softmax-flash-quad.wgsl) or 'sliced'
-   * (softmax-flash-sliced.wgsl), needing subgroups of at least TX invocations; 'tiled'
-   * (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl).
+   * Which kernel: 'wide' (softmax-flash-wide.wgsl), 'quad' (softmax-flash-quad.wgsl), 'sliced'
+   * (softmax-flash-sliced.wgsl) or 'narrow' (softmax-flash-sliced-narrow.wgsl), needing subgroups
+   * of at least TX invocations; 'tiled' (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl).
    */
-  kernel: 'wide' | 'quad' | 'sliced' | 'tiled' | 'rows';
+  kernel: 'wide' | 'quad' | 'sliced' | 'narrow' | 'tiled' | 'rows';
   /** Query rows per workgroup. */
   BR: number;
   /** Keys per tile. */
@@ -68,6 +69,8 @@ export interface FlashTiles {
    * staging registers of prefetch); replaces prefetch.
    */
   prefetchSplit?: boolean;
+  /** wide: the products as chains of vec4 FMAs rather than WGSL's vector-matrix products. */
+  fmaChains?: boolean;
 }
 
 /**
@@ -149,7 +152,11 @@ export function wideSourceFor(dim: number, tiles: FlashTiles): string {
   const lines = Object.entries(constants).map(([name, value]) => `const ${name}: u32 = ${value}u;`);
   const split = tiles.kernel === 'wide' && tiles.prefetchSplit === true;
   const prefetch = !split && (tiles.prefetch ?? constants.NF <= PREFETCH_MAX_VEC4);
-  lines.push(`const PREFETCH: bool = ${prefetch};`, `const PREFETCH_SPLIT: bool = ${split};`);
+  lines.push(
+    `const PREFETCH: bool = ${prefetch};`,
+    `const PREFETCH_SPLIT: bool = ${split};`,
+    `const FMA_CHAINS: bool = ${tiles.fmaChains === true};`,
+  );
   const quad = tiles.kernel === 'quad';
   return composeWgsl(
     withConstants(quad ? quadSource : wideSource, lines),
@@ -167,30 +174,33 @@ function withConstants(source: string, lines: readonly string[]): string {
 }
 
 /**
- * Tiles of softmax-flash-sliced.wgsl: thread (ty, tx) owns 4 rows x 8 keys of scores and 4 rows
- * x 4 output quads, so TX = D / 16, BC = 8 TX = D / 2, and BR = BC (TY = 2 TX): at d = 128, 64 x
- * 64 tiles and 128 threads. Workgroup memory: Q and K of one half of the dimensions, or V whole
- * (D4 x BC vec4), and P (BC / 4 x BR vec4): 48 KiB at d = 128. Null where it does not fit or
- * the subgroups are smaller than TX.
+ * Tiles of softmax-flash-sliced.wgsl (thread (ty, tx) owns 4 rows x 8 keys of scores and 4 rows
+ * x 4 output quads, so TX = D / 16 and BC = 8 TX = D / 2) or, narrow, of
+ * softmax-flash-sliced-narrow.wgsl (4 rows x 4 keys and 4 rows x 2 quads: TX = D / 8, BC = 4 TX
+ * = D / 2, twice the threads); BR = BC (TY = BR / 4): at d = 128, 64 x 64 tiles, 128 or 256
+ * threads. Workgroup memory: Q and K of one half of the dimensions, or V whole (D4 x BC vec4),
+ * and P (BC / 4 x BR vec4): 48 KiB at d = 128. Null where it does not fit or the subgroups are
+ * smaller than TX.
  */
 export function planSlicedTiles(
   dim: number,
   maxWorkgroupBytes: number,
   maxThreads: number,
   subgroupMinSize: number,
+  kernel: 'sliced' | 'narrow' = 'sliced',
 ): FlashTiles | null {
-  if (![32, 64, 128].includes(dim)) return null;
+  if (![16, 32, 64, 128].includes(dim)) return null;
   const d4 = dim / 4;
-  const TX = d4 / 4;
-  const BC = 8 * TX;
+  const TX = kernel === 'sliced' ? d4 / 4 : d4 / 2;
+  const BC = d4 * 2;
   const BR = BC;
   const WG = TX * (BR / 4);
   const workgroupBytes = 16 * (d4 * BC + (BC / 4) * BR);
   if (subgroupMinSize < TX || WG > maxThreads || workgroupBytes > maxWorkgroupBytes) return null;
-  return { kernel: 'sliced', BR, BC, TX, WG, workgroupBytes };
+  return { kernel, BR, BC, TX, WG, workgroupBytes };
 }
 
-/** softmax-flash-sliced.wgsl with its shape constants. */
+/** softmax-flash-sliced.wgsl (or -sliced-narrow) with its shape constants. */
 export function slicedSourceFor(dim: number, tiles: FlashTiles): string {
   const { BR, BC, TX, WG } = tiles;
   const d4 = dim / 4;
@@ -208,11 +218,11 @@ export function slicedSourceFor(dim: number, tiles: FlashTiles): string {
   };
   const lines = Object.entries(constants).map(([name, value]) => `const ${name}: u32 = ${value}u;`);
   return composeWgsl(
-    withConstants(slicedSource, lines),
+    withConstants(tiles.kernel === 'narrow' ? narrowSource : slicedSource, lines),
     SOFTMAX_FLASH_WGSL,
     SOFTMAX_FLASH_SHUFFLE_WGSL,
     SOFTMAX_FLASH_ROWS4_WGSL,
-    SOFTMAX_FLASH_QUADS_WGSL,
+    ...(tiles.kernel === 'narrow' ? [] : [SOFTMAX_FLASH_QUADS_WGSL]),
   );
 }
 
@@ -393,13 +403,14 @@ export function createSoftmaxFlashKernel(
           device,
           `attention/softmax-flash-${kernel} D=${dim} BR=${BR} RT=${tiles.RT ?? 4} POFF=${tiles.POFF}` +
             (tiles.prefetch === undefined ? '' : ` prefetch=${tiles.prefetch}`) +
-            (tiles.prefetchSplit ? ' split' : ''),
+            (tiles.prefetchSplit ? ' split' : '') +
+            (tiles.fmaChains ? ' fma' : ''),
           wideSourceFor(dim, tiles),
         )
-      : kernel === 'sliced'
+      : kernel === 'sliced' || kernel === 'narrow'
         ? getPipeline(
             device,
-            `attention/softmax-flash-sliced D=${dim} BR=${BR}`,
+            `attention/softmax-flash-${kernel} D=${dim} BR=${BR}`,
             slicedSourceFor(dim, tiles),
           )
         : kernel === 'tiled'
