@@ -95,7 +95,7 @@ describe("the timing chart's training view", () => {
 
   it('states our time with the native fp32 baseline beside it, and bf16 and fla when shown', () => {
     const text = describeTraining(fixture, options());
-    expect(text).toContain('forward + backward, no optimizer step');
+    expect(text).toContain('forward + backward, no optimiser step');
     expect(text).toContain(
       "At 65,536 tokens our chunked linear attention (fp32, no tensor cores) takes 25.5 ms; PyTorch's fused softmax in fp32 takes 669 ms, FlashAttention-2 in bf16 on the tensor cores 52.9 ms, fla's chunked kernels (TF32) 4.8 ms.",
     );

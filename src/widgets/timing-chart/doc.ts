@@ -51,7 +51,7 @@ export const timingChartDoc: WidgetDoc = {
       type: "'forward' | 'training'",
       default: 'forward',
       description:
-        "What the chart shows when it opens: forward passes (the reference GPU, the reader's GPU on request) or training steps (forward and backward, no optimizer step) measured on the reference GPU beside PyTorch's and flash-linear-attention's. The reader can switch; a change of the attribute switches too.",
+        "What the chart shows when it opens: forward passes (the reference GPU, the reader's GPU on request) or training steps (forward and backward, no optimiser step) measured on the reference GPU beside PyTorch's and flash-linear-attention's. The reader can switch; a change of the attribute switches too.",
       accepts: { kind: 'enum', values: ['forward', 'training'] },
     },
     {

@@ -244,7 +244,7 @@ const at = <T extends { tokens: number }>(list: readonly T[], tokens: number) =>
  */
 export function describeTraining(data: TrainingDataset, o: TrainingViewOptions): string {
   const head =
-    `Time per training step (forward + backward, no optimizer step) of ${scopeText(data, o.scope)} ` +
+    `Time per training step (forward + backward, no optimiser step) of ${scopeText(data, o.scope)} ` +
     `against context length, log-log, on ${data.machine}: batch 1, H = ${data.heads}, d = ${data.dim}, random inputs.`;
   const ours = trainingSeries(data, o.scope, 'linear-chunked');
   const sdpa = nativeSeries(data, o.scope, 'torch', 'softmax-sdpa', 'fp32');
