@@ -1,6 +1,10 @@
 // The sequential-depth floor of the recurrent forms on this machine's GPU (docs/PERFORMANCE.md):
 // one workgroup runs N dependent steps, each (a) one FMA on the previous value, (b) one FMA and a
 // workgroupBarrier, or (c) one FMA, a storageBarrier and a workgroupBarrier; 128 and 256 threads.
+// Where the adapter has subgroups, (d) what linear-recurrent-lanes.wgsl does per token: one
+// dependent FMA (the state) and, off that chain, a sum over 16 lanes by four subgroupShuffleXor
+// steps whose result is kept; eight tokens per loop trip, unrolled as the kernel's token blocks are
+// (one step = one token); 64 threads.
 // GPU timestamps around one dispatch, median of 7, per-step time (t(N2) - t(N1)) / (N2 - N1), so
 // launch costs cancel. On a GPU machine: bash .gpu/run.sh node .gpu/<dir>/sequential-floor.mjs
 // (N1, N2 from the environment: defaults 2^16 and 2^19).
@@ -8,13 +12,21 @@ import { create, globals } from 'webgpu';
 Object.assign(globalThis, globals);
 const gpu = create([]);
 const adapter = await gpu.requestAdapter();
-const device = await adapter.requestDevice({ requiredFeatures: ['timestamp-query'] });
+const subgroups = adapter.features.has('subgroups');
+const device = await adapter.requestDevice({
+  requiredFeatures: ['timestamp-query', ...(subgroups ? ['subgroups'] : [])],
+});
 const kinds = {
   fma: 'x = fma(x, a, b);',
   fmaBarrier: 'x = fma(x, a, b); workgroupBarrier();',
   fmaStorageBarrier: 'x = fma(x, a, b); storageBarrier(); workgroupBarrier();',
 };
-const code = (body, wg) => `
+// One token of the lanes kernel: the state's FMA, then its share summed over 16 lanes.
+const laneToken = `x = fma(x, a, b);
+  { var y = x * a; for (var o = 1u; o < 16u; o <<= 1u) { y += subgroupShuffleXor(y, o); } acc += y; }`;
+const laneKinds = subgroups ? { fmaShuffle16x8: Array(8).fill(laneToken).join('\n') } : {};
+const stepsPerTrip = (name) => (name.endsWith('x8') ? 8 : 1);
+const code = (body, wg) => `${body.includes('subgroup') ? 'enable subgroups;' : ''}
 override N: u32;
 @group(0) @binding(0) var<storage, read_write> buf: array<f32>;
 @compute @workgroup_size(${wg})
@@ -22,8 +34,9 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   let a = buf[1];
   let b = buf[2];
   var x = buf[3 + lid];
+  var acc = 0.0;
   for (var i = 0u; i < N; i++) { ${body} }
-  buf[3 + lid] = x;
+  buf[3 + lid] = x + acc;
 }`;
 const buf = device.createBuffer({
   size: 4 * 1024,
@@ -62,16 +75,22 @@ async function time(pipelines, n) {
   return Number(t[1] - t[0]) / 1e3; // us
 }
 const med = (xs) => xs.sort((p, q) => p - q)[xs.length >> 1];
-for (const wg of [128, 256]) {
-  for (const [name, body] of Object.entries(kinds)) {
+const runs = [
+  ...[128, 256].flatMap((wg) => Object.entries(kinds).map(([name, body]) => [wg, name, body])),
+  ...Object.entries(laneKinds).map(([name, body]) => [64, name, body]),
+];
+{
+  for (const [wg, name, body] of runs) {
     const N1 = Number(process.env.N1 ?? 1 << 16),
       N2 = Number(process.env.N2 ?? 1 << 19);
+    // The loop runs N / steps trips of `steps` steps (tokens) each.
+    const steps = stepsPerTrip(name);
     const module = device.createShaderModule({ code: code(body, wg) });
     const pipeline = {};
     for (const n of [N1, N2])
       pipeline[n] = device.createComputePipeline({
         layout: 'auto',
-        compute: { module, entryPoint: 'main', constants: { N: n } },
+        compute: { module, entryPoint: 'main', constants: { N: n / steps } },
       });
     await time(pipeline, N1);
     const t1 = [],

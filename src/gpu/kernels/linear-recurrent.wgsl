@@ -11,8 +11,8 @@
 // once in workgroup memory and broadcast. Each thread leaves its partial numerator (and partial
 // denominator, phi(q_i) . z_i over its rows) per token in workgroup memory; after the block, the
 // partials are summed per (token, column) and written out.
-// A dispatch covers tokens [tokenBegin, tokenEnd): the state is loaded from and stored to `state`
-// around it, so a long sequence runs as several bounded dispatches.
+// A dispatch covers tokens [tokenBegin, tokenEnd): the state is loaded from stateIn and stored to
+// stateOut around it, so a long sequence runs as several bounded dispatches.
 // Workgroup memory: 2 TB D + TB CB + TB RP CB + TB RP (+ TB with the gate) floats.
 
 override D: u32 = 64u;
@@ -36,8 +36,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> v: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
-// [heads][D * D state S, then D normaliser z]
-@group(0) @binding(5) var<storage, read_write> state: array<f32>;
+// [heads][D * D state S, then D normaliser z]: the state entering this dispatch (unread by the
+// first) and the state leaving it. Two buffers: the workgroups of one dispatch do not run at once,
+// and every workgroup of a head reads z, which one of them writes.
+@group(0) @binding(5) var<storage, read> stateIn: array<f32>;
+@group(0) @binding(6) var<storage, read_write> stateOut: array<f32>;
 
 var<workgroup> kf: array<vec4<f32>, TB * D / 4u>; // [token][row / 4]
 var<workgroup> qf: array<vec4<f32>, TB * D / 4u>;
@@ -69,16 +72,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     var zv = vec4<f32>(0.0);
     if (!fresh) {
       sv = vec4<f32>(
-        state[stateBase + r * D + col],
-        state[stateBase + (r + 1u) * D + col],
-        state[stateBase + (r + 2u) * D + col],
-        state[stateBase + (r + 3u) * D + col],
+        stateIn[stateBase + r * D + col],
+        stateIn[stateBase + (r + 1u) * D + col],
+        stateIn[stateBase + (r + 2u) * D + col],
+        stateIn[stateBase + (r + 3u) * D + col],
       );
       zv = vec4<f32>(
-        state[stateBase + D * D + r],
-        state[stateBase + D * D + r + 1u],
-        state[stateBase + D * D + r + 2u],
-        state[stateBase + D * D + r + 3u],
+        stateIn[stateBase + D * D + r],
+        stateIn[stateBase + D * D + r + 1u],
+        stateIn[stateBase + D * D + r + 2u],
+        stateIn[stateBase + D * D + r + 3u],
       );
     }
     s[i] = sv;
@@ -171,15 +174,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   for (var i = 0u; i < 4u; i++) {
     let r = 16u * p + 4u * i;
-    state[stateBase + r * D + col] = s[i].x;
-    state[stateBase + (r + 1u) * D + col] = s[i].y;
-    state[stateBase + (r + 2u) * D + col] = s[i].z;
-    state[stateBase + (r + 3u) * D + col] = s[i].w;
+    stateOut[stateBase + r * D + col] = s[i].x;
+    stateOut[stateBase + (r + 1u) * D + col] = s[i].y;
+    stateOut[stateBase + (r + 2u) * D + col] = s[i].z;
+    stateOut[stateBase + (r + 3u) * D + col] = s[i].w;
     if (c == 0u && col0 == 0u) {
-      state[stateBase + D * D + r] = z[i].x;
-      state[stateBase + D * D + r + 1u] = z[i].y;
-      state[stateBase + D * D + r + 2u] = z[i].z;
-      state[stateBase + D * D + r + 3u] = z[i].w;
+      stateOut[stateBase + D * D + r] = z[i].x;
+      stateOut[stateBase + D * D + r + 1u] = z[i].y;
+      stateOut[stateBase + D * D + r + 2u] = z[i].z;
+      stateOut[stateBase + D * D + r + 3u] = z[i].w;
     }
   }
 }

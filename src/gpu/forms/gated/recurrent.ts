@@ -4,11 +4,16 @@
  */
 import type { FormFactory } from '../form.ts';
 import { MAX_DISPATCH_TOKENS } from '../linear/common.ts';
-import { createLinearRecurrentWith } from '../linear/recurrent.ts';
+import { createLinearRecurrentWith, type LinearRecurrentTuning } from '../linear/recurrent.ts';
 
-/** The form with a chosen token span per dispatch (tests shrink it to exercise the carry). */
-export function createGatedRecurrentWith(maxTokens = MAX_DISPATCH_TOKENS): FormFactory {
-  return createLinearRecurrentWith(maxTokens, true);
+/**
+ * The form with a chosen token span per dispatch (tests shrink it to exercise the carry), or a
+ * chosen kernel (LinearRecurrentTuning).
+ */
+export function createGatedRecurrentWith(
+  tuning: LinearRecurrentTuning | number = MAX_DISPATCH_TOKENS,
+): FormFactory {
+  return createLinearRecurrentWith(tuning, true);
 }
 
 /** The FormFactory the registry lists for 'gated-recurrent'. */

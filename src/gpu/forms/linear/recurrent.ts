@@ -1,10 +1,17 @@
 /**
- * `linear-recurrent`: linear attention as an RNN (linear-recurrent.wgsl): sequential over tokens,
- * parallel over heads, state columns and state rows, O(d^2) state per head kept in registers during a
- * dispatch and in a buffer between dispatches of at most MAX_DISPATCH_TOKENS tokens.
+ * `linear-recurrent`: linear attention as an RNN: sequential over tokens, parallel over heads, state
+ * columns and state rows, O(d^2) state per head kept in registers during a dispatch and in a buffer
+ * between dispatches of at most MAX_DISPATCH_TOKENS tokens. Two kernels:
+ *   - linear-recurrent-lanes.wgsl where the device has subgroups of at least 4 invocations: each
+ *     state column in the registers of a few lanes of one subgroup, sums by subgroup shuffles, no
+ *     barrier per token (the feature map applied first by linear-feature-map-pass.wgsl);
+ *   - linear-recurrent.wgsl otherwise: tokens staged in blocks through workgroup memory, partial
+ *     sums reduced there (barriers per block).
  */
+import lanesSource from '../../kernels/linear-recurrent-lanes.wgsl?raw';
 import source from '../../kernels/linear-recurrent.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
+import { composeWgsl } from '../../wgsl.ts';
 import type { AttentionShape, ResolvedOptions } from '../../types.ts';
 import { passTimestamps, type FormFactory } from '../form.ts';
 import {
@@ -16,15 +23,39 @@ import {
   MAX_WORKGROUPS_PER_DISPATCH,
   requireLogDecay,
   linearKernel,
+  mapFeatures,
   normalizerConstants,
   type PlannedDispatch,
 } from './common.ts';
 
-/** The kernel with the gate off (linear-recurrent) and on (gated-recurrent). */
+/** The kernels with the gate off (linear-recurrent) and on (gated-recurrent). */
 const codes = {
   ungated: linearKernel(source, { gated: false }),
   gated: linearKernel(source, { gated: true }),
+  lanesUngated: composeWgsl('enable subgroups;', linearKernel(lanesSource, { gated: false })),
+  lanesGated: composeWgsl('enable subgroups;', linearKernel(lanesSource, { gated: true })),
 };
+
+/** Invocations per workgroup of linear-recurrent-lanes.wgsl. */
+const LANES_WORKGROUP = 64;
+
+/**
+ * Lanes per state column for linear-recurrent-lanes.wgsl: D / 4 (one vec4 of the column each) when
+ * subgroups are that large, else the smallest subgroup size (then each lane holds more of the
+ * column); 0 (the staged kernel) without subgroups or with subgroups of fewer than 4 invocations.
+ */
+export function recurrentLanes(dim: number, subgroupMinSize: number): number {
+  if (subgroupMinSize < 4 || (subgroupMinSize & (subgroupMinSize - 1)) !== 0) return 0;
+  const lanes = Math.min(dim / 4, subgroupMinSize);
+  // At most 8 vec4s of the column per lane (the kernel's register arrays).
+  return dim / (4 * lanes) <= 8 ? lanes : 0;
+}
+
+/** The smallest subgroup size the device may run; 0 without the subgroups feature. */
+function subgroupMinSize(device: GPUDevice): number {
+  if (!device.features.has('subgroups')) return 0;
+  return device.adapterInfo?.subgroupMinSize ?? 0;
+}
 
 /** Floats of each phi(k), phi(q) staging array (TB * D) where workgroup memory allows 32 KiB. */
 const STAGED_FLOATS = 1024;
@@ -70,35 +101,80 @@ export function planLinearRecurrent(
   return plan;
 }
 
+/** Which kernel runs; tests force each one. */
+export interface LinearRecurrentTuning {
+  /** Tokens per dispatch; default MAX_DISPATCH_TOKENS. */
+  maxTokens?: number;
+  /**
+   * Lanes per state column of linear-recurrent-lanes.wgsl, or 0 for linear-recurrent.wgsl.
+   * Default: recurrentLanes of the device (a forced value must not exceed its subgroup size).
+   */
+  lanes?: number;
+}
+
 /**
- * The form with a chosen token span per dispatch (tests shrink it to exercise the carry); `gated`
- * turns on the per-token decay (the gated-recurrent form, whose log-decays are ctx.logDecay).
+ * The form with a chosen token span per dispatch (tests shrink it to exercise the carry) and
+ * kernel; `gated` turns on the per-token decay (the gated-recurrent form, whose log-decays are
+ * ctx.logDecay).
  */
 export function createLinearRecurrentWith(
-  maxTokens = MAX_DISPATCH_TOKENS,
+  tuning: LinearRecurrentTuning | number = {},
   gated = false,
 ): FormFactory {
+  const { maxTokens = MAX_DISPATCH_TOKENS, lanes: forcedLanes } =
+    typeof tuning === 'number' ? { maxTokens: tuning } : tuning;
   return (ctx) => {
     const { device, shape, options, label } = ctx;
     const gate = gated ? requireLogDecay(ctx) : undefined;
-    const constants = linearRecurrentConstants(
-      shape.dim,
-      options,
-      device.limits.maxComputeWorkgroupStorageSize,
-    );
-    const pipeline = getPipeline(
-      device,
-      gated ? 'gated-recurrent' : 'linear-recurrent',
-      gated ? codes.gated : codes.ungated,
-      constants,
-    );
-    const state = ctx.createBuffer({
-      label: `${label} state`,
-      size: 4 * shape.heads * shape.dim * (shape.dim + 1),
-      usage: GPUBufferUsage.STORAGE,
-    });
-    const plan = planLinearRecurrent(shape, constants, maxTokens);
-    const dispatches: PlannedDispatch[] = plan.map((p, i) => {
+    const lanes = forcedLanes ?? recurrentLanes(shape.dim, subgroupMinSize(device));
+    // The state between dispatches, in two buffers used in turn (each dispatch reads one and
+    // writes the other: its workgroups do not run at once, and every workgroup of a head reads z).
+    const states = [0, 1].map((i) =>
+      ctx.createBuffer({
+        label: `${label} state ${i}`,
+        size: 4 * shape.heads * shape.dim * (shape.dim + 1),
+        usage: GPUBufferUsage.STORAGE,
+      }),
+    ) as [GPUBuffer, GPUBuffer];
+    const dispatches: PlannedDispatch[] = [];
+    let pipeline: GPUComputePipeline;
+    let plan: ReturnType<typeof planLinearRecurrent>;
+    let q = ctx.q;
+    let k = ctx.k;
+    if (lanes > 0) {
+      // The feature map once per element (none for the identity), then the lanes kernel.
+      const mapped = mapFeatures(ctx);
+      q = mapped.q;
+      k = mapped.k;
+      dispatches.push(...mapped.dispatches);
+      pipeline = getPipeline(
+        device,
+        `${gated ? 'gated' : 'linear'}-recurrent-lanes`,
+        gated ? codes.lanesGated : codes.lanesUngated,
+        {
+          ...normalizerConstants(),
+          D: shape.dim,
+          LANES: lanes,
+          FEATURE_MAP: mapped.featureMap,
+          NORMALIZE: options.normalize ? 1 : 0,
+        },
+      );
+      plan = planRecurrentLanes(shape, lanes, maxTokens);
+    } else {
+      const constants = linearRecurrentConstants(
+        shape.dim,
+        options,
+        device.limits.maxComputeWorkgroupStorageSize,
+      );
+      pipeline = getPipeline(
+        device,
+        gated ? 'gated-recurrent' : 'linear-recurrent',
+        gated ? codes.gated : codes.ungated,
+        constants,
+      );
+      plan = planLinearRecurrent(shape, constants, maxTokens);
+    }
+    plan.forEach((p, i) => {
       const name = `${label} tokens ${p.tokenBegin}..${p.tokenEnd} dispatch ${i + 1}/${plan.length}`;
       const params = createParams(ctx.createBuffer, device, `${name} params`, [
         shape.tokens,
@@ -106,17 +182,19 @@ export function createLinearRecurrentWith(
         p.tokenEnd,
         p.offset,
       ]);
-      return {
+      const span = Math.floor(p.tokenBegin / maxTokens);
+      const [stateIn, stateOut] = span % 2 === 0 ? states : [states[1], states[0]];
+      dispatches.push({
         pipeline,
         bindGroup: bindBuffers(
           device,
           pipeline,
           name,
-          [params, ctx.q, ctx.k, ctx.v, ctx.out, state],
+          [params, q, k, ctx.v, ctx.out, stateIn, stateOut],
           gate,
         ),
         workgroups: [p.count],
-      };
+      });
     });
     return {
       encode(encoder, timestamps) {
@@ -124,6 +202,36 @@ export function createLinearRecurrentWith(
       },
     };
   };
+}
+
+/**
+ * Token ranges and workgroup ranges of linear-recurrent-lanes.wgsl: H D columns, 64 / lanes per
+ * workgroup; one dispatch per pair.
+ */
+export function planRecurrentLanes(
+  shape: AttentionShape,
+  lanes: number,
+  maxTokens = MAX_DISPATCH_TOKENS,
+): { tokenBegin: number; tokenEnd: number; offset: number; count: number }[] {
+  const columnsPerWorkgroup = LANES_WORKGROUP / lanes;
+  if (!Number.isInteger(columnsPerWorkgroup) || (shape.heads * shape.dim) % columnsPerWorkgroup) {
+    throw new Error(
+      `linear-recurrent-lanes: ${lanes} lanes per column do not tile ${shape.heads} x ${shape.dim} columns.`,
+    );
+  }
+  const workgroups = (shape.heads * shape.dim) / columnsPerWorkgroup;
+  const plan = [];
+  for (let t = 0; t < shape.tokens; t += maxTokens) {
+    for (let w = 0; w < workgroups; w += MAX_WORKGROUPS_PER_DISPATCH) {
+      plan.push({
+        tokenBegin: t,
+        tokenEnd: Math.min(t + maxTokens, shape.tokens),
+        offset: w,
+        count: Math.min(MAX_WORKGROUPS_PER_DISPATCH, workgroups - w),
+      });
+    }
+  }
+  return plan;
 }
 
 /** The FormFactory the dispatcher registers for 'linear-recurrent'. */
