@@ -26,6 +26,9 @@
 
 override D: u32 = 64u; // 16, 32 or 64
 override NORMALIZE: bool = true;
+// Chunks of exactly BQ tokens (the form sets it from c): one key tile per block, so the loop over
+// tiles and the next tile's prefetch registers fold away.
+override ONE_TILE: bool = false;
 const BQ: u32 = 64u; // query rows per workgroup, and keys per tile
 const R4: u32 = 16u; // BQ / 4: row (or key) quads
 
@@ -173,32 +176,36 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var i = 0u; i < 4u; i++) {
     acc[i] = vec4<f32>(0.0);
   }
-  var den = vec4<f32>(0.0); // rows 4 ty + i
+  // The denominators of rows 4 ty + i, split over the 16 threads of a row quad: thread tx sums
+  // the features 4 tx .. 4 tx + 3 of phi(Q) Z_b and the key quad tx of each tile's P (a sixteenth
+  // of the work each; every thread summing every term cost a quarter more arithmetic in two of the
+  // three products); the 16 partial sums are added at the end.
+  var den = vec4<f32>(0.0);
+  var z = vec4<f32>(0.0);
+  if (NORMALIZE && tx < D4) {
+    z = states[stateBase + D * D4 + tx];
+  }
   workgroupBarrier();
 
-  // The state entering the chunk: num = phi(Q) S_b, den = phi(Q) Z_b, in one pass over the
-  // features (Z_b four at a time from global memory, the same address for every thread).
-  for (var f4 = 0u; f4 < D4; f4++) {
-    var z = vec4<f32>(0.0);
-    if (NORMALIZE) {
-      z = states[stateBase + D * D4 + f4];
-    }
-    for (var j = 0u; j < 4u; j++) {
-      let f = 4u * f4 + j;
-      let a = select(regionA[f * R4 + ty], regionA[f * R4 + ty] * eq, GATED);
-      if (NORMALIZE) {
-        den = fma(a, vec4<f32>(z[j]), den);
-      }
-      if (ownCols) {
-        let b = regionC[f * D4 + tx];
-        for (var i = 0u; i < 4u; i++) {
-          acc[i] = fma(vec4<f32>(a[i]), b, acc[i]);
-        }
+  // The state entering the chunk: num = phi(Q) S_b, den = phi(Q) Z_b.
+  for (var f = 0u; f < D; f++) {
+    let a = select(regionA[f * R4 + ty], regionA[f * R4 + ty] * eq, GATED);
+    if (ownCols) {
+      let b = regionC[f * D4 + tx];
+      for (var i = 0u; i < 4u; i++) {
+        acc[i] = fma(vec4<f32>(a[i]), b, acc[i]);
       }
     }
   }
+  if (NORMALIZE && tx < D4) {
+    for (var j = 0u; j < 4u; j++) {
+      let f = 4u * tx + j;
+      let a = select(regionA[f * R4 + ty], regionA[f * R4 + ty] * eq, GATED);
+      den = fma(a, vec4<f32>(z[j]), den);
+    }
+  }
 
-  let tiles = (blk.q0 - kStart) / BQ + 1u;
+  let tiles = select((blk.q0 - kStart) / BQ + 1u, 1u, ONE_TILE);
   for (var t = 0u; t < tiles; t++) {
     let k0 = kStart + t * BQ;
     let diag = k0 == blk.q0;
@@ -238,7 +245,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     storeValues(vx, lid);
     workgroupBarrier();
     // The next tile's keys and values, requested now and stored after this tile's P V.
-    let more = t + 1u < tiles;
+    let more = !ONE_TILE && t + 1u < tiles;
     if (more) {
       kx = loadRows(1u, blk.base4, k0 + BQ, blk.T, lid);
       vx = loadValues(blk.base4, k0 + BQ, blk.T, lid);
@@ -247,6 +254,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     // masked key is skipped with select, not multiplied by 0: 0 x NaN (or Inf) in a later value
     // would otherwise reach earlier rows.
     let fullQuads = select(R4, ty, diag);
+    // This thread's share of the denominators: key quad tx, kept (zeros written for the masked
+    // keys of the diagonal quad) unless it lies above the diagonal quad.
+    if (NORMALIZE && (!diag || tx <= ty)) {
+      for (var jj = 0u; jj < 4u; jj++) {
+        den += regionB[(4u * tx + jj) * R4 + ty];
+      }
+    }
     for (var jq = 0u; jq < R4; jq++) {
       if (jq >= fullQuads) {
         break;
@@ -254,7 +268,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       for (var jj = 0u; jj < 4u; jj++) {
         let j = 4u * jq + jj;
         let p = regionB[j * R4 + ty];
-        den += p;
         if (ownCols) {
           let b = regionC[j * D4 + tx];
           for (var i = 0u; i < 4u; i++) {
@@ -267,7 +280,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       for (var jj = 0u; jj < 4u; jj++) {
         let j = 4u * ty + jj;
         let p = regionB[j * R4 + ty];
-        den += p;
         if (ownCols) {
           let b = regionC[j * D4 + tx];
           for (var i = 0u; i < 4u; i++) {
@@ -280,6 +292,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       workgroupBarrier(); // P and V read: regions B and C are free
       storeTransposed(kx, 1u, lid);
       workgroupBarrier();
+    }
+  }
+  // The 16 partial denominators of each row quad, summed through region B (free after the last
+  // tile's P V: the barrier orders its last reads before these writes).
+  if (NORMALIZE) {
+    workgroupBarrier();
+    regionB[tx * R4 + ty] = den;
+    workgroupBarrier();
+    den = vec4<f32>(0.0);
+    for (var t = 0u; t < 16u; t++) {
+      den += regionB[t * R4 + ty];
     }
   }
   for (var i = 0u; i < 4u; i++) {
