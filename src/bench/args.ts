@@ -22,7 +22,9 @@ Times the attention forms on this machine's GPU (Dawn through Node) and prints a
   --tokens 1024,4096     context lengths (default: 128 to 131072, doubling)
   --heads N              heads (default 12)
   --dim N                head dimension, one of ${SUPPORTED_DIMS.join(', ')} (default 64)
-  --chunk N              linear-chunked chunk size, one of ${CHUNK_SIZES.join(', ')} (default ${DEFAULT_CHUNK_SIZE})
+  --chunk N              linear-chunked chunk size, one of ${CHUNK_SIZES.join(', ')} (default ${DEFAULT_CHUNK_SIZE}),
+                         or auto: this GPU's fastest, searched once and cached in a file
+                         (LA_CHUNK_CACHE, default ~/.cache/linear-attention-live/chunk-sizes.json)
   --feature-map NAME     linear forms' feature map: ${FEATURE_MAPS.join(', ')} (default softplus)
   --no-normalize         linear and gated forms without the normaliser (as fla's chunk kernels)
   --budget-ms N          wall-clock budget per point (default 2000)
@@ -56,6 +58,8 @@ export interface BenchArgs {
   heads: number;
   dim: number;
   chunk: number;
+  /** --chunk auto: `chunk` is replaced by this device's cached or searched chunk size. */
+  chunkAuto: boolean;
   featureMap: FeatureMap;
   /** Linear and gated forms divide by their normaliser; false with --no-normalize. */
   normalize: boolean;
@@ -167,11 +171,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       values.dim === undefined ? 64 : integer('dim', values.dim, 1),
       SUPPORTED_DIMS as readonly number[],
     ),
-    chunk: oneOf(
-      'chunk',
-      values.chunk === undefined ? DEFAULT_CHUNK_SIZE : integer('chunk', values.chunk, 1),
-      CHUNK_SIZES as readonly number[],
-    ),
+    chunk:
+      values.chunk === 'auto'
+        ? DEFAULT_CHUNK_SIZE
+        : oneOf(
+            'chunk',
+            values.chunk === undefined ? DEFAULT_CHUNK_SIZE : integer('chunk', values.chunk, 1),
+            CHUNK_SIZES as readonly number[],
+          ),
+    chunkAuto: values.chunk === 'auto',
     featureMap: oneOf(
       'feature-map',
       values['feature-map'] ?? 'softplus',

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { acquireGpu } from '../gpu/device.ts';
 import { recordsToCsv, recordsToJson, type BenchRecord } from '../gpu/records.ts';
 import { formatMs } from '../gpu/format.ts';
@@ -29,6 +30,8 @@ import {
 import { detectClock } from '../gpu/timing.ts';
 import { CHUNK_SIZES } from '../gpu/types.ts';
 import { getNodeGpu } from '../node/dawn.ts';
+import { createFileChunkCache } from '../node/chunk-size-cache.ts';
+import { chooseChunkSize } from '../gpu/sweep/chunk-choice.ts';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.ts';
 import { formatProgress, formatTable } from './table.ts';
 import { crossCheckForms, verifyForms, verifySampledRows } from './verify.ts';
@@ -100,6 +103,37 @@ async function main(argv: readonly string[]): Promise<number> {
       `clock: ${clockInfo.clock}, resolution ${formatMs(clockInfo.resolutionMs)}; ` +
       `driver: ${nodeGpu.driver}\n`,
   );
+
+  if (args.chunkAuto) {
+    const path =
+      process.env.LA_CHUNK_CACHE ??
+      join(homedir(), '.cache', 'linear-attention-live', 'chunk-sizes.json');
+    const choice = await chooseChunkSize(
+      { device, info },
+      {
+        cache: createFileChunkCache(path),
+        heads: args.heads,
+        dim: args.dim,
+        featureMap: args.featureMap,
+        normalize: args.normalize,
+        sweep: { clockInfo },
+      },
+    );
+    args.chunk = choice.chunkSize;
+    const found =
+      choice.source === 'search'
+        ? `searched (${choice.records
+            .map(
+              (r) => `c = ${r.chunkSize}: ${r.medianMs === null ? r.status : formatMs(r.medianMs)}`,
+            )
+            .join(', ')}), cached in ${path}`
+        : choice.source === 'cache'
+          ? `cached in ${path}`
+          : choice.source === 'partial'
+            ? 'the fastest of a search cut short by its time budget (not cached)'
+            : 'nothing measured: the default';
+    process.stderr.write(`chunk size: ${choice.chunkSize}, ${found}\n`);
+  }
 
   let failed = false;
   if (args.verify) {

@@ -19,6 +19,14 @@ describe('benchmark arguments', () => {
     ]);
   });
 
+  it('reads --chunk auto as a request for the cached or searched size of the device, off by default', () => {
+    expect(parseBenchArgs([]).chunkAuto).toBe(false);
+    expect(parseBenchArgs(['--chunk', '128']).chunkAuto).toBe(false);
+    const a = parseBenchArgs(['--chunk', 'auto']);
+    expect([a.chunkAuto, a.chunk]).toEqual([true, 64]);
+    expect(() => parseBenchArgs(['--chunk', 'fast'])).toThrow(UsageError);
+  });
+
   it('reads --train, alone or with --no-sweep, and leaves it off by default', () => {
     expect(parseBenchArgs([]).train).toBe(false);
     expect(parseBenchArgs(['--train']).train).toBe(true);

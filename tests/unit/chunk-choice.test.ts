@@ -83,6 +83,15 @@ describe('the per-device chunk size', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('returns the fastest of a search cut short by its budget without caching it', async () => {
+    const cache = createMemoryChunkCache();
+    const { calls, search } = fakeSearch({ 16: 2, 32: 1, 64: null });
+    const choice = await chooseChunkSize(gpu(), { cache, search, chunkSizes: [16, 32, 64] });
+    expect(choice).toMatchObject({ chunkSize: 32, source: 'partial' });
+    await chooseChunkSize(gpu(), { cache, search, chunkSizes: [16, 32, 64] });
+    expect(calls).toHaveLength(2);
+  });
+
   it('shares one search among concurrent first uses, and searches again for a cached size no longer offered', async () => {
     const cache = createMemoryChunkCache();
     const { calls, search } = fakeSearch({ 32: 1, 64: 2, 128: 0.5 });

@@ -116,8 +116,12 @@ export interface ChunkChoiceOptions extends ChunkChoiceShape {
 
 export interface ChunkChoice {
   chunkSize: number;
-  /** 'cache': found under `key`; 'search': measured now (and cached); 'default': nothing measured. */
-  source: 'cache' | 'search' | 'default';
+  /**
+   * 'cache': found under `key`; 'search': every candidate measured now, the fastest cached;
+   * 'partial': the fastest of the candidates the budget reached, not cached; 'default': nothing
+   * measured.
+   */
+  source: 'cache' | 'search' | 'partial' | 'default';
   key: string;
   /** The search's records ([] unless source is 'search' or 'default'). */
   records: BenchRecord[];
@@ -131,8 +135,8 @@ const defaultSearch = (gpu: SweepGpu, options: ChunkSearchOptions): Promise<Benc
 
 /**
  * The chunk size for this device and problem: the cached answer, or a short search whose fastest
- * candidate (median time) is cached and returned. A cached size no longer among the candidates is
- * searched again.
+ * candidate (median time) is returned, and cached when every candidate was measured. A cached size
+ * no longer among the candidates is searched again.
  */
 export async function chooseChunkSize(
   gpu: SweepGpu,
@@ -166,6 +170,11 @@ export async function chooseChunkSize(
     const chunkSize = best?.chunkSize;
     if (chunkSize === undefined || chunkSize === null || !candidates.includes(chunkSize)) {
       return { chunkSize: DEFAULT_CHUNK_SIZE, source: 'default', key, records };
+    }
+    // Only a search that measured every candidate is kept: one cut short by its budget would
+    // keep whichever sizes it reached first.
+    if (records.length < candidates.length || records.some((r) => r.status !== 'ok')) {
+      return { chunkSize, source: 'partial', key, records };
     }
     cache.set(key, chunkSize);
     return { chunkSize, source: 'search', key, records };
