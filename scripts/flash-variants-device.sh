@@ -13,7 +13,7 @@ TIME_S=${TIME_S:-100}
 ROUNDS=${ROUNDS:-3}
 TOKENS=${TOKENS:-4096,16384}
 start=$SECONDS
-left() { echo $((TIME_S - 12 - (SECONDS - start))); }
+left() { echo $((TIME_S - 7 - (SECONDS - start))); }
 log=$OUT_DIR/log.txt
 bench() { # variant dim round [extra bench arguments]
   local variant=$1 dim=$2 round=$3
@@ -35,11 +35,13 @@ bench() { # variant dim round [extra bench arguments]
 }
 
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader > "$OUT_DIR/env.txt" 2>&1
-# d = 128: the planned quad kernel against the sliced and narrow kernels; d = 64: the planned
-# wide kernel against the same tiles with FMA chains, and with FMA chains and keys and values
-# staged apart. Round 1 verifies each.
-V128="plan sliced narrow"
-V64="plan wide-fma wide-split-fma"
+# Variants (src/bench/flash-variants.ts), round 1 verifying each; the plan is what main ships.
+# Call 1a: d = 128 plan (quad) sliced narrow, d = 64 plan (wide) wide-fma wide-split-fma.
+# Call 1b: d = 128 the plan (narrow, checked once); d = 64 the plan (wide with FMA chains) against
+# the same without prefetch and the narrow kernel.
+V128=${V128-plan}
+V64=${V64-plan wide-fma-noprefetch narrow}
+T128=${T128:-16384}
 for r in $(seq 1 "$ROUNDS"); do
   extra=()
   [ "$r" = 1 ] && extra=(--verify)
@@ -49,23 +51,18 @@ for r in $(seq 1 "$ROUNDS"); do
     order128=$(echo "$V128" | tr ' ' '\n' | tac | tr '\n' ' ')
     order64=$(echo "$V64" | tr ' ' '\n' | tac | tr '\n' ' ')
   fi
-  for v in $order128; do bench "$v" 128 "$r" --tokens "$TOKENS" "${extra[@]}"; done
+  [ "$r" = 1 ] && for v in $order128; do bench "$v" 128 "$r" --tokens "$T128" "${extra[@]}"; done
   for v in $order64; do bench "$v" 64 "$r" --tokens "$TOKENS" "${extra[@]}"; done
 done
-# The longest context, once per variant, with what is left (one round, in this order).
-bench narrow 128 $((ROUNDS + 1)) --tokens 65536
-bench sliced 128 $((ROUNDS + 1)) --tokens 65536
-bench wide-split-fma 64 $((ROUNDS + 1)) --tokens 65536
-bench plan 64 $((ROUNDS + 1)) --tokens 65536
 grep -h "^verify\|^bench:\|flash variant" "$log" | sort | uniq -c | head -20
 
 t=$(left)
 if [ "$t" -gt 25 ]; then
-  timeout "$t" python3 -u "$here/torch-anchor.py" --dim 128 --tokens "$TOKENS" --rounds 3 \
+  timeout "$t" python3 -u "$here/torch-anchor.py" --dim 128 --tokens "$T128" --rounds 1 \
     --json "$OUT_DIR/sdpa-d128.json" > "$OUT_DIR/torch-log.txt" 2>&1
   echo "torch-anchor exit $? at $((SECONDS - start)) s"
   grep -i "sdpa\|sgemm" "$OUT_DIR/torch-log.txt" | head -8
 fi
-timeout 10 bash .gpu/run.sh node "$here/flash-variants-summary.mjs" "$OUT_DIR" "$OUT_DIR/sdpa-d128.json" |
+timeout 5 bash .gpu/run.sh node "$here/flash-variants-summary.mjs" "$OUT_DIR" "$OUT_DIR/sdpa-d128.json" |
   tee "$OUT_DIR/summary.txt"
 echo "done at $((SECONDS - start)) s"

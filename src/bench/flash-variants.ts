@@ -8,6 +8,8 @@
  *   narrow           softmax-flash-sliced-narrow.wgsl (planSlicedTiles, 'narrow')
  *   wide-fma         the planned wide tiles, products as FMA chains
  *   wide-split-fma   the planned wide tiles, keys and values staged apart, FMA chains
+ *   wide-nofma       the planned wide tiles with WGSL's vector-matrix products (no FMA chains)
+ *   wide-fma-noprefetch  the planned wide tiles, FMA chains, no prefetch (fewer registers)
  *   quad             softmax-flash-quad.wgsl at any d it supports
  *   wide-noprefetch  the planned wide tiles without the register prefetch of the next K/V tile
  *   wide-split       the planned wide tiles, keys and values staged apart (half the registers)
@@ -59,8 +61,15 @@ function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTil
       );
     case 'wide-fma':
     case 'wide-split-fma':
+    case 'wide-nofma':
+    case 'wide-fma-noprefetch':
       return planned.kernel === 'wide'
-        ? { ...planned, fmaChains: true, prefetchSplit: variant === 'wide-split-fma' }
+        ? {
+            ...planned,
+            fmaChains: variant !== 'wide-nofma',
+            prefetchSplit: variant === 'wide-split-fma',
+            ...(variant === 'wide-fma-noprefetch' ? { prefetch: false } : {}),
+          }
         : `${variant}: the plan at d = ${dim} is ${planned.kernel}`;
     case 'quad':
       return planWideTiles(dim, bytes, threads, subgroup, 'quad') ?? `quad: no tiles at d = ${dim}`;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { planFlashTiles, wideSourceFor } from '../../src/gpu/forms/softmax/flash.ts';
+import {
+  planFlashTiles,
+  slicedSourceFor,
+  wideSourceFor,
+} from '../../src/gpu/forms/softmax/flash.ts';
 
 describe('softmax-flash wide tiles (subgroups)', () => {
   it('takes 64 x 64 tiles with P over K in 48 KiB at d = 64 (the H200: subgroups of 32)', () => {
@@ -12,6 +16,7 @@ describe('softmax-flash wide tiles (subgroups)', () => {
       POFF: 0,
       KW: 64,
       workgroupBytes: 49_152,
+      fmaChains: true,
     });
   });
 
@@ -19,20 +24,28 @@ describe('softmax-flash wide tiles (subgroups)', () => {
     expect(planFlashTiles(64, 49_152, 1024, 4).kernel).toBe('tiled');
     expect(planFlashTiles(64, 49_152, 1024, 0).kernel).toBe('tiled');
     expect(planFlashTiles(32, 32_768, 256, 4)).toMatchObject({ kernel: 'wide', BR: 64, POFF: 32 });
-    expect(planFlashTiles(128, 49_152, 1024, 4).kernel).toBe('rows');
   });
 
-  it('runs d = 128 with the quad kernel: 32 x 32 tiles, P over K, in 48 KiB', () => {
+  it('runs d = 128 with the narrow sliced kernel (64 x 64 tiles, 256 threads, 48 KiB) where subgroups hold D / 8', () => {
     expect(planFlashTiles(128, 49_152, 1024, 32)).toMatchObject({
-      kernel: 'quad',
-      BR: 32,
-      BC: 32,
-      TX: 8,
-      WG: 64,
-      POFF: 0,
+      kernel: 'narrow',
+      BR: 64,
+      BC: 64,
+      TX: 16,
+      WG: 256,
       workgroupBytes: 49_152,
     });
+  });
+
+  it('at d = 128 falls back to the sliced kernel with subgroups of 8, to the quad kernel with 128 threads, then to rows', () => {
+    expect(planFlashTiles(128, 49_152, 1024, 8)).toMatchObject({
+      kernel: 'sliced',
+      TX: 8,
+      WG: 128,
+    });
+    expect(planFlashTiles(128, 49_152, 64, 32)).toMatchObject({ kernel: 'quad', BR: 32, BC: 32 });
     expect(planFlashTiles(128, 32_768, 256, 32).kernel).toBe('rows');
+    expect(planFlashTiles(128, 49_152, 1024, 4).kernel).toBe('rows');
   });
 
   it('never exceeds the memory or invocation limits, WebGPU defaults included', () => {
@@ -43,6 +56,11 @@ describe('softmax-flash wide tiles (subgroups)', () => {
             const t = planFlashTiles(dim, memory, invocations, subgroup);
             expect(t.workgroupBytes).toBeLessThanOrEqual(memory);
             expect(t.WG).toBeLessThanOrEqual(Math.min(256, invocations));
+            if (t.kernel === 'sliced' || t.kernel === 'narrow') {
+              expect(t.TX).toBeLessThanOrEqual(subgroup);
+              expect(t.workgroupBytes).toBe(16 * ((dim / 4) * t.BC + (t.BC / 4) * t.BR));
+              continue;
+            }
             if (t.kernel !== 'wide' && t.kernel !== 'quad') continue;
             expect(t.TX).toBeLessThanOrEqual(subgroup);
             expect(t.workgroupBytes).toBe(16 * (dim / 4) * (t.BR + t.KW! + t.BC));
@@ -59,5 +77,10 @@ describe('softmax-flash wide tiles (subgroups)', () => {
     expect(lines[0]).toBe('enable subgroups;');
     expect(lines).toContain('const D4: u32 = 16u;');
     expect(lines).toContain('const KW: u32 = 64u;');
+    expect(lines).toContain('const FMA_CHAINS: bool = true;');
+    const narrow = slicedSourceFor(128, planFlashTiles(128, 49_152, 1024, 32)).split('\n');
+    expect(narrow[0]).toBe('enable subgroups;');
+    expect(narrow).toContain('const TX: u32 = 16u;');
+    expect(narrow).toContain('const NS: u32 = 4u;');
   });
 });
