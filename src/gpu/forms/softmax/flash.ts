@@ -1,8 +1,9 @@
 /**
- * softmax-flash: tiled causal softmax attention with an online softmax, in one of four kernels
- * (kernels/softmax-flash-wide.wgsl and -quad.wgsl where subgroups exist, softmax-flash.wgsl and
- * softmax-flash-rows.wgsl otherwise). The tile plan below feeds both the shaders' constants and
- * the dispatch maths.
+ * softmax-flash: tiled causal softmax attention with an online softmax, in one of six kernels
+ * (where subgroups exist: kernels/softmax-flash-wide.wgsl up to d = 64, and at d = 128
+ * softmax-flash-sliced-narrow.wgsl, -sliced.wgsl or -quad.wgsl; otherwise softmax-flash.wgsl and
+ * softmax-flash-rows.wgsl). The tile plan below feeds both the shaders' constants and the
+ * dispatch maths.
  */
 import rowsSource from '../../kernels/softmax-flash-rows.wgsl?raw';
 import quadSource from '../../kernels/softmax-flash-quad.wgsl?raw';
