@@ -168,7 +168,7 @@ const dataset = {
     `Training steps on one GPU, batch 1, random inputs, no optimizer step. Ours: this project's WGSL ` +
     `through Dawn (Vulkan), fp32 without tensor cores, GPU timestamps: attention alone (forward with ` +
     `saved statistics, then the gradients of q, k, v and the decays) and a whole pre-norm block ` +
-    `(every parameter's gradient). ${rounds} rounds in one call, forms interleaved; each point is ` +
+    `(the gradients of every parameter and of the block input). ${rounds} rounds in one call, forms interleaved; each point is ` +
     `the median of its round medians, with min, quartiles and max. Native, on the same card in the ` +
     `same call, ${torchRounds} rounds combined the same way: PyTorch in fp32 (TF32 off) and bf16 ` +
     `(SDPA runs FlashAttention-2; the bf16 block is all bf16), ` +
