@@ -47,6 +47,12 @@ Times the attention forms on this machine's GPU (Dawn through Node) and prints a
                          rows when --tokens reaches 16384)
   --train                also time a training step (forward + backward of attention alone) of
                          the trainable forms among --forms: records with task 'train'
+  --layer                also time a training step of a whole pre-norm layer (batch 1, width
+                         heads x dim, MLP 4 x width, GELU; every parameter's gradient, no
+                         optimizer step) with each trainable form's attention: task 'layer'.
+                         With --train both run, interleaved within each round; --layer alone
+                         times the layer only. With --verify the layer's gradients are checked
+                         against float64 first (T = 70, width 32)
   --cross-check T        also compare forms of the same function with each other at T tokens
   --json FILE            write the records as JSON
   --csv FILE             write the records as CSV
@@ -77,8 +83,10 @@ export interface BenchArgs {
   generation: boolean;
   sweep: boolean;
   verify: boolean;
-  /** Also time training steps (task 'train'). */
+  /** Also time training steps of attention alone (task 'train'). */
   train: boolean;
+  /** Also time training steps of a whole layer (task 'layer'). */
+  layer: boolean;
   /** Context length for --cross-check, or null. */
   crossCheck: number | null;
   json: string | null;
@@ -133,6 +141,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         'no-sweep': { type: 'boolean' },
         verify: { type: 'boolean' },
         train: { type: 'boolean' },
+        layer: { type: 'boolean' },
         'cross-check': { type: 'string' },
         json: { type: 'string' },
         csv: { type: 'string' },
@@ -208,6 +217,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     sweep: !(values['no-sweep'] ?? false),
     verify: values.verify ?? false,
     train: values.train ?? false,
+    layer: values.layer ?? false,
     crossCheck:
       values['cross-check'] === undefined ? null : integer('cross-check', values['cross-check'], 1),
     json: values.json ?? null,
@@ -220,6 +230,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     !args.generation &&
     !args.verify &&
     !args.train &&
+    !args.layer &&
     args.crossCheck === null
   ) {
     throw new UsageError(

@@ -17,6 +17,7 @@ import {
   searchChunkSize,
   sweepAttention,
   sweepDecode,
+  sweepLayerTraining,
   sweepTraining,
   type SweepCommon,
   type SweepEvent,
@@ -36,7 +37,11 @@ import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.ts';
 import { formatProgress, formatTable } from './table.ts';
 import { crossCheckForms, verifyForms, verifySampledRows } from './verify.ts';
 import { verifyTraining } from './verify-train.ts';
-import { isTrainableForm } from '../gpu/backward/index.ts';
+import { formSpec, isTrainableForm, TRAINABLE_FORMS } from '../gpu/forms/registry.ts';
+import { formOptions } from '../gpu/sweep/plans.ts';
+import { FAST_ATTENTION_CHUNK } from '../gpu/train/attention-fast.ts';
+import { resolveLayerConfig } from '../gpu/train/layer.ts';
+import { checkLayerGradients } from './verify-layer.ts';
 
 /** "node v20.20.2 / dawn (webgpu 0.6.2)". */
 function describeNodeRuntime(): string {
@@ -175,9 +180,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const trainForms = args.forms.filter(isTrainableForm);
-  if (args.train && trainForms.length === 0) {
+  if ((args.train || args.layer) && trainForms.length === 0) {
     process.stderr.write(
-      'bench: --train needs softmax-flash, linear-chunked or gated-chunked in --forms.\n',
+      `bench: --train and --layer need a trainable form in --forms (${TRAINABLE_FORMS.join(', ')}).\n`,
     );
     return 2;
   }
@@ -200,6 +205,31 @@ async function main(argv: readonly string[]): Promise<number> {
         : `${errors} (tolerance ${c.tolerance.toExponential(0)}; ${c.rows}) ${c.ok ? 'ok' : 'FAIL'}`;
       process.stdout.write(
         `verify-train ${c.form.padEnd(14)} H=${c.heads} T=${c.tokens} d=${c.dim}: ${what}\n`,
+      );
+      if (!c.ok) failed = true;
+    }
+  }
+
+  if (args.verify && args.layer) {
+    for (const form of trainForms) {
+      const { featureMap, normalize } = formOptions(form, args, FAST_ATTENTION_CHUNK);
+      const config = resolveLayerConfig({
+        form: formSpec(form).family,
+        tokens: 70,
+        dModel: 32,
+        heads: 2,
+        ...(featureMap === null ? {} : { featureMap }),
+        ...(normalize === null ? {} : { normalize }),
+      });
+      const c = await checkLayerGradients(device, config);
+      const worstTensor = Object.entries(c.errors).sort((a, b) => b[1] - a[1])[0];
+      const what = c.error
+        ? `FAIL: ${c.error}`
+        : `worst ${c.worst.toExponential(2)} (${worstTensor?.[0] ?? ''}; y, dx and ` +
+          `${Object.keys(c.errors).length - 2} parameter gradients; tolerance ` +
+          `${c.tolerance.toExponential(0)}) ${c.ok ? 'ok' : 'FAIL'}`;
+      process.stdout.write(
+        `verify-layer ${form.padEnd(14)} T=${config.tokens} D=${config.dModel} H=${config.heads} M=${config.mlp}: ${what}\n`,
       );
       if (!c.ok) failed = true;
     }
@@ -322,9 +352,22 @@ async function main(argv: readonly string[]): Promise<number> {
         )),
       );
     }
+    if (args.layer) {
+      round.push(
+        ...(await collectSweep(
+          sweepLayerTraining(ready, {
+            ...common,
+            sweepBudgetMs: share(),
+            forms: rotate(trainForms, r),
+            tokens: args.tokens,
+          }),
+          progress(roundLabel('layer training steps', r)),
+        )),
+      );
+    }
     rounds.push(round);
   }
-  const taskOrder = ['forward', 'train', 'chunk-search', 'decode'];
+  const taskOrder = ['forward', 'train', 'layer', 'chunk-search', 'decode'];
   const records = combineRounds(rounds).sort(
     (x, y) => taskOrder.indexOf(x.task) - taskOrder.indexOf(y.task),
   );

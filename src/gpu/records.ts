@@ -9,9 +9,11 @@ import type { AttentionForm, DecodeKind, FeatureMap } from './types.ts';
 
 /**
  * What a record times: a full causal forward pass, one chunk size of a search, one decode step,
- * or a training step of attention alone (forward with saved statistics, then backward).
+ * a training step of attention alone (forward with saved statistics, then backward), or a training
+ * step of a whole pre-norm layer ('layer': every parameter's gradient, no optimizer step; `form` is
+ * the attention inside it, heads x dim its width, its MLP 4 x heads x dim, src/gpu/sweep/layer.ts).
  */
-export type BenchTask = 'forward' | 'chunk-search' | 'decode' | 'train';
+export type BenchTask = 'forward' | 'chunk-search' | 'decode' | 'train' | 'layer';
 
 /**
  * 'ok': measured. 'skipped': not run, because of memory or a time budget (`reason` says which).

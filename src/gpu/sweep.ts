@@ -13,3 +13,4 @@ export * from './sweep/plans.ts';
 export { budgetReason, collectSweep, describeRuntime, pickFastest } from './sweep/runner.ts';
 export * from './sweep/types.ts';
 export { sweepTraining } from './sweep/train.ts';
+export { sweepLayerTraining } from './sweep/layer.ts';

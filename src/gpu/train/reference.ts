@@ -11,6 +11,7 @@ import {
   layoutParameters,
   type OptimizerConfig,
   type ParameterLayout,
+  type BlockSlots,
   type ParameterSlot,
   type TrainConfig,
 } from './config.ts';
@@ -368,15 +369,12 @@ export function referenceStep(
   targets: Int32Array,
 ): ReferenceStep {
   const layout: ParameterLayout = layoutParameters(config);
-  const { batch: B, tokens: T, dModel: D, heads: H, mlp: M, vocab: V } = config;
+  const { batch: B, tokens: T, dModel: D, vocab: V } = config;
   const rows = B * T;
-  const dims: AttentionDims = { batch: B, tokens: T, heads: H, headDim: D / H };
-  const settings: AttentionSettings = config;
-  const gated = config.form === 'gated';
   const p = (slot: ParameterSlot): Vec => slice(params, slot);
 
   // Embedding.
-  let x = new Float64Array(rows * D);
+  let x: Vec = new Float64Array(rows * D);
   const tokEmb = p(layout.tokenEmbedding);
   const posEmb = p(layout.positionEmbedding);
   for (let r = 0; r < rows; r++) {
@@ -385,51 +383,11 @@ export function referenceStep(
     for (let c = 0; c < D; c++) x[r * D + c] = tokEmb[token * D + c]! + posEmb[t * D + c]!;
   }
 
-  interface BlockCache {
-    x: Vec;
-    ln1: { y: Vec; cache: LayerNormCache };
-    q: Vec;
-    k: Vec;
-    v: Vec;
-    gatePre: Vec | null;
-    logDecay: Vec | null;
-    att: { y: Vec; cache: AttentionCache };
-    x1: Vec;
-    ln2: { y: Vec; cache: LayerNormCache };
-    pre: Vec;
-    act: Vec;
-  }
   const caches: BlockCache[] = [];
   for (const block of layout.blocks) {
-    const ln1 = layerNorm(x, p(block.ln1Gain), p(block.ln1Bias), rows, D);
-    const q = matmul(ln1.y, p(block.wq), rows, D, D);
-    const k = matmul(ln1.y, p(block.wk), rows, D, D);
-    const v = matmul(ln1.y, p(block.wv), rows, D, D);
-    let gatePre: Vec | null = null;
-    let logDecay: Vec | null = null;
-    if (block.wGate && block.bGate) {
-      gatePre = matmul(ln1.y, p(block.wGate), rows, D, H);
-      const bias = p(block.bGate);
-      logDecay = new Float64Array(rows * H);
-      for (let r = 0; r < rows; r++) {
-        for (let h = 0; h < H; h++) {
-          gatePre[r * H + h]! += bias[h]!;
-          logDecay[r * H + h] = logSigmoid(gatePre[r * H + h]!);
-        }
-      }
-    }
-    const att = attention(q, k, v, logDecay, dims, settings);
-    const o = matmul(att.y, p(block.wo), rows, D, D);
-    const x1 = new Float64Array(rows * D);
-    for (let i = 0; i < x1.length; i++) x1[i] = x[i]! + o[i]!;
-    const ln2 = layerNorm(x1, p(block.ln2Gain), p(block.ln2Bias), rows, D);
-    const pre = matmul(ln2.y, p(block.w1), rows, D, M);
-    const act = pre.map((value) => activate(value, config.activation));
-    const m = matmul(act, p(block.w2), rows, M, D);
-    const x2 = new Float64Array(rows * D);
-    for (let i = 0; i < x2.length; i++) x2[i] = x1[i]! + m[i]!;
-    caches.push({ x, ln1, q, k, v, gatePre, logDecay, att, x1, ln2, pre, act });
-    x = x2;
+    const out = referenceBlockForward(config, block, params, x);
+    caches.push(out.cache);
+    x = out.y;
   }
   const lnf = layerNorm(x, p(layout.lnfGain), p(layout.lnfBias), rows, D);
   const logits = matmul(lnf.y, p(layout.wOut), rows, D, V);
@@ -468,57 +426,9 @@ export function referenceStep(
   const lnfBack = layerNormBackward(out.da, p(layout.lnfGain), lnf.cache, rows, D);
   addInto(gradients, layout.lnfGain, lnfBack.dGain);
   addInto(gradients, layout.lnfBias, lnfBack.dBias);
-  let dx = lnfBack.dx;
+  let dx: Vec = lnfBack.dx;
   for (let l = layout.blocks.length - 1; l >= 0; l--) {
-    const block = layout.blocks[l]!;
-    const cache = caches[l]!;
-    // x2 = x1 + act(ln2(x1) w1) w2.
-    const mlpOut = matmulBackward(cache.act, p(block.w2), dx, rows, M, D);
-    addInto(gradients, block.w2, mlpOut.db);
-    const dPre = mlpOut.da.map((g, i) => g * activateDerivative(cache.pre[i]!, config.activation));
-    const mlpIn = matmulBackward(cache.ln2.y, p(block.w1), dPre, rows, D, M);
-    addInto(gradients, block.w1, mlpIn.db);
-    const ln2Back = layerNormBackward(mlpIn.da, p(block.ln2Gain), cache.ln2.cache, rows, D);
-    addInto(gradients, block.ln2Gain, ln2Back.dGain);
-    addInto(gradients, block.ln2Bias, ln2Back.dBias);
-    const dx1 = dx.map((g, i) => g + ln2Back.dx[i]!);
-    // x1 = x + attention(ln1(x)) wo.
-    const proj = matmulBackward(cache.att.y, p(block.wo), dx1, rows, D, D);
-    addInto(gradients, block.wo, proj.db);
-    const att = attentionBackward(
-      proj.da,
-      cache.q,
-      cache.k,
-      cache.v,
-      cache.att.cache,
-      gated,
-      dims,
-      settings,
-    );
-    const dLn1 = new Float64Array(rows * D);
-    for (const [slot, dOut] of [
-      [block.wq, att.dq],
-      [block.wk, att.dk],
-      [block.wv, att.dv],
-    ] as const) {
-      const back = matmulBackward(cache.ln1.y, p(slot), dOut, rows, D, D);
-      addInto(gradients, slot, back.db);
-      for (let i = 0; i < dLn1.length; i++) dLn1[i]! += back.da[i]!;
-    }
-    if (block.wGate && block.bGate && att.dLogDecay && cache.gatePre) {
-      // g = log sigmoid(u): dg/du = sigmoid(-u).
-      const dU = att.dLogDecay.map((g, i) => g / (1 + Math.exp(cache.gatePre![i]!)));
-      const back = matmulBackward(cache.ln1.y, p(block.wGate), dU, rows, D, H);
-      addInto(gradients, block.wGate, back.db);
-      const dBias = new Float64Array(H);
-      for (let r = 0; r < rows; r++) for (let h = 0; h < H; h++) dBias[h]! += dU[r * H + h]!;
-      addInto(gradients, block.bGate, dBias);
-      for (let i = 0; i < dLn1.length; i++) dLn1[i]! += back.da[i]!;
-    }
-    const ln1Back = layerNormBackward(dLn1, p(block.ln1Gain), cache.ln1.cache, rows, D);
-    addInto(gradients, block.ln1Gain, ln1Back.dGain);
-    addInto(gradients, block.ln1Bias, ln1Back.dBias);
-    dx = dx1.map((g, i) => g + ln1Back.dx[i]!);
+    dx = referenceBlockBackward(config, layout.blocks[l]!, params, caches[l]!, dx, gradients);
   }
   const dTok = new Float64Array(V * D);
   const dPos = new Float64Array(T * D);
@@ -533,6 +443,147 @@ export function referenceStep(
   addInto(gradients, layout.tokenEmbedding, dTok);
   addInto(gradients, layout.positionEmbedding, dPos);
   return { loss, correct, scored, gradients, logits };
+}
+
+/** What one block's backward pass reads from its forward. */
+export interface BlockCache {
+  x: Vec;
+  ln1: { y: Vec; cache: LayerNormCache };
+  q: Vec;
+  k: Vec;
+  v: Vec;
+  gatePre: Vec | null;
+  logDecay: Vec | null;
+  att: { y: Vec; cache: AttentionCache };
+  x1: Vec;
+  ln2: { y: Vec; cache: LayerNormCache };
+  pre: Vec;
+  act: Vec;
+}
+
+/** The block settings the reference reads (a TrainConfig has them all). */
+export type ReferenceBlockConfig = Pick<
+  TrainConfig,
+  | 'form'
+  | 'dModel'
+  | 'heads'
+  | 'mlp'
+  | 'tokens'
+  | 'batch'
+  | 'activation'
+  | 'featureMap'
+  | 'normalize'
+>;
+
+/**
+ * One pre-norm block, x2 = x1 + act(LN2(x1) w1) w2 with x1 = x + Attn(LN1(x)) wo, on x
+ * [batch x tokens][dModel], its parameters read from `params` at `block`'s slots.
+ */
+export function referenceBlockForward(
+  config: ReferenceBlockConfig,
+  block: BlockSlots,
+  params: ArrayLike<number>,
+  x: Vec,
+): { y: Vec; cache: BlockCache } {
+  const { batch: B, tokens: T, dModel: D, heads: H, mlp: M } = config;
+  const rows = B * T;
+  const dims: AttentionDims = { batch: B, tokens: T, heads: H, headDim: D / H };
+  const p = (slot: ParameterSlot): Vec => slice(params, slot);
+  const ln1 = layerNorm(x, p(block.ln1Gain), p(block.ln1Bias), rows, D);
+  const q = matmul(ln1.y, p(block.wq), rows, D, D);
+  const k = matmul(ln1.y, p(block.wk), rows, D, D);
+  const v = matmul(ln1.y, p(block.wv), rows, D, D);
+  let gatePre: Vec | null = null;
+  let logDecay: Vec | null = null;
+  if (block.wGate && block.bGate) {
+    gatePre = matmul(ln1.y, p(block.wGate), rows, D, H);
+    const bias = p(block.bGate);
+    logDecay = new Float64Array(rows * H);
+    for (let r = 0; r < rows; r++) {
+      for (let h = 0; h < H; h++) {
+        gatePre[r * H + h]! += bias[h]!;
+        logDecay[r * H + h] = logSigmoid(gatePre[r * H + h]!);
+      }
+    }
+  }
+  const att = attention(q, k, v, logDecay, dims, config);
+  const o = matmul(att.y, p(block.wo), rows, D, D);
+  const x1 = new Float64Array(rows * D);
+  for (let i = 0; i < x1.length; i++) x1[i] = x[i]! + o[i]!;
+  const ln2 = layerNorm(x1, p(block.ln2Gain), p(block.ln2Bias), rows, D);
+  const pre = matmul(ln2.y, p(block.w1), rows, D, M);
+  const act = pre.map((value) => activate(value, config.activation));
+  const m = matmul(act, p(block.w2), rows, M, D);
+  const x2 = new Float64Array(rows * D);
+  for (let i = 0; i < x2.length; i++) x2[i] = x1[i]! + m[i]!;
+  return { y: x2, cache: { x, ln1, q, k, v, gatePre, logDecay, att, x1, ln2, pre, act } };
+}
+
+/**
+ * One block's backward pass: adds every parameter's gradient into `gradients` (the flat layout)
+ * and returns dL/dx, given dL/dy (`dx`) and the forward's cache.
+ */
+export function referenceBlockBackward(
+  config: ReferenceBlockConfig,
+  block: BlockSlots,
+  params: ArrayLike<number>,
+  cache: BlockCache,
+  dx: Vec,
+  gradients: Float64Array,
+): Vec {
+  const { batch: B, tokens: T, dModel: D, heads: H, mlp: M } = config;
+  const rows = B * T;
+  const dims: AttentionDims = { batch: B, tokens: T, heads: H, headDim: D / H };
+  const settings: AttentionSettings = config;
+  const gated = config.form === 'gated';
+  const p = (slot: ParameterSlot): Vec => slice(params, slot);
+  // x2 = x1 + act(ln2(x1) w1) w2.
+  const mlpOut = matmulBackward(cache.act, p(block.w2), dx, rows, M, D);
+  addInto(gradients, block.w2, mlpOut.db);
+  const dPre = mlpOut.da.map((g, i) => g * activateDerivative(cache.pre[i]!, config.activation));
+  const mlpIn = matmulBackward(cache.ln2.y, p(block.w1), dPre, rows, D, M);
+  addInto(gradients, block.w1, mlpIn.db);
+  const ln2Back = layerNormBackward(mlpIn.da, p(block.ln2Gain), cache.ln2.cache, rows, D);
+  addInto(gradients, block.ln2Gain, ln2Back.dGain);
+  addInto(gradients, block.ln2Bias, ln2Back.dBias);
+  const dx1 = dx.map((g, i) => g + ln2Back.dx[i]!);
+  // x1 = x + attention(ln1(x)) wo.
+  const proj = matmulBackward(cache.att.y, p(block.wo), dx1, rows, D, D);
+  addInto(gradients, block.wo, proj.db);
+  const att = attentionBackward(
+    proj.da,
+    cache.q,
+    cache.k,
+    cache.v,
+    cache.att.cache,
+    gated,
+    dims,
+    settings,
+  );
+  const dLn1 = new Float64Array(rows * D);
+  for (const [slot, dOut] of [
+    [block.wq, att.dq],
+    [block.wk, att.dk],
+    [block.wv, att.dv],
+  ] as const) {
+    const back = matmulBackward(cache.ln1.y, p(slot), dOut, rows, D, D);
+    addInto(gradients, slot, back.db);
+    for (let i = 0; i < dLn1.length; i++) dLn1[i]! += back.da[i]!;
+  }
+  if (block.wGate && block.bGate && att.dLogDecay && cache.gatePre) {
+    // g = log sigmoid(u): dg/du = sigmoid(-u).
+    const dU = att.dLogDecay.map((g, i) => g / (1 + Math.exp(cache.gatePre![i]!)));
+    const back = matmulBackward(cache.ln1.y, p(block.wGate), dU, rows, D, H);
+    addInto(gradients, block.wGate, back.db);
+    const dBias = new Float64Array(H);
+    for (let r = 0; r < rows; r++) for (let h = 0; h < H; h++) dBias[h]! += dU[r * H + h]!;
+    addInto(gradients, block.bGate, dBias);
+    for (let i = 0; i < dLn1.length; i++) dLn1[i]! += back.da[i]!;
+  }
+  const ln1Back = layerNormBackward(dLn1, p(block.ln1Gain), cache.ln1.cache, rows, D);
+  addInto(gradients, block.ln1Gain, ln1Back.dGain);
+  addInto(gradients, block.ln1Bias, ln1Back.dBias);
+  return dx1.map((g, i) => g + ln1Back.dx[i]!);
 }
 
 /** AdamW's moments, one per parameter, in the flat layout. */
