@@ -163,6 +163,127 @@ for (const dim of values.dims.split(',').map(Number)) {
   }
 }
 
+// 2b. One 16 x 16 x 16 product on known data, run and compared with the CPU: C = A B where A is
+// loaded row-major from workgroup memory and B column-major (as the kernel loads K^T), stored
+// row-major to workgroup memory then copied out. Also compiled without the uniformity diagnostic
+// turned off, to see whether it is needed.
+const MICRO = (diagnostic: boolean) => `enable f16;
+enable chromium_experimental_subgroup_matrix;
+${diagnostic ? 'diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);' : ''}
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+var<workgroup> a: array<f16, 512>;
+var<workgroup> b: array<f16, 512>;
+var<workgroup> c: array<f32, 512>;
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) lid: u32) {
+  for (var e = lid; e < 512u; e += 64u) {
+    a[e] = f16(src[e]);
+    b[e] = f16(src[512u + e]);
+  }
+  workgroupBarrier();
+  let sg = lid / ${info.subgroupMaxSize ?? 32}u;
+  var l: array<subgroup_matrix_left<f16, 16, 16>, 2>;
+  l[0] = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>>(&a, sg * 256u, false, 16u);
+  let r = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>>(&b, sg * 256u, true, 16u);
+  var acc = subgroup_matrix_result<f32, 16, 16>();
+  acc = subgroupMatrixMultiplyAccumulate(l[0], r, acc);
+  subgroupMatrixStore(&c, sg * 256u, acc, false, 16u);
+  workgroupBarrier();
+  for (var e = lid; e < 512u; e += 64u) {
+    dst[e] = c[e];
+  }
+}`;
+async function micro() {
+  const step: Record<string, unknown> = { step: 'micro' };
+  steps.push(step);
+  try {
+    for (const diagnostic of [false, true]) {
+      device.pushErrorScope('validation');
+      const module = device.createShaderModule({ code: MICRO(diagnostic) });
+      const compiled = await module.getCompilationInfo();
+      const pipeline = device.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+      });
+      const err = await device.popErrorScope();
+      const msgs = compiled.messages.map((m) => `${m.type}: ${m.message.slice(0, 160)}`);
+      step[diagnostic ? 'withDiagnosticOff' : 'plain'] = { error: err?.message ?? null, msgs };
+      say(
+        `micro ${diagnostic ? 'diagnostic off' : 'no diagnostic'}: ${err ? 'ERROR ' + err.message.slice(0, 300) : 'compiled'}` +
+          (msgs.length ? ` [${msgs.join(' | ').slice(0, 300)}]` : ''),
+      );
+      if (err || !diagnostic) continue;
+      // Run it: two subgroups, each C = A_s B_s^T-as-loaded.
+      const data = new Float32Array(1024);
+      for (let i = 0; i < 1024; i++) data[i] = Math.round((Math.random() * 2 - 1) * 8) / 8;
+      const src = device.createBuffer({
+        size: 4096,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
+      const dst = device.createBuffer({
+        size: 2048,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      });
+      const back = device.createBuffer({
+        size: 2048,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      device.queue.writeBuffer(src, 0, data);
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(
+        0,
+        device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [
+            { binding: 0, resource: { buffer: src } },
+            { binding: 1, resource: { buffer: dst } },
+          ],
+        }),
+      );
+      pass.dispatchWorkgroups(1);
+      pass.end();
+      enc.copyBufferToBuffer(dst, 0, back, 0, 2048);
+      device.queue.submit([enc.finish()]);
+      await back.mapAsync(GPUMapMode.READ);
+      const got = new Float32Array(back.getMappedRange().slice(0));
+      back.unmap();
+      let worst = 0;
+      let worstT = 0;
+      for (let s = 0; s < 2; s++) {
+        for (let i = 0; i < 16; i++) {
+          for (let j = 0; j < 16; j++) {
+            let x = 0;
+            let t = 0;
+            for (let m = 0; m < 16; m++) {
+              // B column-major: element (m, j) at j * 16 + m.
+              x += data[s * 256 + i * 16 + m]! * data[512 + s * 256 + j * 16 + m]!;
+              t += data[s * 256 + i * 16 + m]! * data[512 + s * 256 + m * 16 + j]!;
+            }
+            worst = Math.max(worst, Math.abs(got[s * 256 + i * 16 + j]! - x));
+            worstT = Math.max(worstT, Math.abs(got[s * 256 + i * 16 + j]! - t));
+          }
+        }
+      }
+      step.maxError = worst;
+      step.maxErrorIfRowMajor = worstT;
+      say(
+        `micro run: max |C - A B| ${worst.toExponential(2)} (exact expected: 0); ` +
+          `against B read row-major ${worstT.toExponential(2)}`,
+      );
+      src.destroy();
+      dst.destroy();
+      back.destroy();
+    }
+  } catch (e) {
+    step.error = message(e);
+    say(`micro: threw ${message(e)}`);
+  }
+}
+if (device.features.has('chromium-experimental-subgroup-matrix' as GPUFeatureName)) await micro();
+
 const f16Factory: FormFactory = (ctx) => createF16MmaKernel(ctx, { mode });
 
 // 3. Accuracy.
