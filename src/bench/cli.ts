@@ -150,10 +150,12 @@ async function main(argv: readonly string[]): Promise<number> {
       normalize: args.normalize,
     });
     for (const c of checks) {
-      const what = c.error
-        ? `FAIL: ${c.error}`
-        : `max rel error ${c.maxRelError.toExponential(2)} ` +
-          `(tolerance ${c.tolerance.toExponential(0)}) ${c.ok ? 'ok' : 'FAIL'}`;
+      const what = c.skipped
+        ? `skipped: ${c.skipped}`
+        : c.error
+          ? `FAIL: ${c.error}`
+          : `max rel error ${c.maxRelError.toExponential(2)} ` +
+            `(tolerance ${c.tolerance.toExponential(0)}) ${c.ok ? 'ok' : 'FAIL'}`;
       process.stdout.write(
         `verify ${c.form.padEnd(16)} H=${c.heads} T=${c.tokens} d=${c.dim}: ${what}\n`,
       );

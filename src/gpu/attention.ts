@@ -12,11 +12,11 @@ import {
   perBufferLimit,
 } from './capacity.ts';
 import { estimateCost } from './costs.ts';
-import { CapacityError, DeviceLostError, ShapeError } from './errors.ts';
+import { CapacityError, DeviceLostError, FeatureError, ShapeError } from './errors.ts';
 import { deviceLostReason, requireDevice, requireObject } from './guard.ts';
 import type { FormKernel } from './forms/form.ts';
 import { FORM_FACTORIES } from './forms/index.ts';
-import { takesInput, takesOption } from './forms/registry.ts';
+import { formUnavailable, takesInput, takesOption } from './forms/registry.ts';
 import {
   type AttentionOptions,
   type AttentionProblem,
@@ -83,6 +83,8 @@ export async function createResidentAttention(
   validateShape(shape);
   const resolved = validateOptions(options);
   const plain: AttentionShape = { heads: shape.heads, tokens: shape.tokens, dim: shape.dim };
+  const unavailable = formUnavailable(resolved.form, device);
+  if (unavailable) throw new FeatureError(unavailable);
   checkCapacity(plain, resolved, device.limits);
   checkTotalMemory(
     plain,

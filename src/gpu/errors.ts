@@ -5,6 +5,14 @@ export class ShapeError extends Error {
   override name = 'ShapeError';
 }
 
+/**
+ * A form that needs an optional WebGPU feature (shader-f16, subgroup matrices) the device does not
+ * offer; the message names it.
+ */
+export class FeatureError extends Error {
+  override name = 'FeatureError';
+}
+
 /** A problem that does not fit this device, with the bytes it needs and the limit it hit. */
 export class CapacityError extends Error {
   override name = 'CapacityError';

@@ -7,6 +7,7 @@ import { ATTENTION_FORMS, type AttentionForm } from './ids.ts';
 import { gatedChunked, gatedRecurrent } from './gated/spec.ts';
 import { linearAttention, linearChunked, linearRecurrent } from './linear/spec.ts';
 import { softmaxFlash, softmaxNaive } from './softmax/spec.ts';
+import { softmaxFlashF16Mma } from './f16/spec.ts';
 import type { FormFamily, FormInput, FormOption, FormSpec } from './spec.ts';
 
 export { ATTENTION_FORMS, type AttentionForm } from './ids.ts';
@@ -16,6 +17,7 @@ export type { FormFamily, FormInput, FormOption, FormSchedule, FormSpec } from '
 export const FORM_SPECS: Readonly<Record<AttentionForm, FormSpec>> = {
   'softmax-naive': softmaxNaive,
   'softmax-flash': softmaxFlash,
+  'softmax-flash-f16-mma': softmaxFlashF16Mma,
   'linear-attention': linearAttention,
   'linear-recurrent': linearRecurrent,
   'linear-chunked': linearChunked,
@@ -46,6 +48,19 @@ export function trainingFormOf(family: FormFamily): TrainableForm {
   const form = TRAINABLE_FORMS.find((f) => FORM_SPECS[f].family === family);
   if (!form) throw new Error(`No ${family} form has a backward pass.`);
   return form;
+}
+
+/**
+ * The forms that need no optional WebGPU feature: every WebGPU device runs them (the tests that
+ * expect every form to run anywhere use this list).
+ */
+export const CORE_FORMS: readonly AttentionForm[] = ATTENTION_FORMS.filter(
+  (form) => FORM_SPECS[form].requires.length === 0,
+);
+
+/** Why `device` cannot run `form` (a missing optional feature), in a sentence, or null. */
+export function formUnavailable(form: AttentionForm, device: GPUDevice): string | null {
+  return FORM_SPECS[form].unavailable(device);
 }
 
 /** The spec of a known form. */

@@ -53,6 +53,18 @@ export interface FormSpec {
    * trainer's fast attention use the trainable form of each family.
    */
   trainable: boolean;
+  /**
+   * Optional WebGPU features it needs (none for most forms); where the device lacks them it is
+   * not run, and `unavailable` says why in a sentence.
+   */
+  requires: readonly string[];
+  /** Why this device cannot run it (a sentence), or null. */
+  unavailable(device: GPUDevice): string | null;
+  /**
+   * The largest error `bench --verify` accepts, relative to the largest reference value: 1e-3
+   * for float32 forms; an f16-input form states its own (its derived bound is in its folder).
+   */
+  verifyTolerance: number;
   /** Stroke styles that keep overlapping lines apart in the cost explorer. */
   stroke: { width: number; dash: string };
   /** Inputs it reads (AttentionProblem fields). */
@@ -102,6 +114,11 @@ export interface FormDefinition {
   charted?: boolean;
   /** Default false. */
   trainable?: boolean;
+  /** Default none; with `unavailable`, which checks them (default: none missing). */
+  requires?: readonly string[];
+  unavailable?: (device: GPUDevice) => string | null;
+  /** Default 1e-3. */
+  verifyTolerance?: number;
   /**
    * How it is drawn: the light theme's value of its colour token `--la-<id>` (FormSpec.color) and
    * its stroke (FormSpec.stroke).
@@ -133,6 +150,9 @@ export function defineForm(
     color: { token: `--la-${id}`, fallback: own.look.colour },
     charted: own.charted ?? true,
     trainable: own.trainable ?? false,
+    requires: own.requires ?? [],
+    unavailable: own.unavailable ?? (() => null),
+    verifyTolerance: own.verifyTolerance ?? 1e-3,
     stroke: { width: own.look.width, dash: own.look.dash },
     inputs: reads.inputs,
     options: own.schedule === 'chunked' ? [...reads.options, 'chunkSize'] : reads.options,

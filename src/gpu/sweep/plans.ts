@@ -8,7 +8,7 @@ import { capacityReason } from '../capacity.ts';
 import { estimateCost } from '../costs.ts';
 import { ShapeError } from '../errors.ts';
 import { requireDevice, requireObject } from '../guard.ts';
-import { ATTENTION_FORMS, takesOption } from '../forms/registry.ts';
+import { ATTENTION_FORMS, formUnavailable, takesOption } from '../forms/registry.ts';
 import { createDecodeWork } from '../generation/index.ts';
 import type { BenchTask } from '../records.ts';
 import {
@@ -186,7 +186,10 @@ function planAttention(
       chunkSize: chunk,
     },
     flops: cost.flops,
-    capacity: capacityReason(cost, gpu.device.limits, common.memoryLimitBytes),
+    // A form this device cannot run (a missing optional feature) is skipped with the reason.
+    capacity:
+      formUnavailable(form, gpu.device) ??
+      capacityReason(cost, gpu.device.limits, common.memoryLimitBytes),
     inputBytes: 3 * shape.heads * shape.tokens * shape.dim * 4,
     create: async () => {
       const resident = await create(gpu.device, shape, options);

@@ -1,0 +1,34 @@
+/**
+ * Forms with f16 inputs: the same functions as their float32 families (and the same float64
+ * reference), computed from inputs rounded to f16 with f32 accumulation, on optional WebGPU
+ * features. Their error bound is derived in accuracy.ts.
+ */
+import { causalPairs } from '../../cost-terms.ts';
+import { defineForm, headCost, type FormFamilyBase } from '../spec.ts';
+import { referenceSoftmaxAttention } from '../softmax/reference.ts';
+import { createSoftmaxFlashF16Mma, f16MmaUnsupported, MMA_FEATURES } from './flash-f16.ts';
+
+const SOFTMAX: FormFamilyBase = {
+  family: 'softmax',
+  reference: (problem) => referenceSoftmaxAttention(problem),
+};
+
+export const softmaxFlashF16Mma = defineForm(
+  'softmax-flash-f16-mma',
+  'Softmax, tiled, f16 inputs on matrix units',
+  SOFTMAX,
+  {
+    // Not drawn by default: readers' browsers do not offer subgroup matrices yet.
+    charted: false,
+    look: { colour: '#a0522d', width: 3, dash: '2 2' },
+    schedule: 'tiled',
+    factory: createSoftmaxFlashF16Mma,
+    cost: ({ tokens: T, dim: d }) =>
+      headCost(T, d, { flops: 4 * d * causalPairs(T), held: T * 2 * 4 }),
+    requires: MMA_FEATURES,
+    unavailable: f16MmaUnsupported,
+    // f16 inputs: a few 1e-4 of the largest output on random inputs (T = 200, d = 64); the
+    // elementwise bound of accuracy.ts is the real check (f16-probe, tests/gpu/softmax-f16.test.ts).
+    verifyTolerance: 5e-3,
+  },
+);
