@@ -50,7 +50,9 @@ export {
 } from './attention.ts';
 export { FORM_FACTORIES } from './forms/index.ts';
 export {
+  CORE_FORMS,
   FORM_SPECS,
+  formUnavailable,
   formFamilies,
   formSpec,
   formsOfFamily,

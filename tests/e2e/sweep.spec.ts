@@ -1,4 +1,4 @@
-import { ATTENTION_FORMS, CORE_FORMS } from '../../src/gpu/forms/registry.ts';
+import { ATTENTION_FORMS } from '../../src/gpu/forms/ids.ts';
 import { expect, test } from './fixtures.ts';
 
 // The measuring instrument in the page, on Chromium's WebGPU (SwiftShader here): logic only, no
@@ -38,7 +38,7 @@ test.describe('timing and sweeps in the page', () => {
   });
 
   test('a small sweep streams an ok record for every form and length', async ({ page }) => {
-    const { records, progress } = await page.evaluate(async () => {
+    const { records, progress, core } = await page.evaluate(async () => {
       const outcome = await window.engine.acquireGpu();
       if (outcome.kind !== 'ready') throw new Error(outcome.reason);
       const progress: string[] = [];
@@ -53,7 +53,7 @@ test.describe('timing and sweeps in the page', () => {
         (e) => progress.push(`${e.progress.done}/${e.progress.total}`),
       );
       outcome.device.destroy();
-      return { records, progress };
+      return { records, progress, core: [...window.engine.CORE_FORMS] as string[] };
     });
     expect(records).toHaveLength(ATTENTION_FORMS.length * 2);
     expect(progress).toEqual(records.map((_, i) => `${i + 1}/${records.length}`));
@@ -61,7 +61,7 @@ test.describe('timing and sweeps in the page', () => {
       for (const tokens of [64, 128]) {
         const r = records.find((x) => x.form === form && x.tokens === tokens);
         expect(r, `${form} T=${tokens}`).toBeDefined();
-        if (!CORE_FORMS.includes(form)) {
+        if (!core.includes(form)) {
           // The f16 matrix form: SwiftShader offers neither shader-f16 nor subgroup matrices.
           expect(r!.status).toBe('skipped');
           expect(r!.reason).toMatch(/needs the WebGPU features? /);

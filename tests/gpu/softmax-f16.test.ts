@@ -13,6 +13,7 @@ import {
   f16MmaUnsupported,
   f16MmaWorkgroupBytes,
   planF16MmaTiles,
+  type F16MmaOverrides,
   type F16MmaTiles,
 } from '../../src/gpu/forms/f16/flash-f16.ts';
 import { checkF16Softmax, roundArrayToF16, roundToF16 } from '../../src/gpu/forms/f16/accuracy.ts';
@@ -25,9 +26,16 @@ async function runEmulated(
   tiles?: F16MmaTiles,
   chunkTiles?: number,
 ): Promise<Float32Array> {
+  return runWith(device, problem, { mode: 'emulated', tiles, chunkTiles });
+}
+
+async function runWith(
+  device: GPUDevice,
+  problem: AttentionProblem,
+  overrides: F16MmaOverrides,
+): Promise<Float32Array> {
   const factory = FORM_FACTORIES['softmax-flash'];
-  FORM_FACTORIES['softmax-flash'] = (ctx) =>
-    createF16MmaKernel(ctx, { mode: 'emulated', tiles, chunkTiles });
+  FORM_FACTORIES['softmax-flash'] = (ctx) => createF16MmaKernel(ctx, overrides);
   try {
     return await runAttention(device, problem, { form: 'softmax-flash' });
   } finally {
@@ -124,6 +132,28 @@ describe.skipIf(!gpu)('softmax-flash-f16-mma on the GPU, matrix builtins in plai
     for (let i = 0; i < whole.length; i++) diff = Math.max(diff, Math.abs(whole[i]! - chunked[i]!));
     expect(diff).toBeLessThan(1e-3);
   });
+
+  // The plain variant (softmax-flash-f16: products shared out among invocations), f32 storage
+  // rounded to f16 where shader-f16 is absent: the same arithmetic.
+  for (const [dim, tokens] of [
+    [32, 77],
+    [64, 130],
+  ] as const) {
+    it(`plain variant (lanes), d=${dim}, T=${tokens}: within the f16 bound, chunked too`, async () => {
+      const problem = exactProblem(2, tokens, dim);
+      for (const chunkTiles of [undefined, 1]) {
+        const out = await runWith(device, problem, {
+          mode: 'lanes',
+          storage: device.features.has('shader-f16' as GPUFeatureName) ? 'f16' : 'f32',
+          chunkTiles,
+        });
+        const check = checkF16Softmax(problem, out, 'exact-inputs');
+        expect(check.nonFinite).toBe(0);
+        expect(check.worstRatio).toBeLessThanOrEqual(1);
+        expect(check.maxError).toBeGreaterThan(1e-6);
+      }
+    });
+  }
 
   it('rounds raw float32 inputs itself: within the raw-input bound of the unrounded reference', async () => {
     const problem = randomProblem(2, 120, 64, 4);

@@ -6,6 +6,7 @@
 export const ATTENTION_FORMS = [
   'softmax-naive',
   'softmax-flash',
+  'softmax-flash-f16',
   'softmax-flash-f16-mma',
   'linear-attention',
   'linear-recurrent',

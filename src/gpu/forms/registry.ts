@@ -7,7 +7,7 @@ import { ATTENTION_FORMS, type AttentionForm } from './ids.ts';
 import { gatedChunked, gatedRecurrent } from './gated/spec.ts';
 import { linearAttention, linearChunked, linearRecurrent } from './linear/spec.ts';
 import { softmaxFlash, softmaxNaive } from './softmax/spec.ts';
-import { softmaxFlashF16Mma } from './f16/spec.ts';
+import { softmaxFlashF16, softmaxFlashF16Mma } from './f16/spec.ts';
 import type { FormFamily, FormInput, FormOption, FormSpec } from './spec.ts';
 
 export { ATTENTION_FORMS, type AttentionForm } from './ids.ts';
@@ -17,6 +17,7 @@ export type { FormFamily, FormInput, FormOption, FormSchedule, FormSpec } from '
 export const FORM_SPECS: Readonly<Record<AttentionForm, FormSpec>> = {
   'softmax-naive': softmaxNaive,
   'softmax-flash': softmaxFlash,
+  'softmax-flash-f16': softmaxFlashF16,
   'softmax-flash-f16-mma': softmaxFlashF16Mma,
   'linear-attention': linearAttention,
   'linear-recurrent': linearRecurrent,

@@ -5,10 +5,11 @@
 // accumulation), the row max and sum stay in f32 (online softmax), the probabilities are rounded
 // to f16 and the tile's contribution P V is again a 16 x 16 x 16 product with f32 accumulation.
 //
-// The matrix operations (SgLeft, SgRight, SgAcc, the loads, mma*, storeAcc) and the f16 type `h`
-// come from a piece composed with this file (src/gpu/forms/f16/flash-f16.ts): the WebGPU
-// subgroup-matrix builtins (softmax-flash-f16-sgm.wgsl) or the same operations written out in
-// plain WGSL (softmax-flash-f16-sgm-emulated.wgsl), which runs without any feature.
+// The matrix operations (SgLeft, SgRight, SgAcc, sgInit, the loads, mma*, storeAcc) and the f16
+// type `h` come from a piece composed with this file (src/gpu/forms/f16/flash-f16.ts): the WebGPU
+// subgroup-matrix builtins (softmax-flash-f16-sgm.wgsl), the same operations shared out among the
+// invocations in plain WGSL (softmax-flash-f16-sgm-lanes.wgsl: shader-f16 alone), or written out
+// whole in every invocation (softmax-flash-f16-sgm-emulated.wgsl, for tests without features).
 //
 // A subgroup matrix cannot be scaled row by row, so the output is not accumulated in matrices:
 // each tile's P V is stored to workgroup memory and added, rescaled by the row's exp2(m_old -
@@ -18,7 +19,8 @@
 // f16-rounded inputs. Long rows are walked in chunks as softmax-flash.wgsl walks them (the
 // unnormalised output and the row's (max, sum) carried between dispatches).
 //
-// The constants D, D4, D16, BR, BC, NS, SGS, WG, TPR, KC, OC, PW are prepended by flash-f16.ts.
+// The constants D, D4, D16, BR, BC, NS, SGS, WG, TPR, KC, OC, PW, the entry point's builtins
+// (struct Lanes) and subgroupOf are prepended by flash-f16.ts.
 // A key's value is multiplied by p = 0 on the diagonal tile when the key is past the row, so a
 // NaN or Inf in a later value row reaches earlier rows here (finite inputs are required).
 
@@ -52,7 +54,8 @@ fn stageKV(k0: u32, base: u32, T: u32, lid: u32) {
 }
 
 @compute @workgroup_size(WG)
-fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
+fn main(grid: Grid, lanes: Lanes) {
+  let lid = lanes.lid;
   let work = flashWork(grid);
   if (!work.ok) {
     return;  // the grid's padding past this dispatch's items
@@ -63,14 +66,17 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
   let sbase = work.head * T;
   // Subgroup sg computes rows 16 sg .. 16 sg + 15 (the matrix products); thread (row, part)
   // does the softmax of `row` for keys part + TPR i and owns the output columns of vec4
-  // part OC .. part OC + OC - 1.
-  let sg = lid / SGS;
+  // part OC .. part OC + OC - 1. subgroupOf (from flash-f16.ts) is 0 with one subgroup per
+  // workgroup: the matrix builtins need offsets that WGSL's uniformity analysis can prove
+  // uniform, which an index computed from local_invocation_index is not.
+  let sg = subgroupOf(lanes);
   let lane = lid % SGS;
   let row = lid / TPR;
   let part = lid % TPR;
   let pos = q0 + row;
   let last = min(pos, T - 1u);
   let qscale = params.scale * LOG2E;
+  sgInit(lane);
 
   for (var e = lid; e < BR * D4; e += WG) {
     let r = e / D4;

@@ -2,17 +2,15 @@
 // semantics of the subgroup-matrix builtins (softmax-flash-f16-sgm.wgsl): every invocation of a
 // "subgroup" (SGS consecutive invocations) holds the whole 16 x 16 matrix and computes the whole
 // product, and each stores its share of the result. Slow (SGS times the work), for testing the
-// kernel's tiling where no device offers subgroup matrices (SwiftShader). `h` is f32 here and
-// toH rounds to the nearest f16 value through pack2x16float, so the arithmetic matches the f16
-// kernel's: f16 operands, f32 accumulation.
+// kernel's tiling where no device offers subgroup matrices (SwiftShader); there flash-f16.ts makes
+// `h` f32 and toH round to f16 through pack2x16float, so the arithmetic matches the f16 kernel's:
+// f16 operands, f32 accumulation.
 
 alias SgLeft = array<h, 256>;
 alias SgRight = array<h, 256>;
 alias SgAcc = array<f32, 256>;
 
-fn toH(x: f32) -> h {
-  return h(unpack2x16float(pack2x16float(vec2<f32>(x, 0.0))).x);
-}
+fn sgInit(lane: u32) {}
 
 fn sgZero() -> SgAcc {
   return SgAcc();

@@ -9,9 +9,7 @@ alias SgLeft = subgroup_matrix_left<f16, 16, 16>;
 alias SgRight = subgroup_matrix_right<f16, 16, 16>;
 alias SgAcc = subgroup_matrix_result<f32, 16, 16>;
 
-fn toH(x: f32) -> h {
-  return h(x);
-}
+fn sgInit(lane: u32) {}
 
 fn sgZero() -> SgAcc {
   return SgAcc();

@@ -9,6 +9,7 @@
 import kernelSource from '../../kernels/softmax-flash-f16-mma.wgsl?raw';
 import sgmSource from '../../kernels/softmax-flash-f16-sgm.wgsl?raw';
 import emulatedSource from '../../kernels/softmax-flash-f16-sgm-emulated.wgsl?raw';
+import lanesSource from '../../kernels/softmax-flash-f16-sgm-lanes.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
 import { composeWgsl, SOFTMAX_FLASH_WGSL } from '../../wgsl.ts';
 import type { FormContext, FormFactory, FormKernel } from '../form.ts';
@@ -50,7 +51,7 @@ export function f16MmaWorkgroupBytes(
 
 /**
  * The tallest tile (most subgroups, then most keys per tile) that fits the device: NS in 4, 2,
- * 1 and BC in 64, 32, 16. Null when d is not a multiple of 16 or the subgroup size is not one of
+ * 1 (at most maxSubgroups) and BC in 64, 32, 16. Null when d is not a multiple of 16 or the subgroup size is not one of
  * 16, 32, 64 (each row is split between SGS / 16 threads).
  */
 export function planF16MmaTiles(
@@ -59,11 +60,13 @@ export function planF16MmaTiles(
   maxInvocations: number,
   SGS: number,
   hBytes: number,
+  maxSubgroups = 4,
 ): F16MmaTiles | null {
   if (dim % 16 !== 0 || dim > 256 || ![16, 32, 64].includes(SGS)) return null;
   const TPR = SGS / 16;
   if ((dim / 4) % TPR !== 0) return null;
   for (const NS of [4, 2, 1]) {
+    if (NS > maxSubgroups) continue;
     if (NS * SGS > Math.min(256, maxInvocations)) continue;
     for (const BC of [64, 32, 16]) {
       const workgroupBytes = f16MmaWorkgroupBytes(dim, NS, BC, SGS, hBytes);
@@ -94,12 +97,14 @@ export function f16MmaUnsupported(device: GPUDevice): string | null {
       K: number;
     }[];
   };
-  // Where the device's adapter info does not list the configurations (older bindings), the
-  // pipeline's creation is the test.
+  // Where the device's adapter info does not list the configurations, or lists objects whose
+  // fields Dawn's Node bindings leave undefined (seen on the H200), the pipeline's creation is
+  // the test.
   const configs = info?.subgroupMatrixConfigs;
+  const readable = configs?.some((c) => typeof c.componentType === 'string') ?? false;
   const ok =
-    !configs ||
-    configs.some(
+    !readable ||
+    configs!.some(
       (c) =>
         c.componentType === 'f16' &&
         c.resultComponentType === 'f32' &&
@@ -116,22 +121,60 @@ export function f16MmaUnsupported(device: GPUDevice): string | null {
   return null;
 }
 
-/** How the matrix operations are compiled: the device's subgroup matrices, or plain WGSL. */
-export type F16MmaMode = 'native' | 'emulated';
+/**
+ * How the matrix operations are compiled: 'native', the device's subgroup matrices (f16 storage);
+ * 'lanes', shared out among the invocations in plain WGSL (softmax-flash-f16, shader-f16 alone);
+ * 'emulated', whole in every invocation (tests). `storage` 'f32' stands in for f16 where
+ * shader-f16 is absent, every stored value rounded to f16 (same arithmetic; for tests).
+ */
+export type F16MmaMode = 'native' | 'lanes' | 'emulated';
+
+/** How the native kernel finds its subgroup: one per workgroup, or the subgroup_id builtin. */
+export type SubgroupIndex = 'single' | 'subgroup-id';
+
+/** why the device cannot run softmax-flash-f16 (plain shader-f16), or null. */
+export function f16PlainUnsupported(device: GPUDevice): string | null {
+  return device.features.has('shader-f16')
+    ? null
+    : 'softmax-flash-f16 needs the WebGPU feature shader-f16, which this GPU (or browser) does not offer.';
+}
 
 /** The module of the kernel for these tiles: header, constants, kernel, shared pieces. */
-export function f16MmaSource(dim: number, tiles: F16MmaTiles, mode: F16MmaMode): string {
+export function f16MmaSource(
+  dim: number,
+  tiles: F16MmaTiles,
+  mode: F16MmaMode,
+  storage: 'f16' | 'f32' = mode === 'emulated' ? 'f32' : 'f16',
+  subgroupIndex: SubgroupIndex = 'single',
+): string {
   const { NS, BC, SGS } = tiles;
   const TPR = SGS / 16;
-  const header =
-    mode === 'native'
+  // Which subgroup's rows an invocation's matrix operations work on: 0 with one subgroup per
+  // workgroup (the only form whose offsets the uniformity analysis accepts on Dawn's Vulkan
+  // backend, seen on the H200), the subgroup_id builtin, or local_invocation_index / SGS where
+  // no matrix builtin runs (lanes, emulated).
+  const index =
+    mode !== 'native' ? 'l.lid / SGS' : subgroupIndex === 'subgroup-id' ? 'l.sgid' : '0u';
+  const lanes =
+    mode === 'native' && subgroupIndex === 'subgroup-id'
+      ? 'struct Lanes { @builtin(local_invocation_index) lid: u32, @builtin(subgroup_id) sgid: u32 }'
+      : 'struct Lanes { @builtin(local_invocation_index) lid: u32 }';
+  const header = [
+    ...(storage === 'f16' ? ['enable f16;'] : []),
+    ...(mode === 'native'
       ? [
-          'enable f16;',
+          ...(subgroupIndex === 'subgroup-id' ? ['enable subgroups;'] : []),
           'enable chromium_experimental_subgroup_matrix;',
           'diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);',
-          'alias h = f16;',
         ]
-      : ['alias h = f32;'];
+      : []),
+    lanes,
+    `fn subgroupOf(l: Lanes) -> u32 { return ${index}; }`,
+    storage === 'f16' ? 'alias h = f16;' : 'alias h = f32;',
+    storage === 'f16'
+      ? 'fn toH(x: f32) -> h { return h(x); }'
+      : 'fn toH(x: f32) -> h { return unpack2x16float(pack2x16float(vec2<f32>(x, 0.0))).x; }',
+  ];
   const constants = {
     D: dim,
     D4: dim / 4,
@@ -151,13 +194,15 @@ export function f16MmaSource(dim: number, tiles: F16MmaTiles, mode: F16MmaMode):
     [...header, ...lines].join('\n'),
     kernelSource,
     SOFTMAX_FLASH_WGSL,
-    mode === 'native' ? sgmSource : emulatedSource,
+    { native: sgmSource, lanes: lanesSource, emulated: emulatedSource }[mode],
   );
 }
 
-/** Test hooks: plain-WGSL matrix operations, a chunk length in key tiles, forced tiles. */
+/** Test hooks: how the matrix operations run, storage, a chunk length in key tiles, tiles. */
 export interface F16MmaOverrides {
   mode?: F16MmaMode;
+  subgroupIndex?: SubgroupIndex;
+  storage?: 'f16' | 'f32';
   chunkTiles?: number;
   tiles?: F16MmaTiles;
 }
@@ -165,14 +210,24 @@ export interface F16MmaOverrides {
 /** softmax-flash-f16-mma's factory (the device's subgroup matrices). */
 export const createSoftmaxFlashF16Mma: FormFactory = (ctx) => createF16MmaKernel(ctx);
 
+/** softmax-flash-f16's factory (the same kernel, its products shared out in plain WGSL). */
+export const createSoftmaxFlashF16: FormFactory = (ctx) =>
+  createF16MmaKernel(ctx, { mode: 'lanes' });
+
 export function createF16MmaKernel(ctx: FormContext, overrides: F16MmaOverrides = {}): FormKernel {
   const { device, shape, label } = ctx;
   const { heads, tokens, dim } = shape;
   const mode = overrides.mode ?? 'native';
-  if (mode === 'native') {
-    const why = f16MmaUnsupported(device);
-    if (why) throw new Error(why);
-  }
+  const subgroupIndex = overrides.subgroupIndex ?? 'single';
+  const storage = overrides.storage ?? (mode === 'emulated' ? 'f32' : 'f16');
+  const why =
+    mode === 'native'
+      ? f16MmaUnsupported(device)
+      : storage === 'f16'
+        ? f16PlainUnsupported(device)
+        : null;
+  if (why) throw new Error(why);
+  // The lanes and emulated operations group invocations by 32 themselves (no subgroup is used).
   const SGS = mode === 'native' ? device.adapterInfo.subgroupMaxSize : 32;
   const tiles =
     overrides.tiles ??
@@ -181,7 +236,8 @@ export function createF16MmaKernel(ctx: FormContext, overrides: F16MmaOverrides 
       device.limits.maxComputeWorkgroupStorageSize,
       device.limits.maxComputeInvocationsPerWorkgroup,
       SGS,
-      mode === 'native' ? 2 : 4,
+      storage === 'f16' ? 2 : 4,
+      mode === 'native' && subgroupIndex === 'single' ? 1 : 4,
     );
   if (!tiles) {
     throw new Error(
@@ -193,8 +249,8 @@ export function createF16MmaKernel(ctx: FormContext, overrides: F16MmaOverrides 
   const BC = tiles.BC;
   const pipeline = getPipeline(
     device,
-    `attention/softmax-flash-f16-mma ${mode} D=${dim} NS=${tiles.NS} BC=${BC} SGS=${tiles.SGS}`,
-    f16MmaSource(dim, tiles, mode),
+    `attention/softmax-flash-f16-mma ${mode} ${storage} ${subgroupIndex} D=${dim} NS=${tiles.NS} BC=${BC} SGS=${tiles.SGS}`,
+    f16MmaSource(dim, tiles, mode, storage, subgroupIndex),
   );
   const blocks = Math.ceil(tokens / BR);
   const tilesPerChunk = overrides.chunkTiles ?? flashChunkTiles(heads, tokens, dim, BR, BC);
@@ -220,7 +276,7 @@ export function createF16MmaKernel(ctx: FormContext, overrides: F16MmaOverrides 
   return {
     encode(encoder, timestamps) {
       const pass = encoder.beginComputePass({
-        label: `${label} flash-f16-mma BR=${BR} BC=${BC}`,
+        label: `${label} flash-f16 ${mode} BR=${BR} BC=${BC}`,
         timestampWrites: passTimestamps(timestamps, 0, 1),
       });
       encodeDispatches(pass, pipeline, prepared);

@@ -6,7 +6,13 @@
 import { causalPairs } from '../../cost-terms.ts';
 import { defineForm, headCost, type FormFamilyBase } from '../spec.ts';
 import { referenceSoftmaxAttention } from '../softmax/reference.ts';
-import { createSoftmaxFlashF16Mma, f16MmaUnsupported, MMA_FEATURES } from './flash-f16.ts';
+import {
+  createSoftmaxFlashF16,
+  createSoftmaxFlashF16Mma,
+  f16MmaUnsupported,
+  f16PlainUnsupported,
+  MMA_FEATURES,
+} from './flash-f16.ts';
 
 const SOFTMAX: FormFamilyBase = {
   family: 'softmax',
@@ -29,6 +35,25 @@ export const softmaxFlashF16Mma = defineForm(
     unavailable: f16MmaUnsupported,
     // f16 inputs: a few 1e-4 of the largest output on random inputs (T = 200, d = 64); the
     // elementwise bound of accuracy.ts is the real check (f16-probe, tests/gpu/softmax-f16.test.ts).
+    verifyTolerance: 5e-3,
+  },
+);
+
+export const softmaxFlashF16 = defineForm(
+  'softmax-flash-f16',
+  'Softmax, tiled, f16 inputs',
+  SOFTMAX,
+  {
+    // The same kernel as softmax-flash-f16-mma with its 16 x 16 products shared out among the
+    // invocations in plain WGSL: what a browser with shader-f16 but no subgroup matrices runs.
+    charted: false,
+    look: { colour: '#cd853f', width: 3, dash: '4 2' },
+    schedule: 'tiled',
+    factory: createSoftmaxFlashF16,
+    cost: ({ tokens: T, dim: d }) =>
+      headCost(T, d, { flops: 4 * d * causalPairs(T), held: T * 2 * 4 }),
+    requires: ['shader-f16'],
+    unavailable: f16PlainUnsupported,
     verifyTolerance: 5e-3,
   },
 );
