@@ -9,6 +9,7 @@ import rowsSource from '../../kernels/softmax-flash-rows.wgsl?raw';
 import quadSource from '../../kernels/softmax-flash-quad.wgsl?raw';
 import slicedSource from '../../kernels/softmax-flash-sliced.wgsl?raw';
 import narrowSource from '../../kernels/softmax-flash-sliced-narrow.wgsl?raw';
+import thinSource from '../../kernels/softmax-flash-thin.wgsl?raw';
 import wideSource from '../../kernels/softmax-flash-wide.wgsl?raw';
 import tiledSource from '../../kernels/softmax-flash.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
@@ -44,7 +45,7 @@ export interface FlashTiles {
    * (softmax-flash-sliced.wgsl) or 'narrow' (softmax-flash-sliced-narrow.wgsl), needing subgroups
    * of at least TX invocations; 'tiled' (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl).
    */
-  kernel: 'wide' | 'quad' | 'sliced' | 'narrow' | 'tiled' | 'rows';
+  kernel: 'wide' | 'quad' | 'thin' | 'sliced' | 'narrow' | 'tiled' | 'rows';
   /** Query rows per workgroup. */
   BR: number;
   /** Keys per tile. */
@@ -94,13 +95,14 @@ export function planWideTiles(
   maxWorkgroupBytes: number,
   maxThreads: number,
   subgroupMinSize: number,
-  kernel: 'wide' | 'quad' = 'wide',
+  kernel: 'wide' | 'quad' | 'thin' = 'wide',
 ): FlashTiles | null {
-  // wide: 8 keys and 2 output quads per thread (BC = D); quad: 4 keys and 4 quads (BC = D / 4).
-  const TX = kernel === 'wide' ? dim / 8 : dim / 16;
-  const dims = kernel === 'wide' ? [16, 32, 64] : [32, 64, 128];
+  // wide: 8 keys and 2 output quads per thread (BC = D); quad: 4 keys and 4 quads (BC = D / 4);
+  // thin: 4 keys and 1 quad (softmax-flash-thin.wgsl, BC = D).
+  const TX = kernel === 'wide' ? dim / 8 : kernel === 'quad' ? dim / 16 : dim / 4;
+  const dims = kernel === 'quad' ? [32, 64, 128] : [16, 32, 64];
   if (!dims.includes(dim) || subgroupMinSize < TX) return null;
-  const BC = kernel === 'wide' ? dim : dim / 4;
+  const BC = kernel === 'quad' ? dim / 4 : dim;
   const d4 = dim / 4;
   const shapes: [number, number][] = [];
   for (const RT of kernel === 'wide' ? WIDE_ROWS_PER_THREAD : [4]) {
@@ -109,7 +111,8 @@ export function planWideTiles(
   for (const [RT, TY] of shapes) {
     const BR = RT * TY;
     const WG = TX * TY;
-    if (WG > maxThreads || BR > 128) continue;
+    // Every thread stages the same whole number of K/V vec4s (NF) per tile.
+    if (WG > maxThreads || BR > 128 || (BC * d4) % WG !== 0) continue;
     const options = [{ POFF: BC, KW: BC + BR }];
     if (BR <= BC) options.push({ POFF: 0, KW: BC });
     for (const { POFF, KW } of options) {
@@ -159,13 +162,15 @@ export function wideSourceFor(dim: number, tiles: FlashTiles): string {
     `const PREFETCH_SPLIT: bool = ${split};`,
     `const FMA_CHAINS: bool = ${tiles.fmaChains === true};`,
   );
-  const quad = tiles.kernel === 'quad';
+  const { kernel } = tiles;
+  const source = kernel === 'quad' ? quadSource : kernel === 'thin' ? thinSource : wideSource;
   return composeWgsl(
-    withConstants(quad ? quadSource : wideSource, lines),
+    withConstants(source, lines),
     SOFTMAX_FLASH_WGSL,
     SOFTMAX_FLASH_SHUFFLE_WGSL,
     SOFTMAX_FLASH_SUBGROUP_WGSL,
-    quad ? SOFTMAX_FLASH_QUADS_WGSL : SOFTMAX_FLASH_ROWS4_WGSL,
+    ...(kernel === 'quad' ? [SOFTMAX_FLASH_QUADS_WGSL] : []),
+    ...(kernel === 'wide' ? [SOFTMAX_FLASH_ROWS4_WGSL] : []),
   );
 }
 
@@ -406,7 +411,7 @@ export function createSoftmaxFlashKernel(
     );
   const { kernel, BR, BC, TX, WG } = tiles;
   const pipeline =
-    kernel === 'wide' || kernel === 'quad'
+    kernel === 'wide' || kernel === 'quad' || kernel === 'thin'
       ? getPipeline(
           device,
           `attention/softmax-flash-${kernel} D=${dim} BR=${BR} RT=${tiles.RT ?? 4} POFF=${tiles.POFF}` +
