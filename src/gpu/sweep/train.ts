@@ -4,12 +4,8 @@
  * sweep's 'forward' ones. FLOPs are three times the forward's model FLOPs (the usual convention:
  * the backward costs twice the forward), so GFLOP/s compare with the forward records'.
  */
-import {
-  createAttentionTraining,
-  isTrainableForm,
-  TRAINABLE_FORMS,
-  type TrainableForm,
-} from '../backward/index.ts';
+import { createAttentionTraining } from '../backward/index.ts';
+import { isTrainableForm, TRAINABLE_FORMS, type TrainableForm } from '../forms/registry.ts';
 import { capacityReason } from '../capacity.ts';
 import { estimateCost } from '../costs.ts';
 import { ShapeError } from '../errors.ts';

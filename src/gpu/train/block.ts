@@ -78,7 +78,8 @@ export class TrainGraph {
   ) {
     this.rows = config.batch * config.tokens;
     this.kernels = new KernelBuilder(device, label);
-    let partialFloats = 4;
+    // Column sums of [rows][dModel] stage through it too (columnSum).
+    let partialFloats = columnSumStages(this.rows) * config.dModel;
     for (const [m, n] of weightShapes) {
       const splits = matmulSplits(m, this.rows, n).splits;
       if (splits > 1) partialFloats = Math.max(partialFloats, splits * m * n);
@@ -218,13 +219,28 @@ export class TrainGraph {
     this.columnSum(`${name} bias`, dOut, this.g(norm.bias), D);
   }
 
-  /** out[c] = sum over the rows of values[r][c], into the backward ops. */
+  /**
+   * out[c] = sum over the rows of values[r][c], into the backward ops. With S = columnSumStages
+   * (rows) > 1, in two passes of train-column-sum.wgsl: values read as [rows / S][S x cols] give S
+   * partial sums per column (rows r = s mod S), then those S are added; so that a long batch is
+   * summed by S x cols invocations instead of cols.
+   */
   columnSum(name: string, values: GPUBuffer, out: GPUBufferBinding, cols: number): void {
+    const stages = columnSumStages(this.rows);
+    if (stages > 1) {
+      this.run(this.backward, {
+        kernel: 'column-sum',
+        label: `${name} (partial)`,
+        uniform: packUniform([this.rows / stages, stages * cols]),
+        buffers: [values, this.partials],
+        items: stages * cols,
+      });
+    }
     this.run(this.backward, {
       kernel: 'column-sum',
       label: name,
-      uniform: packUniform([this.rows, cols]),
-      buffers: [values, out],
+      uniform: packUniform([stages > 1 ? stages : this.rows, cols]),
+      buffers: [stages > 1 ? this.partials : values, out],
       items: cols,
     });
   }
@@ -237,6 +253,16 @@ export class TrainGraph {
     this.owned.length = 0;
     this.kernels.destroy();
   }
+}
+
+/**
+ * The partial sums of a column sum over `rows` rows: the largest power of two that divides rows,
+ * at most 256 and at most rows / 16 (short batches are summed in one pass).
+ */
+export function columnSumStages(rows: number): number {
+  let stages = 1;
+  while (stages < 256 && rows % (2 * stages) === 0 && 2 * stages * 16 <= rows) stages *= 2;
+  return stages;
 }
 
 /** Workgroups of one train-matmul.wgsl dispatch: one per 64 x 64 tile of C per split. */
