@@ -85,10 +85,12 @@ export const WIDE_ROWS_PER_THREAD: readonly number[] = [4];
 
 /**
  * Tiles of softmax-flash-wide.wgsl (thread (ty, tx) owns 4 rows x 8 keys of scores and 4 rows x
- * 2 vec4 of the output, so TX = D / 8 and BC = D) or of softmax-flash-quad.wgsl (4 rows x 4 keys
+ * 2 vec4 of the output, so TX = D / 8 and BC = D), of softmax-flash-quad.wgsl (4 rows x 4 keys
  * and 4 rows x 4 vec4: TX = D / 16, BC = D / 4, for d = 128, whose 64-key tiles would not fit
- * 48 KiB); BR = 4 TY, the tallest that fits (each staged key serves more rows). P gets its own columns where they fit, else it goes over K
- * (which needs BR <= BC). Workgroup memory: Q, K (and P), V, D / 4 vec4 per row or key.
+ * 48 KiB) or of softmax-flash-thin.wgsl (4 rows x 4 keys and 4 rows x 1 vec4: TX = D / 4, BC = D;
+ * measured 3 % slower than wide at d = 64 on the H200, so never planned); BR = 4 TY, the tallest
+ * that fits (each staged key serves more rows). P gets its own columns where they fit, else it
+ * goes over K (which needs BR <= BC). Workgroup memory: Q, K (and P), V, D / 4 vec4 per row or key.
  */
 export function planWideTiles(
   dim: number,
