@@ -2,9 +2,10 @@
 // curves of the learning widget and the numbers of the article's catch section:
 //
 //   node scripts/make-learning-data.mjs --call data/runs/DAY-h200-mqar --lr 0.003 \
-//     --command "<the call>" [--window 25] [--out data/learning-h200.json]
+//     --command "<the call>" [--window 25] [--exclude REGEX] [--out data/learning-h200.json]
 //
-// Reads every mqar-*.json in the folder (one per process of that call) and env.txt (the commit);
+// Reads every mqar-*.json in the folder (one per process of that call; --exclude leaves out the
+// files whose names match, e.g. a check run of an earlier trainer) and env.txt (the commit);
 // src/bench/train-merge.ts says what is kept. Never a merge of calls.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     call: { type: 'string' },
     lr: { type: 'string' },
     window: { type: 'string', default: '25' },
+    exclude: { type: 'string' },
     command: { type: 'string', default: '' },
     out: { type: 'string', default: 'data/learning-h200.json' },
   },
@@ -29,6 +31,7 @@ if (!values.call || !values.lr) {
 }
 const names = readdirSync(values.call)
   .filter((n) => /^mqar-.*\.json$/.test(n))
+  .filter((n) => !values.exclude || !new RegExp(values.exclude).test(n))
   .sort();
 const files = names.map((name) => ({
   name,
@@ -44,7 +47,9 @@ try {
       commit,
       call: basename(values.call),
       command: values.command,
-      generatedBy: `node scripts/make-learning-data.mjs --call ${values.call} --lr ${values.lr} --window ${values.window}`,
+      generatedBy:
+        `node scripts/make-learning-data.mjs --call ${values.call} --lr ${values.lr} ` +
+        `--window ${values.window}${values.exclude ? ` --exclude '${values.exclude}'` : ''}`,
     },
   });
   writeFileSync(values.out, `${JSON.stringify(merged)}\n`);

@@ -73,6 +73,13 @@ export class LearningState {
     const first = this.referenceCurves[0];
     return first ? referenceSpan(first.window, windowFor(first.steps)) : null;
   });
+  /** The reference runs' steps: "2000 steps", or "759 to 801 steps" when runs were stopped early. */
+  readonly referenceSteps = $derived.by(() => {
+    const steps = this.referenceCurves.map((c) => c.steps);
+    if (steps.length === 0) return null;
+    const [low, high] = [Math.min(...steps), Math.max(...steps)];
+    return low === high ? `${low} steps` : `${low} to ${high} steps`;
+  });
   readonly xDomain = $derived<[number, number]>([
     0,
     Math.max(this.config.steps, ...this.referenceCurves.map((c) => c.steps)),
