@@ -84,4 +84,26 @@ test.describe('the learning widget', () => {
       path: `${SCREENSHOTS}/learning-${testInfo.project.name}-390-dark.png`,
     });
   });
+
+  test("shows the H200 reference curves of the article's settings at once, labelled, before any run", async ({
+    page,
+  }, testInfo) => {
+    // The article's widget (4 pairs, width 32) has reference runs in data/learning-h200.json.
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('/');
+      const widget = page.getByTestId('learning');
+      await widget.scrollIntoViewIfNeeded();
+      await expect(widget).toContainText(/Hollow dashed: the same WGSL trainer on NVIDIA H200/);
+      for (const label of ['Softmax', 'Linear', 'Gated linear']) {
+        const points = widget.locator(`[data-point][aria-label^="${label} (NVIDIA H200), steps"]`);
+        // One series per chart (loss and recall), about 30 points each (fewer if a run was stopped).
+        expect(await points.count()).toBeGreaterThanOrEqual(2 * 10);
+      }
+      await expect(widget).toHaveAttribute('data-steps', '0');
+      await widget.screenshot({
+        path: `${SCREENSHOTS}/learning-${testInfo.project.name}-${width}-reference.png`,
+      });
+    }
+  });
 });
