@@ -33,5 +33,23 @@ export {
   type MqarConfig,
 } from './mqar.ts';
 export { learningRateAt, trainMqar, type MqarCurve, type MqarRunOptions } from './run.ts';
-export { referenceStep, referenceAdamW } from './reference.ts';
+export { createFastAttention, FAST_ATTENTION_CHUNK } from './attention-fast.ts';
+export {
+  createLayerTraining,
+  initialLayerParameters,
+  layerCapacityReason,
+  layerFlops,
+  resolveLayerConfig,
+  runLayerGradients,
+  type LayerBuffers,
+  type LayerGradients,
+  type LayerTraining,
+} from './layer.ts';
+export type { BlockConfig } from './block.ts';
+export {
+  referenceAdamW,
+  referenceBlockBackward,
+  referenceBlockForward,
+  referenceStep,
+} from './reference.ts';
 export { SeededRandom } from './random.ts';
