@@ -1,5 +1,5 @@
 /**
- * The chunk states computed in one sequential pass (linear-chunked-states.wgsl, forced with
+ * The chunk states computed in one sequential pass (linear-states-sequential.wgsl, forced with
  * `states: 'fused'`), gated and ungated, against the float64 references: chunk sizes that make
  * blocks of 16 to 64 tokens, lengths that end mid-chunk, T = 1, dispatches split every few chunks
  * (the carry) and one head of states at a time. Outputs are poisoned with NaN (runFactory).

@@ -1,4 +1,6 @@
-// Linear attention as an RNN (Katharopoulos et al. 2020), with no barrier per token:
+// Linear attention as an RNN (Katharopoulos et al. 2020), with no barrier per token. Runs only
+// when forced (src/gpu/forms/linear/recurrent.ts): on an H200 its per-token subgroup sums made it
+// slower than linear-recurrent.wgsl.
 //   S_i = S_{i-1} + phi(k_i) v_i^T,  z_i = z_{i-1} + phi(k_i),
 //   y_i = phi(q_i) S_i  divided by phi(q_i).z_i + eps if NORMALIZE;
 // with the gate on (gate-on.wgsl, gated-recurrent), S_i = a_i S_{i-1} + phi(k_i) v_i^T and

@@ -16,7 +16,7 @@ import chunkOutputSource from '../../kernels/linear-chunked-output.wgsl?raw';
 import chunkOutputWholeSource from '../../kernels/linear-chunked-output-whole.wgsl?raw';
 import cumsumSource from '../../kernels/gated-chunked-cumsum.wgsl?raw';
 import prefixSource from '../../kernels/linear-chunked-prefix.wgsl?raw';
-import statesSource from '../../kernels/linear-chunked-states.wgsl?raw';
+import statesSource from '../../kernels/linear-states-sequential.wgsl?raw';
 import summariesSource from '../../kernels/linear-chunked-summaries.wgsl?raw';
 import { CapacityError } from '../../errors.ts';
 import { formatCount } from '../../format.ts';
@@ -78,19 +78,20 @@ const PREFIX_WORKGROUP = 256;
 const SUMMARY_TOKENS = 32;
 
 /**
- * The most tokens one dispatch of linear-chunked-states.wgsl walks through (each workgroup is
+ * The most tokens one dispatch of linear-states-sequential.wgsl walks through (each workgroup is
  * sequential in them: about 6 instructions per token, well under a second on a weak GPU).
  */
 export const MAX_STATE_TOKENS = 65_536;
 
 /**
- * How the chunk states are computed by default: 'fused' (linear-chunked-states.wgsl, one
- * sequential pass that writes each exclusive state) or 'split' (summaries of every chunk in
- * parallel, then the prefix over chunks).
+ * How the chunk states are computed by default: 'split' (summaries of every chunk in parallel,
+ * then the prefix over chunks) or 'fused' (linear-states-sequential.wgsl, one sequential pass that
+ * writes each exclusive state). 'split': on an H200 the fused pass made the form 3.5x to 4x slower
+ * at 4,096 to 16,384 tokens (docs/PERFORMANCE.md), so it runs only when forced.
  */
 export const DEFAULT_STATES_KERNEL: 'fused' | 'split' = 'split';
 
-/** Workgroups of linear-chunked-states.wgsl per head: 16-row by 16-column tiles of S and Z. */
+/** Workgroups of linear-states-sequential.wgsl per head: 16-row by 16-column tiles of S and Z. */
 export function stateTilesPerHead(dim: number): number {
   return (dim / 16) * (dim / 16 + 1);
 }

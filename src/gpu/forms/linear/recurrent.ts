@@ -2,11 +2,13 @@
  * `linear-recurrent`: linear attention as an RNN: sequential over tokens, parallel over heads, state
  * columns and state rows, O(d^2) state per head kept in registers during a dispatch and in a buffer
  * between dispatches of at most MAX_DISPATCH_TOKENS tokens. Two kernels:
- *   - linear-recurrent-lanes.wgsl where the device has subgroups of at least 4 invocations: each
+ *   - linear-recurrent.wgsl, the default: tokens staged in blocks through workgroup memory,
+ *     partial sums reduced there (barriers per block);
+ *   - linear-recurrent-lanes.wgsl, only when forced (tuning `lanes`; it needs subgroups): each
  *     state column in the registers of a few lanes of one subgroup, sums by subgroup shuffles, no
- *     barrier per token (the feature map applied first by linear-feature-map-pass.wgsl);
- *   - linear-recurrent.wgsl otherwise: tokens staged in blocks through workgroup memory, partial
- *     sums reduced there (barriers per block).
+ *     barrier per token (the feature map applied first by linear-feature-map-pass.wgsl). On an
+ *     H200 it ran 1.6x slower than the staged kernel (docs/PERFORMANCE.md: its per-token shuffle
+ *     sum costs about 160 ns through Dawn and Vulkan there), so it is not chosen by default.
  */
 import lanesSource from '../../kernels/linear-recurrent-lanes.wgsl?raw';
 import source from '../../kernels/linear-recurrent.wgsl?raw';
@@ -40,21 +42,16 @@ const codes = {
 const LANES_WORKGROUP = 64;
 
 /**
- * Lanes per state column for linear-recurrent-lanes.wgsl: D / 4 (one vec4 of the column each) when
- * subgroups are that large, else the smallest subgroup size (then each lane holds more of the
- * column); 0 (the staged kernel) without subgroups or with subgroups of fewer than 4 invocations.
+ * The most lanes per state column linear-recurrent-lanes.wgsl can use on a device whose smallest
+ * subgroup is `subgroupMinSize`: D / 4 (one vec4 of the column each) when subgroups are that
+ * large, else the subgroup size (each lane then holds more of the column); 0 (it cannot run)
+ * without subgroups or with subgroups of fewer than 4 invocations.
  */
 export function recurrentLanes(dim: number, subgroupMinSize: number): number {
   if (subgroupMinSize < 4 || (subgroupMinSize & (subgroupMinSize - 1)) !== 0) return 0;
   const lanes = Math.min(dim / 4, subgroupMinSize);
   // At most 8 vec4s of the column per lane (the kernel's register arrays).
   return dim / (4 * lanes) <= 8 ? lanes : 0;
-}
-
-/** The smallest subgroup size the device may run; 0 without the subgroups feature. */
-function subgroupMinSize(device: GPUDevice): number {
-  if (!device.features.has('subgroups')) return 0;
-  return device.adapterInfo?.subgroupMinSize ?? 0;
 }
 
 /** Floats of each phi(k), phi(q) staging array (TB * D) where workgroup memory allows 32 KiB. */
@@ -106,8 +103,8 @@ export interface LinearRecurrentTuning {
   /** Tokens per dispatch; default MAX_DISPATCH_TOKENS. */
   maxTokens?: number;
   /**
-   * Lanes per state column of linear-recurrent-lanes.wgsl, or 0 for linear-recurrent.wgsl.
-   * Default: recurrentLanes of the device (a forced value must not exceed its subgroup size).
+   * Lanes per state column of linear-recurrent-lanes.wgsl (at most recurrentLanes of the device),
+   * or 0 for linear-recurrent.wgsl. Default 0.
    */
   lanes?: number;
 }
@@ -126,7 +123,7 @@ export function createLinearRecurrentWith(
   return (ctx) => {
     const { device, shape, options, label } = ctx;
     const gate = gated ? requireLogDecay(ctx) : undefined;
-    const lanes = forcedLanes ?? recurrentLanes(shape.dim, subgroupMinSize(device));
+    const lanes = forcedLanes ?? 0;
     // The state between dispatches, in two buffers used in turn (each dispatch reads one and
     // writes the other: its workgroups do not run at once, and every workgroup of a head reads z).
     const states = [0, 1].map((i) =>

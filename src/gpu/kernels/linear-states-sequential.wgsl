@@ -1,3 +1,5 @@
+// Runs only when forced (src/gpu/forms/linear/chunked.ts, states: 'fused'): on an H200 it was
+// slower than the summaries and prefix it replaces.
 // Chunked linear attention, phases 1 and 2 in one kernel (Buckman & Gelada 2024): the EXCLUSIVE
 // chunk states S_b = sum_{m<b} phi(K_m)^T V_m and Z_b = sum_{m<b} colsum phi(K_m), written for
 // every chunk b, without the per-chunk summaries ever reaching memory. Instead of summing each
