@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 
-/** The widgets the article embeds, each once. */
+/** The widgets the article embeds, each once (the timing chart twice, in its two views). */
 const WIDGET_TAGS = [
   'la-race',
   'la-timing-chart',
@@ -98,7 +98,10 @@ test.describe('the article', () => {
       await expect(caption.locator('.caption-label')).toHaveText(/^(Figure|Table) \d+\.$/);
     }
     for (const tag of WIDGET_TAGS) {
-      await expect(page.locator(`figure.figure > ${tag}`)).toHaveCount(1);
+      // The timing chart twice: forward passes (#fig-timing) and training steps (#fig-training).
+      await expect(page.locator(`figure.figure > ${tag}`)).toHaveCount(
+        tag === 'la-timing-chart' ? 2 : 1,
+      );
     }
 
     // Citations link to entries of the generated reference list.

@@ -53,7 +53,13 @@ test.describe('equation numbers', () => {
 });
 
 /** The article's figures this file looks at, by the id of their <figure>. */
-const FIGURES = ['fig-recurrence', 'fig-costs', 'fig-chunk-tuner', 'fig-timing'] as const;
+const FIGURES = [
+  'fig-recurrence',
+  'fig-costs',
+  'fig-chunk-tuner',
+  'fig-timing',
+  'fig-training',
+] as const;
 
 test.describe('figures of the article', () => {
   for (const theme of ['light', 'dark'] as const) {
@@ -131,7 +137,7 @@ test.describe('the timing chart', () => {
   test("describes the reader's run and says how the sweep ended", async ({ page, webgpu }) => {
     test.skip(!webgpu, 'needs WebGPU');
     await page.goto('/');
-    const element = page.locator('la-timing-chart');
+    const element = page.locator('#fig-timing la-timing-chart');
     test.setTimeout(240_000);
     // A short sweep on the CPU emulation: two lengths of one small head, every form.
     await element.evaluate((el) => {
@@ -140,7 +146,7 @@ test.describe('the timing chart', () => {
       el.setAttribute('min-tokens', '128');
       el.setAttribute('max-tokens', '256');
     });
-    const chart = page.getByTestId('timing-chart');
+    const chart = page.locator('#fig-timing').getByTestId('timing-chart');
     await chart.scrollIntoViewIfNeeded();
     const summary = chart.getByTestId('chart-summary');
     await expect(summary).not.toContainText('your GPU');

@@ -259,6 +259,12 @@ export function describeTraining(data: TrainingDataset, o: TrainingViewOptions):
       ? `At ${formatTokens(t)} tokens a layer with our chunked linear attention (fp32, no tensor cores) takes ${formatDuration(at(ours, t)!.medianMs!)}; PyTorch's layer with fused softmax in fp32 takes ${formatDuration(at(sdpa, t)!.ms)}`
       : `At ${formatTokens(t)} tokens our chunked linear attention (fp32, no tensor cores) takes ${formatDuration(at(ours, t)!.medianMs!)}; PyTorch's fused softmax in fp32 takes ${formatDuration(at(sdpa, t)!.ms)}`,
   ];
+  const eager = at(nativeSeries(data, o.scope, 'torch', 'linear-chunked-norm', 'fp32'), t);
+  if (eager) {
+    parts.push(
+      `${layer ? 'with the same chunked linear attention in eager PyTorch' : 'the same chunked linear attention in eager PyTorch'} ${formatDuration(eager.ms)}`,
+    );
+  }
   const bf16 = at(nativeSeries(data, o.scope, 'torch', 'softmax-sdpa', 'bf16'), t);
   if (o.showBf16 && bf16) {
     parts.push(
