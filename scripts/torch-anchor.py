@@ -149,6 +149,12 @@ def main():
                     help='seconds from start by which fla must be measured (0: none); guards its compile')
     ap.add_argument('--measure-reserve-s', type=float, default=25,
                     help='seconds kept for measuring fla after its first calls (with --deadline-s)')
+    ap.add_argument('--skip-torch', action='store_true',
+                    help="with --train/--layer: fla only, none of PyTorch's own kernels")
+    ap.add_argument('--fla-forms', default='fla-chunk-norm,fla-gla-chunk,fla-chunk',
+                    help='fla forms in the order they compile')
+    ap.add_argument('--fla-measure-each', action='store_true',
+                    help="measure each fla form's rounds right after its first call")
     ap.add_argument('--device', default='cuda', help='cuda; cpu only for a dry run of the code paths')
     ap.add_argument('--json')
     a = ap.parse_args()
@@ -400,7 +406,7 @@ def train(a, tokens, fla_tokens, H, d, dev, triton_f32, chunk_linear_attn, chunk
         torch.cuda.empty_cache()
 
     torch_forms = lambda dname: ['softmax-sdpa'] + (['linear-chunked-norm'] if dname == 'fp32' else [])
-    for r in range(a.rounds):
+    for r in range(0 if a.skip_torch else a.rounds):
         for dname in dtypes:
             for T in tokens:
                 for scope in scopes:
@@ -421,7 +427,19 @@ def train(a, tokens, fla_tokens, H, d, dev, triton_f32, chunk_linear_attn, chunk
         ready = []
         # fla-chunk-norm first (the kernels of chunk_simple_gla without decays, plus the normaliser),
         # then the gated kernels; fla-chunk reuses the first form's kernels.
-        for form in ('fla-chunk-norm', 'fla-gla-chunk', 'fla-chunk'):
+        def measure_fla(forms):
+            for r in range(a.rounds):
+                for T in fla_T:
+                    for form in forms:
+                        for scope in scopes:
+                            if scope == 'layer' and form not in LAYER_FORMS:
+                                continue
+                            try:
+                                measure(form, dname, T, r, scope, 'fla', precision)
+                            except Exception as e:
+                                print('fla', form, scope, T, 'failed:', type(e).__name__, str(e)[:160], flush=True)
+
+        for form in [f for f in a.fla_forms.split(',') if f]:
             form_scopes = [s for s in scopes if s == 'attention' or form in LAYER_FORMS]
             left = a.deadline_s - (time.perf_counter() - t0) - a.measure_reserve_s if a.deadline_s else None
             entry = dict(dtype=dname, form=form, precision=precision)
@@ -452,16 +470,12 @@ def train(a, tokens, fla_tokens, H, d, dev, triton_f32, chunk_linear_attn, chunk
                 entry.update(status='error', reason=f'{type(e).__name__}: {str(e)[:160]}')
             meta['flaWarmup'].append(entry)
             print('fla warm-up', dname, form, entry, flush=True)
-        for r in range(a.rounds):
-            for T in fla_T:
-                for form in ready:
-                    for scope in scopes:
-                        if scope == 'layer' and form not in LAYER_FORMS:
-                            continue
-                        try:
-                            measure(form, dname, T, r, scope, 'fla', precision)
-                        except Exception as e:
-                            print('fla', form, scope, T, 'failed:', type(e).__name__, str(e)[:160], flush=True)
+            # --fla-measure-each: this form's rounds now, before the next form compiles, so that a
+            # call stopped while compiling keeps them (forms are then not interleaved).
+            if a.fla_measure_each and entry['status'] == 'ok':
+                measure_fla([form])
+        if not a.fla_measure_each:
+            measure_fla(ready)
 
 
 if __name__ == '__main__':
