@@ -6,7 +6,8 @@
 #   2. torch-anchor.py in rounds: PyTorch fp32 (TF32 off) and bf16 (FlashAttention-2 through SDPA),
 #      flash-linear-attention when its wheels travel in .whl/ (Triton's fp32 default: TF32), its
 #      chunked linear and gated (chunk_simple_gla) kernels.
-# Everything lands in $OUT/reference.tar.gz: bench.json, bench.csv, torch.json, log.txt, env.txt,
+# Everything lands in $OUT/reference.tar.gz: bench.json, bench.csv, bench-identity.json,
+# bench-f16.json (when F16_FLAGS names Dawn's toggles), torch.json, log.txt, env.txt,
 # clocks.csv and the progress logs; log.txt also beside it.
 # Time: the whole script stops itself at DEADLINE_S seconds (the torch step gets what is left).
 set -uo pipefail
@@ -62,6 +63,17 @@ bash "$here/../run.sh" node "$here/bench.mjs" --settle-clocks --forms linear-chu
   --no-normalize --rounds 3 --samples 5 --budget-ms 3000 --sweep-budget-ms 40000 --tokens "$FLA_TOKENS" \
   --json "$OUT/bench-identity.json" 2>> "$OUT/bench-progress.txt" | tail -12
 echo "bench (identity) exit $? after $((SECONDS - start)) s"
+
+# 1c. The f16 forms (softmax-flash-f16, softmax-flash-f16-mma: f16 inputs, f32 accumulation) need
+#     Dawn toggles that a reader's Chrome does not set, so they run in a process of their own with
+#     fp32 softmax-flash beside them under the same toggles; a file of its own (not in the dataset).
+if [ -n "${F16_FLAGS:-}" ]; then
+  DAWN_FLAGS=$F16_FLAGS bash "$here/../run.sh" node "$here/bench.mjs" --settle-clocks --verify \
+    --forms softmax-flash,softmax-flash-f16,softmax-flash-f16-mma --rounds 3 --samples 5 --budget-ms 3000 \
+    --sweep-budget-ms 40000 --tokens 1024,4096,16384 --json "$OUT/bench-f16.json" \
+    2>> "$OUT/bench-progress.txt" | tail -14
+  echo "bench (f16, DAWN_FLAGS=$F16_FLAGS) exit $? after $((SECONDS - start)) s"
+fi
 
 # 2. The native baselines, with whatever time is left.
 if ls "$here"/../../.whl/*.whl > /dev/null 2>&1; then
