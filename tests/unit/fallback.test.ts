@@ -36,6 +36,22 @@ describe('fallback content for widget tags', () => {
     expect(garbage).not.toMatch(/NaN|undefined/);
   });
 
+  it("gives the timing chart's training view no forward-pass sentence", () => {
+    const forward = addWidgetFallbacks(
+      '<la-timing-chart></la-timing-chart>',
+      WIDGET_DOC_LIST,
+      data,
+    );
+    expect(forward).toContain('fp32, forward)');
+    const training = addWidgetFallbacks(
+      '<la-timing-chart view="training" training-scope="layer"></la-timing-chart>',
+      WIDGET_DOC_LIST,
+      data,
+    );
+    expect(training).toContain('The timing chart:');
+    expect(training).not.toContain('forward)');
+  });
+
   it('escapes what it writes', () => {
     const out = addWidgetFallbacks('<la-recurrence></la-recurrence>', WIDGET_DOC_LIST, null);
     const text = out.slice(out.indexOf('>') + 1, out.lastIndexOf('</la-recurrence>'));

@@ -20,6 +20,8 @@ function measuredSentence(
   data: ReferenceDataset | null,
 ): string | null {
   if (!data || data.placeholder) return null;
+  // The timing chart's training view shows training steps: a forward-pass sentence would mislead.
+  if (doc.tag === 'la-timing-chart' && values.view === 'training') return null;
   const tokens =
     doc.tag === 'la-race'
       ? values.tokens
