@@ -1,7 +1,8 @@
 /**
- * The trainer's causal attention op, behind a small interface so that faster kernels (flash-style
- * softmax backward, chunked linear and gated backward) can replace this one: an op is built once
- * for fixed buffers and hands the trainer its forward and backward operations.
+ * The trainer's causal attention op, behind a small interface (TrainAttentionFactory): an op is
+ * built once for fixed buffers and hands the trainer its forward and backward operations. Two
+ * implement it: this file's, the trainer's default, and createFastAttention (attention-fast.ts) on
+ * the engine's flash and chunked training kernels, for long sequences (the one-layer step).
  *
  * This implementation materialises the T x T weights per sequence and head (the trainer's
  * sequences are short: MQAR's are at most a few hundred tokens) and keeps them for the backward
