@@ -93,7 +93,11 @@ test.describe('the learning widget', () => {
       await page.setViewportSize({ width, height: 900 });
       await page.goto('/');
       const widget = page.getByTestId('learning');
-      await widget.scrollIntoViewIfNeeded();
+      // Its top below the page's sticky contents bar, so the screenshot shows the controls.
+      await widget.evaluate((el) => {
+        el.scrollIntoView({ block: 'start' });
+        window.scrollBy(0, -80);
+      });
       await expect(widget).toContainText(/Hollow dashed: the same WGSL trainer on NVIDIA H200/);
       for (const label of ['Softmax', 'Linear', 'Gated linear']) {
         const points = widget.locator(`[data-point][aria-label^="${label} (NVIDIA H200), steps"]`);

@@ -10,7 +10,7 @@ import type { ChartSeries } from '../shared/chart.ts';
 import { describeLiveFailure } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { gpuScheduler, isAbort, JobClock } from '../shared/scheduler.ts';
-import { formatFraction } from '../shared/format.ts';
+import { formatFraction, formatTokens } from '../shared/format.ts';
 import { Visibility } from '../shared/visibility.ts';
 import {
   LEARNING_COLORS,
@@ -73,12 +73,15 @@ export class LearningState {
     const first = this.referenceCurves[0];
     return first ? referenceSpan(first.window, windowFor(first.steps)) : null;
   });
-  /** The reference runs' steps: "2000 steps", or "759 to 801 steps" when runs were stopped early. */
+  /** The reference runs' steps: "2,000 steps", or "759 to 801 steps" when runs were stopped early. */
   readonly referenceSteps = $derived.by(() => {
     const steps = this.referenceCurves.map((c) => c.steps);
     if (steps.length === 0) return null;
     const [low, high] = [Math.min(...steps), Math.max(...steps)];
-    return low === high ? `${low} steps` : `${low} to ${high} steps`;
+    // formatTokens groups thousands: "2,000 steps".
+    return low === high
+      ? `${formatTokens(low)} steps`
+      : `${formatTokens(low)} to ${formatTokens(high)} steps`;
   });
   readonly xDomain = $derived<[number, number]>([
     0,
