@@ -155,6 +155,25 @@ describe.skipIf(!gpu)('softmax-flash-f16-mma on the GPU, matrix builtins in plai
     });
   }
 
+  it('stays within the bound where f16 subnormals are flushed to zero (as on the H200)', async () => {
+    const problem = exactProblem(2, 70, 32);
+    // Subnormal f16 values in v (row 0's output is v_0 itself), q and k.
+    for (const [array, at] of [
+      [problem.v, 0],
+      [problem.v, 5],
+      [problem.v, 32 * 9 + 3],
+      [problem.q, 32 * 4 + 1],
+      [problem.k, 32 * 2 + 7],
+    ] as const) {
+      (array as Float32Array)[at] = roundToF16(3e-5 * (at % 2 ? -1 : 1));
+    }
+    const out = await runWith(device, problem, { mode: 'emulated', flushSubnormals: true });
+    const check = checkF16Softmax(problem, out, 'exact-inputs');
+    expect(check.worstRatio).toBeLessThanOrEqual(1);
+    // The flush is visible: row 0, column 0 is v_0 = 3e-5 on the CPU and 0 on the GPU.
+    expect(out[0]).toBe(0);
+  });
+
   it('rounds raw float32 inputs itself: within the raw-input bound of the unrounded reference', async () => {
     const problem = randomProblem(2, 120, 64, 4);
     const out = await runEmulated(device, problem);

@@ -20,7 +20,8 @@
 // unnormalised output and the row's (max, sum) carried between dispatches).
 //
 // The constants D, D4, D16, BR, BC, NS, SGS, WG, TPR, KC, OC, PW, the entry point's builtins
-// (struct Lanes) and subgroupOf are prepended by flash-f16.ts.
+// (structs Lanes and SubgroupIds, apart: a struct holding local_invocation_index makes all its
+// members non-uniform to the analysis) and subgroupOf are prepended by flash-f16.ts.
 // A key's value is multiplied by p = 0 on the diagonal tile when the key is past the row, so a
 // NaN or Inf in a later value row reaches earlier rows here (finite inputs are required).
 
@@ -54,7 +55,7 @@ fn stageKV(k0: u32, base: u32, T: u32, lid: u32) {
 }
 
 @compute @workgroup_size(WG)
-fn main(grid: Grid, lanes: Lanes) {
+fn main(grid: Grid, lanes: Lanes, ids: SubgroupIds) {
   let lid = lanes.lid;
   let work = flashWork(grid);
   if (!work.ok) {
@@ -69,7 +70,7 @@ fn main(grid: Grid, lanes: Lanes) {
   // part OC .. part OC + OC - 1. subgroupOf (from flash-f16.ts) is 0 with one subgroup per
   // workgroup: the matrix builtins need offsets that WGSL's uniformity analysis can prove
   // uniform, which an index computed from local_invocation_index is not.
-  let sg = subgroupOf(lanes);
+  let sg = subgroupOf(ids);
   let lane = lid % SGS;
   let row = lid / TPR;
   let part = lid % TPR;

@@ -13,19 +13,24 @@
  *   2 w / (1 - w) R (the weights still sum to 1, so only deviations from y count);
  * - perturbing the scores by at most Delta moves the weights by a factor within e^{+-2 Delta},
  *   so y by at most (e^{2 Delta} - 1) R;
- * - a p below 2^-14 (f16 subnormal) is off by up to 2^-24 absolute, adding 2^-24 M / l per such key;
+ * - f16 subnormals (magnitude below 2^-14) may be flushed to zero: Vulkan lets a driver do so,
+ *   and the H200's did (call 1b: errors of 2e-5 to 8e-5 where a value was that small). So a p
+ *   below 2^-14 may be off by 2^-14 absolute, adding 2^-14 M / l per such key; a flushed v_jc moves
+ *   y by at most its own size, adding F = max |v_jc| over flushed values; a flushed q or k element
+ *   moves a score by its product, added to Delta;
  * - f32 accumulation of n terms: gamma_n = n 2^-24 / (1 - n 2^-24) of the sum of |terms|, at most
  *   gamma_n M here, with n = 64 + ceil(T / 16) + 8 (any planned BC >= 16);
  * - rounding v moves y by at most u M.
  * Check "exact inputs" (inputs already f16, so the conversion is exact): w = u + 99 2^-23 (the f16
  * rounding of p and exp2's error for |x| <= 48; smaller p do not matter at this size), Delta =
- * (gamma_{d+1} + 2^-23) sum_m |q_m k_m| / sqrt(d). Check "raw inputs" (float32 inputs, rounded by
+ * ((gamma_{d+1} + 2^-23) sum_m |q_m k_m| + sum over flushed products |q_m k_m|) / sqrt(d). Check "raw inputs" (float32 inputs, rounded by
  * the kernel; reference on the raw inputs): Delta adds (2u + u^2) sum_m |q_m k_m| / sqrt(d), and
  * u M is added. First-order terms are summed and the total multiplied by 1.01 for their products.
  */
 import type { AttentionProblem } from '../../types.ts';
 
-const F16_MIN_NORMAL = 2 ** -14;
+/** The smallest normal f16; below it a device may flush to zero. */
+export const F16_MIN_NORMAL = 2 ** -14;
 
 /** x rounded to the nearest f16 value (ties to even); overflow gives +-Infinity. */
 export function roundToF16(x: number): number {
@@ -99,6 +104,7 @@ export function checkF16Softmax(
   const y = new Float64Array(d);
   const R = new Float64Array(d);
   const M = new Float64Array(d);
+  const F = new Float64Array(d);
   const result: F16RowCheck = {
     maxError: 0,
     maxReference: 0,
@@ -117,19 +123,26 @@ export function checkF16Softmax(
         const kj = base + j * d;
         let dot = 0;
         let abs = 0;
+        let flushed = 0;
         for (let c = 0; c < d; c++) {
-          const prod = q[qi + c]! * k[kj + c]!;
+          const qc = q[qi + c]!;
+          const kc = k[kj + c]!;
+          const prod = qc * kc;
           dot += prod;
           abs += Math.abs(prod);
+          if (Math.abs(qc) < F16_MIN_NORMAL || Math.abs(kc) < F16_MIN_NORMAL) {
+            flushed += Math.abs(prod);
+          }
         }
         s[j] = dot * scale;
-        delta = Math.max(delta, abs * scale * scoreCoefficient);
+        delta = Math.max(delta, (abs * scoreCoefficient + flushed) * scale);
         if (s[j]! > max) max = s[j]!;
       }
       let l = 0;
       let subnormal = 0;
       y.fill(0);
       M.fill(0);
+      F.fill(0);
       for (let j = 0; j <= i; j++) {
         p[j] = Math.exp(s[j]! - max);
         l += p[j]!;
@@ -137,8 +150,10 @@ export function checkF16Softmax(
         if (p[j]! < 2 * F16_MIN_NORMAL) subnormal++;
         const vj = base + j * d;
         for (let c = 0; c < d; c++) {
-          y[c] = y[c]! + p[j]! * v[vj + c]!;
-          M[c] = Math.max(M[c]!, Math.abs(v[vj + c]!));
+          const vc = v[vj + c]!;
+          y[c] = y[c]! + p[j]! * vc;
+          M[c] = Math.max(M[c]!, Math.abs(vc));
+          if (Math.abs(vc) < F16_MIN_NORMAL) F[c] = Math.max(F[c]!, Math.abs(vc));
         }
       }
       for (let c = 0; c < d; c++) y[c] = y[c]! / l;
@@ -150,7 +165,8 @@ export function checkF16Softmax(
       const perturb = weightTerm + Math.expm1(2 * delta);
       for (let c = 0; c < d; c++) {
         const bound =
-          1.01 * (perturb * R[c]! + (sumTerm + (subnormal * 2 ** -24) / l) * M[c]!) + 1e-30;
+          1.01 * (perturb * R[c]! + (sumTerm + (subnormal * F16_MIN_NORMAL) / l) * M[c]! + F[c]!) +
+          1e-30;
         const got = actual[qi + c]!;
         result.elements++;
         result.maxReference = Math.max(result.maxReference, Math.abs(y[c]!));

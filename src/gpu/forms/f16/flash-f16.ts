@@ -146,6 +146,7 @@ export function f16MmaSource(
   mode: F16MmaMode,
   storage: 'f16' | 'f32' = mode === 'emulated' ? 'f32' : 'f16',
   subgroupIndex: SubgroupIndex = 'single',
+  flushSubnormals = false,
 ): string {
   const { NS, BC, SGS } = tiles;
   const TPR = SGS / 16;
@@ -153,12 +154,17 @@ export function f16MmaSource(
   // workgroup (the only form whose offsets the uniformity analysis accepts on Dawn's Vulkan
   // backend, seen on the H200), the subgroup_id builtin, or local_invocation_index / SGS where
   // no matrix builtin runs (lanes, emulated).
-  const index =
-    mode !== 'native' ? 'l.lid / SGS' : subgroupIndex === 'subgroup-id' ? 'l.sgid' : '0u';
-  const lanes =
-    mode === 'native' && subgroupIndex === 'subgroup-id'
-      ? 'struct Lanes { @builtin(local_invocation_index) lid: u32, @builtin(subgroup_id) sgid: u32 }'
-      : 'struct Lanes { @builtin(local_invocation_index) lid: u32 }';
+  // (In call 1b the subgroup_id variant read the builtin through the struct that also held
+  // local_invocation_index and was rejected as non-uniform; a micro-kernel reading subgroup_id as
+  // its own parameter compiled and ran. The builtin now has its own struct; not yet run.)
+  const sgid = mode === 'native' && subgroupIndex === 'subgroup-id';
+  const index = mode !== 'native' ? 's.id.x / SGS' : sgid ? 's.id' : '0u';
+  const lanes = [
+    'struct Lanes { @builtin(local_invocation_index) lid: u32 }',
+    sgid
+      ? 'struct SubgroupIds { @builtin(subgroup_id) id: u32 }'
+      : 'struct SubgroupIds { @builtin(local_invocation_id) id: vec3<u32> }',
+  ].join('\n');
   const header = [
     ...(storage === 'f16' ? ['enable f16;'] : []),
     ...(mode === 'native'
@@ -169,11 +175,14 @@ export function f16MmaSource(
         ]
       : []),
     lanes,
-    `fn subgroupOf(l: Lanes) -> u32 { return ${index}; }`,
+    `fn subgroupOf(s: SubgroupIds) -> u32 { return ${index}; }`,
     storage === 'f16' ? 'alias h = f16;' : 'alias h = f32;',
     storage === 'f16'
       ? 'fn toH(x: f32) -> h { return h(x); }'
-      : 'fn toH(x: f32) -> h { return unpack2x16float(pack2x16float(vec2<f32>(x, 0.0))).x; }',
+      : flushSubnormals
+        ? // As a driver that flushes f16 subnormals to zero (the H200's did).
+          'fn toH(x: f32) -> h { let r = unpack2x16float(pack2x16float(vec2<f32>(x, 0.0))).x; return select(r, 0.0, abs(r) < 6.103515625e-5); }'
+        : 'fn toH(x: f32) -> h { return unpack2x16float(pack2x16float(vec2<f32>(x, 0.0))).x; }',
   ];
   const constants = {
     D: dim,
@@ -203,6 +212,8 @@ export interface F16MmaOverrides {
   mode?: F16MmaMode;
   subgroupIndex?: SubgroupIndex;
   storage?: 'f16' | 'f32';
+  /** f32 storage only: flush values below 2^-14 to zero when rounding, as some drivers do. */
+  flushSubnormals?: boolean;
   chunkTiles?: number;
   tiles?: F16MmaTiles;
 }
@@ -249,8 +260,8 @@ export function createF16MmaKernel(ctx: FormContext, overrides: F16MmaOverrides 
   const BC = tiles.BC;
   const pipeline = getPipeline(
     device,
-    `attention/softmax-flash-f16-mma ${mode} ${storage} ${subgroupIndex} D=${dim} NS=${tiles.NS} BC=${BC} SGS=${tiles.SGS}`,
-    f16MmaSource(dim, tiles, mode, storage, subgroupIndex),
+    `attention/softmax-flash-f16-mma ${mode} ${storage}${overrides.flushSubnormals ? ' ftz' : ''} ${subgroupIndex} D=${dim} NS=${tiles.NS} BC=${BC} SGS=${tiles.SGS}`,
+    f16MmaSource(dim, tiles, mode, storage, subgroupIndex, overrides.flushSubnormals ?? false),
   );
   const blocks = Math.ceil(tokens / BR);
   const tilesPerChunk = overrides.chunkTiles ?? flashChunkTiles(heads, tokens, dim, BR, BC);
