@@ -17,8 +17,8 @@ SEED=${SEED:-1}
 BATCH=${BATCH:-32}
 # One process per run: the widget's default (4 pairs, width 32), twice the pairs, four times the
 # width. Call 1a (12 processes, forms in a row, 3,000 steps planned) stopped every run at its time
-# share; softmax reached full recall at 4 pairs within 500 steps; no form learnt 16 or 32 pairs
-# in the 140 to 380 steps those runs got.
+# share; softmax reached full recall at 4 pairs within 500 steps; at 16 or 32 pairs no form got
+# past about a tenth of the answers in the 140 to 380 steps those runs got.
 SETTINGS=${SETTINGS:-"p4-d32-softmax 4 32 3e-3 forms=softmax
 p4-d32-linear 4 32 3e-3 forms=linear
 p4-d32-gated 4 32 3e-3 forms=gated
