@@ -71,7 +71,7 @@ if [ -n "${F16_FLAGS:-}" ]; then
   DAWN_FLAGS=$F16_FLAGS bash "$here/../run.sh" node "$here/bench.mjs" --settle-clocks --verify \
     --forms softmax-flash,softmax-flash-f16,softmax-flash-f16-mma --rounds 3 --samples 5 --budget-ms 3000 \
     --sweep-budget-ms 40000 --tokens 1024,4096,16384 --json "$OUT/bench-f16.json" \
-    2>> "$OUT/bench-progress.txt" | tail -14
+    2>> "$OUT/bench-progress.txt" | tee "$OUT/bench-f16.txt" | tail -14
   echo "bench (f16, DAWN_FLAGS=$F16_FLAGS) exit $? after $((SECONDS - start)) s"
 fi
 
