@@ -6,14 +6,7 @@
  * layer (the trainable form of its family). FLOPs: three times the forward's model FLOPs.
  * Inputs are not rewritten between samples (the layer's parameters and activations stay put).
  */
-import { ShapeError } from '../errors.ts';
-import {
-  formSpec,
-  isTrainableForm,
-  TRAINABLE_FORMS,
-  type TrainableForm,
-} from '../forms/registry.ts';
-import { requireDevice, requireObject } from '../guard.ts';
+import { formSpec, type TrainableForm } from '../forms/registry.ts';
 import { FAST_ATTENTION_CHUNK } from '../train/attention-fast.ts';
 import {
   createLayerTraining,
@@ -24,9 +17,8 @@ import {
 } from '../train/layer.ts';
 import { randomInputs } from './inputs.ts';
 import { formOptions } from './plans.ts';
-import { runPlans } from './runner.ts';
+import { sweepTrainableForms } from './train.ts';
 import {
-  DEFAULT_SWEEP_TOKENS,
   type AttentionSweepOptions,
   type PointPlan,
   type SweepEvent,
@@ -34,25 +26,11 @@ import {
 } from './types.ts';
 
 /** Times one layer's training step with each trainable form's attention at every context length. */
-export async function* sweepLayerTraining(
+export function sweepLayerTraining(
   gpu: SweepGpu,
   options: AttentionSweepOptions = {},
 ): AsyncGenerator<SweepEvent> {
-  requireObject(gpu, 'sweepLayerTraining', 'a GPU {device, info} (a ready outcome of acquireGpu)');
-  requireDevice(gpu.device, 'sweepLayerTraining');
-  const forms: TrainableForm[] = [];
-  for (const form of options.forms ?? TRAINABLE_FORMS) {
-    if (!isTrainableForm(form)) {
-      throw new ShapeError(
-        `${form} has no backward pass; the trainable forms are ${TRAINABLE_FORMS.join(', ')}.`,
-      );
-    }
-    forms.push(form);
-  }
-  const tokens = [...(options.tokens ?? DEFAULT_SWEEP_TOKENS)].sort((a, b) => a - b);
-  const plans: PointPlan[] = [];
-  for (const t of tokens) for (const form of forms) plans.push(planLayer(gpu, options, form, t));
-  yield* runPlans(gpu, plans, options);
+  return sweepTrainableForms('sweepLayerTraining', gpu, options, planLayer);
 }
 
 function planLayer(

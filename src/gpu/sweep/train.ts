@@ -23,12 +23,30 @@ import {
 } from './types.ts';
 
 /** Times a training step (forward + backward) of each trainable form at every context length. */
-export async function* sweepTraining(
+export function sweepTraining(
   gpu: SweepGpu,
   options: AttentionSweepOptions = {},
 ): AsyncGenerator<SweepEvent> {
-  requireObject(gpu, 'sweepTraining', 'a GPU {device, info} (a ready outcome of acquireGpu)');
-  requireDevice(gpu.device, 'sweepTraining');
+  return sweepTrainableForms('sweepTraining', gpu, options, planTraining);
+}
+
+/**
+ * The body every training sweep shares: checks the GPU and that each requested form has a backward
+ * pass, then times planPoint's point for every context length (shortest first) and form.
+ */
+export async function* sweepTrainableForms(
+  name: string,
+  gpu: SweepGpu,
+  options: AttentionSweepOptions,
+  planPoint: (
+    gpu: SweepGpu,
+    common: AttentionSweepOptions,
+    form: TrainableForm,
+    tokens: number,
+  ) => PointPlan,
+): AsyncGenerator<SweepEvent> {
+  requireObject(gpu, name, 'a GPU {device, info} (a ready outcome of acquireGpu)');
+  requireDevice(gpu.device, name);
   const forms: TrainableForm[] = [];
   for (const form of options.forms ?? TRAINABLE_FORMS) {
     if (!isTrainableForm(form)) {
@@ -40,7 +58,7 @@ export async function* sweepTraining(
   }
   const tokens = [...(options.tokens ?? DEFAULT_SWEEP_TOKENS)].sort((a, b) => a - b);
   const plans: PointPlan[] = [];
-  for (const t of tokens) for (const form of forms) plans.push(planTraining(gpu, options, form, t));
+  for (const t of tokens) for (const form of forms) plans.push(planPoint(gpu, options, form, t));
   yield* runPlans(gpu, plans, options);
 }
 
