@@ -16,7 +16,6 @@ import chunkOutputSource from '../../kernels/linear-chunked-output.wgsl?raw';
 import chunkOutputWholeSource from '../../kernels/linear-chunked-output-whole.wgsl?raw';
 import cumsumSource from '../../kernels/gated-chunked-cumsum.wgsl?raw';
 import prefixSource from '../../kernels/linear-chunked-prefix.wgsl?raw';
-import statesSource from '../../kernels/linear-states-sequential.wgsl?raw';
 import summariesSource from '../../kernels/linear-chunked-summaries.wgsl?raw';
 import { CapacityError } from '../../errors.ts';
 import { formatCount } from '../../format.ts';
@@ -58,14 +57,12 @@ const codes = {
     prefix: composeWgsl(gateWgsl(false), CHUNK_STATE_SCAN_WGSL, prefixSource),
     output: linearKernel(outputSource, { tiles: true, gated: false }),
     outputWhole: linearKernel(outputWholeSource, { gated: false }),
-    states: linearKernel(statesSource, { gated: false }),
   },
   gated: {
     summaries: linearKernel(summariesSource, { gated: true }),
     prefix: composeWgsl(gateWgsl(true), CHUNK_STATE_SCAN_WGSL, prefixSource),
     output: linearKernel(outputSource, { tiles: true, gated: true }),
     outputWhole: linearKernel(outputWholeSource, { gated: true }),
-    states: linearKernel(statesSource, { gated: true }),
   },
 };
 
@@ -76,29 +73,6 @@ const CUMSUM_WORKGROUP = 64;
 const PREFIX_WORKGROUP = 256;
 /** Tokens the summaries kernel stages per step: 2 * 32 * 64 floats = 16 KiB, WebGPU's default. */
 const SUMMARY_TOKENS = 32;
-
-/**
- * The most tokens one dispatch of linear-states-sequential.wgsl walks through (each workgroup is
- * sequential in them: about 6 instructions per token, well under a second on a weak GPU).
- */
-export const MAX_STATE_TOKENS = 65_536;
-
-/**
- * How the chunk states are computed by default: 'split' (summaries of every chunk in parallel,
- * then the prefix over chunks) or 'fused' (linear-states-sequential.wgsl, one sequential pass that
- * writes each exclusive state). 'split': on an H200 the fused pass made the form 3.5x to 4x slower
- * at 4,096 to 16,384 tokens (docs/PERFORMANCE.md), so it runs only when forced.
- */
-export const DEFAULT_STATES_KERNEL: 'fused' | 'split' = 'split';
-
-/** Workgroups of linear-states-sequential.wgsl per head: 16-row by 16-column tiles of S and Z. */
-export function stateTilesPerHead(dim: number): number {
-  return (dim / 16) * (dim / 16 + 1);
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
 
 /** Override constants of the three kernels, from one tiling: the dispatch maths reads them too. */
 export function linearChunkedConstants(
@@ -184,10 +158,6 @@ export interface LinearChunkedTuning {
   maxDispatchFlops?: number;
   /** Largest chunk-states buffer; default: the device's storage binding and buffer limits. */
   maxStateBytes?: number;
-  /** How the chunk states are computed; default DEFAULT_STATES_KERNEL ('fused' needs d % 16 = 0). */
-  states?: 'fused' | 'split';
-  /** Tokens per dispatch of the fused states kernel; default MAX_STATE_TOKENS. */
-  maxStateTokens?: number;
   /**
    * Called once with the buffers the backward pass reuses (src/gpu/backward/linear.ts): the
    * exclusive chunk states of the last head group and, gated, the cumulative log-decays.
@@ -220,11 +190,6 @@ export function createLinearChunkedWith(
       constants.summaries,
     );
     const prefix = getPipeline(device, `${family}-prefix`, code.prefix, constants.prefix);
-    const fused = (tuning.states ?? DEFAULT_STATES_KERNEL) === 'fused' && d % 16 === 0;
-    const maxStateTokens = tuning.maxStateTokens ?? MAX_STATE_TOKENS;
-    const statesPipeline = fused
-      ? getPipeline(device, `${family}-states`, code.states, { D: d })
-      : undefined;
     const whole =
       tuning.tiles === undefined &&
       usesWholeOutput(d, c, device.limits.maxComputeWorkgroupStorageSize);
@@ -297,79 +262,49 @@ export function createLinearChunkedWith(
     for (let h0 = 0; h0 < H; h0 += groupHeads) {
       const G = Math.min(groupHeads, H - h0);
       const group = `${label} heads ${h0}..${h0 + G}`;
-      if (fused) {
-        // 1 and 2 at once: the exclusive states, each workgroup walking its tile through the
-        // chunks in order; chunk ranges of at most maxStateTokens tokens per dispatch.
-        const chunksPerDispatch = Math.max(1, Math.floor(maxStateTokens / c));
-        for (let b0 = 0; b0 < chunks; b0 += chunksPerDispatch) {
-          const b1 = Math.min(chunks, b0 + chunksPerDispatch);
-          const name = `${group} states chunks ${b0}..${b1}`;
-          const params = createParams(ctx.createBuffer, device, `${name} params`, [
-            T,
-            chunks,
-            h0,
-            c,
-            gcd(c, 64),
-            b0,
-            b1,
-          ]);
-          dispatches.push({
-            pipeline: statesPipeline!,
-            bindGroup: bindBuffers(
-              device,
-              statesPipeline!,
-              name,
-              [params, phiK, ctx.v, states, carry],
-              cum,
-            ),
-            workgroups: [G * stateTilesPerHead(d)],
-          });
-        }
-      } else {
-        // 1. Summaries: (head, chunk, tile) workgroups, 2 c TS^2 FLOPs each.
-        const sRanges = splitWorkgroups(
-          G * chunks * tilesPerChunk,
-          () => 2 * c * tileSide ** 2,
-          maxFlops,
-        );
-        sRanges.forEach((range, i) => {
-          const name = `${group} summaries ${i + 1}/${sRanges.length}`;
-          const params = createParams(ctx.createBuffer, device, `${name} params`, [
-            T,
-            range.offset,
-            chunks,
-            h0,
-            c,
-          ]);
-          dispatches.push({
-            pipeline: summaries,
-            bindGroup: bindBuffers(device, summaries, name, [params, phiK, ctx.v, states], cum),
-            workgroups: [range.count],
-          });
+      // 1. Summaries: (head, chunk, tile) workgroups, 2 c TS^2 FLOPs each.
+      const sRanges = splitWorkgroups(
+        G * chunks * tilesPerChunk,
+        () => 2 * c * tileSide ** 2,
+        maxFlops,
+      );
+      sRanges.forEach((range, i) => {
+        const name = `${group} summaries ${i + 1}/${sRanges.length}`;
+        const params = createParams(ctx.createBuffer, device, `${name} params`, [
+          T,
+          range.offset,
+          chunks,
+          h0,
+          c,
+        ]);
+        dispatches.push({
+          pipeline: summaries,
+          bindGroup: bindBuffers(device, summaries, name, [params, phiK, ctx.v, states], cum),
+          workgroups: [range.count],
         });
-        // 2. Exclusive prefix: chunk ranges of bounded element-steps (memory-bound: 8 bytes each).
-        const elements = G * stateFloats;
-        const chunksPerDispatch = Math.max(1, Math.floor(maxFlops / 16 / elements));
-        const groups = Math.ceil(elements / PREFIX_WORKGROUP);
-        const gridX = Math.min(groups, MAX_WORKGROUPS_PER_DISPATCH);
-        for (let b0 = 0; b0 < chunks; b0 += chunksPerDispatch) {
-          const b1 = Math.min(chunks, b0 + chunksPerDispatch);
-          const name = `${group} prefix chunks ${b0}..${b1}`;
-          const params = createParams(ctx.createBuffer, device, `${name} params`, [
-            chunks,
-            b0,
-            b1,
-            elements,
-            T,
-            c,
-            h0,
-          ]);
-          dispatches.push({
-            pipeline: prefix,
-            bindGroup: bindBuffers(device, prefix, name, [params, states, carry], cum),
-            workgroups: [gridX, Math.ceil(groups / gridX)],
-          });
-        }
+      });
+      // 2. Exclusive prefix: chunk ranges of bounded element-steps (memory-bound: 8 bytes each).
+      const elements = G * stateFloats;
+      const chunksPerDispatch = Math.max(1, Math.floor(maxFlops / 16 / elements));
+      const groups = Math.ceil(elements / PREFIX_WORKGROUP);
+      const gridX = Math.min(groups, MAX_WORKGROUPS_PER_DISPATCH);
+      for (let b0 = 0; b0 < chunks; b0 += chunksPerDispatch) {
+        const b1 = Math.min(chunks, b0 + chunksPerDispatch);
+        const name = `${group} prefix chunks ${b0}..${b1}`;
+        const params = createParams(ctx.createBuffer, device, `${name} params`, [
+          chunks,
+          b0,
+          b1,
+          elements,
+          T,
+          c,
+          h0,
+        ]);
+        dispatches.push({
+          pipeline: prefix,
+          bindGroup: bindBuffers(device, prefix, name, [params, states, carry], cum),
+          workgroups: [gridX, Math.ceil(groups / gridX)],
+        });
       }
       // 3. Output: (head, query block) workgroups; phi(Q) S_b is 4 BQ d^2 FLOPs, the causal
       // attention inside the chunk at most 4 d BQ max(c, BQ) (key tiles of 64 from the chunk start).
