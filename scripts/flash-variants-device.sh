@@ -38,9 +38,9 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >
 # Variants (src/bench/flash-variants.ts), round 1 verifying each; the plan is what main ships.
 # Call 1a: d = 128 plan (quad) sliced narrow, d = 64 plan (wide) wide-fma wide-split-fma.
 # Call 1b: d = 128 the plan (narrow, checked once); d = 64 the plan (wide with FMA chains) against
-# the same without prefetch, the thin kernel (256 threads) and the narrow kernel.
+# the same without prefetch, the thin kernel (256 threads; since removed) and the narrow kernel.
 V128=${V128-plan}
-V64=${V64-plan thin wide-fma-noprefetch narrow}
+V64=${V64-plan wide-fma-noprefetch narrow}
 T128=${T128:-16384}
 for r in $(seq 1 "$ROUNDS"); do
   extra=()

@@ -11,7 +11,6 @@
  *   wide-nofma       the planned wide tiles with WGSL's vector-matrix products (no FMA chains)
  *   wide-fma-noprefetch  the planned wide tiles, FMA chains, no prefetch (fewer registers)
  *   quad             softmax-flash-quad.wgsl at any d it supports
- *   thin             softmax-flash-thin.wgsl (4 keys, 1 output quad per thread; 256 threads at 64)
  *   wide-noprefetch  the planned wide tiles without the register prefetch of the next K/V tile
  *   wide-split       the planned wide tiles, keys and values staged apart (half the registers)
  *   wide-br32        wide, 32 rows (64 threads), P beside K (no barrier before P)
@@ -73,7 +72,6 @@ function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTil
           }
         : `${variant}: the plan at d = ${dim} is ${planned.kernel}`;
     case 'quad':
-    case 'thin':
       return (
         planWideTiles(dim, bytes, threads, subgroup, variant) ??
         `${variant}: no tiles at d = ${dim}`

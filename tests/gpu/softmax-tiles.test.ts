@@ -149,49 +149,6 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
   });
 
-  // The thin kernel (4 keys and 1 output quad per thread: TX = D / 4) needs subgroups of D / 4:
-  // SwiftShader's 4 run it at d = 16, P beside K (BR = 32) and over K (BR = 16).
-  for (const TY of [8, 4]) {
-    const thin = (): FlashTiles => {
-      const dim = 16;
-      const BR = 4 * TY;
-      const POFF = BR <= dim ? 0 : dim;
-      const KW = POFF === 0 ? dim : dim + BR;
-      return {
-        kernel: 'thin',
-        BR,
-        BC: dim,
-        TX: 4,
-        WG: 4 * TY,
-        workgroupBytes: 16 * 4 * (BR + KW + dim),
-        POFF,
-        KW,
-        RT: 4,
-      };
-    };
-    it(`thin kernel, d=16, BR=${4 * TY}: matches the float64 reference within 1e-4 at T=1, 31, 65 and 257`, async () => {
-      for (const tokens of [1, 31, 65, 257]) {
-        const problem = randomProblem(3, tokens, 16);
-        const out = await runWith(device, problem, thin());
-        const expected = referenceAttention(problem, { form: 'softmax-flash' });
-        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-      }
-    });
-    it(`thin kernel, d=16, BR=${4 * TY}: chunks of 2 key tiles match the reference at T=300`, async () => {
-      const problem = randomProblem(2, 300, 16, 10);
-      const out = await runWith(device, problem, thin(), 2);
-      const expected = referenceAttention(problem, { form: 'softmax-flash' });
-      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-    });
-    it(`a NaN in a later value reaches no earlier row (thin kernel, BR=${4 * TY})`, async () => {
-      const problem = randomProblem(1, 50, 16);
-      problem.v[20 * 16 + 3] = Number.NaN;
-      const out = await runWith(device, problem, thin());
-      expect(out.subarray(0, 20 * 16).every(Number.isFinite)).toBe(true);
-      expect(Number.isNaN(out[20 * 16 + 3]!)).toBe(true);
-    });
-  }
-
   // The sliced kernels (Q and K staged in two halves of the dimensions; narrow: 4 keys and 2
   // output quads per thread) are planned for d = 128 on 48 KiB; SwiftShader's 32 KiB holds their
   // d = 32 and 64 tiles, the same code with other constants.

@@ -9,7 +9,6 @@ import rowsSource from '../../kernels/softmax-flash-rows.wgsl?raw';
 import quadSource from '../../kernels/softmax-flash-quad.wgsl?raw';
 import slicedSource from '../../kernels/softmax-flash-sliced.wgsl?raw';
 import narrowSource from '../../kernels/softmax-flash-sliced-narrow.wgsl?raw';
-import thinSource from '../../kernels/softmax-flash-thin.wgsl?raw';
 import wideSource from '../../kernels/softmax-flash-wide.wgsl?raw';
 import tiledSource from '../../kernels/softmax-flash.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
@@ -45,7 +44,7 @@ export interface FlashTiles {
    * (softmax-flash-sliced.wgsl) or 'narrow' (softmax-flash-sliced-narrow.wgsl), needing subgroups
    * of at least TX invocations; 'tiled' (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl).
    */
-  kernel: 'wide' | 'quad' | 'thin' | 'sliced' | 'narrow' | 'tiled' | 'rows';
+  kernel: 'wide' | 'quad' | 'sliced' | 'narrow' | 'tiled' | 'rows';
   /** Query rows per workgroup. */
   BR: number;
   /** Keys per tile. */
@@ -87,8 +86,7 @@ export const WIDE_ROWS_PER_THREAD: readonly number[] = [4];
  * Tiles of softmax-flash-wide.wgsl (thread (ty, tx) owns 4 rows x 8 keys of scores and 4 rows x
  * 2 vec4 of the output, so TX = D / 8 and BC = D), of softmax-flash-quad.wgsl (4 rows x 4 keys
  * and 4 rows x 4 vec4: TX = D / 16, BC = D / 4, for d = 128, whose 64-key tiles would not fit
- * 48 KiB) or of softmax-flash-thin.wgsl (4 rows x 4 keys and 4 rows x 1 vec4: TX = D / 4, BC = D;
- * measured 3 % slower than wide at d = 64 on the H200, so never planned); BR = 4 TY, the tallest
+ * 48 KiB); BR = 4 TY, the tallest
  * that fits (each staged key serves more rows). P gets its own columns where they fit, else it
  * goes over K (which needs BR <= BC). Workgroup memory: Q, K (and P), V, D / 4 vec4 per row or key.
  */
@@ -97,11 +95,10 @@ export function planWideTiles(
   maxWorkgroupBytes: number,
   maxThreads: number,
   subgroupMinSize: number,
-  kernel: 'wide' | 'quad' | 'thin' = 'wide',
+  kernel: 'wide' | 'quad' = 'wide',
 ): FlashTiles | null {
-  // wide: 8 keys and 2 output quads per thread (BC = D); quad: 4 keys and 4 quads (BC = D / 4);
-  // thin: 4 keys and 1 quad (softmax-flash-thin.wgsl, BC = D).
-  const TX = kernel === 'wide' ? dim / 8 : kernel === 'quad' ? dim / 16 : dim / 4;
+  // wide: 8 keys and 2 output quads per thread (BC = D); quad: 4 keys and 4 quads (BC = D / 4).
+  const TX = kernel === 'wide' ? dim / 8 : dim / 16;
   const dims = kernel === 'quad' ? [32, 64, 128] : [16, 32, 64];
   if (!dims.includes(dim) || subgroupMinSize < TX) return null;
   const BC = kernel === 'quad' ? dim / 4 : dim;
@@ -165,7 +162,7 @@ export function wideSourceFor(dim: number, tiles: FlashTiles): string {
     `const FMA_CHAINS: bool = ${tiles.fmaChains === true};`,
   );
   const { kernel } = tiles;
-  const source = kernel === 'quad' ? quadSource : kernel === 'thin' ? thinSource : wideSource;
+  const source = kernel === 'quad' ? quadSource : wideSource;
   return composeWgsl(
     withConstants(source, lines),
     SOFTMAX_FLASH_WGSL,
@@ -413,7 +410,7 @@ export function createSoftmaxFlashKernel(
     );
   const { kernel, BR, BC, TX, WG } = tiles;
   const pipeline =
-    kernel === 'wide' || kernel === 'quad' || kernel === 'thin'
+    kernel === 'wide' || kernel === 'quad'
       ? getPipeline(
           device,
           `attention/softmax-flash-${kernel} D=${dim} BR=${BR} RT=${tiles.RT ?? 4} POFF=${tiles.POFF}` +
