@@ -23,6 +23,9 @@ import rowThreadsSource from './kernels/row-threads.wgsl?raw';
 import threadItemsSource from './kernels/thread-items.wgsl?raw';
 import chunkStateScanSource from './kernels/chunk-state-scan.wgsl?raw';
 import chunkBlockSource from './kernels/linear-chunked-block.wgsl?raw';
+import inputsF32Source from './kernels/linear-inputs-f32.wgsl?raw';
+import inputsF16Source from './kernels/linear-inputs-f16.wgsl?raw';
+import inputsF16EmulatedSource from './kernels/linear-inputs-f16-emulated.wgsl?raw';
 
 /** The pieces, one source each, joined into one module. */
 export function composeWgsl(...pieces: readonly string[]): string {
@@ -37,6 +40,17 @@ export const NORMALIZER_WGSL: string = normalizerSource;
 
 /** The tiles and phi(Q), phi(K) staging of linear-attention.wgsl and linear-chunked-output.wgsl. */
 export const ATTENTION_TILES_WGSL: string = attentionTilesSource;
+
+/**
+ * The element type QKV in which the chunked linear kernels read phi(Q), phi(K) and V: 'f32' (every
+ * float32 form), 'f16' (linear-chunked-f16, shader-f16), 'f16-emulated' (f32 storage holding
+ * f16-rounded values, where shader-f16 is absent). Composed first: the f16 piece enables f16.
+ */
+export const LINEAR_INPUTS_WGSL: Readonly<Record<'f32' | 'f16' | 'f16-emulated', string>> = {
+  f32: inputsF32Source,
+  f16: inputsF16Source,
+  'f16-emulated': inputsF16EmulatedSource,
+};
 
 /** The chunked output kernels' uniforms and grid prologue (chunkBlock: head and query block). */
 export const CHUNK_BLOCK_WGSL: string = chunkBlockSource;

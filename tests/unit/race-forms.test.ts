@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimateCost } from '../../src/gpu/costs.ts';
-import {
-  ATTENTION_FORMS,
-  CHARTED_FORMS,
-  formSpec,
-  isSoftmaxForm,
-} from '../../src/gpu/forms/registry.ts';
+import { CHARTED_FORMS, formSpec, isSoftmaxForm } from '../../src/gpu/forms/registry.ts';
 import { parseAttribute } from '../../src/widgets/shared/attributes.ts';
 import { raceDoc, RACE_FORM_CHOICES } from '../../src/widgets/race/doc.ts';
 import {
@@ -39,11 +34,12 @@ const gatedShape: RaceShape = {
 const rec = (form: string, tokens: number, ms: number) => benchRecord(form, tokens, ms);
 
 describe("the race's form choice", () => {
-  it('offers the charted softmax forms and every chunked form of the other families, from the registry', () => {
+  it('offers the charted softmax forms and every charted chunked form of the other families, from the registry', () => {
     expect(RACE_SOFTMAX_FORMS).toEqual(CHARTED_FORMS.filter(isSoftmaxForm));
     expect(RACE_LINEAR_FORMS).toEqual(
-      ATTENTION_FORMS.filter((f) => !isSoftmaxForm(f) && formSpec(f).schedule === 'chunked'),
+      CHARTED_FORMS.filter((f) => !isSoftmaxForm(f) && formSpec(f).schedule === 'chunked'),
     );
+    expect(RACE_LINEAR_FORMS).not.toContain('linear-chunked-f16');
     expect(RACE_LINEAR_FORMS).toContain('gated-chunked');
     expect(RACE_LINEAR_FORMS).toContain('linear-chunked');
     expect(RACE_SOFTMAX_FORMS).toContain(DEFAULT_RACE_FORMS.softmax);

@@ -24,7 +24,7 @@ describe('the shadow-root stylesheets', () => {
       expect(dark).not.toMatch(/#fdfdfb/);
       // Never `color-scheme` on :host: it would reach the host's element box.
       expect(out).not.toMatch(/color-scheme/);
-      expect(out.match(/--la-linear-chunked/g)).toHaveLength(3);
+      expect(out.match(/--la-linear-chunked:/g)).toHaveLength(3);
     });
   }
 

@@ -11,6 +11,7 @@ export const ATTENTION_FORMS = [
   'linear-attention',
   'linear-recurrent',
   'linear-chunked',
+  'linear-chunked-f16',
   'gated-recurrent',
   'gated-chunked',
 ] as const;

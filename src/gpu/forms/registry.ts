@@ -7,7 +7,7 @@ import { ATTENTION_FORMS, type AttentionForm } from './ids.ts';
 import { gatedChunked, gatedRecurrent } from './gated/spec.ts';
 import { linearAttention, linearChunked, linearRecurrent } from './linear/spec.ts';
 import { softmaxFlash, softmaxNaive } from './softmax/spec.ts';
-import { softmaxFlashF16, softmaxFlashF16Mma } from './f16/spec.ts';
+import { linearChunkedF16, softmaxFlashF16, softmaxFlashF16Mma } from './f16/spec.ts';
 import type { FormFamily, FormInput, FormOption, FormSpec } from './spec.ts';
 
 export { ATTENTION_FORMS, type AttentionForm } from './ids.ts';
@@ -22,6 +22,7 @@ export const FORM_SPECS: Readonly<Record<AttentionForm, FormSpec>> = {
   'linear-attention': linearAttention,
   'linear-recurrent': linearRecurrent,
   'linear-chunked': linearChunked,
+  'linear-chunked-f16': linearChunkedF16,
   'gated-recurrent': gatedRecurrent,
   'gated-chunked': gatedChunked,
 };

@@ -28,7 +28,7 @@ fn stageQ(base4: u32, r0: u32, d0: u32, T: u32, lid: u32) {
     let f = 4u * (e / BQ);
     var x = vec4<f32>(0.0);
     if (r0 + row < T) {
-      x = phi4(q[base4 + (r0 + row) * D4 + d0 / 4u + f / 4u]);
+      x = phi4(vec4<f32>(q[base4 + (r0 + row) * D4 + d0 / 4u + f / 4u]));
     }
     let slot = row / 4u;
     let lane = row % 4u;
@@ -46,7 +46,7 @@ fn stageK(base4: u32, k0: u32, d0: u32, T: u32, lid: u32) {
     let f = 4u * (e / BK);
     var x = vec4<f32>(0.0);
     if (k0 + key < T) {
-      x = phi4(k[base4 + (k0 + key) * D4 + d0 / 4u + f / 4u]);
+      x = phi4(vec4<f32>(k[base4 + (k0 + key) * D4 + d0 / 4u + f / 4u]));
     }
     let slot = key / 4u;
     let lane = key % 4u;
@@ -93,7 +93,7 @@ fn accumulateValues(
       let key = k0 + j0 + e / D4;
       var x = vec4<f32>(0.0);
       if (key < T) {
-        x = v[base4 + key * D4 + e % D4];
+        x = vec4<f32>(v[base4 + key * D4 + e % D4]);
       }
       vs[e] = x;
     }

@@ -33,9 +33,10 @@ const BQ: u32 = 64u; // query rows per workgroup, and keys per tile
 const R4: u32 = 16u; // BQ / 4: row (or key) quads
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+// QKV: f32, or f16 for linear-chunked-f16 (linear-inputs-*.wgsl); read as f32 either way.
+@group(0) @binding(1) var<storage, read> q: array<vec4<QKV>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<QKV>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<QKV>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 // [heads in group][chunks][D * D state S_b, then D normaliser Z_b]
 @group(0) @binding(5) var<storage, read> states: array<vec4<f32>>;
@@ -58,9 +59,9 @@ fn loadRows(src: u32, base4: u32, r0: u32, T: u32, lid: u32) -> array<vec4<f32>,
       let i = base4 + row * D4 + e / BQ;
       // phi(0) is not 0 (softplus, elu1): rows past T stay zero, after the map.
       if (src == 0u) {
-        x[r] = phi4(q[i]);
+        x[r] = phi4(vec4<f32>(q[i]));
       } else {
-        x[r] = phi4(k[i]);
+        x[r] = phi4(vec4<f32>(k[i]));
       }
     }
   }
@@ -96,7 +97,7 @@ fn loadValues(base4: u32, k0: u32, T: u32, lid: u32) -> array<vec4<f32>, 4> {
     let e = lid + 256u * r;
     x[r] = vec4<f32>(0.0);
     if (e < BQ * D4 && k0 + e / D4 < T) {
-      x[r] = v[base4 + k0 * D4 + e];
+      x[r] = vec4<f32>(v[base4 + k0 * D4 + e]);
     }
   }
   return x;

@@ -24,9 +24,10 @@
 // Tile overrides, workgroup tiles, stageQ and stageK: linear-attention-tiles.wgsl.
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+// QKV: f32, or f16 for linear-chunked-f16 (linear-inputs-*.wgsl); read as f32 either way.
+@group(0) @binding(1) var<storage, read> q: array<vec4<QKV>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<QKV>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<QKV>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 // [heads in group][chunks][D * D state S_b, then D normaliser Z_b]
 @group(0) @binding(5) var<storage, read> states: array<vec4<f32>>;

@@ -23,8 +23,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
+// QKV: f32, or f16 for linear-chunked-f16 (linear-inputs-*.wgsl); read as f32 either way.
+@group(0) @binding(1) var<storage, read> k: array<vec4<QKV>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<QKV>>;
 // [heads in group][chunks][D * D summary P_b, then D column sums z_b]
 @group(0) @binding(3) var<storage, read_write> states: array<vec4<f32>>;
 
@@ -64,11 +65,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       var vx = vec4<f32>(0.0);
       // phi(0) is not 0 (softplus, elu1): tokens past the end must be zeroed after the map.
       if (t < tEnd) {
-        kx = phi4(k[base4 + t * D4 + r0 / 4u + e % TS4]);
+        kx = phi4(vec4<f32>(k[base4 + t * D4 + r0 / 4u + e % TS4]));
         if (GATED) {
           kx *= exp(min(gate(head * T + tEnd - 1u) - gate(head * T + t), 0.0));
         }
-        vx = v[base4 + t * D4 + col0 / 4u + e % TS4];
+        vx = vec4<f32>(v[base4 + t * D4 + col0 / 4u + e % TS4]);
       }
       ks[e] = kx;
       vs[e] = vx;

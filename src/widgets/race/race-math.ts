@@ -6,7 +6,6 @@ import { estimateCost } from '../../gpu/costs.ts';
 import { capacityReason } from '../../gpu/sweep.ts';
 import type { BenchRecord } from '../../gpu/records.ts';
 import {
-  ATTENTION_FORMS,
   CHARTED_FORMS,
   formSpec,
   isSoftmaxForm,
@@ -45,10 +44,11 @@ export const DEFAULT_RACE_FORMS: Readonly<RaceForms> = {
 export const RACE_SOFTMAX_FORMS: readonly AttentionForm[] = CHARTED_FORMS.filter(isSoftmaxForm);
 
 /**
- * The linear forms the race offers: every registered chunked form outside the softmax family (the
- * fast form of each linear family: linear-chunked, gated-chunked).
+ * The linear forms the race offers: every charted chunked form outside the softmax family (the
+ * fast form of each linear family: linear-chunked, gated-chunked; not linear-chunked-f16, which
+ * needs an optional feature).
  */
-export const RACE_LINEAR_FORMS: readonly AttentionForm[] = ATTENTION_FORMS.filter(
+export const RACE_LINEAR_FORMS: readonly AttentionForm[] = CHARTED_FORMS.filter(
   (form) => !isSoftmaxForm(form) && formSpec(form).schedule === 'chunked',
 );
 

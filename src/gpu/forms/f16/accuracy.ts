@@ -1,5 +1,5 @@
 /**
- * The accuracy of the f16-input softmax kernels, derived rather than guessed: round-to-nearest
+ * The accuracy of the f16-input kernels (softmax first; linear-chunked-f16 at the end), derived rather than guessed: round-to-nearest
  * f16 for making inputs, the float64 reference of chosen rows, and an elementwise error bound.
  *
  * What the kernels do in finite precision: q, k, v are converted to f16 (WGSL lets a conversion
@@ -27,7 +27,8 @@
  * the kernel; reference on the raw inputs): Delta adds (2u + u^2) sum_m |q_m k_m| / sqrt(d), and
  * u M is added. First-order terms are summed and the total multiplied by 1.01 for their products.
  */
-import type { AttentionProblem } from '../../types.ts';
+import { NORMALIZER_EPS, type AttentionProblem, type ResolvedOptions } from '../../types.ts';
+import { applyFeatureMap } from '../linear/reference.ts';
 
 /** The smallest normal f16; below it a device may flush to zero. */
 export const F16_MIN_NORMAL = 2 ** -14;
@@ -176,6 +177,123 @@ export function checkF16Softmax(
           continue;
         }
         const error = Math.abs(got - y[c]!);
+        result.maxError = Math.max(result.maxError, error);
+        const ratio = error / bound;
+        if (ratio > result.worstRatio) {
+          result.worstRatio = ratio;
+          result.boundAtWorst = bound;
+        }
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * The bound for linear-chunked-f16 (forms/f16/linear-f16.ts), derived the same way. The kernels
+ * compute linear attention exactly as the float32 form does, in f32, from phi(q), phi(k) (phi
+ * evaluated in f32) and v each rounded to f16 once. So for output (i, c) of the unnormalised form,
+ * y_ic = sum_{j<=i} s_ij v_jc with s_ij = phi(q_i) . phi(k_j):
+ * - a rounded value x~ is within e(x) of x: u |x| (either neighbour), plus, below 2^-14 (f16
+ *   subnormals, which a device may flush), their own size, taken as 2^-14; phi evaluated in f32
+ *   (WGSL's exp and log) adds at most 2^-16 |x| + 2^-20 for softplus and elu1 (none for the
+ *   identity). With x^ = |x| + e(x), a_ij = sum_m q^_m k^_jm bounds |s~_ij| and
+ *   a_ij - b_ij (b_ij = sum_m |q_m k_jm|) bounds |s~_ij - s_ij|;
+ * - so |s~ v~ - s v| <= (a - b) v^ + b e(v);
+ * - f32 accumulation: every product q_m k_jm v_jc passes through at most n = 2c + ceil(T / c) +
+ *   d + 7 roundings on any path of the chunked form (k v over c tokens, the prefix over chunks, the
+ *   d-term state product; or the d-term score and up to c keys; the sums, the division), so the
+ *   computed sums are within gamma_n sum_j a_ij v^_jc.
+ * E_n = sum_j [(a_ij - b_ij) v^_jc + b_ij e(v_jc) + gamma_n a_ij v^_jc] bounds the numerator's
+ * error; normalised, E_d = sum_j [(a_ij - b_ij) + gamma_n a_ij] the denominator's, and
+ * |y~ - y| <= (E_n + |y| E_d) / (|den + eps| - E_d) (unbounded, and not counted, where that
+ * divisor is not positive). The total is multiplied by 1.01 for second-order terms.
+ */
+export function checkF16Linear(
+  problem: AttentionProblem,
+  options: Pick<ResolvedOptions, 'featureMap' | 'normalize' | 'chunkSize'>,
+  actual: ArrayLike<number>,
+  rows?: readonly number[],
+): F16RowCheck {
+  const { heads, tokens: T, dim: d } = problem;
+  const c = Math.max(1, Math.min(options.chunkSize, T));
+  const g = gamma(2 * c + Math.ceil(T / c) + d + 7);
+  const mapped = options.featureMap !== 'identity';
+  const phiError = (x: number): number =>
+    F16_U * Math.abs(x) +
+    (mapped ? 2 ** -16 * Math.abs(x) + 2 ** -20 : 0) +
+    (Math.abs(x) < 2 * F16_MIN_NORMAL ? F16_MIN_NORMAL : 0);
+  const n = heads * T * d;
+  const q = new Float64Array(n);
+  const k = new Float64Array(n);
+  const qHat = new Float64Array(n);
+  const kHat = new Float64Array(n);
+  const vAbs = new Float64Array(n);
+  const vHat = new Float64Array(n);
+  const vErr = new Float64Array(n);
+  for (let e = 0; e < n; e++) {
+    q[e] = applyFeatureMap(problem.q[e]!, options.featureMap);
+    k[e] = applyFeatureMap(problem.k[e]!, options.featureMap);
+    qHat[e] = Math.abs(q[e]!) + phiError(q[e]!);
+    kHat[e] = Math.abs(k[e]!) + phiError(k[e]!);
+    const v = problem.v[e]!;
+    vAbs[e] = Math.abs(v);
+    vErr[e] = F16_U * Math.abs(v) + (Math.abs(v) < F16_MIN_NORMAL ? Math.abs(v) : 0);
+    vHat[e] = vAbs[e]! + vErr[e]!;
+  }
+  const which = rows ?? Array.from({ length: T }, (_, i) => i);
+  const num = new Float64Array(d);
+  const errN = new Float64Array(d);
+  const result: F16RowCheck = {
+    maxError: 0,
+    maxReference: 0,
+    worstRatio: 0,
+    boundAtWorst: 0,
+    elements: 0,
+    nonFinite: 0,
+  };
+  for (let h = 0; h < heads; h++) {
+    const base = h * T * d;
+    for (const i of which) {
+      const qi = base + i * d;
+      num.fill(0);
+      errN.fill(0);
+      let den = 0;
+      let errD = 0;
+      for (let j = 0; j <= i; j++) {
+        const kj = base + j * d;
+        let s = 0;
+        let a = 0;
+        let b = 0;
+        for (let m = 0; m < d; m++) {
+          s += q[qi + m]! * k[kj + m]!;
+          a += qHat[qi + m]! * kHat[kj + m]!;
+          b += Math.abs(q[qi + m]! * k[kj + m]!);
+        }
+        den += s;
+        errD += a - b + g * a;
+        for (let col = 0; col < d; col++) {
+          num[col] = num[col]! + s * problem.v[kj + col]!;
+          errN[col] = errN[col]! + (a - b + g * a) * vHat[kj + col]! + b * vErr[kj + col]!;
+        }
+      }
+      const divisor = Math.abs(den + NORMALIZER_EPS) - errD;
+      for (let col = 0; col < d; col++) {
+        const y = options.normalize ? num[col]! / (den + NORMALIZER_EPS) : num[col]!;
+        const bound = options.normalize
+          ? divisor > 0
+            ? (1.01 * (errN[col]! + Math.abs(y) * errD)) / divisor
+            : Number.POSITIVE_INFINITY
+          : 1.01 * errN[col]! + 1e-30;
+        const got = actual[qi + col]!;
+        result.elements++;
+        result.maxReference = Math.max(result.maxReference, Math.abs(y));
+        if (!Number.isFinite(got)) {
+          result.nonFinite++;
+          result.worstRatio = Number.POSITIVE_INFINITY;
+          continue;
+        }
+        const error = Math.abs(got - y);
         result.maxError = Math.max(result.maxError, error);
         const ratio = error / bound;
         if (ratio > result.worstRatio) {

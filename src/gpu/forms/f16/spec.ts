@@ -6,6 +6,9 @@
 import { causalPairs } from '../../cost-terms.ts';
 import { defineForm, headCost, type FormFamilyBase } from '../spec.ts';
 import { referenceSoftmaxAttention } from '../softmax/reference.ts';
+import { referenceLinearAttention } from '../linear/reference.ts';
+import { linearChunked } from '../linear/spec.ts';
+import { createLinearChunkedF16, linearF16Unsupported } from './linear-f16.ts';
 import {
   createSoftmaxFlashF16,
   createSoftmaxFlashF16Mma,
@@ -54,6 +57,37 @@ export const softmaxFlashF16 = defineForm(
       headCost(T, d, { flops: 4 * d * causalPairs(T), held: T * 2 * 4 }),
     requires: ['shader-f16'],
     unavailable: f16PlainUnsupported,
+    verifyTolerance: 5e-3,
+  },
+);
+
+const LINEAR: FormFamilyBase = { family: 'linear', reference: referenceLinearAttention };
+
+export const linearChunkedF16 = defineForm(
+  'linear-chunked-f16',
+  'Linear, chunked form, f16 inputs',
+  LINEAR,
+  {
+    // Not drawn by default: shader-f16 depends on the reader's browser and GPU.
+    charted: false,
+    look: { colour: '#8e7cc3', width: 3, dash: '4 2' },
+    schedule: 'chunked',
+    factory: createLinearChunkedF16,
+    // linear-chunked's work; its pass also writes phi(Q), phi(K), V in f16 and the kernels read
+    // them (6 bytes per element each way) instead of the f32 inputs.
+    cost: (shape, options) => {
+      const base = linearChunked.cost(shape, options);
+      const copies = 3 * shape.tokens * shape.dim * 2;
+      return {
+        ...base,
+        bytesMoved: base.bytesMoved + 2 * copies,
+        workingBytes: base.workingBytes + copies,
+      };
+    },
+    requires: ['shader-f16'],
+    unavailable: linearF16Unsupported,
+    // Random inputs: about 1e-3 of the largest output (tests/gpu/linear-f16.test.ts); the
+    // elementwise bound of accuracy.ts (checkF16Linear) is the real check.
     verifyTolerance: 5e-3,
   },
 );

@@ -26,9 +26,10 @@ import {
   CHUNK_STATE_SCAN_WGSL,
   composeWgsl,
   gateWgsl,
+  LINEAR_INPUTS_WGSL,
 } from '../../wgsl.ts';
 import type { AttentionShape, ResolvedOptions } from '../../types.ts';
-import { passTimestamps, type FormFactory } from '../form.ts';
+import { passTimestamps, type FormContext, type FormFactory } from '../form.ts';
 import {
   bindBuffers,
   attentionTileConstants,
@@ -50,21 +51,40 @@ import {
 const outputSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkOutputSource);
 const outputWholeSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkOutputWholeSource);
 
-/** Each kernel with the gate off (linear-chunked) and on (gated-chunked). */
+/** Each kernel of one input element type (LINEAR_INPUTS_WGSL) with the gate off or on. */
+function chunkedCodes(inputs: string, gated: boolean) {
+  return {
+    summaries: linearKernel(summariesSource, { gated, inputs }),
+    prefix: composeWgsl(gateWgsl(gated), CHUNK_STATE_SCAN_WGSL, prefixSource),
+    output: linearKernel(outputSource, { tiles: true, gated, inputs }),
+    outputWhole: linearKernel(outputWholeSource, { gated, inputs }),
+  };
+}
+
+/** Each kernel with the gate off (linear-chunked) and on (gated-chunked), f32 inputs. */
 const codes = {
-  ungated: {
-    summaries: linearKernel(summariesSource, { gated: false }),
-    prefix: composeWgsl(gateWgsl(false), CHUNK_STATE_SCAN_WGSL, prefixSource),
-    output: linearKernel(outputSource, { tiles: true, gated: false }),
-    outputWhole: linearKernel(outputWholeSource, { gated: false }),
-  },
-  gated: {
-    summaries: linearKernel(summariesSource, { gated: true }),
-    prefix: composeWgsl(gateWgsl(true), CHUNK_STATE_SCAN_WGSL, prefixSource),
-    output: linearKernel(outputSource, { tiles: true, gated: true }),
-    outputWhole: linearKernel(outputWholeSource, { gated: true }),
-  },
+  ungated: chunkedCodes(LINEAR_INPUTS_WGSL.f32, false),
+  gated: chunkedCodes(LINEAR_INPUTS_WGSL.f32, true),
 };
+
+/**
+ * What the chunked kernels read as phi(Q), phi(K) and V, and in what element type: by default the
+ * f32 inputs (phi applied by mapFeatures where it is not the identity); linear-chunked-f16
+ * (forms/f16/linear-f16.ts) passes f16 copies made by its own pass.
+ */
+export interface ChunkedInputs {
+  /** The pipelines' name prefix ('linear-chunked-f16'). */
+  name: string;
+  /** The WGSL piece declaring the element type QKV (LINEAR_INPUTS_WGSL). */
+  wgsl: string;
+  /** phi(Q), phi(K) and V as the kernels read them, and the dispatches that make them. */
+  prepare(ctx: FormContext): {
+    q: GPUBuffer;
+    k: GPUBuffer;
+    v: GPUBuffer;
+    dispatches: PlannedDispatch[];
+  };
+}
 
 /** Threads per workgroup of the cumulative-sum kernel (a constant in the WGSL). */
 const CUMSUM_WORKGROUP = 64;
@@ -167,17 +187,21 @@ export interface LinearChunkedTuning {
 
 /**
  * The form with forced tuning (tests use it to cover tilings and splits the device would not pick);
- * `gated` turns on the per-token decay (the gated-chunked form, log-decays in ctx.logDecay).
+ * `gated` turns on the per-token decay (the gated-chunked form, log-decays in ctx.logDecay);
+ * `inputs` other inputs than the f32 ones (the ungated form only).
  */
 export function createLinearChunkedWith(
   tuning: LinearChunkedTuning = {},
   gated = false,
+  inputs?: ChunkedInputs,
 ): FormFactory {
+  if (inputs && gated) throw new Error('Chunked inputs other than f32 are for the ungated form.');
+  const inputCode = inputs ? chunkedCodes(inputs.wgsl, false) : undefined;
   return (ctx) => {
     const { device, shape, options, label } = ctx;
     const logDecay = gated ? requireLogDecay(ctx) : undefined;
-    const family = gated ? 'gated-chunked' : 'linear-chunked';
-    const code = gated ? codes.gated : codes.ungated;
+    const family = inputs?.name ?? (gated ? 'gated-chunked' : 'linear-chunked');
+    const code = inputCode ?? (gated ? codes.gated : codes.ungated);
     const { heads: H, tokens: T, dim: d } = shape;
     const c = options.chunkSize;
     const chosen =
@@ -205,10 +229,12 @@ export function createLinearChunkedWith(
 
     const chunks = Math.ceil(T / c);
     const dispatches: PlannedDispatch[] = [];
-    // 0. The feature map, once per element of Q and K (none for the identity).
-    const mapped = mapFeatures(ctx);
+    // 0. The feature map, once per element of Q and K (none for the identity); or the inputs'
+    // own pass (linear-chunked-f16: phi(Q), phi(K) and V rounded to f16).
+    const mapped = inputs ? inputs.prepare(ctx) : { ...mapFeatures(ctx), v: ctx.v };
     const phiQ = mapped.q;
     const phiK = mapped.k;
+    const values = mapped.v;
     dispatches.push(...mapped.dispatches);
     const stateFloats = d * (d + 1);
     const maxBytes =
@@ -279,7 +305,7 @@ export function createLinearChunkedWith(
         ]);
         dispatches.push({
           pipeline: summaries,
-          bindGroup: bindBuffers(device, summaries, name, [params, phiK, ctx.v, states], cum),
+          bindGroup: bindBuffers(device, summaries, name, [params, phiK, values, states], cum),
           workgroups: [range.count],
         });
       });
@@ -330,7 +356,7 @@ export function createLinearChunkedWith(
             device,
             output,
             name,
-            [params, phiQ, phiK, ctx.v, ctx.out, states],
+            [params, phiQ, phiK, values, ctx.out, states],
             cum,
           ),
           workgroups: [range.count],

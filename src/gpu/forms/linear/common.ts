@@ -8,6 +8,7 @@ import {
   FEATURE_MAP_WGSL,
   GATE_BINDING,
   gateWgsl,
+  LINEAR_INPUTS_WGSL,
   NORMALIZER_WGSL,
 } from '../../wgsl.ts';
 import featureMapPassSource from '../../kernels/linear-feature-map-pass.wgsl?raw';
@@ -29,15 +30,17 @@ export const FEATURE_MAP_CODES: Readonly<Record<FeatureMap, number>> = {
 };
 
 /**
- * A linear kernel's module: the feature map `phi` and the normaliser's EPS, the attention tiles
- * for the attention-form kernels, the gate (gate-off.wgsl or gate-on.wgsl) for kernels that have
- * one, then the kernel itself.
+ * A linear kernel's module: the element type of its q, k, v (`inputs`, LINEAR_INPUTS_WGSL; f32
+ * unless given), the feature map `phi` and the normaliser's EPS, the attention tiles for the
+ * attention-form kernels, the gate (gate-off.wgsl or gate-on.wgsl) for kernels that have one, then
+ * the kernel itself.
  */
 export function linearKernel(
   source: string,
-  parts: { tiles?: boolean; gated?: boolean } = {},
+  parts: { tiles?: boolean; gated?: boolean; inputs?: string } = {},
 ): string {
   return composeWgsl(
+    parts.inputs ?? LINEAR_INPUTS_WGSL.f32,
     FEATURE_MAP_WGSL,
     NORMALIZER_WGSL,
     ...(parts.tiles ? [ATTENTION_TILES_WGSL] : []),
