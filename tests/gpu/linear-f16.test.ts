@@ -111,7 +111,7 @@ describe.skipIf(!gpu)(
       const problem = drawProblem(1, 40, 16, options);
       const reference = Float64Array.from(referenceLinearAttention(problem, options));
       const clean = checkF16Linear(problem, options, reference);
-      expect(clean.worstRatio).toBe(0);
+      expect(clean.worstRatio).toBeLessThan(1e-6); // float64 in another order
       const wrong = Float64Array.from(reference);
       const e = 37 * 16 + 5;
       wrong[e] = wrong[e]! + 1e-6;
