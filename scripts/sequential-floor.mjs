@@ -4,10 +4,11 @@
 // Where the adapter has subgroups, (d) what linear-recurrent-lanes.wgsl does per token: one
 // dependent FMA (the state) and, off that chain, a sum over 16 lanes by four subgroupShuffleXor
 // steps whose result is kept; eight tokens per loop trip, unrolled as the kernel's token blocks are
-// (one step = one token); 64 threads.
+// (one step = one token); 64 threads. (e) linear-recurrent-split.wgsl's synchronisation: 16
+// dependent FMAs (tokens), then two workgroupBarriers; 144 threads.
 // GPU timestamps around one dispatch, median of 7, per-step time (t(N2) - t(N1)) / (N2 - N1), so
 // launch costs cancel. On a GPU machine: bash .gpu/run.sh node .gpu/<dir>/sequential-floor.mjs
-// (N1, N2 from the environment: defaults 2^16 and 2^19).
+// (N1, N2 from the environment: defaults 2^16 and 2^19; ONLY=name,name runs those kinds alone).
 import { create, globals } from 'webgpu';
 Object.assign(globalThis, globals);
 const gpu = create([]);
@@ -25,7 +26,13 @@ const kinds = {
 const laneToken = `x = fma(x, a, b);
   { var y = x * a; for (var o = 1u; o < 16u; o <<= 1u) { y += subgroupShuffleXor(y, o); } acc += y; }`;
 const laneKinds = subgroups ? { fmaShuffle16x8: Array(8).fill(laneToken).join('\n') } : {};
-const stepsPerTrip = (name) => (name.endsWith('x8') ? 8 : 1);
+// What linear-recurrent-split.wgsl's synchronisation costs per token: a block of 16 tokens (one
+// dependent FMA each) between two workgroupBarriers, as its token blocks are; 144 threads (16 per
+// column, 8 columns and z at d = 64).
+const splitKinds = {
+  fma2Barriersx16: `${Array(16).fill('x = fma(x, a, b);').join(' ')} workgroupBarrier(); workgroupBarrier();`,
+};
+const stepsPerTrip = (name) => Number(/x(\d+)$/.exec(name)?.[1] ?? 1);
 const code = (body, wg) => `${body.includes('subgroup') ? 'enable subgroups;' : ''}
 override N: u32;
 @group(0) @binding(0) var<storage, read_write> buf: array<f32>;
@@ -78,9 +85,12 @@ const med = (xs) => xs.sort((p, q) => p - q)[xs.length >> 1];
 const runs = [
   ...[128, 256].flatMap((wg) => Object.entries(kinds).map(([name, body]) => [wg, name, body])),
   ...Object.entries(laneKinds).map(([name, body]) => [64, name, body]),
+  ...Object.entries(splitKinds).map(([name, body]) => [144, name, body]),
 ];
+const only = process.env.ONLY?.split(',');
 {
   for (const [wg, name, body] of runs) {
+    if (only && !only.includes(name)) continue;
     const N1 = Number(process.env.N1 ?? 1 << 16),
       N2 = Number(process.env.N2 ?? 1 << 19);
     // The loop runs N / steps trips of `steps` steps (tokens) each.

@@ -11,6 +11,7 @@
  *     sum costs about 160 ns through Dawn and Vulkan there), so it is not chosen by default.
  */
 import lanesSource from '../../kernels/linear-recurrent-lanes.wgsl?raw';
+import splitSource from '../../kernels/linear-recurrent-split.wgsl?raw';
 import source from '../../kernels/linear-recurrent.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
 import { composeWgsl } from '../../wgsl.ts';
@@ -34,6 +35,8 @@ import {
 const codes = {
   ungated: linearKernel(source, { gated: false }),
   gated: linearKernel(source, { gated: true }),
+  splitUngated: linearKernel(splitSource, { gated: false }),
+  splitGated: linearKernel(splitSource, { gated: true }),
   lanesUngated: composeWgsl('enable subgroups;', linearKernel(lanesSource, { gated: false })),
   lanesGated: composeWgsl('enable subgroups;', linearKernel(lanesSource, { gated: true })),
 };
@@ -77,6 +80,62 @@ export function linearRecurrentConstants(
   };
 }
 
+/** The shape of linear-recurrent-split.wgsl's workgroups. */
+export interface SplitTiles {
+  /** Threads per state column (RP): each holds D / RP rows, a multiple of 4. */
+  rowParts: number;
+  /** Columns of S per workgroup (CB), dividing D; z adds one more when normalised. */
+  columns: number;
+  /** Tokens per block between the barriers (TB). */
+  blockTokens: number;
+}
+
+/**
+ * The default tiles of linear-recurrent-split.wgsl: 4 rows per thread up to d = 64 (16 threads per
+ * column at d = 64, the most the card can run at once with the fewest per-token instructions),
+ * 8 at d = 128; as many columns as fit `maxThreads` invocations with z's column; 16 tokens per
+ * block (then TB WG floats of shares: 9 KiB at d = 64).
+ */
+export function planSplitTiles(dim: number, normalize: boolean, maxThreads = 256): SplitTiles {
+  const rowParts = Math.min(dim / 4, 16);
+  let columns = dim;
+  while (columns > 1 && (columns + (normalize ? 1 : 0)) * rowParts > maxThreads) columns /= 2;
+  return { rowParts, columns, blockTokens: 16 };
+}
+
+/** Invocations and workgroup-memory bytes of a split tiling; null when the tiling is invalid. */
+export function splitTileCost(
+  dim: number,
+  normalize: boolean,
+  tiles: SplitTiles,
+): { threads: number; bytes: number } | null {
+  const { rowParts, columns, blockTokens } = tiles;
+  const rows = dim / rowParts;
+  if (!Number.isInteger(rows) || rows % 4 !== 0 || rows / 4 > 16) return null;
+  if (!Number.isInteger(dim / columns) || blockTokens < 1) return null;
+  const cz = columns + (normalize ? 1 : 0);
+  const threads = cz * rowParts;
+  return { threads, bytes: 4 * blockTokens * (threads + cz) };
+}
+
+/** The override constants of linear-recurrent-split.wgsl for one tiling. */
+export function splitConstants(
+  dim: number,
+  options: Pick<ResolvedOptions, 'normalize'>,
+  tiles: SplitTiles,
+  featureMap: number,
+): Record<string, number> {
+  return {
+    ...normalizerConstants(),
+    D: dim,
+    RP: tiles.rowParts,
+    CB: tiles.columns,
+    TB: tiles.blockTokens,
+    FEATURE_MAP: featureMap,
+    NORMALIZE: options.normalize ? 1 : 0,
+  };
+}
+
 /** Token ranges and workgroup ranges: one dispatch per pair. */
 export function planLinearRecurrent(
   shape: AttentionShape,
@@ -107,6 +166,13 @@ export interface LinearRecurrentTuning {
    * or 0 for linear-recurrent.wgsl. Default 0.
    */
   lanes?: number;
+  /**
+   * 'split' for linear-recurrent-split.wgsl (with `split` tiles, default planSplitTiles),
+   * 'staged' for linear-recurrent.wgsl; ignored when `lanes` > 0. Default 'staged'.
+   */
+  kernel?: 'staged' | 'split';
+  /** The split kernel's tiles (default planSplitTiles for the device). */
+  split?: SplitTiles;
 }
 
 /**
@@ -118,8 +184,12 @@ export function createLinearRecurrentWith(
   tuning: LinearRecurrentTuning | number = {},
   gated = false,
 ): FormFactory {
-  const { maxTokens = MAX_DISPATCH_TOKENS, lanes: forcedLanes } =
-    typeof tuning === 'number' ? { maxTokens: tuning } : tuning;
+  const {
+    maxTokens = MAX_DISPATCH_TOKENS,
+    lanes: forcedLanes,
+    kernel = 'staged',
+    split: forcedSplit,
+  } = typeof tuning === 'number' ? { maxTokens: tuning } : tuning;
   return (ctx) => {
     const { device, shape, options, label } = ctx;
     const gate = gated ? requireLogDecay(ctx) : undefined;
@@ -157,6 +227,36 @@ export function createLinearRecurrentWith(
         },
       );
       plan = planRecurrentLanes(shape, lanes, maxTokens);
+    } else if (kernel === 'split') {
+      const tiles =
+        forcedSplit ??
+        planSplitTiles(
+          shape.dim,
+          options.normalize,
+          Math.min(256, device.limits.maxComputeInvocationsPerWorkgroup),
+        );
+      const cost = splitTileCost(shape.dim, options.normalize, tiles);
+      if (
+        !cost ||
+        cost.threads > device.limits.maxComputeInvocationsPerWorkgroup ||
+        cost.bytes > device.limits.maxComputeWorkgroupStorageSize
+      ) {
+        throw new Error(
+          `${label}: the split recurrent tiles ${JSON.stringify(tiles)} do not fit d = ${shape.dim} on this device.`,
+        );
+      }
+      const mapped = mapFeatures(ctx);
+      q = mapped.q;
+      k = mapped.k;
+      dispatches.push(...mapped.dispatches);
+      const constants = splitConstants(shape.dim, options, tiles, mapped.featureMap);
+      pipeline = getPipeline(
+        device,
+        `${gated ? 'gated' : 'linear'}-recurrent-split`,
+        gated ? codes.splitGated : codes.splitUngated,
+        constants,
+      );
+      plan = planLinearRecurrent(shape, constants, maxTokens);
     } else {
       const constants = linearRecurrentConstants(
         shape.dim,
