@@ -4,15 +4,27 @@
  * enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia), then its outputs against the
  * float64 reference and the derived f16 bound (checkF16Linear, forms/f16/accuracy.ts): all rows at
  * T = 1,000, sampled rows at long T, softplus normalised and identity unnormalised, through
- * runAttention (outputs poisoned with NaN first). Timing is the bench CLI's (interleaved rounds).
- *   node linear-f16-probe.mjs [--json FILE] [--tokens 16384,65536] [--budget-s 40]
+ * runAttention (outputs poisoned with NaN first). Then the passes before the chunked kernels timed
+ * alone at --phase-tokens (H = 12, d = 64), 3 interleaved rounds: the float32 form's feature-map
+ * pass (softplus) and linear-chunked-f16's input pass (softplus, identity). The forms' own timing is
+ * the bench CLI's (interleaved rounds).
+ *   node linear-f16-probe.mjs [--json FILE] [--tokens 16384,65536] [--phase-tokens 65536]
+ *                             [--budget-s 40]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { acquireGpu } from '../gpu/device.ts';
-import { runAttention } from '../gpu/attention.ts';
+import { createResidentAttention, runAttention } from '../gpu/attention.ts';
 import { checkF16Linear } from '../gpu/forms/f16/accuracy.ts';
-import { linearF16Unsupported } from '../gpu/forms/f16/linear-f16.ts';
+import {
+  createLinearChunkedF16With,
+  f16ChunkedInputs,
+  linearF16Unsupported,
+} from '../gpu/forms/f16/linear-f16.ts';
+import { FORM_FACTORIES } from '../gpu/forms/index.ts';
+import { passTimestamps, type FormFactory } from '../gpu/forms/form.ts';
+import { encodeDispatches, mapFeatures, type PlannedDispatch } from '../gpu/forms/linear/common.ts';
+import { detectClock, measureWork } from '../gpu/timing.ts';
 import { getNodeGpu } from '../node/dawn.ts';
 import type { AttentionProblem, FeatureMap } from '../gpu/types.ts';
 
@@ -20,7 +32,10 @@ const { values } = parseArgs({
   options: {
     json: { type: 'string' },
     tokens: { type: 'string', default: '16384,65536' },
+    'phase-tokens': { type: 'string', default: '65536' },
     'budget-s': { type: 'string', default: '40' },
+    // A dry run where shader-f16 is missing (SwiftShader): f16 values in f32 storage.
+    emulate: { type: 'boolean', default: false },
   },
 });
 const started = performance.now();
@@ -58,8 +73,10 @@ if (ready.kind !== 'ready') {
 }
 const { device } = ready;
 say(`adapter ${ready.info.name}; DAWN_FLAGS="${process.env.DAWN_FLAGS ?? ''}"`);
-const why = linearF16Unsupported(device);
-say(why ?? 'shader-f16: offered');
+const emulate = values.emulate;
+const storage = emulate ? 'f16-emulated' : 'f16';
+const why = emulate ? null : linearF16Unsupported(device);
+say(why ?? (emulate ? 'emulated: f16 values in f32 storage' : 'shader-f16: offered'));
 let failed = why !== null;
 
 async function verify(
@@ -92,7 +109,12 @@ async function verify(
       v: random(n, true),
     };
     const options = { featureMap, normalize, chunkSize };
-    const out = await runAttention(device, problem, { form: 'linear-chunked-f16', ...options });
+    const saved = FORM_FACTORIES['linear-chunked'];
+    if (emulate) FORM_FACTORIES['linear-chunked'] = createLinearChunkedF16With(storage);
+    const form = emulate ? 'linear-chunked' : 'linear-chunked-f16';
+    const out = await runAttention(device, problem, { form, ...options }).finally(() => {
+      FORM_FACTORIES['linear-chunked'] = saved;
+    });
     const result = checkF16Linear(problem, options, out, rows);
     const ok = result.worstRatio <= 1 && result.nonFinite === 0;
     failed ||= !ok;
@@ -117,12 +139,76 @@ if (!why) {
     await verify(T, 'identity', false, sampledRows(T, 8));
   }
 }
+/** A factory standing in for linear-chunked that encodes only the pass before its kernels. */
+function passOnly(kind: 'f32' | 'f16'): FormFactory {
+  return (ctx) => {
+    const dispatches: PlannedDispatch[] =
+      kind === 'f16'
+        ? f16ChunkedInputs(storage).prepare(ctx).dispatches
+        : mapFeatures(ctx).dispatches;
+    return {
+      encode(encoder, timestamps) {
+        encodeDispatches(
+          encoder,
+          `${ctx.label} pass`,
+          dispatches,
+          passTimestamps(timestamps, 0, 1),
+        );
+      },
+    };
+  };
+}
+
+const phases: Record<string, unknown>[] = [];
+if (!why && left() > 6000) {
+  const clockInfo = await detectClock(device);
+  const T = Number(values['phase-tokens']);
+  const heads = emulate ? 1 : 12;
+  const shape = { heads, tokens: T, dim: 64 };
+  const variants: [string, 'f32' | 'f16', FeatureMap][] = [
+    ['f32 feature-map pass, softplus (phi(q), phi(k))', 'f32', 'softplus'],
+    ['f16 input pass, softplus (phi(q), phi(k), v)', 'f16', 'softplus'],
+    ['f16 input pass, identity (q, k, v)', 'f16', 'identity'],
+  ];
+  for (let round = 0; round < 3; round++) {
+    for (const [name, kind, featureMap] of variants) {
+      if (left() < 3000) break;
+      const saved = FORM_FACTORIES['linear-chunked'];
+      FORM_FACTORIES['linear-chunked'] = passOnly(kind);
+      try {
+        const resident = await createResidentAttention(device, shape, {
+          form: 'linear-chunked',
+          featureMap,
+          normalize: true,
+          chunkSize: 64,
+        });
+        const n = heads * T * 64;
+        resident.write(random(n, true), random(n, true), random(n, true));
+        const m = await measureWork(device, resident, {
+          clockInfo,
+          samples: 5,
+          minSamples: 3,
+          warmupRuns: 2,
+          budgetMs: Math.min(3000, left() - 2000),
+        });
+        resident.destroy();
+        phases.push({ round, name, tokens: T, medianMs: m.medianMs, clock: clockInfo.clock });
+        say(`phase round ${round} T=${T} ${name}: ${(m.medianMs * 1000).toFixed(1)} us`);
+      } catch (e) {
+        say(`phase ${name}: ERROR ${message(e).slice(0, 300)}`);
+      } finally {
+        FORM_FACTORIES['linear-chunked'] = saved;
+      }
+    }
+  }
+}
+
 await device.queue.onSubmittedWorkDone();
 if (errors.length) say(`uncaptured errors: ${errors.join(' | ')}`);
 if (values.json) {
   writeFileSync(
     values.json,
-    JSON.stringify({ date: new Date().toISOString(), why, steps, errors }, null, 1),
+    JSON.stringify({ date: new Date().toISOString(), why, steps, phases, errors }, null, 1),
   );
 }
 say(failed ? 'linear-f16-probe: FAILED' : 'linear-f16-probe: all within the bound');
