@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 import { embedPagesPlugin } from './site/build/embed-pages.ts';
 import { postsPlugin } from './site/build/posts-plugin.ts';
+import { wgslCommentsPlugin } from './site/build/wgsl-comments-plugin.ts';
 import { widgetCssPlugin } from './site/build/widget-css-plugin.ts';
 import { WIDGET_DOC_LIST } from './src/widgets/docs.ts';
 
@@ -18,6 +19,8 @@ export default defineConfig({
     svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }),
     // Widget components' CSS goes to their shadow roots as constructable stylesheets.
     widgetCssPlugin(),
+    // The kernels ship without their comments (the listings in posts are read from the files).
+    wgslCommentsPlugin(),
     postsPlugin({
       root,
       postsDir: resolve(import.meta.dirname, 'posts'),

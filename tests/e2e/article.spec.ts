@@ -286,12 +286,11 @@ test.describe('the article', () => {
     await expect(page.getByTestId('gpu-panel')).toBeVisible();
   });
 
-  // The budget was 200 KB until the training kernels (the learning widget trains on the reader's
-  // GPU), the f16 forms and the evening's kernel variants joined the engine: 213.0 KB on
-  // 2026-12-01. Forced-only experiments (softmax-flash-thin, linear-recurrent-lanes,
-  // linear-states-sequential, the f16 emulation piece) still ship; dropping them or loading the
-  // trainer on demand is the way back under 200 KB.
-  test("the page's own JavaScript stays within 220 KB gzipped", async ({ page }) => {
+  // 213.0 KB on 2026-12-01 (budget raised to 220 for a night); back under 200 on 2026-12-02 by
+  // deleting forced-only kernels and shipping the kernels without their comments
+  // (site/build/wgsl-comments-plugin.ts): 183.4 KB, then 185.5 KB once the f16 chunked and the
+  // split recurrent kernels joined.
+  test("the page's own JavaScript stays within 200 KB gzipped", async ({ page }) => {
     const sizes = new Map<string, number>();
     page.on('response', async (response) => {
       const url = response.url();
@@ -306,7 +305,7 @@ test.describe('the article', () => {
       `article JavaScript: ${(total / 1024).toFixed(1)} KB gzipped in ${sizes.size} files`,
     );
     expect(total).toBeGreaterThan(0);
-    expect(total).toBeLessThanOrEqual(220 * 1024);
+    expect(total).toBeLessThanOrEqual(200 * 1024);
   });
 
   test('prints without the navigation, with asides in the text', async ({ page }) => {
