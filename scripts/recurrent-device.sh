@@ -56,10 +56,12 @@ if [ "$t" -gt 15 ]; then
     "$here/sequential-floor.mjs" > "$OUT_DIR/floor.txt" 2>&1
   grep "^floor" "$OUT_DIR/floor.txt" | sed 's/ for 65,536 steps.*//'
 fi
-run p4 linear-recurrent=split,linear-attention=split-rp1,linear-chunked=split-cb4 \
+run p4 linear-recurrent=split,linear-attention=split-1b,linear-chunked=split-rp1 \
   --forms "$U" --tokens "$TOKENS" --verify
 run p5 linear-recurrent=staged,linear-attention=split,linear-chunked=split-tb32 \
   --forms "$U" --tokens "$TOKENS" --verify --feature-map identity --no-normalize
 run p6 linear-recurrent=staged,linear-attention=split \
   --forms linear-recurrent,linear-attention --tokens 16384 --heads 1
+run p7 linear-recurrent=split,linear-attention=split-tb32-1b,linear-chunked=split-cb4 \
+  --forms "$U" --tokens "$TOKENS" --verify
 echo "done at $((SECONDS - start)) s"

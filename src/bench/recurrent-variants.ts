@@ -14,7 +14,8 @@
  *   split-rpN       split with N threads per column (D / N rows each)
  *   split-tbN       split with N tokens per block
  *   split-cbN       split with N columns per workgroup
- *   (suffixes combine: split-rp8-tb32)
+ *   split-1b        split with one barrier per block (shares double-buffered)
+ *   (suffixes combine: split-rp8-tb32-1b)
  */
 import { FORM_FACTORIES } from '../gpu/forms/index.ts';
 import {
@@ -47,6 +48,10 @@ function variantFactory(variant: string, gated: boolean): FormFactory {
     );
     const tiles = { ...planned };
     for (const part of parts.slice(1)) {
+      if (part === '1b') {
+        tiles.oneBarrier = true;
+        continue;
+      }
       const m = /^(rp|tb|cb)(\d+)$/.exec(part);
       if (!m) throw new Error(`unknown recurrent variant ${variant}`);
       const n = Number(m[2]);

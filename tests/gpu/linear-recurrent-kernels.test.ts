@@ -50,7 +50,8 @@ describe.skipIf(!gpu)('the recurrent kernels, each forced', async () => {
 
   /**
    * The split kernel's tilings to check at `dim`: the planned one, then whole columns per thread
-   * (RP = 1, at d <= 64), 16 rows per thread with one column per workgroup, and an odd block length.
+   * (RP = 1, at d <= 64), 16 rows per thread with one column per workgroup, and an odd block length
+   * with two barriers per block and with one.
    */
   function splitTilings(dim: number, normalize: boolean): SplitTiles[] {
     const planned = planSplitTiles(dim, normalize);
@@ -59,6 +60,7 @@ describe.skipIf(!gpu)('the recurrent kernels, each forced', async () => {
       ...(dim <= 64 ? [{ rowParts: 1, columns: dim, blockTokens: 8 }] : []),
       { rowParts: dim / 16, columns: 1, blockTokens: 16 },
       { ...planned, blockTokens: 5 },
+      { ...planned, blockTokens: 5, oneBarrier: true },
     ];
   }
 

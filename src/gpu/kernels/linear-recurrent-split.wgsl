@@ -21,13 +21,16 @@
 // decay of 1), which leaves the state unchanged, and are never written.
 // A dispatch covers tokens [tokenBegin, tokenEnd): the state is loaded from stateIn and stored to
 // stateOut around it (layout [heads][D * D state S, then D normaliser z], as linear-recurrent.wgsl).
-// Workgroup memory: TB WG + TB CZ floats.
+// Workgroup memory: TB WG (2 TB WG with ONE_BARRIER) + TB CZ floats.
 
 override D: u32 = 64u;
 override RP: u32 = 16u; // threads per column: D / RP rows each, a multiple of 4, at most 64
 override CB: u32 = 8u; // columns of S per workgroup (dividing D)
 override TB: u32 = 16u; // tokens per block (between the barriers)
 override NORMALIZE: bool = true;
+// One barrier per block instead of two: the shares double-buffered, each output summing its own
+// (and z's) RP shares.
+override ONE_BARRIER: bool = false;
 override NV: u32 = D / (4u * RP); // vec4s of the column per thread, 1 .. 16
 override CZ: u32 = CB + select(0u, 1u, NORMALIZE); // columns with z
 override WG: u32 = CZ * RP;
@@ -49,8 +52,28 @@ struct Params {
 @group(0) @binding(5) var<storage, read> stateIn: array<f32>;
 @group(0) @binding(6) var<storage, read_write> stateOut: array<f32>;
 
-var<workgroup> shares: array<f32, TB * WG>; // [token][row part][column]: no bank conflicts
+// [half][token][row part][column] (no bank conflicts); two halves with ONE_BARRIER.
+var<workgroup> shares: array<f32, TB * WG * select(1u, 2u, ONE_BARRIER)>;
 var<workgroup> sums: array<f32, TB * CZ>; // [token][column]: y's numerator, then z's
+
+// The RP shares of one (token, column) starting at shares[first]: four independent sums, not one
+// chain of RP dependent adds.
+fn sumShares(first: u32) -> f32 {
+  var acc = vec4<f32>(0.0);
+  for (var pp = 0u; pp < RP; pp += 4u) {
+    acc.x += shares[first + pp * CZ];
+    if (pp + 1u < RP) {
+      acc.y += shares[first + (pp + 1u) * CZ];
+    }
+    if (pp + 2u < RP) {
+      acc.z += shares[first + (pp + 2u) * CZ];
+    }
+    if (pp + 3u < RP) {
+      acc.w += shares[first + (pp + 3u) * CZ];
+    }
+  }
+  return (acc.x + acc.y) + (acc.z + acc.w);
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -86,6 +109,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     }
   }
 
+  var half = 0u; // where this block's shares go: 0, or TB WG with ONE_BARRIER every other block
   for (var t0 = params.tokenBegin; t0 < end; t0 += TB) {
     let n = min(TB, end - t0);
     for (var t = 0u; t < TB; t++) {
@@ -106,44 +130,47 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
           num = fma(qq, s[i], num);
         }
       }
-      shares[t * WG + p * CZ + c] = (num.x + num.y) + (num.z + num.w);
+      shares[half + t * WG + p * CZ + c] = (num.x + num.y) + (num.z + num.w);
     }
     workgroupBarrier();
-    // The RP shares of each (token, column), z's included, summed.
-    for (var j = 0u; j < SUM_STEPS; j++) {
-      let e = lid + j * WG;
-      if (e < TB * CZ) {
-        let first = (e / CZ) * WG + e % CZ;
-        // Four independent sums (not one chain of RP dependent adds).
-        var acc = vec4<f32>(0.0);
-        for (var pp = 0u; pp < RP; pp += 4u) {
-          acc.x += shares[first + pp * CZ];
-          if (pp + 1u < RP) {
-            acc.y += shares[first + (pp + 1u) * CZ];
+    if (ONE_BARRIER) {
+      // The block's outputs straight from its half of the shares (the next block writes the other
+      // half, and the one after waits at the next barrier for every read here).
+      for (var j = 0u; j < OUT_STEPS; j++) {
+        let e = lid + j * WG;
+        let t = e / CB;
+        if (e < TB * CB && t < n) {
+          let cc = e % CB;
+          var y = sumShares(half + t * WG + cc);
+          if (NORMALIZE) {
+            y = y / (sumShares(half + t * WG + CB) + EPS);
           }
-          if (pp + 2u < RP) {
-            acc.z += shares[first + (pp + 2u) * CZ];
-          }
-          if (pp + 3u < RP) {
-            acc.w += shares[first + (pp + 3u) * CZ];
-          }
+          out[base + (t0 + t) * D + col0 + cc] = y;
         }
-        sums[e] = (acc.x + acc.y) + (acc.z + acc.w);
       }
-    }
-    workgroupBarrier();
-    // The next block's shares may be written now (every sum above is taken); the sums are read
-    // here before the next block's first barrier.
-    for (var j = 0u; j < OUT_STEPS; j++) {
-      let e = lid + j * WG;
-      let t = e / CB;
-      if (e < TB * CB && t < n) {
-        let cc = e % CB;
-        var y = sums[t * CZ + cc];
-        if (NORMALIZE) {
-          y = y / (sums[t * CZ + CB] + EPS);
+      half = TB * WG - half;
+    } else {
+      // The RP shares of each (token, column), z's included, summed.
+      for (var j = 0u; j < SUM_STEPS; j++) {
+        let e = lid + j * WG;
+        if (e < TB * CZ) {
+          sums[e] = sumShares((e / CZ) * WG + e % CZ);
         }
-        out[base + (t0 + t) * D + col0 + cc] = y;
+      }
+      workgroupBarrier();
+      // The next block's shares may be written now (every sum above is taken); the sums are read
+      // here before the next block's first barrier.
+      for (var j = 0u; j < OUT_STEPS; j++) {
+        let e = lid + j * WG;
+        let t = e / CB;
+        if (e < TB * CB && t < n) {
+          let cc = e % CB;
+          var y = sums[t * CZ + cc];
+          if (NORMALIZE) {
+            y = y / (sums[t * CZ + CB] + EPS);
+          }
+          out[base + (t0 + t) * D + col0 + cc] = y;
+        }
       }
     }
   }

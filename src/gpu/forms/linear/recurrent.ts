@@ -88,6 +88,8 @@ export interface SplitTiles {
   columns: number;
   /** Tokens per block between the barriers (TB). */
   blockTokens: number;
+  /** One barrier per block, the shares double-buffered (ONE_BARRIER); default false. */
+  oneBarrier?: boolean;
 }
 
 /**
@@ -115,7 +117,8 @@ export function splitTileCost(
   if (!Number.isInteger(dim / columns) || blockTokens < 1) return null;
   const cz = columns + (normalize ? 1 : 0);
   const threads = cz * rowParts;
-  return { threads, bytes: 4 * blockTokens * (threads + cz) };
+  const halves = tiles.oneBarrier ? 2 : 1;
+  return { threads, bytes: 4 * blockTokens * (halves * threads + cz) };
 }
 
 /** The override constants of linear-recurrent-split.wgsl for one tiling. */
@@ -131,6 +134,7 @@ export function splitConstants(
     RP: tiles.rowParts,
     CB: tiles.columns,
     TB: tiles.blockTokens,
+    ONE_BARRIER: tiles.oneBarrier ? 1 : 0,
     FEATURE_MAP: featureMap,
     NORMALIZE: options.normalize ? 1 : 0,
   };
