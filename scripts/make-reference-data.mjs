@@ -10,53 +10,26 @@
 // Never the best of several runs, never a merge of runs: one bench file, in which every point
 // appears once, and one torch file, whose rounds are combined the same way as the bench's
 // (src/gpu/rounds.ts: median of the round medians; min, quartiles and max kept).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { register } from 'tsx/esm/api';
 
 register();
-const { parseRecordsFile } = await import('../src/gpu/records.ts');
-const { pointKey, summarizeRounds } = await import('../src/gpu/rounds.ts');
 const { adaptReference } = await import('../src/widgets/shared/reference-dataset.ts');
+const {
+  combineTorchRounds,
+  datasetAdapter,
+  failer,
+  parseDatasetArgs,
+  readBenchRecords,
+  readTorchFile,
+  torchInfo,
+} = await import('./dataset-inputs.mjs');
 
-const fail = (sentence) => {
-  console.error(`make-reference-data: ${sentence}`);
-  process.exit(2);
-};
+const fail = failer('make-reference-data');
+const values = parseDatasetArgs(fail, { out: 'data/reference-h200.json', torchRequired: false });
 
-const { values } = parseArgs({
-  options: {
-    bench: { type: 'string' },
-    torch: { type: 'string' },
-    machine: { type: 'string' },
-    command: { type: 'string', default: '' },
-    // Facts about this call a reader of the data should know (what ran out of time, say).
-    'note-extra': { type: 'string', default: '' },
-    out: { type: 'string', default: 'data/reference-h200.json' },
-  },
-});
-if (!values.bench || !values.machine) fail('--bench FILE and --machine NAME are required.');
-if (values.bench.includes(',')) {
-  fail(
-    '--bench takes the JSON of one call only; several runs are never merged or picked from. ' +
-      'Measure again with --rounds N instead.',
-  );
-}
-
-const benchFile = parseRecordsFile(readFileSync(values.bench, 'utf8'));
-const seen = new Map();
-for (const r of benchFile.records) {
-  const key = pointKey(r);
-  if (seen.has(key)) {
-    fail(
-      `${values.bench} holds ${r.task} ${r.form} at T = ${r.tokens}${r.chunkSize ? ` (c = ${r.chunkSize})` : ''} ` +
-        'more than once; the dataset takes one record per point, the median over the rounds of one call.',
-    );
-  }
-  seen.set(key, r);
-}
-const records = benchFile.records;
+const records = readBenchRecords(values.bench, fail);
 const forward = records.filter((r) => r.task === 'forward');
 const first = forward[0] ?? records[0];
 if (!first) fail(`${values.bench} holds no records.`);
@@ -64,63 +37,27 @@ const rounds = Math.max(...records.map((r) => r.rounds ?? 1));
 
 /** torch-anchor rows, one per (round, dtype, impl, form, T), combined over rounds. */
 function combineBaselines(file) {
-  if (file.format !== 'linear-attention-live/torch-anchor' || !Array.isArray(file.records)) {
-    fail(
-      `${values.torch} is not torch-anchor.py's JSON (format linear-attention-live/torch-anchor).`,
-    );
-  }
-  const groups = new Map();
-  for (const row of file.records) {
-    const key = [row.dtype, row.impl, row.form, row.tokens, row.heads, row.dim].join('|');
-    const list = groups.get(key) ?? [];
-    if (list.some((other) => other.round === row.round)) {
-      fail(
-        `${values.torch} holds ${row.dtype} ${row.form} at T = ${row.tokens} twice in round ${row.round}.`,
-      );
-    }
-    list.push(row);
-    groups.set(key, list);
-  }
-  const out = [];
-  for (const list of groups.values()) {
-    const row = list[0];
-    const roundsMs = [...list].sort((a, b) => a.round - b.round).map((r) => r.ms);
-    const s = summarizeRounds(roundsMs);
+  return combineTorchRounds(file, values.torch, fail).map(({ row, fields, spread }) => {
     // Work per call from any round (tflops * ms), over the combined median.
     const work = typeof row.tflops === 'number' ? row.tflops * row.ms : null;
-    out.push({
-      impl: row.impl,
-      form: row.form,
-      dtype: row.dtype,
-      precision: row.precision ?? null,
-      tokens: row.tokens,
-      heads: row.heads,
-      dim: row.dim,
-      ms: s.medianMs,
-      tflops: work === null ? null : work / s.medianMs,
-      ...(typeof row.gbps === 'number' ? { gbps: (row.gbps * row.ms) / s.medianMs } : {}),
-      rounds: s.rounds,
-      roundsMs,
-      spread: s.rounds >= 2 ? s.spread : null,
-    });
-  }
-  return out;
+    return {
+      ...fields,
+      tflops: work === null ? null : work / fields.ms,
+      ...(typeof row.gbps === 'number' ? { gbps: (row.gbps * row.ms) / fields.ms } : {}),
+      ...spread,
+    };
+  });
 }
 
 let torchFile = null;
 let baselines = [];
 if (values.torch) {
-  torchFile = JSON.parse(readFileSync(values.torch, 'utf8'));
+  torchFile = readTorchFile(values.torch, fail);
   baselines = combineBaselines(torchFile);
 }
 const torchRounds = baselines.length ? Math.max(...baselines.map((b) => b.rounds)) : 0;
 
-const driver = first.adapter?.description ?? '';
-const adapter = {
-  ...first.adapter,
-  name: values.machine,
-  description: `${values.machine}${driver ? ` (Vulkan driver ${driver.replace(/^NVIDIA:\s*/, '').split(' ')[0]})` : ''}`,
-};
+const adapter = datasetAdapter(values.machine, first);
 const fusedFp32 = (torchFile?.sdpaBackends?.fp32 ?? [])
   .filter((b) => b !== 'math')
   .map((b) => b.replace(/_/g, ' '))[0];
@@ -155,16 +92,7 @@ const dataset = {
   heads: first.heads,
   dim: first.dim,
   rounds,
-  torchInfo: torchFile
-    ? {
-        device: torchFile.device,
-        torch: torchFile.torch,
-        tritonF32Default: torchFile.tritonF32Default,
-        sdpaBackends: torchFile.sdpaBackends,
-        started: torchFile.started,
-        finished: torchFile.finished ?? null,
-      }
-    : null,
+  torchInfo: torchFile ? torchInfo(torchFile) : null,
   records: forward,
   chunkSearch: records.filter((r) => r.task === 'chunk-search'),
   generation: records.filter((r) => r.task === 'decode'),

@@ -12,130 +12,52 @@
 // One bench file and one torch file, never several runs merged or the best of them picked; a file
 // that holds a point twice, or two files more than MAX_CALL_GAP_MIN minutes apart (two calls), is
 // refused with a sentence.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { register } from 'tsx/esm/api';
 
 register();
-const { parseRecordsFile } = await import('../src/gpu/records.ts');
-const { pointKey, summarizeRounds } = await import('../src/gpu/rounds.ts');
 const { adaptTraining, TRAINING_FORMAT } =
   await import('../src/widgets/shared/training-dataset.ts');
+const {
+  combineTorchRounds,
+  datasetAdapter,
+  failer,
+  parseDatasetArgs,
+  readBenchRecords,
+  readTorchFile,
+  torchInfo,
+} = await import('./dataset-inputs.mjs');
 
 /** Two files whose times lie further apart than this come from two calls. */
 const MAX_CALL_GAP_MIN = 45;
 
-const fail = (sentence) => {
-  console.error(`make-training-data: ${sentence}`);
-  process.exit(2);
-};
-
-const { values } = parseArgs({
-  options: {
-    bench: { type: 'string' },
-    torch: { type: 'string' },
-    machine: { type: 'string' },
-    command: { type: 'string', default: '' },
-    'note-extra': { type: 'string', default: '' },
-    out: { type: 'string', default: 'data/training-h200.json' },
-  },
-});
-if (!values.bench || !values.torch || !values.machine) {
-  fail('--bench FILE, --torch FILE and --machine NAME are required.');
-}
-for (const name of ['bench', 'torch']) {
-  if (values[name].includes(',')) {
-    fail(
-      `--${name} takes the JSON of one call only; several runs are never merged or picked from. ` +
-        'Measure again with more rounds instead.',
-    );
-  }
-}
-
-const read = (path) => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    return fail(`cannot read ${path}: ${error.message}`);
-  }
-};
+const fail = failer('make-training-data');
+const values = parseDatasetArgs(fail, { out: 'data/training-h200.json', torchRequired: true });
 
 // Ours: the training records, one per point.
-let benchFile;
-try {
-  benchFile = parseRecordsFile(read(values.bench));
-} catch (error) {
-  fail(`${values.bench}: ${error.message}`);
-}
-const records = benchFile.records.filter((r) => r.task === 'train' || r.task === 'layer');
+const records = readBenchRecords(
+  values.bench,
+  fail,
+  (r) => r.task === 'train' || r.task === 'layer',
+);
 if (records.length === 0) {
   fail(`${values.bench} holds no training-step records (task 'train' or 'layer').`);
 }
-const seen = new Set();
-for (const r of records) {
-  const key = pointKey(r);
-  if (seen.has(key)) {
-    fail(
-      `${values.bench} holds ${r.task} ${r.form} at T = ${r.tokens} more than once; the dataset ` +
-        'takes one record per point, the median over the rounds of one call.',
-    );
-  }
-  seen.add(key);
-}
 
 // Native: torch-anchor rows combined over rounds.
-let torchFile;
-try {
-  torchFile = JSON.parse(read(values.torch));
-} catch (error) {
-  fail(`${values.torch} is not JSON: ${error.message}`);
-}
-if (
-  torchFile?.format !== 'linear-attention-live/torch-anchor' ||
-  !Array.isArray(torchFile.records)
-) {
-  fail(
-    `${values.torch} is not torch-anchor.py's JSON (format linear-attention-live/torch-anchor).`,
-  );
-}
+const torchFile = readTorchFile(values.torch, fail);
 if (!(torchFile.passes ?? []).includes('train')) {
   fail(
     `${values.torch} holds forward passes, not training steps (run torch-anchor.py --train --layer).`,
   );
 }
-const groups = new Map();
-for (const row of torchFile.records) {
-  const scope = row.scope ?? 'attention';
-  const key = [scope, row.dtype, row.impl, row.form, row.tokens, row.heads, row.dim].join('|');
-  const list = groups.get(key) ?? [];
-  if (list.some((other) => other.round === row.round)) {
-    fail(
-      `${values.torch} holds ${scope} ${row.dtype} ${row.form} at T = ${row.tokens} twice in round ${row.round}.`,
-    );
-  }
-  list.push({ ...row, scope });
-  groups.set(key, list);
-}
-const native = [...groups.values()].map((list) => {
-  const row = list[0];
-  const roundsMs = [...list].sort((a, b) => a.round - b.round).map((r) => r.ms);
-  const s = summarizeRounds(roundsMs);
-  return {
-    scope: row.scope,
-    impl: row.impl,
-    form: row.form,
-    dtype: row.dtype,
-    precision: row.precision ?? null,
-    tokens: row.tokens,
-    heads: row.heads,
-    dim: row.dim,
-    ms: s.medianMs,
-    rounds: s.rounds,
-    roundsMs,
-    spread: s.rounds >= 2 ? s.spread : null,
-  };
-});
+const native = combineTorchRounds(
+  torchFile,
+  values.torch,
+  fail,
+  (row) => row.scope ?? 'attention',
+).map(({ scope, fields, spread }) => ({ scope, ...fields, ...spread }));
 
 // One call: the bench's points and the torch run lie within MAX_CALL_GAP_MIN minutes.
 const benchTimes = records.map((r) => Date.parse(r.date)).filter(Number.isFinite);
@@ -160,7 +82,6 @@ const torchRounds = Math.max(0, ...native.map((n) => n.rounds));
 const layer = torchFile.layer ?? null;
 const fla = native.find((n) => n.impl === 'fla' && n.dtype === 'fp32');
 const flaMissing = (torchFile.flaWarmup ?? []).filter((w) => w.status !== 'ok');
-const driver = first.adapter?.description ?? '';
 const dataset = {
   format: TRAINING_FORMAT,
   version: 1,
@@ -182,11 +103,7 @@ const dataset = {
     (values['note-extra'] ? values['note-extra'] : ''),
   generatedBy: values.command,
   sources: [values.bench, values.torch].map((p) => relative(process.cwd(), p)),
-  adapter: {
-    ...first.adapter,
-    name: values.machine,
-    description: `${values.machine}${driver ? ` (Vulkan driver ${driver.replace(/^NVIDIA:\s*/, '').split(' ')[0]})` : ''}`,
-  },
+  adapter: datasetAdapter(values.machine, first),
   runtime: first.runtime,
   date: first.date,
   heads: first.heads,
@@ -202,15 +119,7 @@ const dataset = {
           `optimizer step. PyTorch: ${layer.projections}; ${layer.loss}.`,
       }
     : null,
-  torchInfo: {
-    device: torchFile.device,
-    torch: torchFile.torch,
-    tritonF32Default: torchFile.tritonF32Default,
-    sdpaBackends: torchFile.sdpaBackends,
-    started: torchFile.started,
-    finished: torchFile.finished ?? null,
-    flaWarmup: torchFile.flaWarmup ?? [],
-  },
+  torchInfo: { ...torchInfo(torchFile), flaWarmup: torchFile.flaWarmup ?? [] },
   records,
   native,
 };

@@ -1,0 +1,168 @@
+// What make-reference-data.mjs and make-training-data.mjs share: their arguments (one bench file,
+// one torch file, the machine), reading those files with a sentence for every way they can be
+// wrong, and combining torch-anchor.py's rows over rounds the same way as the bench's
+// (src/gpu/rounds.ts: median of the round medians; min, quartiles and max kept).
+// Loaded after tsx's register(), since it imports the engine's TypeScript.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { parseRecordsFile } = await import('../src/gpu/records.ts');
+const { pointKey, summarizeRounds } = await import('../src/gpu/rounds.ts');
+
+/** Prints `script: sentence` and exits with status 2 (bad input). */
+export function failer(script) {
+  return (sentence) => {
+    console.error(`${script}: ${sentence}`);
+    process.exit(2);
+  };
+}
+
+/**
+ * The common options (--bench, --torch, --machine, --command, --note-extra, --out), checked:
+ * the required ones present, and one file per side, never a list of runs to merge or pick from.
+ */
+export function parseDatasetArgs(fail, { out, torchRequired }) {
+  const { values } = parseArgs({
+    options: {
+      bench: { type: 'string' },
+      torch: { type: 'string' },
+      machine: { type: 'string' },
+      command: { type: 'string', default: '' },
+      // Facts about this call a reader of the data should know (what ran out of time, say).
+      'note-extra': { type: 'string', default: '' },
+      out: { type: 'string', default: out },
+    },
+  });
+  if (!values.bench || !values.machine || (torchRequired && !values.torch)) {
+    fail(
+      torchRequired
+        ? '--bench FILE, --torch FILE and --machine NAME are required.'
+        : '--bench FILE and --machine NAME are required.',
+    );
+  }
+  for (const name of ['bench', 'torch']) {
+    if (values[name]?.includes(',')) {
+      fail(
+        `--${name} takes the JSON of one call only; several runs are never merged or picked from. ` +
+          'Measure again with --rounds N instead.',
+      );
+    }
+  }
+  return values;
+}
+
+function readText(path, fail) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    return fail(`cannot read ${path}: ${error.message}`);
+  }
+}
+
+/**
+ * The bench file's records that `keep` accepts (default all), refused if any of them appears twice
+ * (one record per point).
+ */
+export function readBenchRecords(path, fail, keep = () => true) {
+  let file;
+  try {
+    file = parseRecordsFile(readText(path, fail));
+  } catch (error) {
+    fail(`${path}: ${error.message}`);
+  }
+  const records = file.records.filter(keep);
+  const seen = new Set();
+  for (const r of records) {
+    const key = pointKey(r);
+    if (seen.has(key)) {
+      fail(
+        `${path} holds ${r.task} ${r.form} at T = ${r.tokens}${r.chunkSize ? ` (c = ${r.chunkSize})` : ''} ` +
+          'more than once; the dataset takes one record per point, the median over the rounds of one call.',
+      );
+    }
+    seen.add(key);
+  }
+  return records;
+}
+
+/** torch-anchor.py's JSON, refused with a sentence when it is not that. */
+export function readTorchFile(path, fail) {
+  let file;
+  try {
+    file = JSON.parse(readText(path, fail));
+  } catch (error) {
+    fail(`${path} is not JSON: ${error.message}`);
+  }
+  if (file?.format !== 'linear-attention-live/torch-anchor' || !Array.isArray(file.records)) {
+    fail(`${path} is not torch-anchor.py's JSON (format linear-attention-live/torch-anchor).`);
+  }
+  return file;
+}
+
+/**
+ * torch-anchor rows combined over rounds, one entry per (scope, dtype, impl, form, T, H, d): the
+ * first round's row, its scope, the fields every dataset keeps (ms: the median of the rounds) and
+ * the spread over rounds. `scopeOf` names a row's scope (training files: attention or layer);
+ * without it every row is one scope.
+ */
+export function combineTorchRounds(file, path, fail, scopeOf = () => '') {
+  const groups = new Map();
+  for (const row of file.records) {
+    const scope = scopeOf(row);
+    const key = [scope, row.dtype, row.impl, row.form, row.tokens, row.heads, row.dim].join('|');
+    const list = groups.get(key) ?? [];
+    if (list.some((other) => other.round === row.round)) {
+      fail(
+        `${path} holds ${scope ? `${scope} ` : ''}${row.dtype} ${row.form} at T = ${row.tokens} ` +
+          `twice in round ${row.round}.`,
+      );
+    }
+    list.push(row);
+    groups.set(key, list);
+  }
+  return [...groups.values()].map((list) => {
+    const roundsMs = [...list].sort((a, b) => a.round - b.round).map((r) => r.ms);
+    const summary = summarizeRounds(roundsMs);
+    return {
+      row: list[0],
+      scope: scopeOf(list[0]),
+      fields: {
+        impl: list[0].impl,
+        form: list[0].form,
+        dtype: list[0].dtype,
+        precision: list[0].precision ?? null,
+        tokens: list[0].tokens,
+        heads: list[0].heads,
+        dim: list[0].dim,
+        ms: summary.medianMs,
+      },
+      spread: {
+        rounds: summary.rounds,
+        roundsMs,
+        spread: summary.rounds >= 2 ? summary.spread : null,
+      },
+    };
+  });
+}
+
+/** The dataset's adapter: the bench's, named after the machine, with its Vulkan driver version. */
+export function datasetAdapter(machine, first) {
+  const driver = first.adapter?.description ?? '';
+  return {
+    ...first.adapter,
+    name: machine,
+    description: `${machine}${driver ? ` (Vulkan driver ${driver.replace(/^NVIDIA:\s*/, '').split(' ')[0]})` : ''}`,
+  };
+}
+
+/** What the dataset records of the torch run: device, versions, backends, start and end. */
+export function torchInfo(file) {
+  return {
+    device: file.device,
+    torch: file.torch,
+    tritonF32Default: file.tritonF32Default,
+    sdpaBackends: file.sdpaBackends,
+    started: file.started,
+    finished: file.finished ?? null,
+  };
+}
