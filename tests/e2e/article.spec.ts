@@ -289,7 +289,9 @@ test.describe('the article', () => {
   // 213.0 KB on 2026-12-01 (budget raised to 220 for a night); back under 200 on 2026-12-02 by
   // deleting forced-only kernels and shipping the kernels without their comments
   // (site/build/wgsl-comments-plugin.ts): 183.4 KB, then 185.5 KB once the f16 chunked and the
-  // split recurrent kernels joined.
+  // split recurrent kernels joined; 169.2 KB once the widgets imported the sweeps they use
+  // directly, not through gpu/sweep.ts, whose training sweeps pulled the backward and training
+  // kernels into the first load (the learning widget loads the trainer when it runs).
   test("the page's own JavaScript stays within 200 KB gzipped", async ({ page }) => {
     const sizes = new Map<string, number>();
     page.on('response', async (response) => {

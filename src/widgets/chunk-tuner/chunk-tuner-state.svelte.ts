@@ -4,7 +4,8 @@
  */
 import { estimateCost } from '../../gpu/costs.ts';
 import type { BenchRecord } from '../../gpu/records.ts';
-import { searchChunkSize, pickFastest } from '../../gpu/sweep.ts';
+import { searchChunkSize } from '../../gpu/sweep/plans.ts';
+import { pickFastest } from '../../gpu/sweep/runner.ts';
 import { CHUNK_SIZES } from '../../gpu/types.ts';
 import type { ChartRule, ChartSeries } from '../shared/chart.ts';
 import { LiveSweep } from '../shared/chart-sweep.svelte.ts';

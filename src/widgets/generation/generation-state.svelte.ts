@@ -4,7 +4,7 @@
  * reference GPU and (on request) the reader's GPU.
  */
 import type { BenchRecord } from '../../gpu/records.ts';
-import { sweepDecode } from '../../gpu/sweep.ts';
+import { sweepDecode } from '../../gpu/sweep/plans.ts';
 import type { DecodeKind } from '../../gpu/types.ts';
 import { logDomain, type ChartSeries } from '../shared/chart.ts';
 import { LiveSweep } from '../shared/chart-sweep.svelte.ts';

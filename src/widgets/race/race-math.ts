@@ -3,7 +3,7 @@
  * and the speedup sentence. Unit-tested without a browser.
  */
 import { estimateCost } from '../../gpu/costs.ts';
-import { capacityReason } from '../../gpu/sweep.ts';
+import { capacityReason } from '../../gpu/capacity.ts';
 import type { BenchRecord } from '../../gpu/records.ts';
 import {
   CHARTED_FORMS,

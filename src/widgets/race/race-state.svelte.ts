@@ -13,7 +13,7 @@
 import { DeviceLostError } from '../../gpu/errors.ts';
 import type { BenchRecord } from '../../gpu/records.ts';
 import type { AttentionForm } from '../../gpu/forms/registry.ts';
-import { sweepAttention } from '../../gpu/sweep.ts';
+import { sweepAttention } from '../../gpu/sweep/plans.ts';
 import { takesOption } from '../../gpu/forms/registry.ts';
 import { SUPPORTED_DIMS } from '../../gpu/types.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';

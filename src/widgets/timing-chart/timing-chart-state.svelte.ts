@@ -5,7 +5,7 @@
  */
 import { SvelteSet } from 'svelte/reactivity';
 import type { BenchRecord } from '../../gpu/records.ts';
-import { sweepAttention } from '../../gpu/sweep.ts';
+import { sweepAttention } from '../../gpu/sweep/plans.ts';
 import { CHARTED_FORMS, type AttentionForm } from '../../gpu/forms/registry.ts';
 import {
   findCrossover,
