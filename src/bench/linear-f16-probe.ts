@@ -4,10 +4,9 @@
  * enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia), then its outputs against the
  * float64 reference and the derived f16 bound (checkF16Linear, forms/f16/accuracy.ts): all rows at
  * T = 1,000, sampled rows at long T, softplus normalised and identity unnormalised, through
- * runAttention (outputs poisoned with NaN first). Then the passes before the chunked kernels timed
- * alone at --phase-tokens (H = 12, d = 64), 3 interleaved rounds: the float32 form's feature-map
- * pass (softplus) and linear-chunked-f16's input pass (softplus, identity). The forms' own timing is
- * the bench CLI's (interleaved rounds).
+ * runAttention (outputs poisoned with NaN first). Then each phase of linear-chunked and
+ * linear-chunked-f16 timed alone at --phase-tokens (H = 12, d = 64, c = 64), 3 interleaved rounds:
+ * where the f16 form gains or loses. The forms' own timing is the bench CLI's.
  *   node linear-f16-probe.mjs [--json FILE] [--tokens 16384,65536] [--phase-tokens 65536]
  *                             [--budget-s 40]
  */
@@ -16,17 +15,13 @@ import { parseArgs } from 'node:util';
 import { acquireGpu } from '../gpu/device.ts';
 import { createResidentAttention, runAttention } from '../gpu/attention.ts';
 import { checkF16Linear } from '../gpu/forms/f16/accuracy.ts';
-import {
-  createLinearChunkedF16With,
-  f16ChunkedInputs,
-  linearF16Unsupported,
-} from '../gpu/forms/f16/linear-f16.ts';
+import { createLinearChunkedF16With, linearF16Unsupported } from '../gpu/forms/f16/linear-f16.ts';
+import { createLinearChunkedWith } from '../gpu/forms/linear/chunked.ts';
 import { FORM_FACTORIES } from '../gpu/forms/index.ts';
-import { passTimestamps, type FormFactory } from '../gpu/forms/form.ts';
-import { encodeDispatches, mapFeatures, type PlannedDispatch } from '../gpu/forms/linear/common.ts';
+import type { FormFactory } from '../gpu/forms/form.ts';
 import { detectClock, measureWork } from '../gpu/timing.ts';
 import { getNodeGpu } from '../node/dawn.ts';
-import type { AttentionProblem, FeatureMap } from '../gpu/types.ts';
+import type { AttentionProblem, FeatureMap, ResidentAttention } from '../gpu/types.ts';
 
 const { values } = parseArgs({
   options: {
@@ -139,68 +134,96 @@ if (!why) {
     await verify(T, 'identity', false, sampledRows(T, 8));
   }
 }
-/** A factory standing in for linear-chunked that encodes only the pass before its kernels. */
-function passOnly(kind: 'f32' | 'f16'): FormFactory {
-  return (ctx) => {
-    const dispatches: PlannedDispatch[] =
-      kind === 'f16'
-        ? f16ChunkedInputs(storage).prepare(ctx).dispatches
-        : mapFeatures(ctx).dispatches;
-    return {
-      encode(encoder, timestamps) {
-        encodeDispatches(
-          encoder,
-          `${ctx.label} pass`,
-          dispatches,
-          passTimestamps(timestamps, 0, 1),
-        );
-      },
-    };
-  };
-}
-
+// Each phase of both forms timed alone (LinearChunkedTuning.phases: the phases left out do not
+// run, so a phase reads stale buffers; its work is the same), residents made once and visited in
+// turn, round by round. The prefix reads only the f32 chunk states: the same kernel in both forms.
 const phases: Record<string, unknown>[] = [];
 if (!why && left() > 6000) {
   const clockInfo = await detectClock(device);
   const T = Number(values['phase-tokens']);
   const heads = emulate ? 1 : 12;
   const shape = { heads, tokens: T, dim: 64 };
-  const variants: [string, 'f32' | 'f16', FeatureMap][] = [
-    ['f32 feature-map pass, softplus (phi(q), phi(k))', 'f32', 'softplus'],
-    ['f16 input pass, softplus (phi(q), phi(k), v)', 'f16', 'softplus'],
-    ['f16 input pass, identity (q, k, v)', 'f16', 'identity'],
-  ];
-  for (let round = 0; round < 3; round++) {
-    for (const [name, kind, featureMap] of variants) {
-      if (left() < 3000) break;
-      const saved = FORM_FACTORIES['linear-chunked'];
-      FORM_FACTORIES['linear-chunked'] = passOnly(kind);
-      try {
-        const resident = await createResidentAttention(device, shape, {
-          form: 'linear-chunked',
+  const n = heads * T * 64;
+  const inputs = [random(n, true), random(n, true), random(n, true)] as const;
+  const variants: [string, FormFactory, FeatureMap, boolean][] = [];
+  for (const [featureMap, normalize] of [
+    ['softplus', true],
+    ['identity', false],
+  ] as const) {
+    for (const phase of ['inputs', 'summaries', 'prefix', 'output', 'all'] as const) {
+      const phaseList = phase === 'all' ? undefined : [phase];
+      if (phase === 'prefix' && featureMap === 'identity') continue;
+      const what = `${featureMap}${normalize ? ' + norm' : ''} ${phase}`;
+      if (!(phase === 'inputs' && featureMap === 'identity')) {
+        variants.push([
+          `fp32 ${what}`,
+          createLinearChunkedWith(phaseList ? { phases: phaseList } : {}),
           featureMap,
-          normalize: true,
-          chunkSize: 64,
-        });
-        const n = heads * T * 64;
-        resident.write(random(n, true), random(n, true), random(n, true));
-        const m = await measureWork(device, resident, {
-          clockInfo,
-          samples: 5,
-          minSamples: 3,
-          warmupRuns: 2,
-          budgetMs: Math.min(3000, left() - 2000),
-        });
-        resident.destroy();
-        phases.push({ round, name, tokens: T, medianMs: m.medianMs, clock: clockInfo.clock });
-        say(`phase round ${round} T=${T} ${name}: ${(m.medianMs * 1000).toFixed(1)} us`);
-      } catch (e) {
-        say(`phase ${name}: ERROR ${message(e).slice(0, 300)}`);
-      } finally {
-        FORM_FACTORIES['linear-chunked'] = saved;
+          normalize,
+        ]);
       }
+      variants.push([
+        `f16 ${what}`,
+        createLinearChunkedF16With(storage, phaseList ? { phases: phaseList } : {}),
+        featureMap,
+        normalize,
+      ]);
     }
   }
+  const residents: (ResidentAttention | null)[] = [];
+  for (const [name, factory, featureMap, normalize] of variants) {
+    const saved = FORM_FACTORIES['linear-chunked'];
+    FORM_FACTORIES['linear-chunked'] = factory;
+    try {
+      const resident = await createResidentAttention(device, shape, {
+        form: 'linear-chunked',
+        featureMap,
+        normalize,
+        chunkSize: 64,
+      });
+      resident.write(...inputs);
+      residents.push(resident);
+    } catch (e) {
+      residents.push(null);
+      say(`phase ${name}: ERROR ${message(e).slice(0, 300)}`);
+    } finally {
+      FORM_FACTORIES['linear-chunked'] = saved;
+    }
+  }
+  const perMeasure = Math.max(300, Math.min(1500, (left() - 3000) / (3 * variants.length)));
+  for (let round = 0; round < 3; round++) {
+    variants.forEach(([name]) => {
+      phases.push({ round, name, tokens: T, heads, pending: true });
+    });
+    for (let v = 0; v < variants.length; v++) {
+      const resident = residents[v];
+      const entry = phases[phases.length - variants.length + v]!;
+      delete entry.pending;
+      if (!resident || left() < 2000) continue;
+      const m = await measureWork(device, resident, {
+        clockInfo,
+        samples: 5,
+        minSamples: 3,
+        warmupRuns: round === 0 ? 2 : 1,
+        budgetMs: perMeasure,
+      });
+      Object.assign(entry, { medianMs: m.medianMs, clock: m.clock });
+    }
+  }
+  for (const r of residents) r?.destroy();
+  // One line per variant: the median of its round medians, and its range.
+  variants.forEach(([name]) => {
+    const ms = phases
+      .filter((p) => p.name === name && typeof p.medianMs === 'number')
+      .map((p) => p.medianMs as number)
+      .sort((a, b) => a - b);
+    if (ms.length === 0) return;
+    const us = (x: number) => (x * 1000).toFixed(1);
+    say(
+      `phase T=${T} H=${heads} ${name}: ${us(ms[Math.floor((ms.length - 1) / 2)]!)} us ` +
+        `(${ms.length} rounds, ${us(ms[0]!)}-${us(ms[ms.length - 1]!)})`,
+    );
+  });
 }
 
 await device.queue.onSubmittedWorkDone();

@@ -183,7 +183,15 @@ export interface LinearChunkedTuning {
    * exclusive chunk states of the last head group and, gated, the cumulative log-decays.
    */
   keep?: (saved: { states: GPUBuffer; cum?: GPUBuffer; groupHeads: number }) => void;
+  /**
+   * Probes only: encode just these phases, to time each alone (the phases left out do not run, so
+   * the ones kept read stale buffers; their work is the same). Default: every phase.
+   */
+  phases?: readonly ChunkedPhase[];
 }
+
+/** The form's phases in order: the feature map (or the inputs' own pass), cum, 1, 2, 3. */
+export type ChunkedPhase = 'inputs' | 'cumsum' | 'summaries' | 'prefix' | 'output';
 
 /**
  * The form with forced tuning (tests use it to cover tilings and splits the device would not pick);
@@ -229,13 +237,16 @@ export function createLinearChunkedWith(
 
     const chunks = Math.ceil(T / c);
     const dispatches: PlannedDispatch[] = [];
+    const push = (phase: ChunkedPhase, ...planned: PlannedDispatch[]) => {
+      if (!tuning.phases || tuning.phases.includes(phase)) dispatches.push(...planned);
+    };
     // 0. The feature map, once per element of Q and K (none for the identity); or the inputs'
     // own pass (linear-chunked-f16: phi(Q), phi(K) and V rounded to f16).
     const mapped = inputs ? inputs.prepare(ctx) : { ...mapFeatures(ctx), v: ctx.v };
     const phiQ = mapped.q;
     const phiK = mapped.k;
     const values = mapped.v;
-    dispatches.push(...mapped.dispatches);
+    push('inputs', ...mapped.dispatches);
     const stateFloats = d * (d + 1);
     const maxBytes =
       tuning.maxStateBytes ??
@@ -270,7 +281,7 @@ export function createLinearChunkedWith(
       const pairs = H * chunks;
       const workgroups = Math.ceil(pairs / CUMSUM_WORKGROUP);
       const x = Math.min(workgroups, MAX_WORKGROUPS_PER_DISPATCH);
-      dispatches.push({
+      push('cumsum', {
         pipeline: cumsum,
         bindGroup: bindBuffers(device, cumsum, `${label} cumsum`, [
           createParams(ctx.createBuffer, device, `${label} cumsum params`, [T, c, chunks, pairs]),
@@ -303,7 +314,7 @@ export function createLinearChunkedWith(
           h0,
           c,
         ]);
-        dispatches.push({
+        push('summaries', {
           pipeline: summaries,
           bindGroup: bindBuffers(device, summaries, name, [params, phiK, values, states], cum),
           workgroups: [range.count],
@@ -326,7 +337,7 @@ export function createLinearChunkedWith(
           c,
           h0,
         ]);
-        dispatches.push({
+        push('prefix', {
           pipeline: prefix,
           bindGroup: bindBuffers(device, prefix, name, [params, states, carry], cum),
           workgroups: [gridX, Math.ceil(groups / gridX)],
@@ -350,7 +361,7 @@ export function createLinearChunkedWith(
           c,
           chunks,
         ]);
-        dispatches.push({
+        push('output', {
           pipeline: output,
           bindGroup: bindBuffers(
             device,
