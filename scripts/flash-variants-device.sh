@@ -40,7 +40,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader >
 # Call 1b: d = 128 the plan (narrow, checked once); d = 64 the plan (wide with FMA chains) against
 # the same without prefetch, the thin kernel (256 threads; since removed) and the narrow kernel.
 V128=${V128-plan}
-V64=${V64-plan wide-fma-noprefetch narrow}
+V64=${V64-plan wide-noprefetch narrow}
 T128=${T128:-16384}
 for r in $(seq 1 "$ROUNDS"); do
   extra=()

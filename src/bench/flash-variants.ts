@@ -3,18 +3,16 @@
  * to time tile variants against each other on one card: `FLASH_VARIANT=sliced node
  * flash-variants.mjs --forms softmax-flash --dim 128 --verify ...` (every argument as in cli.ts).
  * Bundled by vite.flash.config.ts into `.gpu/flash/flash-variants.mjs`. Variants:
- *   plan             what planFlashTiles picks for the device (wide at d <= 64, quad at 128)
+ *   plan             what planFlashTiles picks for the device (wide at d <= 64, narrow at 128)
  *   sliced           softmax-flash-sliced.wgsl (planSlicedTiles)
  *   narrow           softmax-flash-sliced-narrow.wgsl (planSlicedTiles, 'narrow')
- *   wide-fma         the planned wide tiles, products as FMA chains
- *   wide-split-fma   the planned wide tiles, keys and values staged apart, FMA chains
- *   wide-nofma       the planned wide tiles with WGSL's vector-matrix products (no FMA chains)
- *   wide-fma-noprefetch  the planned wide tiles, FMA chains, no prefetch (fewer registers)
  *   quad             softmax-flash-quad.wgsl at any d it supports
  *   wide-noprefetch  the planned wide tiles without the register prefetch of the next K/V tile
- *   wide-split       the planned wide tiles, keys and values staged apart (half the registers)
  *   wide-br32        wide, 32 rows (64 threads), P beside K (no barrier before P)
  *   wide-br32-overk  wide, 32 rows, P over K (40 KiB at d = 64)
+ * Variants measured and since removed (the wide kernel's 8 rows per thread, keys and values
+ * staged apart, WGSL's vector-matrix products instead of FMA chains; softmax-flash-thin.wgsl):
+ * docs/PERFORMANCE.md keeps their results and names the commit where they can be read.
  */
 import { FORM_FACTORIES } from '../gpu/forms/index.ts';
 import {
@@ -47,7 +45,6 @@ function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTil
       workgroupBytes: 16 * d4 * (32 + KW + BC),
       POFF,
       KW,
-      RT: 4,
     };
   };
   switch (variant) {
@@ -59,18 +56,6 @@ function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTil
       return (
         planSlicedTiles(dim, bytes, threads, subgroup, 'narrow') ?? `narrow: no tiles at d = ${dim}`
       );
-    case 'wide-fma':
-    case 'wide-split-fma':
-    case 'wide-nofma':
-    case 'wide-fma-noprefetch':
-      return planned.kernel === 'wide'
-        ? {
-            ...planned,
-            fmaChains: variant !== 'wide-nofma',
-            prefetchSplit: variant === 'wide-split-fma',
-            ...(variant === 'wide-fma-noprefetch' ? { prefetch: false } : {}),
-          }
-        : `${variant}: the plan at d = ${dim} is ${planned.kernel}`;
     case 'quad':
       return (
         planWideTiles(dim, bytes, threads, subgroup, variant) ??
@@ -80,10 +65,6 @@ function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTil
       return planned.kernel === 'wide'
         ? { ...planned, prefetch: false }
         : `wide-noprefetch: the plan at d = ${dim} is ${planned.kernel}`;
-    case 'wide-split':
-      return planned.kernel === 'wide'
-        ? { ...planned, prefetchSplit: true }
-        : `wide-split: the plan at d = ${dim} is ${planned.kernel}`;
     case 'wide-br32':
     case 'wide-br32-overk': {
       const tiles = wide32(variant === 'wide-br32-overk');
@@ -103,8 +84,7 @@ FORM_FACTORIES['softmax-flash'] = (ctx) => {
   if (typeof tiles === 'string') throw new Error(tiles);
   process.stderr.write(
     `flash variant ${variant}: ${tiles.kernel} BR=${tiles.BR} BC=${tiles.BC} WG=${tiles.WG} ` +
-      `${tiles.workgroupBytes} B prefetch=${tiles.prefetch ?? 'default'}` +
-      `${tiles.prefetchSplit ? ' split' : ''}${tiles.fmaChains ? ' fma' : ''}\n`,
+      `${tiles.workgroupBytes} B prefetch=${tiles.prefetch ?? 'default'}\n`,
   );
   return createSoftmaxFlashKernel(ctx, undefined, tiles);
 };

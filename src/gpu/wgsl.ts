@@ -14,6 +14,7 @@ import flashSubgroupSource from './kernels/softmax-flash-subgroup.wgsl?raw';
 import flashShuffleSource from './kernels/softmax-flash-shuffle.wgsl?raw';
 import flashRows4Source from './kernels/softmax-flash-rows4.wgsl?raw';
 import flashQuadsSource from './kernels/softmax-flash-quads.wgsl?raw';
+import flashSlicesSource from './kernels/softmax-flash-slices.wgsl?raw';
 import workgroupReduceSource from './kernels/workgroup-reduce.wgsl?raw';
 import dispatchGridSource from './kernels/dispatch-grid.wgsl?raw';
 import flashPaddedSource from './kernels/softmax-flash-padded.wgsl?raw';
@@ -87,6 +88,9 @@ export const SOFTMAX_FLASH_ROWS4_WGSL: string = flashRows4Source;
 
 /** A row's output as a mat4x4 of four quads: finishRow and loadRow (quad and sliced kernels). */
 export const SOFTMAX_FLASH_QUADS_WGSL: string = flashQuadsSource;
+
+/** The sliced kernels' workgroup memory (qk, ps) and their staging: stageSlice, stageValues, value. */
+export const SOFTMAX_FLASH_SLICES_WGSL: string = flashSlicesSource;
 
 /** workgroupMax and workgroupSum (a tree in workgroup memory `red` of WG entries). */
 export const WORKGROUP_REDUCE_WGSL: string = workgroupReduceSource;

@@ -57,21 +57,17 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     expect(planFlashTiles(16, memory, invocations, subgroup).kernel).toBe('wide');
   });
 
-  // [dim, rows per thread-row TY]: P beside K (TY = 16 or 32) and over K (BR = 4 TY <= BC = dim).
-  // [dim, TY, rows per thread RT]: BR = RT TY.
-  const wideCases: [number, number, number][] = [
-    [16, 16, 4],
-    [16, 4, 4],
-    [32, 16, 4],
-    [32, 8, 4],
-    [16, 8, 8],
-    [32, 4, 8],
-    [32, 8, 8],
+  // [dim, threads along the rows TY]: P beside K (BR = 4 TY > BC = dim) and over K.
+  const wideCases: [number, number][] = [
+    [16, 16],
+    [16, 4],
+    [32, 16],
+    [32, 8],
   ];
-  for (const [dim, TY, RT] of wideCases) {
+  for (const [dim, TY] of wideCases) {
     for (const tokens of [1, 31, 65, 257]) {
-      it(`wide kernel, d=${dim}, BR=${RT * TY}, ${RT} rows per thread: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
-        const tiles = wideTiles(dim, TY, RT);
+      it(`wide kernel, d=${dim}, BR=${4 * TY}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
+        const tiles = wideTiles(dim, TY);
         expect(tiles.workgroupBytes).toBeLessThanOrEqual(memory);
         const problem = randomProblem(3, tokens, dim);
         const out = await runWith(device, problem, tiles);
@@ -79,9 +75,9 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
         expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
       });
     }
-    it(`wide kernel, d=${dim}, BR=${RT * TY}, ${RT} rows per thread: chunks of 2 key tiles match the reference at T=300`, async () => {
+    it(`wide kernel, d=${dim}, BR=${4 * TY}: chunks of 2 key tiles match the reference at T=300`, async () => {
       const problem = randomProblem(2, 300, dim, 10);
-      const out = await runWith(device, problem, wideTiles(dim, TY, RT), 2);
+      const out = await runWith(device, problem, wideTiles(dim, TY), 2);
       const expected = referenceAttention(problem, { form: 'softmax-flash' });
       expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
     });
@@ -115,40 +111,6 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     });
   }
 
-  // The wide kernel with keys and values staged apart (PREFETCH_SPLIT), P over K and beside it.
-  const splitCases: [number, number, number][] = [
-    [16, 16, 4],
-    [16, 4, 4],
-    [32, 8, 4],
-    [32, 4, 8],
-  ];
-  for (const [dim, TY, RT] of splitCases) {
-    const split = (): FlashTiles => ({ ...wideTiles(dim, TY, RT), prefetchSplit: true });
-    for (const tokens of [1, 31, 65, 257]) {
-      it(`wide kernel, keys and values staged apart, d=${dim}, BR=${RT * TY}, ${RT} rows per thread: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
-        const problem = randomProblem(3, tokens, dim);
-        const out = await runWith(device, problem, split());
-        const expected = referenceAttention(problem, { form: 'softmax-flash' });
-        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-      });
-    }
-    it(`wide kernel, keys and values staged apart, d=${dim}, BR=${RT * TY}, ${RT} rows per thread: chunks of 2 key tiles match the reference at T=300`, async () => {
-      const problem = randomProblem(2, 300, dim, 10);
-      const out = await runWith(device, problem, split(), 2);
-      const expected = referenceAttention(problem, { form: 'softmax-flash' });
-      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-    });
-  }
-
-  it('a NaN in a later value reaches no earlier row (wide kernel, keys and values staged apart)', async () => {
-    const dim = 32;
-    const problem = randomProblem(1, 50, dim);
-    problem.v[20 * dim + 3] = Number.NaN;
-    const out = await runWith(device, problem, { ...wideTiles(dim, 8, 4), prefetchSplit: true });
-    expect(out.subarray(0, 20 * dim).every(Number.isFinite)).toBe(true);
-    expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
-  });
-
   // The sliced kernels (Q and K staged in two halves of the dimensions; narrow: 4 keys and 2
   // output quads per thread) are planned for d = 128 on 48 KiB; SwiftShader's 32 KiB holds their
   // d = 32 and 64 tiles, the same code with other constants.
@@ -171,25 +133,6 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
         const out = await runWith(device, problem, tiles()!, 3);
         const expected = referenceAttention(problem, { form: 'softmax-flash' });
         expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-      });
-    }
-  }
-
-  // FMA chains in the wide kernel, with and without keys and values staged apart.
-  for (const prefetchSplit of [false, true]) {
-    for (const [dim, TY, RT] of [
-      [16, 16, 4],
-      [32, 8, 4],
-      [32, 4, 8],
-    ] as const) {
-      it(`wide kernel with FMA chains${prefetchSplit ? ', keys and values apart' : ''}, d=${dim}, BR=${RT * TY}, ${RT} rows per thread: matches the reference at T=1, 65 and 257`, async () => {
-        for (const tokens of [1, 65, 257]) {
-          const problem = randomProblem(2, tokens, dim);
-          const tiles = { ...wideTiles(dim, TY, RT), fmaChains: true, prefetchSplit };
-          const out = await runWith(device, problem, tiles);
-          const expected = referenceAttention(problem, { form: 'softmax-flash' });
-          expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-        }
       });
     }
   }
@@ -219,16 +162,12 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
   });
 
   it('a NaN in a later value reaches no earlier row (wide kernel, P over K and beside it)', async () => {
-    for (const [TY, RT] of [
-      [16, 4],
-      [8, 4],
-      [4, 8],
-    ] as const) {
+    for (const TY of [16, 8]) {
       const dim = 32;
       const tokens = 50;
       const problem = randomProblem(1, tokens, dim);
       problem.v[20 * dim + 3] = Number.NaN;
-      const out = await runWith(device, problem, wideTiles(dim, TY, RT));
+      const out = await runWith(device, problem, wideTiles(dim, TY));
       expect(out.subarray(0, 20 * dim).every(Number.isFinite)).toBe(true);
       expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
     }
@@ -295,9 +234,9 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     };
   }
 
-  /** The wide kernel's tiles for this dim, TY and RT, P over K when BR <= BC. */
-  function wideTiles(dim: number, TY: number, RT = 4): FlashTiles {
-    const BR = RT * TY;
+  /** The wide kernel's tiles for this dim and TY, P over K when BR <= BC. */
+  function wideTiles(dim: number, TY: number): FlashTiles {
+    const BR = 4 * TY;
     const BC = dim;
     const TX = dim / 8;
     const POFF = BR <= BC ? 0 : BC;
@@ -311,7 +250,6 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
       workgroupBytes: 16 * (dim / 4) * (BR + KW + BC),
       POFF,
       KW,
-      RT,
     };
   }
 });

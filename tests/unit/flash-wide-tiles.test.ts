@@ -16,7 +16,6 @@ describe('softmax-flash wide tiles (subgroups)', () => {
       POFF: 0,
       KW: 64,
       workgroupBytes: 49_152,
-      fmaChains: true,
     });
   });
 
@@ -77,7 +76,7 @@ describe('softmax-flash wide tiles (subgroups)', () => {
     expect(lines[0]).toBe('enable subgroups;');
     expect(lines).toContain('const D4: u32 = 16u;');
     expect(lines).toContain('const KW: u32 = 64u;');
-    expect(lines).toContain('const FMA_CHAINS: bool = true;');
+    expect(lines).toContain('const PREFETCH: bool = true;');
     const narrow = slicedSourceFor(128, planFlashTiles(128, 49_152, 1024, 32)).split('\n');
     expect(narrow[0]).toBe('enable subgroups;');
     expect(narrow).toContain('const TX: u32 = 16u;');

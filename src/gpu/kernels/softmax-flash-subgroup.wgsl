@@ -1,7 +1,6 @@
 // Shared by softmax-flash-wide.wgsl and softmax-flash-quad.wgsl (composed by src/gpu/wgsl.ts):
 // their workgroup tiles and the K/V tile staging through registers (fetchTile, then commitTile
-// after the barrier; with PREFETCH the next tile's loads run under the current tile's work; with
-// PREFETCH_SPLIT, the wide kernel's keys and values separately, see there).
+// after the barrier; with PREFETCH the next tile's loads run under the current tile's work).
 
 var<workgroup> qs: array<array<vec4<f32>, BR>, D4>;  // Q [quad][row]
 var<workgroup> kp: array<array<vec4<f32>, KW>, D4>;  // K [quad][key], P [key / 4][POFF + row]

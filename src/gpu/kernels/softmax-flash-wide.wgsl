@@ -4,15 +4,15 @@ enable subgroups;
 // of BR query rows per workgroup walks the key/value tiles up to its diagonal), for devices with
 // subgroups of at least TX invocations.
 //
-// Thread (ty, tx), TY by TX = D / 8, owns the RT query rows ty + TY x (x < RT, RT = 4 or 8) and,
-// per tile of BC = D keys, the 8 keys tx + TX j (j < 8): an RT x 8 block of scores, computed per
-// quad of dimensions as one vec4 of Q per row times two 4 x 4 matrices of the keys' quads (RT = 8:
-// 16 FMAs per vec4 read from workgroup memory, RT = 4: 10.7). For O += P V it owns the same rows
-// and the output columns (vec4) tx and tx + TX. A row's TX threads are adjacent invocations of one
-// subgroup, so its maximum and sum are exchanged with subgroupShuffleXor (no workgroup memory, no
-// barrier). Per-thread registers are named vec4 values (the struct Rows4 holds four rows' worth),
-// never arrays: NVIDIA's driver put arrays of vec4 indexed by constant-bound loop counters in
-// local memory (3x slower at RT = 8).
+// Thread (ty, tx), TY by TX = D / 8, owns the 4 query rows ty + TY x (x < 4) and, per tile of
+// BC = D keys, the 8 keys tx + TX j (j < 8): a 4 x 8 block of scores, computed per quad of
+// dimensions as one vec4 of Q per row times two 4 x 4 matrices of the keys' quads (10.7 FMAs per
+// vec4 read from workgroup memory). For O += P V it owns the same rows and the output columns
+// (vec4) tx and tx + TX. A row's TX threads are adjacent invocations of one subgroup, so its
+// maximum and sum are exchanged with subgroupShuffleXor (no workgroup memory, no barrier).
+// Per-thread registers are named vec4 values (the struct Rows4 holds four rows' worth), never
+// arrays: NVIDIA's driver put arrays of vec4 indexed by constant-bound loop counters in local
+// memory (3x slower, measured with 8 rows per thread).
 //
 // Workgroup memory is two-dimensional, [quad][row or key] for Q, K and P and [key][quad] for V,
 // and every read in the inner loops indexes one dimension by a loop counter with literal bounds
@@ -36,17 +36,13 @@ enable subgroups;
 // The shapes are constants (a two-dimensional array's inner size must be one), prepended by
 // softmax-flash.ts:
 //   D4: D / 4, quads per row (4, 8 or 16)    TX: D / 8, threads along the keys
-//   TY: threads along the rows               RT: rows per thread (4 or 8), RQ = RT / 4
-//   BR: RT TY, query rows per workgroup
+//   TY: threads along the rows               BR: 4 TY, query rows per workgroup
 //   BC: 8 TX = D, keys per tile              WG: TX TY, threads per workgroup
 //   POFF: column of P in kp (0 or BC)        KW: columns of kp, max(BC, POFF + BR)
 //   NF: BC D4 / WG, vec4s of K (and of V) each thread stages per tile
 //   PREFETCH: load tile t + 1 into registers while tile t is worked on (double buffering)
-//   FMA_CHAINS: the products as chains of vec4 FMAs (addDots, addColumns) instead of WGSL's
-//   vector-matrix products, whose dot products are added to the accumulator afterwards
-//   PREFETCH_SPLIT (instead of PREFETCH): half the staging registers. Tile t's values are loaded
-//   during its scores and written beside P; tile t + 1's keys are loaded during tile t's P V and
-//   written at the top of the next tile. The same four barriers per tile as P over K with PREFETCH.
+// The products are chains of vec4 FMAs (addDots, addColumns in softmax-flash-common.wgsl), not
+// WGSL's vector-matrix products, whose dot products are added to the accumulator afterwards.
 
 // NEG, LOG2E, Params and the bindings: softmax-flash-common.wgsl.
 
@@ -62,21 +58,13 @@ fn scoreStep(s: Rows4, c: u32, r: u32, kl: mat4x4<f32>, kh: mat4x4<f32>) -> Rows
   let qb = qs[c][r + TY];
   let qc = qs[c][r + 2u * TY];
   let qd = qs[c][r + 3u * TY];
-  if (FMA_CHAINS) {
-    let lt = transpose(kl);
-    let ht = transpose(kh);
-    return Rows4(
-      addDots(s.a0, qa, lt), addDots(s.a1, qa, ht),
-      addDots(s.b0, qb, lt), addDots(s.b1, qb, ht),
-      addDots(s.c0, qc, lt), addDots(s.c1, qc, ht),
-      addDots(s.d0, qd, lt), addDots(s.d1, qd, ht),
-    );
-  }
+  let lt = transpose(kl);
+  let ht = transpose(kh);
   return Rows4(
-    s.a0 + qa * kl, s.a1 + qa * kh,
-    s.b0 + qb * kl, s.b1 + qb * kh,
-    s.c0 + qc * kl, s.c1 + qc * kh,
-    s.d0 + qd * kl, s.d1 + qd * kh,
+    addDots(s.a0, qa, lt), addDots(s.a1, qa, ht),
+    addDots(s.b0, qb, lt), addDots(s.b1, qb, ht),
+    addDots(s.c0, qc, lt), addDots(s.c1, qc, ht),
+    addDots(s.d0, qd, lt), addDots(s.d1, qd, ht),
   );
 }
 
@@ -107,19 +95,11 @@ fn addPV(a: Rows4, j4: u32, pc: u32, v0: mat4x4<f32>, v1: mat4x4<f32>) -> Rows4 
   let pb = kp[j4][pc + TY];
   let pcc = kp[j4][pc + 2u * TY];
   let pd = kp[j4][pc + 3u * TY];
-  if (FMA_CHAINS) {
-    return Rows4(
-      addColumns(a.a0, v0, pa), addColumns(a.a1, v1, pa),
-      addColumns(a.b0, v0, pb), addColumns(a.b1, v1, pb),
-      addColumns(a.c0, v0, pcc), addColumns(a.c1, v1, pcc),
-      addColumns(a.d0, v0, pd), addColumns(a.d1, v1, pd),
-    );
-  }
   return Rows4(
-    a.a0 + v0 * pa, a.a1 + v1 * pa,
-    a.b0 + v0 * pb, a.b1 + v1 * pb,
-    a.c0 + v0 * pcc, a.c1 + v1 * pcc,
-    a.d0 + v0 * pd, a.d1 + v1 * pd,
+    addColumns(a.a0, v0, pa), addColumns(a.a1, v1, pa),
+    addColumns(a.b0, v0, pb), addColumns(a.b1, v1, pb),
+    addColumns(a.c0, v0, pcc), addColumns(a.c1, v1, pcc),
+    addColumns(a.d0, v0, pd), addColumns(a.d1, v1, pd),
   );
 }
 
@@ -202,117 +182,62 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
     qs[c][r] = q[base + min(q0 + r, T - 1u) * D4 + c] * qscale;
   }
 
-  // Group 0: rows ty + TY x (x < 4); group 1 (RT = 8): x = 4 .. 7. last: the last key each row
-  // may see (rows past T repeat row T - 1 and are not written); m: running max; l: this thread's
-  // part of the row sum; a: output.
-  let steps = vec4<u32>(0u, 1u, 2u, 3u) * TY;
-  let i0 = vec4<u32>(q0 + ty) + steps;
-  let i1 = i0 + vec4<u32>(4u * TY);
-  let last0 = min(i0, vec4<u32>(T - 1u));
-  let last1 = min(i1, vec4<u32>(T - 1u));
-  var m0 = vec4<f32>(NEG);
-  var m1 = vec4<f32>(NEG);
-  var l0 = vec4<f32>(0.0);
-  var l1 = vec4<f32>(0.0);
-  var a0 = Rows4();
-  var a1 = Rows4();
+  // Rows ty + TY x (x < 4). last: the last key each row may see (rows past T repeat row T - 1
+  // and are not written); m: running max; l: this thread's part of the row sum; a: output.
+  let i0 = vec4<u32>(q0 + ty) + vec4<u32>(0u, 1u, 2u, 3u) * TY;
+  let last = min(i0, vec4<u32>(T - 1u));
+  var m = vec4<f32>(NEG);
+  var l = vec4<f32>(0.0);
+  var a = Rows4();
   let walk = flashWalk(q0, T);
   let sbase = head * T;
   if (walk.tBegin > 0u) {
     // Resume: the row's sum goes to the thread tx = 0 alone (the parts are added at the end).
-    let st0 = loadRowState(last0, sbase, tx);
-    m0 = st0.m;
-    l0 = st0.l;
-    a0 = loadRows(last0, base, tx);
-    if (RT == 8u) {
-      let st1 = loadRowState(last1, sbase, tx);
-      m1 = st1.m;
-      l1 = st1.l;
-      a1 = loadRows(last1, base, tx);
-    }
+    let st = loadRowState(last, sbase, tx);
+    m = st.m;
+    l = st.l;
+    a = loadRows(last, base, tx);
   }
-  // This thread's keys in a tile, tx + TX j, and its groups' first P columns.
+  // This thread's keys in a tile, tx + TX j, and its rows' first P column.
   let kj = vec4<u32>(tx) + TX * vec4<u32>(0u, 1u, 2u, 3u);
   let kk = kj + vec4<u32>(4u * TX);
-  let pc0 = POFF + ty;
-  let pc1 = pc0 + 4u * TY;
+  let pc = POFF + ty;
   if (PREFETCH && walk.tBegin < walk.tEnd) {
     fetchTile(walk.tBegin * BC, base, T, lid);
   }
-  if (PREFETCH_SPLIT && walk.tBegin < walk.tEnd) {
-    fetchKeys(walk.tBegin * BC, base, T, lid);
-  }
   for (var t = walk.tBegin; t < walk.tEnd; t++) {
     let k0 = t * BC;
-    if (PREFETCH_SPLIT) {
-      workgroupBarrier();  // every thread is done with the previous tile's P (over K or beside it)
-      commitKeys(lid);
-      workgroupBarrier();
-      fetchValues(k0, base, T, lid);  // written once the scores are done
-    } else {
-      stageTile(t, walk.tEnd, base, T, lid);
-    }
+    stageTile(t, walk.tEnd, base, T, lid);
 
     // Scores, per quad of dimensions: each row's vec4 of Q times the 4 x 4 matrices of the keys.
-    var s0 = Rows4();
-    var s1 = Rows4();
+    var s = Rows4();
     for (var c = 0u; c < D4; c++) {
       let kl = mat4x4<f32>(kp[c][kj.x], kp[c][kj.y], kp[c][kj.z], kp[c][kj.w]);
       let kh = mat4x4<f32>(kp[c][kk.x], kp[c][kk.y], kp[c][kk.z], kp[c][kk.w]);
-      s0 = scoreStep(s0, c, ty, kl, kh);
-      if (RT == 8u) {
-        s1 = scoreStep(s1, c, ty + 4u * TY, kl, kh);
-      }
+      s = scoreStep(s, c, ty, kl, kh);
     }
     // Only the diagonal tile (and padding past T) holds keys past a row's position.
     let diagonal = k0 + BC - 1u > q0;
     if (diagonal) {
-      let kl4 = vec4<u32>(k0) + kj;
-      let kh4 = vec4<u32>(k0) + kk;
-      s0 = maskScores(s0, kl4, kh4, last0);
-      if (RT == 8u) {
-        s1 = maskScores(s1, kl4, kh4, last1);
-      }
+      s = maskScores(s, vec4<u32>(k0) + kj, vec4<u32>(k0) + kk, last);
     }
-    let mNew0 = max(m0, rowMax(tileMax(s0)));
-    let alpha0 = exp2(m0 - mNew0);
-    m0 = mNew0;
-    s0 = probabilities(s0, mNew0);
-    l0 = l0 * alpha0 + rowSums(s0);
-    a0 = scaleRows(a0, alpha0);
-    if (RT == 8u) {
-      let mNew1 = max(m1, rowMax(tileMax(s1)));
-      let alpha1 = exp2(m1 - mNew1);
-      m1 = mNew1;
-      s1 = probabilities(s1, mNew1);
-      l1 = l1 * alpha1 + rowSums(s1);
-      a1 = scaleRows(a1, alpha1);
-    }
+    let mNew = max(m, rowMax(tileMax(s)));
+    let alpha = exp2(m - mNew);
+    m = mNew;
+    s = probabilities(s, mNew);
+    l = l * alpha + rowSums(s);
+    a = scaleRows(a, alpha);
     if (POFF == 0u) {
       workgroupBarrier();  // P goes over K: every thread must have read its keys
     }
-    storeRowsP(kj, kk, pc0, s0);
-    if (RT == 8u) {
-      storeRowsP(kj, kk, pc1, s1);
-    }
-    if (PREFETCH_SPLIT) {
-      commitValues(lid);  // the previous tile's P V read vs before the barrier at the top
-    }
+    storeRowsP(kj, kk, pc, s);
     workgroupBarrier();
-    if (PREFETCH_SPLIT && t + 1u < walk.tEnd) {
-      fetchKeys(k0 + BC, base, T, lid);
-    }
 
     if (diagonal) {
       // The diagonal tile (and padding past T): only unmasked keys' values are added, so a NaN
       // in a later key's value cannot reach an earlier row through p = 0.
       for (var j = 0u; j < BC; j++) {
-        let vj0 = vs[j][tx];
-        let vj1 = vs[j][tx + TX];
-        a0 = addPVKey(a0, j, pc0, vj0, vj1, vec4<u32>(k0 + j) <= last0);
-        if (RT == 8u) {
-          a1 = addPVKey(a1, j, pc1, vj0, vj1, vec4<u32>(k0 + j) <= last1);
-        }
+        a = addPVKey(a, j, pc, vs[j][tx], vs[j][tx + TX], vec4<u32>(k0 + j) <= last);
       }
       continue;
     }
@@ -326,16 +251,9 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
         vs[j + 2u][tx + TX],
         vs[j + 3u][tx + TX],
       );
-      a0 = addPV(a0, j4, pc0, v0, v1);
-      if (RT == 8u) {
-        a1 = addPV(a1, j4, pc1, v0, v1);
-      }
+      a = addPV(a, j4, pc, v0, v1);
     }
   }
 
-  let save = walk.tEnd < walk.tiles;
-  finishRows(i0, T, base, sbase, tx, save, m0, l0, a0);
-  if (RT == 8u) {
-    finishRows(i1, T, base, sbase, tx, save, m1, l1, a1);
-  }
+  finishRows(i0, T, base, sbase, tx, walk.tEnd < walk.tiles, m, l, a);
 }

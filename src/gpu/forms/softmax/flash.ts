@@ -18,6 +18,7 @@ import {
   SOFTMAX_FLASH_QUADS_WGSL,
   SOFTMAX_FLASH_ROWS4_WGSL,
   SOFTMAX_FLASH_SHUFFLE_WGSL,
+  SOFTMAX_FLASH_SLICES_WGSL,
   SOFTMAX_FLASH_SUBGROUP_WGSL,
   SOFTMAX_FLASH_WGSL,
 } from '../../wgsl.ts';
@@ -58,29 +59,12 @@ export interface FlashTiles {
   /** wide and quad: P's first column in the K/P array (0: over K) and that array's columns. */
   POFF?: number;
   KW?: number;
-  /** wide: query rows per thread, 4 or 8 (BR = RT TY); quad: always 4. */
-  RT?: number;
   /**
    * wide and quad: whether the next K/V tile is loaded into registers during the current one
    * (default: when a thread's share is at most PREFETCH_MAX_VEC4 vec4 of each).
    */
   prefetch?: boolean;
-  /**
-   * wide: stage keys and values apart, each loaded under the work before it is needed (half the
-   * staging registers of prefetch); replaces prefetch.
-   */
-  prefetchSplit?: boolean;
-  /** wide: the products as chains of vec4 FMAs rather than WGSL's vector-matrix products. */
-  fmaChains?: boolean;
 }
-
-/**
- * Rows per thread the wide kernel tries, in order. The kernel also runs 8 rows x 8 keys per thread
- * (16 vec4 read from workgroup memory per 256 FMAs, against 12 per 128 at 4 rows; tested), but on
- * the H200 that took 32.9 ms at T = 16,384 against 18.1 ms for 4 rows (64-thread workgroups, about
- * twice the registers per thread), so 4 is the only shape planned until a device shows otherwise.
- */
-export const WIDE_ROWS_PER_THREAD: readonly number[] = [4];
 
 /**
  * Tiles of softmax-flash-wide.wgsl (thread (ty, tx) owns 4 rows x 8 keys of scores and 4 rows x
@@ -103,12 +87,8 @@ export function planWideTiles(
   if (!dims.includes(dim) || subgroupMinSize < TX) return null;
   const BC = kernel === 'quad' ? dim / 4 : dim;
   const d4 = dim / 4;
-  const shapes: [number, number][] = [];
-  for (const RT of kernel === 'wide' ? WIDE_ROWS_PER_THREAD : [4]) {
-    for (const TY of [32, 16, 8]) shapes.push([RT, TY]);
-  }
-  for (const [RT, TY] of shapes) {
-    const BR = RT * TY;
+  for (const TY of [32, 16, 8]) {
+    const BR = 4 * TY;
     const WG = TX * TY;
     // Every thread stages the same whole number of K/V vec4s (NF) per tile.
     if (WG > maxThreads || BR > 128 || (BC * d4) % WG !== 0) continue;
@@ -117,8 +97,7 @@ export function planWideTiles(
     for (const { POFF, KW } of options) {
       const workgroupBytes = 16 * d4 * (BR + KW + BC);
       if (workgroupBytes <= maxWorkgroupBytes) {
-        const fmaChains = kernel === 'wide' ? { fmaChains: true } : {};
-        return { kernel, BR, BC, TX, WG, workgroupBytes, POFF, KW, RT, ...fmaChains };
+        return { kernel, BR, BC, TX, WG, workgroupBytes, POFF, KW };
       }
     }
   }
@@ -138,14 +117,11 @@ export const PREFETCH_MAX_VEC4 = 8;
  */
 export function wideSourceFor(dim: number, tiles: FlashTiles): string {
   const { BR, BC, TX, WG } = tiles;
-  const RT = tiles.RT ?? 4;
   const d4 = dim / 4;
   const constants = {
     D4: d4,
     TX,
-    TY: BR / RT,
-    RT,
-    RQ: RT / 4,
+    TY: BR / 4,
     BR,
     BC,
     WG,
@@ -154,13 +130,8 @@ export function wideSourceFor(dim: number, tiles: FlashTiles): string {
     NF: (BC * d4) / WG,
   };
   const lines = Object.entries(constants).map(([name, value]) => `const ${name}: u32 = ${value}u;`);
-  const split = tiles.kernel === 'wide' && tiles.prefetchSplit === true;
-  const prefetch = !split && (tiles.prefetch ?? constants.NF <= PREFETCH_MAX_VEC4);
-  lines.push(
-    `const PREFETCH: bool = ${prefetch};`,
-    `const PREFETCH_SPLIT: bool = ${split};`,
-    `const FMA_CHAINS: bool = ${tiles.fmaChains === true};`,
-  );
+  const prefetch = tiles.prefetch ?? constants.NF <= PREFETCH_MAX_VEC4;
+  lines.push(`const PREFETCH: bool = ${prefetch};`);
   const { kernel } = tiles;
   const source = kernel === 'quad' ? quadSource : wideSource;
   return composeWgsl(
@@ -227,6 +198,7 @@ export function slicedSourceFor(dim: number, tiles: FlashTiles): string {
     withConstants(tiles.kernel === 'narrow' ? narrowSource : slicedSource, lines),
     SOFTMAX_FLASH_WGSL,
     SOFTMAX_FLASH_SHUFFLE_WGSL,
+    SOFTMAX_FLASH_SLICES_WGSL,
     SOFTMAX_FLASH_ROWS4_WGSL,
     ...(tiles.kernel === 'narrow' ? [] : [SOFTMAX_FLASH_QUADS_WGSL]),
   );
@@ -413,10 +385,8 @@ export function createSoftmaxFlashKernel(
     kernel === 'wide' || kernel === 'quad'
       ? getPipeline(
           device,
-          `attention/softmax-flash-${kernel} D=${dim} BR=${BR} RT=${tiles.RT ?? 4} POFF=${tiles.POFF}` +
-            (tiles.prefetch === undefined ? '' : ` prefetch=${tiles.prefetch}`) +
-            (tiles.prefetchSplit ? ' split' : '') +
-            (tiles.fmaChains ? ' fma' : ''),
+          `attention/softmax-flash-${kernel} D=${dim} BR=${BR} POFF=${tiles.POFF}` +
+            (tiles.prefetch === undefined ? '' : ` prefetch=${tiles.prefetch}`),
           wideSourceFor(dim, tiles),
         )
       : kernel === 'sliced' || kernel === 'narrow'
