@@ -19,6 +19,11 @@ import { createLinearChunkedF16With, linearF16Unsupported } from '../gpu/forms/f
 import { createLinearChunkedWith } from '../gpu/forms/linear/chunked.ts';
 import { FORM_FACTORIES } from '../gpu/forms/index.ts';
 import type { FormFactory } from '../gpu/forms/form.ts';
+import {
+  createClockSettler,
+  describeSettles,
+  type ClockSettleResult,
+} from '../gpu/clock-settle.ts';
 import { detectClock, measureWork } from '../gpu/timing.ts';
 import { getNodeGpu } from '../node/dawn.ts';
 import type { AttentionProblem, FeatureMap, ResidentAttention } from '../gpu/types.ts';
@@ -190,7 +195,11 @@ if (!why && left() > 6000) {
       FORM_FACTORIES['linear-chunked'] = saved;
     }
   }
-  const perMeasure = Math.max(300, Math.min(1500, (left() - 3000) / (3 * variants.length)));
+  // The GPU lowers its clocks while the CPU checks outputs: settle them before every measurement
+  // (call A timed a pass alone without this at 2.6x its settled time).
+  const settler = await createClockSettler(device, clockInfo);
+  const settles: ClockSettleResult[] = [await settler.settle()];
+  const perMeasure = Math.max(300, Math.min(1500, (left() - 6000) / (3 * variants.length)));
   for (let round = 0; round < 3; round++) {
     variants.forEach(([name]) => {
       phases.push({ round, name, tokens: T, heads, pending: true });
@@ -200,6 +209,7 @@ if (!why && left() > 6000) {
       const entry = phases[phases.length - variants.length + v]!;
       delete entry.pending;
       if (!resident || left() < 2000) continue;
+      settles.push(await settler.settle());
       const m = await measureWork(device, resident, {
         clockInfo,
         samples: 5,
@@ -211,6 +221,8 @@ if (!why && left() > 6000) {
     }
   }
   for (const r of residents) r?.destroy();
+  settler.destroy();
+  say(describeSettles(settles));
   // One line per variant: the median of its round medians, and its range.
   variants.forEach(([name]) => {
     const ms = phases
