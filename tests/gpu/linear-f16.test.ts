@@ -8,6 +8,7 @@
  * really happens (the error is far above float32's), and without shader-f16 the form says why.
  */
 import { describe, expect, it } from 'vitest';
+import { estimateCost } from '../../src/gpu/costs.ts';
 import { runAttention } from '../../src/gpu/attention.ts';
 import { checkF16Linear, roundArrayToF16 } from '../../src/gpu/forms/f16/accuracy.ts';
 import {
@@ -20,6 +21,23 @@ import { FORM_SPECS } from '../../src/gpu/forms/registry.ts';
 import type { FeatureMap } from '../../src/gpu/types.ts';
 import { drawProblem, linearOptions, relativeError, runFactory } from './linear-helpers.ts';
 import { gpu, readyDevice } from './setup.ts';
+
+describe('linear-chunked-f16 in the registry', () => {
+  it("costs linear-chunked's FLOPs plus its f16 copies written and read (6 bytes per element each)", () => {
+    const shape = { heads: 3, tokens: 1000, dim: 64 };
+    const f32 = estimateCost('linear-chunked', shape, { chunkSize: 64 });
+    const f16 = estimateCost('linear-chunked-f16', shape, { chunkSize: 64 });
+    expect(f16.flops).toBe(f32.flops);
+    expect(f16.bytesMoved - f32.bytesMoved).toBe(3 * 2 * (3 * 1000 * 64 * 2));
+    expect(f16.workingBytes - f32.workingBytes).toBe(3 * (3 * 1000 * 64 * 2));
+  });
+  it('is its own series: linear family, chunked, needs shader-f16, not charted', () => {
+    const spec = FORM_SPECS['linear-chunked-f16'];
+    expect(spec).toMatchObject({ family: 'linear', schedule: 'chunked', charted: false });
+    expect(spec.requires).toEqual(['shader-f16']);
+    expect(spec.options).toContain('chunkSize');
+  });
+});
 
 describe.skipIf(!gpu)(
   'linear-chunked-f16 (f16 values in f32 storage) against float64',
