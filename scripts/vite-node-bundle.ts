@@ -14,7 +14,7 @@ export interface NodeBundle {
 const root = resolve(import.meta.dirname, '..');
 
 /**
- * A CLI as ONE ES module for a bare GPU machine (../shared/gpu/README.md): everything bundled (WGSL
+ * A CLI as ONE ES module for a bare GPU machine (no npm there): everything bundled (WGSL
  * `?raw` imports inlined) except Node's built-ins and Dawn (`webgpu`), which Node resolves from
  * `.gpu/node_modules` beside it. Used by vite.bench.config.ts and vite.train.config.ts.
  */
