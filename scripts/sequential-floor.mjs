@@ -1,11 +1,11 @@
 // The sequential-depth floor of the recurrent forms on this machine's GPU (docs/PERFORMANCE.md):
 // one workgroup runs N dependent steps, each (a) one FMA on the previous value, (b) one FMA and a
 // workgroupBarrier, or (c) one FMA, a storageBarrier and a workgroupBarrier; 128 and 256 threads.
-// Where the adapter has subgroups, (d) what linear-recurrent-lanes.wgsl does per token: one
-// dependent FMA (the state) and, off that chain, a sum over 16 lanes by four subgroupShuffleXor
-// steps whose result is kept; eight tokens per loop trip, unrolled as the kernel's token blocks are
-// (one step = one token); 64 threads. (e) linear-recurrent-split.wgsl's synchronisation: 16
-// dependent FMAs (tokens), then two workgroupBarriers; 144 threads.
+// Where the adapter has subgroups, (d) what the lanes recurrent kernel (deleted; PERFORMANCE.md)
+// did per token: one dependent FMA (the state) and, off that chain, a sum over 16 lanes by four
+// subgroupShuffleXor steps whose result is kept; eight tokens per loop trip, unrolled as that
+// kernel's token blocks were (one step = one token); 64 threads. (e) the split recurrent kernel's synchronisation (deleted;
+// PERFORMANCE.md): 16 dependent FMAs (tokens), then two workgroupBarriers; 144 threads.
 // GPU timestamps around one dispatch, median of 7, per-step time (t(N2) - t(N1)) / (N2 - N1), so
 // launch costs cancel. On a GPU machine: bash .gpu/run.sh node .gpu/<dir>/sequential-floor.mjs
 // (N1, N2 from the environment: defaults 2^16 and 2^19; ONLY=name,name runs those kinds alone).
@@ -26,8 +26,8 @@ const kinds = {
 const laneToken = `x = fma(x, a, b);
   { var y = x * a; for (var o = 1u; o < 16u; o <<= 1u) { y += subgroupShuffleXor(y, o); } acc += y; }`;
 const laneKinds = subgroups ? { fmaShuffle16x8: Array(8).fill(laneToken).join('\n') } : {};
-// What linear-recurrent-split.wgsl's synchronisation costs per token: a block of 16 tokens (one
-// dependent FMA each) between two workgroupBarriers, as its token blocks are; 144 threads (16 per
+// What the split recurrent kernel's synchronisation cost per token: a block of 16 tokens (one
+// dependent FMA each) between two workgroupBarriers, as its token blocks were; 144 threads (16 per
 // column, 8 columns and z at d = 64).
 const splitKinds = {
   fma2Barriersx16: `${Array(16).fill('x = fma(x, a, b);').join(' ')} workgroupBarrier(); workgroupBarrier();`,

@@ -7,8 +7,7 @@ import { MAX_DISPATCH_TOKENS } from '../linear/common.ts';
 import { createLinearRecurrentWith, type LinearRecurrentTuning } from '../linear/recurrent.ts';
 
 /**
- * The form with a chosen token span per dispatch (tests shrink it to exercise the carry), or a
- * chosen kernel (LinearRecurrentTuning).
+ * The form with a chosen token span per dispatch (tests shrink it to exercise the carry).
  */
 export function createGatedRecurrentWith(
   tuning: LinearRecurrentTuning | number = MAX_DISPATCH_TOKENS,
