@@ -82,6 +82,35 @@ export interface F16RowCheck {
   nonFinite: number;
 }
 
+function emptyRowCheck(): F16RowCheck {
+  return {
+    maxError: 0,
+    maxReference: 0,
+    worstRatio: 0,
+    boundAtWorst: 0,
+    elements: 0,
+    nonFinite: 0,
+  };
+}
+
+/** Adds one output element (the GPU's `got`, the reference `expected`, its bound) to `result`. */
+function scoreElement(result: F16RowCheck, got: number, expected: number, bound: number): void {
+  result.elements++;
+  result.maxReference = Math.max(result.maxReference, Math.abs(expected));
+  if (!Number.isFinite(got)) {
+    result.nonFinite++;
+    result.worstRatio = Number.POSITIVE_INFINITY;
+    return;
+  }
+  const error = Math.abs(got - expected);
+  result.maxError = Math.max(result.maxError, error);
+  const ratio = error / bound;
+  if (ratio > result.worstRatio) {
+    result.worstRatio = ratio;
+    result.boundAtWorst = bound;
+  }
+}
+
 /**
  * Checks `actual` ([heads][tokens][dim]) against the float64 reference of `problem` on the given
  * rows of every head (default all), with the bound above.
@@ -106,14 +135,7 @@ export function checkF16Softmax(
   const R = new Float64Array(d);
   const M = new Float64Array(d);
   const F = new Float64Array(d);
-  const result: F16RowCheck = {
-    maxError: 0,
-    maxReference: 0,
-    worstRatio: 0,
-    boundAtWorst: 0,
-    elements: 0,
-    nonFinite: 0,
-  };
+  const result = emptyRowCheck();
   for (let h = 0; h < heads; h++) {
     const base = h * T * d;
     for (const i of which) {
@@ -168,21 +190,7 @@ export function checkF16Softmax(
         const bound =
           1.01 * (perturb * R[c]! + (sumTerm + (subnormal * F16_MIN_NORMAL) / l) * M[c]! + F[c]!) +
           1e-30;
-        const got = actual[qi + c]!;
-        result.elements++;
-        result.maxReference = Math.max(result.maxReference, Math.abs(y[c]!));
-        if (!Number.isFinite(got)) {
-          result.nonFinite++;
-          result.worstRatio = Number.POSITIVE_INFINITY;
-          continue;
-        }
-        const error = Math.abs(got - y[c]!);
-        result.maxError = Math.max(result.maxError, error);
-        const ratio = error / bound;
-        if (ratio > result.worstRatio) {
-          result.worstRatio = ratio;
-          result.boundAtWorst = bound;
-        }
+        scoreElement(result, actual[qi + c]!, y[c]!, bound);
       }
     }
   }
@@ -244,14 +252,7 @@ export function checkF16Linear(
   const which = rows ?? Array.from({ length: T }, (_, i) => i);
   const num = new Float64Array(d);
   const errN = new Float64Array(d);
-  const result: F16RowCheck = {
-    maxError: 0,
-    maxReference: 0,
-    worstRatio: 0,
-    boundAtWorst: 0,
-    elements: 0,
-    nonFinite: 0,
-  };
+  const result = emptyRowCheck();
   for (let h = 0; h < heads; h++) {
     const base = h * T * d;
     for (const i of which) {
@@ -285,21 +286,7 @@ export function checkF16Linear(
             ? (1.01 * (errN[col]! + Math.abs(y) * errD)) / divisor
             : Number.POSITIVE_INFINITY
           : 1.01 * errN[col]! + 1e-30;
-        const got = actual[qi + col]!;
-        result.elements++;
-        result.maxReference = Math.max(result.maxReference, Math.abs(y));
-        if (!Number.isFinite(got)) {
-          result.nonFinite++;
-          result.worstRatio = Number.POSITIVE_INFINITY;
-          continue;
-        }
-        const error = Math.abs(got - y);
-        result.maxError = Math.max(result.maxError, error);
-        const ratio = error / bound;
-        if (ratio > result.worstRatio) {
-          result.worstRatio = ratio;
-          result.boundAtWorst = bound;
-        }
+        scoreElement(result, actual[qi + col]!, y, bound);
       }
     }
   }
