@@ -12,11 +12,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { acquireGpu } from '../gpu/device.ts';
 import { createResidentAttention } from '../gpu/attention.ts';
 import { FORM_FACTORIES } from '../gpu/forms/index.ts';
 import { detectClock, measureWork } from '../gpu/timing.ts';
-import { getNodeGpu } from '../node/dawn.ts';
+import { probeDevice } from './probe-device.ts';
 import {
   createF16MmaKernel,
   f16MmaSource,
@@ -84,20 +83,8 @@ async function residentWith(
   }
 }
 
-const nodeGpu = await getNodeGpu();
-if (nodeGpu.kind !== 'ready') {
-  say(`no GPU: ${nodeGpu.reason}`);
-  process.exit(1);
-}
-const errors: string[] = [];
-const ready = await acquireGpu({
-  gpu: nodeGpu.gpu,
-  onUncapturedError: (m) => errors.push(m.slice(0, 400)),
-});
-if (ready.kind !== 'ready') {
-  say(`no device: ${ready.reason}`);
-  process.exit(1);
-}
+const ready = await probeDevice(say);
+const { errors } = ready;
 const { device, adapter } = ready;
 const info = adapter.info as GPUAdapterInfo & { subgroupMatrixConfigs?: unknown[] };
 const probe = {

@@ -12,7 +12,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { acquireGpu } from '../gpu/device.ts';
 import { createResidentAttention, runAttention } from '../gpu/attention.ts';
 import { checkF16Linear } from '../gpu/forms/f16/accuracy.ts';
 import { createLinearChunkedF16With, linearF16Unsupported } from '../gpu/forms/f16/linear-f16.ts';
@@ -25,7 +24,7 @@ import {
   type ClockSettleResult,
 } from '../gpu/clock-settle.ts';
 import { detectClock, measureWork } from '../gpu/timing.ts';
-import { getNodeGpu } from '../node/dawn.ts';
+import { probeDevice } from './probe-device.ts';
 import type { AttentionProblem, FeatureMap, ResidentAttention } from '../gpu/types.ts';
 
 const { values } = parseArgs({
@@ -57,20 +56,8 @@ function sampledRows(tokens: number, count: number): number[] {
   return [...rows].filter((r) => r < tokens).sort((a, b) => a - b);
 }
 
-const nodeGpu = await getNodeGpu();
-if (nodeGpu.kind !== 'ready') {
-  say(`no GPU: ${nodeGpu.reason}`);
-  process.exit(1);
-}
-const errors: string[] = [];
-const ready = await acquireGpu({
-  gpu: nodeGpu.gpu,
-  onUncapturedError: (m) => errors.push(m.slice(0, 400)),
-});
-if (ready.kind !== 'ready') {
-  say(`no device: ${ready.reason}`);
-  process.exit(1);
-}
+const ready = await probeDevice(say);
+const { errors } = ready;
 const { device } = ready;
 say(`adapter ${ready.info.name}; DAWN_FLAGS="${process.env.DAWN_FLAGS ?? ''}"`);
 const emulate = values.emulate;
