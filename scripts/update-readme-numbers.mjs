@@ -1,5 +1,5 @@
 // Rewrites README.md's measured numbers (the section between the numbers:begin and numbers:end
-// markers) and docs/PERFORMANCE.md's results table (results:begin/end) from data/, with
+// markers) and docs/PERFORMANCE.md's results and floors tables (results:, floors:begin/end) from data/, with
 // site/build/readme-numbers.ts. Run it after data/reference-h200.json changes;
 // tests/unit/readme-numbers.test.ts fails until it has run.
 //   node scripts/update-readme-numbers.mjs
@@ -31,5 +31,13 @@ rewrite('docs/PERFORMANCE.md', (text) =>
     numbers.RESULTS_BEGIN,
     numbers.RESULTS_END,
     numbers.renderResultsTable(data),
+  ),
+);
+rewrite('docs/PERFORMANCE.md', (text) =>
+  numbers.replaceSection(
+    text,
+    numbers.FLOORS_BEGIN,
+    numbers.FLOORS_END,
+    numbers.renderFloorsTable(data),
   ),
 );

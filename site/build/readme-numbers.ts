@@ -10,6 +10,7 @@ import {
   formatTokens,
 } from '../../src/widgets/shared/format.ts';
 import { resolveDataTokens, type TokenData } from './data-tokens.ts';
+import { linearChunkedCost, softmaxFlashCost } from '../../src/gpu/forms/form-costs.ts';
 
 export const README_BEGIN =
   '<!-- numbers:begin (generated from data/ by scripts/update-readme-numbers.mjs; edit the template in site/build/readme-numbers.ts) -->';
@@ -104,4 +105,128 @@ export function replaceSection(text: string, begin: string, end: string, section
   const j = text.indexOf(end);
   if (i < 0 || j < i) throw new Error(`no section marked ${begin.slice(0, 22)}...`);
   return text.slice(0, i) + section + text.slice(j + end.length);
+}
+
+export const FLOORS_BEGIN =
+  '<!-- floors:begin (generated from data/ by scripts/update-readme-numbers.mjs) -->';
+export const FLOORS_END = '<!-- floors:end -->';
+
+/** A ratio as "4.4×", "12×", or below 1 with two significant digits, "0.045×". */
+function floorRatio(x: number): string {
+  return x < 1 ? `${Number(x.toPrecision(2))}×` : formatSpeedup(x);
+}
+
+/** Lengths the floors table shows (those fla was also timed at). */
+const FLOOR_TOKENS = [1024, 4096, 16384, 65536, 131072];
+
+/** torch-anchor.py's copy baseline moves 2 GiB in and 2 GiB out. */
+const COPY_BYTES = 2 * 2 ** 31;
+
+interface FloorAnchor {
+  /** Column heading. */
+  label: string;
+  /** Which list and which baseline. */
+  list: 'torch' | 'torchBf16';
+  impl: string;
+  form: string;
+}
+
+interface FloorForm {
+  form: 'softmax-flash' | 'linear-chunked';
+  cost: typeof softmaxFlashCost;
+  anchors: FloorAnchor[];
+  /** The anchor "ours / anchor" is given against. */
+  versus: number;
+}
+
+const FLOOR_FORMS: FloorForm[] = [
+  {
+    form: 'softmax-flash',
+    cost: softmaxFlashCost,
+    anchors: [
+      { label: 'SDPA fp32', list: 'torch', impl: 'torch', form: 'softmax-sdpa' },
+      { label: 'FlashAttention-2 bf16', list: 'torchBf16', impl: 'torch', form: 'softmax-sdpa' },
+    ],
+    versus: 0,
+  },
+  {
+    form: 'linear-chunked',
+    cost: linearChunkedCost,
+    anchors: [
+      { label: 'eager fp32', list: 'torch', impl: 'torch', form: 'linear-chunked-norm' },
+      { label: 'fla TF32', list: 'torch', impl: 'fla', form: 'fla-chunk-norm' },
+      { label: 'fla bf16', list: 'torchBf16', impl: 'fla', form: 'fla-chunk-norm' },
+    ],
+    versus: 1,
+  },
+];
+
+/**
+ * docs/PERFORMANCE.md's floors table: for softmax-flash and linear-chunked at each length, our
+ * median, the TFLOP/s it achieves by the cost model, the model's floors (its FLOPs at the card's
+ * measured fp32 SGEMM rate, its bytes at the measured copy rate, both from the same call) and how
+ * far we are from the larger, then the native anchors of the same call and our ratio to one.
+ */
+export function renderFloorsTable(data: TokenData | null): string {
+  if (!data) throw new Error('floors table: no reference data (data/reference-h200.json)');
+  const ref = data.reference;
+  const sgemm = ref.torch.find((b) => b.form === 'sgemm' && b.dtype === 'fp32');
+  const copy = ref.torch.find((b) => b.form === 'copy');
+  if (!sgemm?.tflops || !copy) {
+    throw new Error('floors table: the reference call has no fp32 SGEMM or copy baseline');
+  }
+  const flopsPerMs = sgemm.tflops * 1e9;
+  const bytesPerMs = COPY_BYTES / copy.ms;
+  const lines = [
+    FLOORS_BEGIN,
+    `Rates from the same call: fp32 SGEMM (8,192 x 8,192) ${sgemm.tflops.toFixed(1)} TFLOP/s, copy ` +
+      `${(bytesPerMs / 1e9).toFixed(2)} TB/s. Floor: the larger of the cost model's FLOPs at the ` +
+      `SGEMM rate and its bytes at the copy rate. Ratios above 1 mean ours is slower.`,
+  ];
+  for (const spec of FLOOR_FORMS) {
+    const versus = spec.anchors[spec.versus]!;
+    lines.push(
+      '',
+      `| ${spec.form}, T | ours | TFLOP/s | FLOP floor | byte floor | ours / floor | ${spec.anchors
+        .map((a) => a.label)
+        .join(' | ')} | ours / ${versus.label} |`,
+      `|${'---|'.repeat(7 + spec.anchors.length)}`,
+    );
+    for (const t of FLOOR_TOKENS) {
+      const r = ref.records.find((x) => x.form === spec.form && x.tokens === t);
+      if (!r) continue;
+      const ok = r.status === 'ok' && r.medianMs !== null;
+      const cost = spec.cost({ heads: r.heads, tokens: t, dim: r.dim }, {
+        chunkSize: r.chunkSize ?? 64,
+        featureMap: r.featureMap ?? 'softplus',
+        normalize: r.normalize ?? true,
+      } as Parameters<typeof softmaxFlashCost>[1]);
+      const flops = cost.flops * r.heads;
+      const bytes = cost.bytesMoved * r.heads;
+      const flopFloor = flops / flopsPerMs;
+      const byteFloor = bytes / bytesPerMs;
+      const floor = Math.max(flopFloor, byteFloor);
+      const anchorMs = spec.anchors.map(
+        (a) =>
+          ref[a.list].find(
+            (b) => b.impl === a.impl && b.form === a.form && b.tokens === t && b.dim === r.dim,
+          )?.ms ?? null,
+      );
+      const ours = ok ? r.medianMs! : null;
+      const against = anchorMs[spec.versus] ?? null;
+      const cells = [
+        formatTokens(t),
+        ours === null ? (r.reason ?? r.status).replace(/\|/g, '/') : formatTime(ours),
+        ours === null ? '' : (flops / ours / 1e9).toFixed(1),
+        formatTime(flopFloor),
+        formatTime(byteFloor),
+        ours === null ? '' : floorRatio(ours / floor),
+        ...anchorMs.map((ms) => (ms === null ? '' : formatTime(ms))),
+        ours === null || against === null ? '' : floorRatio(ours / against),
+      ];
+      lines.push(`| ${cells.join(' | ')} |`);
+    }
+  }
+  lines.push(FLOORS_END);
+  return lines.join('\n');
 }

@@ -6,9 +6,12 @@ import {
   README_BEGIN,
   README_END,
   renderReadmeNumbers,
+  renderFloorsTable,
   renderResultsTable,
   replaceReadmeNumbers,
 } from '../../site/build/readme-numbers.ts';
+import { estimateCost } from '../../src/gpu/costs.ts';
+import { formatTime } from '../../src/widgets/shared/format.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -47,5 +50,30 @@ describe("README's measured numbers", () => {
     const readme = `intro\n${README_BEGIN}\nold\n${README_END}\noutro\n`;
     expect(replaceReadmeNumbers(readme, after)).toBe(`intro\n${after}\noutro\n`);
     expect(() => replaceReadmeNumbers('no markers', after)).toThrow(/no numbers section/);
+  });
+
+  it("docs/PERFORMANCE.md's floors table matches data/, its floors follow the cost model and the measured rates", () => {
+    const doc = readFileSync(resolve(root, 'docs/PERFORMANCE.md'), 'utf8');
+    const data = loadTokenData(resolve(root, 'data'))!;
+    expect(doc).toContain(renderFloorsTable(data));
+    const ref = data.reference;
+    const sgemm = ref.torch.find((b) => b.form === 'sgemm')!;
+    const chunked = ref.records.find((r) => r.form === 'linear-chunked' && r.tokens === 65536)!;
+    // The FLOP floor is the registry's cost model at the SGEMM rate: the row shows it.
+    const flops = estimateCost(
+      'linear-chunked',
+      { heads: chunked.heads, tokens: 65536, dim: chunked.dim },
+      { chunkSize: chunked.chunkSize!, featureMap: chunked.featureMap!, normalize: true },
+    ).flops;
+    const row = (table: string) => table.split('\n').find((l) => l.startsWith('| 65,536 | 1.'))!;
+    expect(row(renderFloorsTable(data))).toContain(
+      `| ${formatTime(flops / (sgemm.tflops! * 1e9))} |`,
+    );
+    sgemm.tflops = sgemm.tflops! / 2;
+    expect(row(renderFloorsTable(data))).toContain(
+      `| ${formatTime(flops / (sgemm.tflops * 1e9))} |`,
+    );
+    ref.torch = ref.torch.filter((b) => b.form !== 'copy');
+    expect(() => renderFloorsTable(data)).toThrow(/no fp32 SGEMM or copy/);
   });
 });

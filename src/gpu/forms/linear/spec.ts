@@ -2,14 +2,13 @@
  * The linear family: y_i = sum_{j<=i} (phi(q_i) . phi(k_j)) v_j, divided by
  * sum_{j<=i} phi(q_i) . phi(k_j) + eps when normalised; three ways to compute it.
  */
-import { causalPairs, chunkedFlops, stateBytesPerHead } from '../../cost-terms.ts';
+import { causalPairs, stateBytesPerHead } from '../../cost-terms.ts';
 import { defineForm, headCost, type FormFamilyBase } from '../spec.ts';
+import { linearChunkedCost } from '../form-costs.ts';
 import { createLinearAttention } from './attention.ts';
 import { createLinearChunked } from './chunked.ts';
 import { createLinearRecurrent } from './recurrent.ts';
 import { referenceLinearAttention } from './reference.ts';
-
-const F32 = 4;
 
 const LINEAR: FormFamilyBase = { family: 'linear', reference: referenceLinearAttention };
 
@@ -34,13 +33,5 @@ export const linearChunked = defineForm('linear-chunked', 'Linear, chunked form'
   look: { colour: '#6c4bbf', width: 2.25, dash: '8 3 2 3' },
   schedule: 'chunked',
   factory: createLinearChunked,
-  cost: ({ tokens: T, dim: d }, { chunkSize: c }) => {
-    const states = Math.ceil(T / c) * stateBytesPerHead(d);
-    return headCost(T, d, {
-      flops: chunkedFlops(T, d, c),
-      moved: 2 * states,
-      held: states,
-      largest: Math.max(T * d * F32, states),
-    });
-  },
+  cost: linearChunkedCost,
 });

@@ -1,6 +1,7 @@
 /** The softmax family: y_i = sum_{j<=i} softmax_j(q_i . k_j / sqrt(d)) v_j. */
 import { causalPairs } from '../../cost-terms.ts';
 import { defineForm, headCost, type FormFamilyBase } from '../spec.ts';
+import { softmaxFlashCost } from '../form-costs.ts';
 import { createSoftmaxFlash } from './flash.ts';
 import { createSoftmaxNaive } from './naive.ts';
 import { referenceSoftmaxAttention } from './reference.ts';
@@ -33,6 +34,5 @@ export const softmaxFlash = defineForm('softmax-flash', 'Softmax, tiled (flash)'
   schedule: 'tiled',
   factory: createSoftmaxFlash,
   // Each row's running (max, sum) is held, kept between dispatches when long rows are split.
-  cost: ({ tokens: T, dim: d }) =>
-    headCost(T, d, { flops: 4 * d * causalPairs(T), held: T * 2 * F32 }),
+  cost: softmaxFlashCost,
 });
