@@ -178,6 +178,23 @@ export interface HeadCostParts {
   io?: number;
 }
 
+/**
+ * The sentence a form's `unavailable` gives when `device` lacks some of `features`, or null when it
+ * has them all.
+ */
+export function missingFeatures(
+  form: string,
+  features: readonly string[],
+  device: GPUDevice,
+): string | null {
+  const missing = features.filter((f) => !device.features.has(f as GPUFeatureName));
+  if (missing.length === 0) return null;
+  return (
+    `${form} needs the WebGPU feature${missing.length > 1 ? 's' : ''} ` +
+    `${missing.join(' and ')}, which this GPU (or browser) does not offer.`
+  );
+}
+
 /** One head's FormCost from its parts (q, k, v in and y out are always moved and held). */
 export function headCost(tokens: number, dim: number, parts: HeadCostParts): FormCost {
   const io = parts.io ?? ioBytesPerHead(tokens, dim);

@@ -14,6 +14,7 @@ import { getPipeline } from '../../pipelines.ts';
 import { composeWgsl, SOFTMAX_FLASH_WGSL } from '../../wgsl.ts';
 import type { FormContext, FormFactory, FormKernel } from '../form.ts';
 import { passTimestamps } from '../form.ts';
+import { missingFeatures } from '../spec.ts';
 import { encodeDispatches, f32Bits, prepareDispatches } from '../../dispatch.ts';
 import { flashChunkTiles, planFlashSlices } from '../softmax/flash.ts';
 
@@ -81,13 +82,8 @@ export function planF16MmaTiles(
  * subgroup matrices with a 16 x 16 x 16 f16 x f16 -> f32 configuration, and one subgroup size.
  */
 export function f16MmaUnsupported(device: GPUDevice): string | null {
-  const missing = MMA_FEATURES.filter((f) => !device.features.has(f as GPUFeatureName));
-  if (missing.length > 0) {
-    return (
-      `softmax-flash-f16-mma needs the WebGPU feature${missing.length > 1 ? 's' : ''} ` +
-      `${missing.join(' and ')}, which this GPU (or browser) does not offer.`
-    );
-  }
+  const missing = missingFeatures('softmax-flash-f16-mma', MMA_FEATURES, device);
+  if (missing) return missing;
   const info = device.adapterInfo as GPUAdapterInfo & {
     subgroupMatrixConfigs?: readonly {
       componentType: string;
@@ -134,9 +130,7 @@ export type SubgroupIndex = 'single' | 'subgroup-id';
 
 /** why the device cannot run softmax-flash-f16 (plain shader-f16), or null. */
 export function f16PlainUnsupported(device: GPUDevice): string | null {
-  return device.features.has('shader-f16')
-    ? null
-    : 'softmax-flash-f16 needs the WebGPU feature shader-f16, which this GPU (or browser) does not offer.';
+  return missingFeatures('softmax-flash-f16', ['shader-f16'], device);
 }
 
 /** The module of the kernel for these tiles: header, constants, kernel, shared pieces. */

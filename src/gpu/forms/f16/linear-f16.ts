@@ -12,6 +12,7 @@ import { gridFor } from '../../dispatch.ts';
 import { getPipeline } from '../../pipelines.ts';
 import { LINEAR_INPUTS_WGSL } from '../../wgsl.ts';
 import type { FormContext, FormFactory } from '../form.ts';
+import { missingFeatures } from '../spec.ts';
 import {
   createLinearChunkedWith,
   type ChunkedInputs,
@@ -34,9 +35,7 @@ export type LinearF16Storage = 'f16' | 'f16-emulated';
 
 /** Why the device cannot run linear-chunked-f16, as a sentence, or null. */
 export function linearF16Unsupported(device: GPUDevice): string | null {
-  return device.features.has('shader-f16')
-    ? null
-    : 'linear-chunked-f16 needs the WebGPU feature shader-f16, which this GPU (or browser) does not offer.';
+  return missingFeatures('linear-chunked-f16', ['shader-f16'], device);
 }
 
 const passCodes: Record<LinearF16Storage, string> = {
