@@ -117,6 +117,44 @@ export function chooseRepetitions(
   return Math.min(Math.max(wanted, 1), max);
 }
 
+/** How the pilot ended: the sample spanned the target, hit the cap, stopped growing or the budget. */
+export type PilotStop = 'target' | 'cap' | 'no-growth' | 'budget' | 'rounds';
+
+/**
+ * The pilot: grow the repetitions per sample until one sample spans `targetMs` (a few rounds at
+ * most), never letting the pilot alone run past the budget. `sample(r)` takes one sample of `r`
+ * runs and returns ms per run; `budgetLeftMs()` says how much of the budget is left. Pure logic
+ * around an injected sampler, so that it can be tested without a GPU or a clock.
+ */
+export async function pilotRepetitions(
+  sample: (repetitions: number) => Promise<number>,
+  options: {
+    targetMs: number;
+    maxRepetitions: number;
+    budgetLeftMs: () => number;
+    rounds?: number;
+    signal?: AbortSignal;
+  },
+): Promise<{ repetitions: number; stop: PilotStop }> {
+  const { targetMs, maxRepetitions, budgetLeftMs, signal } = options;
+  let repetitions = 1;
+  for (let round = 0; round < (options.rounds ?? 8); round++) {
+    signal?.throwIfAborted();
+    const perRun = await sample(repetitions);
+    if (perRun * repetitions >= targetMs) return { repetitions, stop: 'target' };
+    if (repetitions >= maxRepetitions) return { repetitions, stop: 'cap' };
+    const next = chooseRepetitions(perRun, targetMs, { current: repetitions, max: maxRepetitions });
+    if (next <= repetitions) return { repetitions, stop: 'no-growth' };
+    const left = budgetLeftMs();
+    if (perRun > 0 && perRun * next > left) {
+      const fits = Math.floor(left / perRun / 4) || 1;
+      return { repetitions: Math.max(repetitions, fits), stop: 'budget' };
+    }
+    repetitions = next;
+  }
+  return { repetitions, stop: 'rounds' };
+}
+
 /** The shortest sample worth taking with a clock of this resolution: 50 ticks, at least `floorMs`. */
 export function targetSampleMs(resolutionMs: number, floorMs: number): number {
   return Math.max(floorMs, 50 * (Number.isFinite(resolutionMs) ? resolutionMs : 0));

@@ -9,7 +9,7 @@
  */
 import { explainGpuFailure, requireDevice } from './guard.ts';
 import {
-  chooseRepetitions,
+  pilotRepetitions,
   estimateTimestampQuantumNs,
   estimateWallClockResolutionMs,
   summarizeSamples,
@@ -274,23 +274,12 @@ export async function measureWork(
   const { sample } = sampler;
   try {
     // Pilot: grow the batch until one sample spans the target (a few rounds at most).
-    let repetitions = 1;
-    for (let round = 0; round < 8; round++) {
-      signal?.throwIfAborted();
-      const perRun = await sample(repetitions);
-      if (perRun * repetitions >= targetMs || repetitions >= maxRepetitions) break;
-      const next = chooseRepetitions(perRun, targetMs, {
-        current: repetitions,
-        max: maxRepetitions,
-      });
-      if (next <= repetitions) break;
-      // Never let the pilot alone run past the budget.
-      if (perRun > 0 && perRun * next > budgetMs - spent()) {
-        repetitions = Math.max(repetitions, Math.floor((budgetMs - spent()) / perRun / 4) || 1);
-        break;
-      }
-      repetitions = next;
-    }
+    const { repetitions } = await pilotRepetitions(sample, {
+      targetMs,
+      maxRepetitions,
+      budgetLeftMs: () => budgetMs - spent(),
+      signal,
+    });
 
     const rawMs: number[] = [];
     for (let i = 0; i < wanted; i++) {

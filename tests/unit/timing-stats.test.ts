@@ -4,6 +4,7 @@ import {
   estimateTimestampQuantumNs,
   estimateWallClockResolutionMs,
   keepValidSamples,
+  pilotRepetitions,
   predictNextMs,
   quantileSorted,
   summarizeSamples,
@@ -98,6 +99,99 @@ describe('batching', () => {
     expect(chooseRepetitions(0, 5, { current: 4 })).toBe(32);
     expect(chooseRepetitions(Number.NaN, 5, { current: 512, max: 1024 })).toBe(1024);
     expect(chooseRepetitions(0.000001, 5, { max: 64 })).toBe(64);
+  });
+});
+
+describe('the pilot that sizes a sample', () => {
+  // A fake sampler: `perRun(r)` ms per run for a sample of r runs; records what it was asked.
+  const fakeSampler = (perRun: (r: number) => number) => {
+    const asked: number[] = [];
+    return {
+      asked,
+      sample: async (r: number) => {
+        asked.push(r);
+        return perRun(r);
+      },
+    };
+  };
+  const plenty = () => 1e9;
+
+  it('grows the batch until one sample spans the target', async () => {
+    const s = fakeSampler(() => 0.01);
+    const pilot = await pilotRepetitions(s.sample, {
+      targetMs: 2,
+      maxRepetitions: 1024,
+      budgetLeftMs: plenty,
+    });
+    expect(pilot).toEqual({ repetitions: 200, stop: 'target' });
+    expect(s.asked).toEqual([1, 200]);
+  });
+
+  it('runs a slow work once', async () => {
+    const s = fakeSampler(() => 50);
+    const pilot = await pilotRepetitions(s.sample, {
+      targetMs: 2,
+      maxRepetitions: 1024,
+      budgetLeftMs: plenty,
+    });
+    expect(pilot).toEqual({ repetitions: 1, stop: 'target' });
+  });
+
+  it('stops at the cap for a work too short for the clock', async () => {
+    const s = fakeSampler(() => 0);
+    const pilot = await pilotRepetitions(s.sample, {
+      targetMs: 2,
+      maxRepetitions: 64,
+      budgetLeftMs: plenty,
+    });
+    expect(pilot).toEqual({ repetitions: 64, stop: 'cap' });
+    expect(s.asked).toEqual([1, 8, 64]);
+  });
+
+  it('keeps growing when a larger batch runs faster per run than the pilot guessed', async () => {
+    // The first sample pays a one-off cost; later ones are 4x cheaper per run.
+    const s = fakeSampler((r) => (r === 1 ? 0.04 : 0.01));
+    const pilot = await pilotRepetitions(s.sample, {
+      targetMs: 2,
+      maxRepetitions: 1024,
+      budgetLeftMs: plenty,
+    });
+    expect(pilot.stop).toBe('target');
+    expect(pilot.repetitions * 0.01).toBeGreaterThanOrEqual(2);
+  });
+
+  it('shrinks the batch to a quarter of what the budget has left', async () => {
+    const s = fakeSampler(() => 1);
+    const pilot = await pilotRepetitions(s.sample, {
+      targetMs: 100,
+      maxRepetitions: 1024,
+      budgetLeftMs: () => 40,
+    });
+    expect(pilot).toEqual({ repetitions: 10, stop: 'budget' });
+  });
+
+  it('gives up after the allowed rounds', async () => {
+    const s = fakeSampler(() => 0);
+    const pilot = await pilotRepetitions(s.sample, {
+      targetMs: 2,
+      maxRepetitions: 1 << 30,
+      budgetLeftMs: plenty,
+      rounds: 3,
+    });
+    expect(pilot).toEqual({ repetitions: 512, stop: 'rounds' });
+  });
+
+  it('stops with an AbortError when the signal fires', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      pilotRepetitions(async () => 1, {
+        targetMs: 2,
+        maxRepetitions: 8,
+        budgetLeftMs: plenty,
+        signal: controller.signal,
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
   });
 });
 
