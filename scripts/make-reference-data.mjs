@@ -71,7 +71,7 @@ const dataset = {
     `round medians, with min, quartiles and max across rounds (spread) and the number of rounds kept. ` +
     (baselines.length
       ? `torch: PyTorch's own kernels in fp32 (TF32 off) on the same card in the same call; ` +
-        `torchBf16: the same in bf16 on the tensor cores (SDPA runs FlashAttention-2). ` +
+        `torchBf16: the same in bf16 on the tensor cores (SDPA's fused kernel, FlashAttention-2 or cuDNN's; which one ran was not recorded). ` +
         `Both in ${torchRounds} round${torchRounds === 1 ? '' : 's'} inside one Python process, combined the same way. ` +
         (fusedFp32
           ? `In fp32, SDPA runs PyTorch's ${fusedFp32} kernel (the fused backend that accepts fp32). `

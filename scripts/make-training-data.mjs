@@ -92,7 +92,7 @@ const dataset = {
     `(the gradients of every parameter and of the block input). ${rounds} rounds in one call, forms interleaved; each point is ` +
     `the median of its round medians, with min, quartiles and max. Native, on the same card in the ` +
     `same call, ${torchRounds} rounds combined the same way: PyTorch in fp32 (TF32 off) and bf16 ` +
-    `(SDPA runs FlashAttention-2; the bf16 block is all bf16), ` +
+    `(SDPA's fused kernel, FlashAttention-2 or cuDNN's, unrecorded; the bf16 block is all bf16), ` +
     (fla
       ? `and flash-linear-attention (Triton) whose fp32 kernels ran with Triton's default dot ` +
         `precision, ${fla.precision} (faster than true fp32; the rest of its block stays fp32). `

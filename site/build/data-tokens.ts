@@ -7,7 +7,7 @@
  * Series (S): an attention form of the reference sweep (`linear-chunked`, `softmax-flash`, ...);
  * `decode.kv-cache`, `decode.state` (generation); `chunk.64` (chunk search, c = 64);
  * `torch.softmax-sdpa`, `torch.linear-chunked-norm`, `fla.fla-chunk-norm` (native baselines, fp32;
- * fla in Triton's default TF32); `torch-bf16.softmax-sdpa` (FlashAttention-2), `fla-bf16.fla-chunk`;
+ * fla in Triton's default TF32); `torch-bf16.softmax-sdpa` (SDPA's fused bf16 kernel), `fla-bf16.fla-chunk`;
  * `h100.flash`, `h100.no-flash`, `h100.linear-naive`, `h100.chunked` (the source post's training
  * steps), `h100.sample-kv`, `h100.sample-linear` (its per-token sampling).
  * Training steps (data/training-h200.json), SCOPE `attention` (attention alone) or `layer` (a whole

@@ -145,7 +145,7 @@ const FLOOR_FORMS: FloorForm[] = [
     cost: softmaxFlashCost,
     anchors: [
       { label: 'SDPA fp32', list: 'torch', impl: 'torch', form: 'softmax-sdpa' },
-      { label: 'FlashAttention-2 bf16', list: 'torchBf16', impl: 'torch', form: 'softmax-sdpa' },
+      { label: 'SDPA bf16', list: 'torchBf16', impl: 'torch', form: 'softmax-sdpa' },
     ],
     versus: 0,
   },

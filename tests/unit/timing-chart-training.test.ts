@@ -97,7 +97,7 @@ describe("the timing chart's training view", () => {
     const text = describeTraining(fixture, options());
     expect(text).toContain('forward + backward, no optimiser step');
     expect(text).toContain(
-      "At 65,536 tokens our chunked linear attention (fp32, no tensor cores) takes 25.5 ms; PyTorch's fused softmax in fp32 takes 669 ms, the same chunked linear attention in eager PyTorch 9.2 ms, FlashAttention-2 in bf16 on the tensor cores 52.9 ms, fla's chunked kernels (TF32) 4.8 ms.",
+      "At 65,536 tokens our chunked linear attention (fp32, no tensor cores) takes 25.5 ms; PyTorch's fused softmax in fp32 takes 669 ms, the same chunked linear attention in eager PyTorch 9.2 ms, fused attention in bf16 on the tensor cores 52.9 ms, fla's chunked kernels (TF32) 4.8 ms.",
     );
     expect(describeTraining(fixture, options({ showBf16: false, showFla: false }))).not.toMatch(
       /bf16|fla/,
@@ -105,7 +105,7 @@ describe("the timing chart's training view", () => {
     const layer = describeTraining(fixture, options({ scope: 'layer' }));
     expect(layer).toContain('of a whole pre-norm layer (dModel 768, MLP 3072)');
     expect(layer).toContain(
-      "a layer with our chunked linear attention (fp32, no tensor cores) takes 200 ms; PyTorch's layer with fused softmax in fp32 takes 900 ms, with the same chunked linear attention in eager PyTorch 110 ms, in bf16 with FlashAttention-2 on the tensor cores 70 ms, with fla's chunked kernels (TF32) 102 ms.",
+      "a layer with our chunked linear attention (fp32, no tensor cores) takes 200 ms; PyTorch's layer with fused softmax in fp32 takes 900 ms, with the same chunked linear attention in eager PyTorch 110 ms, in bf16 with fused attention on the tensor cores 70 ms, with fla's chunked kernels (TF32) 102 ms.",
     );
   });
 

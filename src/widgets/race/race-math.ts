@@ -453,9 +453,14 @@ export function referenceComparison(point: ReferencePoint): string {
     linear,
   );
   if (point.torchMs === null) {
-    return `${ours} (PyTorch's fused attention was not measured at ${formatTokens(point.tokens)} tokens)`;
+    return `${ours} (PyTorch's fused fp32 attention was not measured at ${formatTokens(point.tokens)} tokens)`;
   }
-  const torch = compareSentence(point.torchMs, linearMs, "PyTorch's fused attention", linear);
+  const torch = compareSentence(
+    point.torchMs,
+    linearMs,
+    "PyTorch's fused fp32 attention (no tensor cores)",
+    linear,
+  );
   // One subject, two baselines: "linear is 9.7x faster than ... and 2.5x faster than ...".
   const lead = `${linear} is `;
   if (ours.startsWith(lead) && torch.startsWith(lead)) {

@@ -12,7 +12,7 @@
  *   chunked linear attention, fp32 SGEMM and a device copy; and flash-linear-attention (`impl`
  *   'fla'), whose fp32 dots run in TF32 unless `precision` says 'ieee'.
  * - `torchBf16`: the same script with `--dtype bf16` (tensor cores): SDPA then runs
- *   FlashAttention-2, fla runs its bf16 kernels.
+ *   its fused kernel (FlashAttention-2 or cuDNN's), fla runs its bf16 kernels.
  * - `rounds`, `note`, `generatedBy`, `sources`: how it was measured, the command, the raw files.
  * Files written before rounds existed lack the round fields; they read as one round, no spread.
  */
@@ -104,7 +104,7 @@ export interface ReferenceDataset {
   generation: ReferenceRecord[];
   /** PyTorch (and fla) in fp32 on the same card, same call. */
   torch: ReferenceBaseline[];
-  /** PyTorch (FlashAttention-2 through SDPA) and fla in bf16, tensor cores, same call. */
+  /** PyTorch (SDPA's fused kernel) and fla in bf16, tensor cores, same call. */
   torchBf16: ReferenceBaseline[];
   /** Entries dropped by validation, with why (for the console and tests). */
   dropped: string[];

@@ -11,7 +11,7 @@ export const timingChartDoc: WidgetDoc = {
   tag: 'la-timing-chart',
   title: 'The timing chart',
   summary:
-    "Time per forward pass against context length, log-log, for the five attention forms of the source post and gated chunked attention: the reference GPU's sweep at once, the reader's own GPU on request (Run, with progress and Stop), slope guides, the crossover, exports, and optional overlays of PyTorch's native kernels on the reference GPU and of the source post's published H100 numbers. A second view shows training steps (forward and backward) of attention alone and of a whole layer, ours beside PyTorch's and flash-linear-attention's.",
+    "Time per forward pass against context length, log-log, for the five attention forms of the source post and gated chunked attention: the reference GPU's sweep at once, the reader's own GPU on request (Run, with progress and Stop), slope guides, the crossover, exports, and optional overlays of PyTorch's native kernels on the reference GPU and of the source post's published H100 numbers. A second view shows training steps (forward and backward) of attention alone and of a whole layer, ours beside PyTorch's (and flash-linear-attention's where the data has them).",
   attributes: [
     {
       name: 'min-tokens',
@@ -43,7 +43,7 @@ export const timingChartDoc: WidgetDoc = {
       type: 'boolean',
       default: 'false',
       description:
-        "PyTorch's native kernels (fused SDPA softmax, eager chunked linear) measured on the reference GPU are overlaid when the chart opens, so every comparison has its native baseline beside it. Adding this attribute later turns the overlay on and removing it turns it off; the reader can toggle it either way.",
+        "PyTorch's native kernels (fused SDPA softmax, eager chunked linear) measured on the reference GPU are overlaid when the chart opens, with or without this attribute, so every comparison has its native baseline beside it. Adding this attribute later turns the overlay on and removing it turns it off; the reader can toggle it either way.",
       accepts: { kind: 'boolean' },
     },
     {
@@ -51,7 +51,7 @@ export const timingChartDoc: WidgetDoc = {
       type: "'forward' | 'training'",
       default: 'forward',
       description:
-        "What the chart shows when it opens: forward passes (the reference GPU, the reader's GPU on request) or training steps (forward and backward, no optimiser step) measured on the reference GPU beside PyTorch's and flash-linear-attention's. The reader can switch; a change of the attribute switches too.",
+        "What the chart shows when it opens: forward passes (the reference GPU, the reader's GPU on request) or training steps (forward and backward, no optimiser step) measured on the reference GPU beside PyTorch's (and flash-linear-attention's where the data has them). The reader can switch; a change of the attribute switches too.",
       accepts: { kind: 'enum', values: ['forward', 'training'] },
     },
     {

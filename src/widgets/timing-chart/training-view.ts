@@ -30,7 +30,7 @@ export interface TrainingViewOptions {
   showOurs: boolean;
   /** PyTorch's fp32 steps (TF32 off). */
   showTorch: boolean;
-  /** PyTorch's bf16 step (tensor cores; SDPA runs FlashAttention-2). */
+  /** PyTorch's bf16 step (tensor cores; SDPA's fused kernel, FlashAttention-2 or cuDNN's). */
   showBf16: boolean;
   /** flash-linear-attention's Triton kernels (fp32 inputs, TF32 dots). */
   showFla: boolean;
@@ -65,7 +65,7 @@ export const NATIVE_TRAINING_SERIES: readonly {
     impl: 'torch',
     form: 'softmax-sdpa',
     dtype: 'bf16',
-    label: 'PyTorch FlashAttention-2 (SDPA), bf16 tensor cores',
+    label: 'PyTorch fused attention (SDPA), bf16 tensor cores',
     compare: 'softmax-flash',
     dash: '6 2 1 2',
     marker: 'plus',
@@ -268,7 +268,7 @@ export function describeTraining(data: TrainingDataset, o: TrainingViewOptions):
   const bf16 = at(nativeSeries(data, o.scope, 'torch', 'softmax-sdpa', 'bf16'), t);
   if (o.showBf16 && bf16) {
     parts.push(
-      `${layer ? 'in bf16 with FlashAttention-2' : 'FlashAttention-2 in bf16'} on the tensor cores ${formatDuration(bf16.ms)}`,
+      `${layer ? 'in bf16 with fused attention' : 'fused attention in bf16'} on the tensor cores ${formatDuration(bf16.ms)}`,
     );
   }
   const fla = at(nativeSeries(data, o.scope, 'fla', 'fla-chunk-norm', 'fp32'), t);
