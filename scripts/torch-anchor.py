@@ -2,7 +2,8 @@
 
 Runs on the GPU machine's own Python (PyTorch with CUDA); scripts/gpu-reference-device.sh calls it in
 the same call as the bench CLI. Batch 1, causal, random inputs. fp32 means TF32 off in PyTorch;
-bf16 uses the tensor cores (scaled_dot_product_attention then runs FlashAttention-2).
+bf16 uses the tensor cores (scaled_dot_product_attention then runs its fused kernel, FlashAttention-2 or
+cuDNN's; the meta's sdpaDefault records which one PyTorch picks).
 
   python3 torch-anchor.py --dtypes fp32,bf16 --rounds 3 --tokens 128,...,131072 --json out.json
 
@@ -34,7 +35,7 @@ MLP 4 dModel, GELU's tanh form, layer norms with gain and bias, fused QKV and ou
 without biases), forward, then y.backward(r) for a fixed random r (the gradient of the loss
 sum(y * r)): the gradients of every parameter and of the block's input, no optimizer step. Attention
 in the block: softmax-sdpa (fp32, TF32 off for every matmul, and bf16 with the whole block in bf16,
-where SDPA runs FlashAttention-2), linear-chunked-norm (eager, fp32), fla-chunk-norm and
+where SDPA runs its fused kernel), linear-chunked-norm (eager, fp32), fla-chunk-norm and
 fla-gla-chunk (the gated block adds a gate projection to one log decay per head, log sigmoid).
 The matmuls outside fla stay fp32 with TF32 off; only fla's Triton kernels follow TRITON_F32_DEFAULT.
 --train and --layer together run in one process, so fla compiles its kernels once for both; with
@@ -133,6 +134,19 @@ def sdpa_backends(dt, dev):
     return ok
 
 
+def sdpa_choice(dt, dev):
+    """The backend SDPA picks by default for a causal [1, 12, 1024, 64] input of this dtype
+    (flash_attention, cudnn_attention, ...), or None where this PyTorch cannot say."""
+    try:
+        from torch.nn.attention import SDPBackend
+        q = torch.randn(1, 12, 1024, 64, device=dev, dtype=dt)
+        chosen = int(torch._fused_sdp_choice(q, q, q, None, 0.0, True))
+        names = {int(b): name.lower() for name, b in SDPBackend.__members__.items()}
+        return names.get(chosen, str(chosen))
+    except Exception:
+        return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--tokens', default='1024,4096,16384,65536')
@@ -175,9 +189,10 @@ def main():
     meta = dict(format=FORMAT, version=1, triton=triton_version, passes=['train' if a.train or a.layer else 'forward'], device=torch.cuda.get_device_name() if dev == 'cuda' else dev, torch=torch.__version__,
                 tritonF32Default=triton_f32, rounds=a.rounds, dtypes=dtypes, heads=H, dim=d,
                 started=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-                sdpaBackends={dt: sdpa_backends(torch.float32 if dt == 'fp32' else torch.bfloat16, dev) for dt in dtypes})
+                sdpaBackends={dt: sdpa_backends(torch.float32 if dt == 'fp32' else torch.bfloat16, dev) for dt in dtypes},
+                sdpaDefault={dt: sdpa_choice(torch.float32 if dt == 'fp32' else torch.bfloat16, dev) for dt in dtypes})
     print(meta['device'], 'torch', meta['torch'], 'TRITON_F32_DEFAULT', triton_f32,
-          'SDPA backends accepting causal input:', meta['sdpaBackends'], flush=True)
+          'SDPA backends accepting causal input:', meta['sdpaBackends'], 'default:', meta['sdpaDefault'], flush=True)
     chunk_linear_attn, chunk_simple_gla = load_fla()
     rows = []
 
