@@ -8,14 +8,15 @@
  * - `integer`: a whole number in [min, max]; fractions round, values outside clamp. With
  *   `powerOfTwo`, the value snaps to the nearest power of two (in log scale) first.
  * - `number`: any finite number in [min, max]; values outside clamp.
- * - `choice`: one of a few numbers; any other number snaps to the nearest (in log scale).
+ * - `choice`: one of a few numbers; any other number snaps to the nearest (in log scale). With
+ *   `words`, those words (e.g. "auto") are accepted too, compared as `enum` compares.
  * - `enum`: one of a few words, compared without regard to case or surrounding spaces.
  * - `boolean`: present means true (HTML's rule); the values "false" and "0" mean false.
  */
 export type AttributeSpec =
   | { kind: 'integer'; min: number; max: number; powerOfTwo?: boolean }
   | { kind: 'number'; min: number; max: number }
-  | { kind: 'choice'; values: readonly number[] }
+  | { kind: 'choice'; values: readonly number[]; words?: readonly string[] }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'boolean' };
 

@@ -188,8 +188,12 @@ test.describe('widget attributes', () => {
     await expect(status).toContainText('on your GPU');
     await expect(status).toContainText('At 128 tokens');
     await expect(race).not.toContainText(/failed|NaN/);
+    // A size from the page is used as given (snapped): no search, and the widget says so.
+    await expect(race.getByTestId('race-chunk')).toContainText(
+      'linear attention ran at chunk size 16, set by the page.',
+    );
     expect(warnings.sort()).toEqual([
-      '<la-race>: chunk-size="7" is not one of 16, 32, 64, 128, 256; using 16.',
+      '<la-race>: chunk-size="7" is not one of auto, 16, 32, 64, 128, 256; using 16.',
       '<la-race>: dim="7" is not one of 16, 32, 64, 128; using 16.',
       '<la-race>: heads="-3" is below the smallest allowed, 1; using 1.',
     ]);

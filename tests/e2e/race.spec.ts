@@ -99,6 +99,58 @@ test.describe('the race', () => {
     await expect(race.getByTestId('race-fineprint')).toContainText('batch 1');
   });
 
+  test('with chunk-size="auto" it names the chunk size it ran and why, and a second run on the page reuses it', async ({
+    page,
+    webgpu,
+  }) => {
+    test.skip(!webgpu, 'needs WebGPU');
+    test.setTimeout(180_000);
+    // The test page's race has no chunk-size attribute: "auto" is the default.
+    await page.goto('/widgets-test/');
+    await expect(page.locator('body[data-ready="true"]')).toBeAttached();
+    const race = page.getByTestId('race');
+    const chunk = race.getByTestId('race-chunk');
+    // While it searches, the progress line says so in plain words.
+    const sawSearch = race
+      .getByText('Choosing a chunk size for this GPU')
+      .waitFor({ state: 'attached', timeout: 60_000 })
+      .then(() => true);
+    await expect(race).toHaveAttribute('data-source', 'live', { timeout: 120_000 });
+    await expect(race).toHaveAttribute('data-running', 'false', { timeout: 120_000 });
+    expect(await sawSearch).toBe(true);
+    const size = await race.getAttribute('data-chunk-size');
+    expect(['16', '32', '64', '128', '256']).toContain(size);
+    // A fresh browser has nothing kept, so it searched now (at SwiftShader's speed, at the
+    // smallest shape, possibly stopped at its time limit); the size and the source are in words.
+    expect(['search', 'partial']).toContain(await race.getAttribute('data-chunk-source'));
+    await expect(race).toHaveAttribute('data-chunk-earlier', 'false');
+    await expect(chunk).toContainText(`linear attention ran at chunk size ${size}`);
+    await expect(chunk).toContainText(/timed now at 512 tokens with 1 head|reached its time limit/);
+    // Reference bars are at the reference dataset's size, and say so.
+    await expect(race.getByTestId('race-reference')).toContainText('chunk size 64');
+    await expect(race.getByTestId('race-yours')).toContainText(`chunk size ${size}`);
+    if (size !== '64') {
+      await expect(chunk).toContainText(
+        "The reference GPU's chunked numbers are at chunk size 64.",
+      );
+    }
+
+    // A second run (the slider moved): the page's answer, no second search.
+    const slider = race.getByRole('slider', { name: /Context length/ });
+    await slider.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(race).toHaveAttribute('data-chunk-earlier', 'true', { timeout: 60_000 });
+    await expect(race).toHaveAttribute('data-running', 'false', { timeout: 120_000 });
+    await expect(race).toHaveAttribute('data-chunk-size', size!);
+    await expect(chunk).toContainText('earlier on this page');
+    // A search that ran to the end at 4,096 tokens or more would be kept in localStorage; the
+    // small one SwiftShader affords is kept for the page only.
+    const kept = await page.evaluate(() =>
+      Object.keys(localStorage).filter((k) => k.includes('chunk-size/')),
+    );
+    expect(kept).toEqual([]);
+  });
+
   test("the verdict's length always equals the slider's, also while it moves during a run", async ({
     page,
   }) => {

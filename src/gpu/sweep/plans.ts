@@ -57,7 +57,15 @@ export async function* sweepAttention(
   for (const t of tokens) {
     for (const form of forms) {
       plans.push(
-        planAttention(gpu, options, 'forward', form, t, options.chunkSize, options.createAttention),
+        planAttention(
+          gpu,
+          options,
+          'forward',
+          form,
+          t,
+          options.chunkSizeByForm?.[form] ?? options.chunkSize,
+          options.createAttention,
+        ),
       );
     }
   }

@@ -99,6 +99,8 @@ export interface AttentionSweepOptions extends SweepCommon {
   tokens?: readonly number[];
   /** linear-chunked's chunk size; default 64. */
   chunkSize?: number;
+  /** A chunk size per form, where one differs from `chunkSize` (each chunked form's own best). */
+  chunkSizeByForm?: Partial<Record<AttentionForm, number>>;
   /** Injected for tests; default `createResidentAttention` from attention.ts. */
   createAttention?: AttentionFactory;
 }

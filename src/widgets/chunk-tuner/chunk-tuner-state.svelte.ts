@@ -9,6 +9,8 @@ import { pickFastest } from '../../gpu/sweep/runner.ts';
 import { CHUNK_SIZES } from '../../gpu/types.ts';
 import type { ChartRule, ChartSeries } from '../shared/chart.ts';
 import { LiveSweep } from '../shared/chart-sweep.svelte.ts';
+import { pageChunkSizes, PERSIST_MIN_TOKENS } from '../shared/chunk-size.ts';
+import type { LiveGpu } from '../shared/live-gpu.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { FORM_COLORS } from '../shared/palette.ts';
@@ -87,6 +89,11 @@ export class ChunkTunerState {
   readonly sweep = new LiveSweep(this.visibility, 'chunk search');
   readonly reference = referenceData;
   readonly gpuState = $derived(pageGpu.outcome?.kind ?? 'pending');
+  /**
+   * What the last live search did for the other widgets: the size it handed them, or why it
+   * handed none; null before a live search finished.
+   */
+  shared = $state.raw<{ chunkSize: number } | { reason: string } | null>(null);
 
   readonly refPoints = $derived(points(referenceData?.chunkSearch ?? []));
   readonly livePoints = $derived(points(this.sweep.records));
@@ -193,7 +200,14 @@ export class ChunkTunerState {
     const shape = this.primaryShape;
     if (!best?.chunkSize)
       return 'Chunked linear attention against chunk size: no measurements to show yet.';
-    return `Chunked linear attention at T = ${formatTokens(shape.tokens)}, H = ${shape.heads}, d = ${shape.dim} on ${where}: fastest at chunk size ${best.chunkSize} (${formatDuration(best.medianMs ?? Number.NaN)}). The FLOP count alone favours c = ${this.modelBest}; ${best.chunkSize === this.modelBest ? 'here the two agree' : 'the difference is what the FLOP count leaves out: how well each chunk size keeps the GPU busy'}.`;
+    const shared = this.shared;
+    const handed =
+      this.primary !== 'live' || !shared
+        ? ''
+        : 'chunkSize' in shared
+          ? ` Other widgets on this page now run chunked attention at c = ${shared.chunkSize} on this GPU (d = ${shape.dim}), and this browser keeps it for later visits.`
+          : ` ${shared.reason}`;
+    return `Chunked linear attention at T = ${formatTokens(shape.tokens)}, H = ${shape.heads}, d = ${shape.dim} on ${where}: fastest at chunk size ${best.chunkSize} (${formatDuration(best.medianMs ?? Number.NaN)}). The FLOP count alone favours c = ${this.modelBest}; ${best.chunkSize === this.modelBest ? 'here the two agree' : 'the difference is what the FLOP count leaves out: how well each chunk size keeps the GPU busy'}.${handed}`;
   });
 
   /** Rounds behind the reference curve, when its points carry a spread across rounds. */
@@ -224,23 +238,62 @@ export class ChunkTunerState {
     if (t !== null) this.config = { ...this.config, tokens: t };
   }
 
-  run(): Promise<void> {
+  async run(): Promise<void> {
     const { tokens, heads, dim } = this.config;
-    return this.sweep.run(
-      (live, signal, budgetClock) =>
-        searchChunkSize(live.gpu, {
-          tokens,
-          heads,
-          dim,
-          samples: 5,
-          pointBudgetMs: 3000,
-          sweepBudgetMs: 60_000,
-          clockInfo: live.clockInfo,
-          signal,
-          budgetClock,
-          ...(live.createAttention ? { createAttention: live.createAttention } : {}),
-        }),
-      CHUNK_SIZES.length,
-    );
+    const ran: { live?: LiveGpu } = {};
+    this.shared = null;
+    await this.sweep.run((gpu, signal, budgetClock) => {
+      ran.live = gpu;
+      return searchChunkSize(gpu.gpu, {
+        tokens,
+        heads,
+        dim,
+        samples: 5,
+        pointBudgetMs: 3000,
+        sweepBudgetMs: 60_000,
+        clockInfo: gpu.clockInfo,
+        signal,
+        budgetClock,
+        ...(gpu.createAttention ? { createAttention: gpu.createAttention } : {}),
+      });
+    }, CHUNK_SIZES.length);
+    if (ran.live) this.#share(ran.live, { tokens, heads, dim });
+  }
+
+  /**
+   * Hands the live search's answer to the other widgets (shared/chunk-size.ts) when it measured
+   * every candidate at PERSIST_MIN_TOKENS or more. Shorter contexts are not handed on: there the
+   * times are mostly dispatch cost, which favours large chunks, while the widgets race long
+   * contexts, where the size trades the causal blocks inside a chunk against the state passed
+   * between chunks. A search with a candidate missing would hand on a size never compared with it.
+   */
+  #share(live: LiveGpu, shape: ChunkTunerConfig): void {
+    const records = this.sweep.records;
+    const best = pickFastest(records);
+    const complete =
+      records.length === CHUNK_SIZES.length && records.every((r) => r.status === 'ok');
+    if (!best?.chunkSize) return;
+    if (!complete) {
+      this.shared = {
+        reason:
+          'Not every chunk size was timed, so the other widgets on this page keep their own choice.',
+      };
+    } else if (shape.tokens < PERSIST_MIN_TOKENS) {
+      this.shared = {
+        reason: `Below ${formatTokens(PERSIST_MIN_TOKENS)} tokens the times are mostly launch cost, so the other widgets on this page keep their own choice.`,
+      };
+    } else {
+      pageChunkSizes.remember(
+        live.gpu,
+        { form: 'linear-chunked', dim: shape.dim },
+        best.chunkSize,
+        {
+          tokens: shape.tokens,
+          heads: shape.heads,
+          measured: records.map((r) => r.chunkSize ?? 0),
+        },
+      );
+      this.shared = { chunkSize: best.chunkSize };
+    }
   }
 }

@@ -15,7 +15,14 @@ import type { BenchRecord } from '../../gpu/records.ts';
 import type { AttentionForm } from '../../gpu/forms/registry.ts';
 import { sweepAttention } from '../../gpu/sweep/plans.ts';
 import { takesOption } from '../../gpu/forms/registry.ts';
-import { SUPPORTED_DIMS } from '../../gpu/types.ts';
+import { DEFAULT_CHUNK_SIZE, SUPPORTED_DIMS } from '../../gpu/types.ts';
+import {
+  CHUNK_SEARCH_BUDGET_MS,
+  describeChunkSize,
+  pageChunkSizes,
+  type ChunkSizeAnswer,
+  type ChunkSizeSetting,
+} from '../shared/chunk-size.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
 import { getLiveGpu, isCurrent, type LiveGpu } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
@@ -63,7 +70,11 @@ export interface RaceOptions {
   maxTokens: number;
   heads: number;
   dim: number;
-  chunkSize: number;
+  /**
+   * The linear form's chunk size, or "auto": this GPU's own (shared/chunk-size.ts), found before
+   * the first live measurement.
+   */
+  chunkSize: ChunkSizeSetting;
   /** The softmax form raced (one of RACE_SOFTMAX_FORMS). */
   softmaxForm: AttentionForm;
   /** The linear form raced (one of RACE_LINEAR_FORMS). */
@@ -185,7 +196,14 @@ export class RaceState {
   step = $state(stepFromTokens(4096));
   heads = $state(12);
   dim = $state(64);
-  chunkSize = $state(64);
+  /** The chunk size setting: a size from the page, or "auto". */
+  chunkSetting = $state<ChunkSizeSetting>('auto');
+  /** The chunk size live runs use now (the setting, or this GPU's answer once found). */
+  chunkSize = $state(DEFAULT_CHUNK_SIZE);
+  /** Which chunk size the last live run used and why; null before one (or for unchunked forms). */
+  chunkAnswer = $state.raw<ChunkSizeAnswer | null>(null);
+  /** True while this GPU's chunk size is being searched for, before anything is raced. */
+  choosingChunk = $state(false);
   /** The two forms raced (the widget's form choice, or the attributes). */
   forms = $state.raw<RaceForms>({ ...DEFAULT_RACE_FORMS });
   minStep = $state(stepFromTokens(128));
@@ -241,7 +259,7 @@ export class RaceState {
       step: this.step,
       heads: this.heads,
       dim: this.dim,
-      chunk: this.chunkSize,
+      chunk: this.chunkSetting,
       forms: this.forms,
     };
     const finite = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
@@ -253,7 +271,11 @@ export class RaceState {
     if (finite(options.dim) && (SUPPORTED_DIMS as readonly number[]).includes(options.dim)) {
       this.dim = options.dim;
     }
-    if (finite(options.chunkSize)) this.chunkSize = options.chunkSize;
+    if (options.chunkSize === 'auto') this.chunkSetting = 'auto';
+    else if (finite(options.chunkSize)) {
+      this.chunkSetting = options.chunkSize;
+      this.chunkSize = options.chunkSize;
+    }
     // Forms outside the offered lists are ignored (the attribute layer has said why).
     const softmax = options.softmaxForm;
     const linear = options.linearForm;
@@ -271,7 +293,7 @@ export class RaceState {
       before.step !== this.step ||
       before.heads !== this.heads ||
       before.dim !== this.dim ||
-      before.chunk !== this.chunkSize ||
+      before.chunk !== this.chunkSetting ||
       before.forms !== this.forms;
     if (changed && this.#started) void this.runLive();
   }
@@ -445,7 +467,24 @@ export class RaceState {
     }
     if (this.referenceLine) parts.push(this.referenceLine);
     if (this.reducedLine) parts.push(this.reducedLine);
+    if (this.chunkLine) parts.push(this.chunkLine);
     return parts.join(' ');
+  });
+
+  /**
+   * Which chunk size the linear form ran at on the reader's GPU and why, once a live result is
+   * shown; says the reference GPU's size where it differs, so its bars never read as measured at
+   * the live size.
+   */
+  readonly chunkLine = $derived.by((): string | null => {
+    const answer = this.chunkAnswer;
+    if (!answer || (!this.liveResult && !this.reduced)) return null;
+    const name = this.names.linear;
+    return describeChunkSize(
+      answer,
+      `On your GPU, ${name} attention`,
+      this.reference?.linear.chunkSize ?? null,
+    );
   });
 
   setStep(step: number): void {
@@ -514,7 +553,6 @@ export class RaceState {
     this.#run = run;
     const live = this.live;
     const target = this.tokens;
-    const shape = this.shape;
     const direct = this.#directBudgetMs;
     this.#directBudgetMs = null;
     const budgetMs = direct ?? RACE_BUDGET_MS;
@@ -523,7 +561,12 @@ export class RaceState {
     this.failure = null;
     this.#thisRun = [];
     this.running = true;
+    // The shape raced: read again once the chunk size for this GPU is known.
+    let shape = this.shape;
     try {
+      await this.#chooseChunkSize(live, clock, budgetMs, run.signal);
+      if (run.signal.aborted) return;
+      shape = this.shape;
       await this.#prepare(live, shape, run.signal);
       // The slider's length is measured afresh on every run, even where it was measured before;
       // shorter lengths measured before only spare the pilot and the steps below them.
@@ -575,9 +618,50 @@ export class RaceState {
       if (this.#run === run) {
         this.#run = null;
         this.running = false;
+        this.choosingChunk = false;
         this.measuringTokens = null;
       }
     }
+  }
+
+  /**
+   * Sets the chunk size this run races the linear form at: the page's size, or with "auto" this
+   * GPU's (from the page, this browser, or a short search run here: one scheduler job per point,
+   * on this run's clock, so Stop, the visibility gate and the run's budget apply to it).
+   */
+  async #chooseChunkSize(
+    live: LiveGpu,
+    clock: JobClock,
+    budgetMs: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const form = this.forms.linear;
+    if (!takesOption(form, 'chunkSize')) {
+      this.chunkAnswer = null;
+      return;
+    }
+    const answer = await pageChunkSizes.resolve(live.gpu, {
+      setting: this.chunkSetting,
+      form,
+      dim: this.dim,
+      run: (events) =>
+        gpuScheduler.iterate(events, { signal, label: 'race: choose a chunk size', clock }),
+      sweep: {
+        clockInfo: live.clockInfo,
+        signal,
+        budgetClock: () => clock.now(),
+        ...(live.createAttention ? { createAttention: live.createAttention } : {}),
+      },
+      // At most a quarter of the run's time, so the race itself keeps most of it.
+      budgetMs: Math.min(CHUNK_SEARCH_BUDGET_MS, budgetMs / 4),
+      onSearch: () => {
+        this.choosingChunk = true;
+      },
+    });
+    this.choosingChunk = false;
+    if (signal.aborted) return;
+    this.chunkAnswer = answer;
+    this.chunkSize = answer.chunkSize;
   }
 
   /**
@@ -713,6 +797,7 @@ export class RaceState {
     this.#run?.abort();
     this.#run = null;
     this.running = false;
+    this.choosingChunk = false;
     this.measuringTokens = null;
   }
 

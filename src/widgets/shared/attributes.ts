@@ -96,15 +96,23 @@ function parseValue(spec: AttributeSpec, text: string): Outcome {
       return { ok: false, why: `is not one of ${spec.values.join(', ')}` };
     }
     case 'choice': {
+      const word = spec.words?.find((w) => w.toLowerCase() === text.trim().toLowerCase());
+      if (word !== undefined) return { ok: true, value: word, exact: word, why: '' };
+      const offered = [...(spec.words ?? []), ...spec.values].join(', ');
       const x = parseFiniteNumber(text);
-      if (x === null) return { ok: false, why: 'is not a number' };
+      if (x === null) {
+        return {
+          ok: false,
+          why: spec.words?.length ? `is not one of ${offered}` : 'is not a number',
+        };
+      }
       if (spec.values.includes(x)) return { ok: true, value: x, exact: x, why: '' };
-      if (x <= 0) return { ok: false, why: `is not one of ${spec.values.join(', ')}` };
+      if (x <= 0) return { ok: false, why: `is not one of ${offered}` };
       return {
         ok: true,
         value: nearestInLog(spec.values, x),
         exact: x,
-        why: `is not one of ${spec.values.join(', ')}`,
+        why: `is not one of ${offered}`,
       };
     }
     case 'integer':
@@ -252,7 +260,7 @@ export function describeAccepts(spec: AttributeSpec): string {
     case 'enum':
       return list(spec.values);
     case 'choice':
-      return list(spec.values);
+      return list([...(spec.words ?? []), ...spec.values]);
     case 'integer':
       return spec.powerOfTwo
         ? `a power of two from ${spec.min} to ${spec.max}`
@@ -284,15 +292,22 @@ export function dimAttribute(description = 'Head dimension d.'): WidgetAttribute
   };
 }
 
-/** The `chunk-size` attribute: a chunk size of the chunked forms, default 64. */
+/**
+ * The `chunk-size` attribute: a chunk size of the chunked forms, default 64; with `auto`, also the
+ * word "auto" (the default then), which lets the widget choose this GPU's chunk size (see
+ * shared/chunk-size.ts).
+ */
 export function chunkSizeAttribute(
   description = 'Chunk size of the chunked linear form.',
+  { auto = false }: { auto?: boolean } = {},
 ): WidgetAttribute {
   return {
     name: 'chunk-size',
-    type: CHUNK_SIZES.join(' | '),
-    default: '64',
+    type: [...(auto ? ["'auto'"] : []), ...CHUNK_SIZES].join(' | '),
+    default: auto ? 'auto' : '64',
     description,
-    accepts: { kind: 'choice', values: CHUNK_SIZES },
+    accepts: auto
+      ? { kind: 'choice', values: CHUNK_SIZES, words: ['auto'] }
+      : { kind: 'choice', values: CHUNK_SIZES },
   };
 }

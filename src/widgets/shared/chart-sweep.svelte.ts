@@ -55,6 +55,9 @@ export class LiveSweep {
   /**
    * Runs the sweep `make` returns for the page's GPU; replaces earlier records. `make` may pass
    * `budgetClock` on to the sweep, so that time paused off screen does not spend its budget.
+   * `prepare`, when given, runs first inside the same run (Stop and the visibility gate apply; its
+   * points go through `iterate`, one scheduler job each, on the same clock), e.g. choosing the
+   * chunk size the sweep then uses; its records are not the sweep's.
    */
   async run(
     make: (
@@ -63,6 +66,14 @@ export class LiveSweep {
       budgetClock: () => number,
     ) => AsyncGenerator<SweepEvent>,
     total: number,
+    prepare?: (
+      live: LiveGpu,
+      context: {
+        signal: AbortSignal;
+        budgetClock: () => number;
+        iterate: (events: AsyncGenerator<SweepEvent>) => AsyncIterable<SweepEvent>;
+      },
+    ) => Promise<void>,
   ): Promise<void> {
     if (this.running) return;
     const live = await getLiveGpu();
@@ -77,19 +88,25 @@ export class LiveSweep {
     this.message = null;
     this.progress = { done: 0, total };
     const clock = new JobClock();
+    const options = {
+      signal: controller.signal,
+      label: this.#label,
+      clock,
+      gate: async (signal?: AbortSignal) => {
+        this.paused = !this.#visibility.active;
+        await this.#visibility.whenActive(signal);
+        this.paused = false;
+      },
+    };
     try {
+      await prepare?.(live, {
+        signal: controller.signal,
+        budgetClock: () => clock.now(),
+        iterate: (events) => gpuScheduler.iterate(events, options),
+      });
       for await (const event of gpuScheduler.iterate(
         make(live, controller.signal, () => clock.now()),
-        {
-          signal: controller.signal,
-          label: this.#label,
-          clock,
-          gate: async (signal) => {
-            this.paused = !this.#visibility.active;
-            await this.#visibility.whenActive(signal);
-            this.paused = false;
-          },
-        },
+        options,
       )) {
         this.records = [...this.records, event.record];
         this.progress = event.progress;

@@ -29,7 +29,10 @@ export const timingChartDoc: WidgetDoc = {
     },
     headsAttribute('Attention heads of the live sweep.'),
     dimAttribute('Head dimension d of the live sweep.'),
-    chunkSizeAttribute(),
+    chunkSizeAttribute(
+      "Chunk size of the chunked forms in the live sweep. \"auto\" runs each chunked form at its fastest size on the reader's GPU: found in this browser from an earlier visit, or by a short search (at most 5 s in all) before the sweep, kept for the page; a number fixes the size. The summary says which size ran and why; the reference GPU's points are at the reference dataset's size.",
+      { auto: true },
+    ),
     {
       name: 'point-budget-ms',
       type: 'number',

@@ -6,7 +6,14 @@
 import { SvelteSet } from 'svelte/reactivity';
 import type { BenchRecord } from '../../gpu/records.ts';
 import { sweepAttention } from '../../gpu/sweep/plans.ts';
-import { CHARTED_FORMS, type AttentionForm } from '../../gpu/forms/registry.ts';
+import { CHARTED_FORMS, takesOption, type AttentionForm } from '../../gpu/forms/registry.ts';
+import {
+  CHUNK_SEARCH_BUDGET_MS,
+  describeChunkSize,
+  pageChunkSizes,
+  type ChunkSizeAnswer,
+  type ChunkSizeSetting,
+} from '../shared/chunk-size.ts';
 import {
   findCrossover,
   logDomain,
@@ -40,7 +47,11 @@ export interface TimingChartConfig {
   maxTokens: number;
   heads: number;
   dim: number;
-  chunkSize: number;
+  /**
+   * The chunked forms' chunk size, or "auto": each chunked form at this GPU's own
+   * (shared/chunk-size.ts), found before the sweep.
+   */
+  chunkSize: ChunkSizeSetting;
   /** Time budget per point, ms. */
   pointBudgetMs: number;
   /**
@@ -218,9 +229,13 @@ export class TimingChartState {
     maxTokens: 131072,
     heads: 12,
     dim: 64,
-    chunkSize: 64,
+    chunkSize: 'auto',
     pointBudgetMs: 2000,
   });
+  /** Per chunked form, the chunk size the reader's sweep used and why (set when a sweep starts). */
+  chunkAnswers = $state.raw<Partial<Record<AttentionForm, ChunkSizeAnswer>>>({});
+  /** True while this GPU's chunk size is searched for, before the sweep's first point. */
+  choosingChunk = $state(false);
   readonly hiddenForms = new SvelteSet<string>();
   readonly hiddenSets = new SvelteSet<Dataset>();
   showPublished = $state(false);
@@ -457,6 +472,7 @@ export class TimingChartState {
               `Your GPU has ${measured} point${measured === 1 ? '' : 's'} so far, too few for a slope or a crossover.`,
             ]),
       );
+      parts.push(...this.chunkLines);
     }
     const skipped = this.marks.length;
     if (skipped > 0)
@@ -468,6 +484,21 @@ export class TimingChartState {
     return `Time per forward pass against context length, both on log scales. ${parts.join(' ')}`;
   });
 
+  /**
+   * Per chunked form the reader's sweep measured: the chunk size it ran at and why, and the
+   * reference GPU's where that differs (its points are at the reference dataset's size).
+   */
+  readonly chunkLines = $derived.by((): string[] =>
+    Object.entries(this.chunkAnswers).flatMap(([form, answer]) => {
+      if (!answer || okPoints(this.liveRecords, form).length === 0) return [];
+      const reference =
+        this.referenceRecords.find((r) => r.form === form && r.chunkSize !== null)?.chunkSize ??
+        null;
+      const label = FORM_LABELS[form as AttentionForm] ?? form;
+      return [describeChunkSize(answer, `On your GPU, ${label.toLowerCase()}`, reference)];
+    }),
+  );
+
   readonly tableRows = $derived.by(() => {
     const rows: (string | number)[][] = [];
     const sets: [string, readonly BenchRecord[]][] = [
@@ -476,8 +507,9 @@ export class TimingChartState {
     ];
     for (const [name, records] of sets) {
       for (const r of records) {
+        const label = FORM_LABELS[r.form as AttentionForm] ?? r.form;
         rows.push([
-          FORM_LABELS[r.form as AttentionForm] ?? r.form,
+          r.chunkSize !== null ? `${label}, chunk size ${r.chunkSize}` : label,
           name,
           formatTokens(r.tokens),
           r.medianMs !== null ? formatDuration(r.medianMs) : '–',
@@ -595,10 +627,15 @@ export class TimingChartState {
     if (!this.hiddenSets.delete(set)) this.hiddenSets.add(set);
   }
 
-  /** Sweeps every form on the reader's GPU; points appear as they finish. */
+  /**
+   * Sweeps every form on the reader's GPU; points appear as they finish. With chunk-size "auto",
+   * each chunked form's size for this GPU is found first, inside the same run.
+   */
   run(): Promise<void> {
     const { minTokens, maxTokens, heads, dim, chunkSize, pointBudgetMs } = this.config;
     const tokens = sweepLengths(minTokens, maxTokens);
+    const chunked = CHARTED_FORMS.filter((form) => takesOption(form, 'chunkSize'));
+    let sizes: Partial<Record<AttentionForm, number>> = {};
     return this.sweep.run(
       (live, signal, budgetClock) =>
         sweepAttention(live.gpu, {
@@ -606,7 +643,8 @@ export class TimingChartState {
           tokens,
           heads,
           dim,
-          chunkSize,
+          chunkSize: typeof chunkSize === 'number' ? chunkSize : undefined,
+          chunkSizeByForm: sizes,
           pointBudgetMs,
           // The sweep budget counts only time spent measuring, not time paused or queued.
           sweepBudgetMs: 180_000,
@@ -617,6 +655,37 @@ export class TimingChartState {
           ...(live.createAttention ? { createAttention: live.createAttention } : {}),
         }),
       tokens.length * CHARTED_FORMS.length,
+      async (live, { signal, budgetClock, iterate }) => {
+        this.chunkAnswers = {};
+        const answers: Partial<Record<AttentionForm, ChunkSizeAnswer>> = {};
+        try {
+          for (const form of chunked) {
+            answers[form] = await pageChunkSizes.resolve(live.gpu, {
+              setting: chunkSize,
+              form,
+              dim,
+              run: iterate,
+              sweep: {
+                clockInfo: live.clockInfo,
+                signal,
+                budgetClock,
+                ...(live.createAttention ? { createAttention: live.createAttention } : {}),
+              },
+              // One search budget shared by the chunked forms.
+              budgetMs: CHUNK_SEARCH_BUDGET_MS / chunked.length,
+              onSearch: () => {
+                this.choosingChunk = true;
+              },
+            });
+          }
+        } finally {
+          this.choosingChunk = false;
+        }
+        sizes = Object.fromEntries(
+          Object.entries(answers).map(([form, answer]) => [form, answer.chunkSize]),
+        );
+        this.chunkAnswers = answers;
+      },
     );
   }
 
