@@ -212,6 +212,9 @@ describe("the widgets' chunk size for chunk-size=auto", () => {
       source: 'partial',
       searched: { measured: [64] },
     });
+    expect(describeChunkSize(answer, 'X', 64)).toBe(
+      'X ran at chunk size 64, the default: the search reached its time limit after timing only this size at 512 tokens with 1 head (kept for this page only).',
+    );
   });
 
   it('storage that throws behaves as none: the search still answers, and the page remembers it', async () => {

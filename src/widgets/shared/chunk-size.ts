@@ -380,8 +380,12 @@ export function describeChunkSize(
       why = `chunk size ${c}, the fastest of ${RANGE} on this GPU (timed ${when}${at}; ${answer.stored ? 'kept in this browser' : 'a short search, kept for this page only'})`;
       break;
     case 'partial': {
-      const list = s?.measured.length ? s.measured.join(', ') : String(c);
-      why = `chunk size ${c}: the search ${answer.earlier ? 'earlier on this page ' : ''}reached its time limit after timing ${list}${at}, so this is the fastest of those (kept for this page only)`;
+      const search = `the search ${answer.earlier ? 'earlier on this page ' : ''}reached its time limit`;
+      const measured = s?.measured ?? [];
+      why =
+        measured.length > 1
+          ? `chunk size ${c}: ${search} after timing ${measured.join(', ')}${at}, so this is the fastest of those (kept for this page only)`
+          : `chunk size ${c}, the default: ${search} after timing only this size${at} (kept for this page only)`;
       break;
     }
     case 'default':

@@ -495,7 +495,7 @@ export class TimingChartState {
         this.referenceRecords.find((r) => r.form === form && r.chunkSize !== null)?.chunkSize ??
         null;
       const label = FORM_LABELS[form as AttentionForm] ?? form;
-      return [describeChunkSize(answer, `On your GPU, ${label.toLowerCase()}`, reference)];
+      return [describeChunkSize(answer, `On your GPU, the ${label.toLowerCase()}`, reference)];
     }),
   );
 
