@@ -18,6 +18,7 @@ import {
   describeChunkSize,
   PERSIST_MIN_TOKENS,
   SEARCH_SHAPES,
+  shareableChunkSize,
   type ChunkSizeRequest,
 } from '../../src/widgets/shared/chunk-size.ts';
 
@@ -298,6 +299,24 @@ describe("the widgets' chunk size for chunk-size=auto", () => {
     expect(store.items.get(PREFIX + chunkSizeKey(info, { form: 'linear-chunked', dim: 64 }))).toBe(
       '32',
     );
+  });
+
+  it("hands the chunk tuner's answer on only from a complete search at 4,096 tokens or more", () => {
+    const record = (c: number, ms: number | null) =>
+      ({ chunkSize: c, medianMs: ms, status: ms === null ? 'skipped' : 'ok' }) as BenchRecord;
+    const all = [record(16, 3), record(32, 2), record(64, 1.1), record(128, 1.0), record(256, 1.4)];
+    expect(shareableChunkSize(all, 4096)).toEqual({ chunkSize: 128 });
+    expect(shareableChunkSize(all, 16_384)).toEqual({ chunkSize: 128 });
+    expect(shareableChunkSize(all, 2048)).toEqual({
+      reason:
+        'Below 4,096 tokens the times are mostly launch cost, so the other widgets on this page keep their own choice.',
+    });
+    const missing = [...all.slice(0, 4), record(256, null)];
+    expect(shareableChunkSize(missing, 8192)).toEqual({
+      reason:
+        'Not every chunk size was timed, so the other widgets on this page keep their own choice.',
+    });
+    expect('reason' in shareableChunkSize(all.slice(0, 3), 8192)).toBe(true);
   });
 
   it('chooses the largest search shape that fits, from the probe', () => {

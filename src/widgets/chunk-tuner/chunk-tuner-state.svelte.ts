@@ -9,7 +9,7 @@ import { pickFastest } from '../../gpu/sweep/runner.ts';
 import { CHUNK_SIZES } from '../../gpu/types.ts';
 import type { ChartRule, ChartSeries } from '../shared/chart.ts';
 import { LiveSweep } from '../shared/chart-sweep.svelte.ts';
-import { pageChunkSizes, PERSIST_MIN_TOKENS } from '../shared/chunk-size.ts';
+import { pageChunkSizes, shareableChunkSize } from '../shared/chunk-size.ts';
 import type { LiveGpu } from '../shared/live-gpu.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
@@ -261,39 +261,25 @@ export class ChunkTunerState {
   }
 
   /**
-   * Hands the live search's answer to the other widgets (shared/chunk-size.ts) when it measured
-   * every candidate at PERSIST_MIN_TOKENS or more. Shorter contexts are not handed on: there the
-   * times are mostly dispatch cost, which favours large chunks, while the widgets race long
-   * contexts, where the size trades the causal blocks inside a chunk against the state passed
-   * between chunks. A search with a candidate missing would hand on a size never compared with it.
+   * Hands the live search's answer to the other widgets on the page (shared/chunk-size.ts) when
+   * it may be (shareableChunkSize: every candidate timed at 4,096 tokens or more), or says why not.
    */
   #share(live: LiveGpu, shape: ChunkTunerConfig): void {
     const records = this.sweep.records;
-    const best = pickFastest(records);
-    const complete =
-      records.length === CHUNK_SIZES.length && records.every((r) => r.status === 'ok');
-    if (!best?.chunkSize) return;
-    if (!complete) {
-      this.shared = {
-        reason:
-          'Not every chunk size was timed, so the other widgets on this page keep their own choice.',
-      };
-    } else if (shape.tokens < PERSIST_MIN_TOKENS) {
-      this.shared = {
-        reason: `Below ${formatTokens(PERSIST_MIN_TOKENS)} tokens the times are mostly launch cost, so the other widgets on this page keep their own choice.`,
-      };
-    } else {
+    if (!pickFastest(records)) return;
+    const shared = shareableChunkSize(records, shape.tokens);
+    if ('chunkSize' in shared) {
       pageChunkSizes.remember(
         live.gpu,
         { form: 'linear-chunked', dim: shape.dim },
-        best.chunkSize,
+        shared.chunkSize,
         {
           tokens: shape.tokens,
           heads: shape.heads,
           measured: records.map((r) => r.chunkSize ?? 0),
         },
       );
-      this.shared = { chunkSize: best.chunkSize };
     }
+    this.shared = shared;
   }
 }

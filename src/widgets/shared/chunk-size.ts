@@ -28,7 +28,7 @@ import {
 } from '../../gpu/sweep/chunk-choice.ts';
 import type { BenchRecord } from '../../gpu/records.ts';
 import { searchChunkSize } from '../../gpu/sweep/plans.ts';
-import { collectSweep } from '../../gpu/sweep/runner.ts';
+import { collectSweep, pickFastest } from '../../gpu/sweep/runner.ts';
 import type { ChunkSearchOptions, SweepEvent, SweepGpu } from '../../gpu/sweep/types.ts';
 import { CHUNK_SIZES, DEFAULT_CHUNK_SIZE } from '../../gpu/types.ts';
 import { formatTokens } from './format.ts';
@@ -341,6 +341,34 @@ export function createChunkSizeResolver(deps: ChunkSizeResolverDeps = {}): Chunk
       return memory.get(keyOf(gpu, shape)) ?? null;
     },
   };
+}
+
+/**
+ * Whether a search's answer may be handed to the other widgets (and kept in this browser): the
+ * fastest size when every candidate was timed at PERSIST_MIN_TOKENS or more, else the reason in
+ * words. A search missing a candidate would hand on a size never compared with it; a shorter one
+ * measures mostly launch cost (see PERSIST_MIN_TOKENS).
+ */
+export function shareableChunkSize(
+  records: readonly BenchRecord[],
+  tokens: number,
+  candidates: readonly number[] = CHUNK_SIZES,
+): { chunkSize: number } | { reason: string } {
+  const timed = records.filter((r) => r.status === 'ok' && r.medianMs !== null);
+  const best = pickFastest(timed);
+  const complete = candidates.every((c) => timed.some((r) => r.chunkSize === c));
+  if (!best?.chunkSize || !complete) {
+    return {
+      reason:
+        'Not every chunk size was timed, so the other widgets on this page keep their own choice.',
+    };
+  }
+  if (tokens < PERSIST_MIN_TOKENS) {
+    return {
+      reason: `Below ${formatTokens(PERSIST_MIN_TOKENS)} tokens the times are mostly launch cost, so the other widgets on this page keep their own choice.`,
+    };
+  }
+  return { chunkSize: best.chunkSize };
 }
 
 /** The page's one resolver: every widget on the page shares its memory. */

@@ -313,6 +313,9 @@ export class TimingChartState {
         if (this.hiddenForms.has(form)) continue;
         const points = okPoints(records, form);
         if (points.length === 0) continue;
+        // Each dataset's chunked points carry their own chunk size (the reader's may differ).
+        const chunk = records.find((r) => r.form === form && r.chunkSize !== null)?.chunkSize;
+        const at = chunk ? `, chunk size ${chunk}` : '';
         out.push({
           id: `${set}:${form}`,
           label: `${FORM_LABELS[form]} (${name})`,
@@ -324,7 +327,7 @@ export class TimingChartState {
             x: p.x,
             y: p.y,
             ...(p.lo !== undefined && p.hi !== undefined ? { lo: p.lo, hi: p.hi } : {}),
-            text: `${FORM_LABELS[form]}, ${formatTokens(p.x)} tokens: ${formatDuration(p.y)} (${name}${spreadText(p)})`,
+            text: `${FORM_LABELS[form]}, ${formatTokens(p.x)} tokens: ${formatDuration(p.y)} (${name}${at}${spreadText(p)})`,
           })),
         });
       }
