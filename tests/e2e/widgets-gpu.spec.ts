@@ -434,6 +434,10 @@ test.describe('GPU widgets', () => {
     });
     await tuner.getByRole('button', { name: 'Stop' }).click();
     await expect(tuner).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
+    // A search stopped early is not handed to the other widgets, and the summary says so.
+    await expect(tuner.getByTestId('chart-summary')).toContainText(
+      'Not every chunk size was timed, so the other widgets on this page keep their own choice.',
+    );
   });
 
   test('at phone width the race slider has a row of its own and the two selects share the next', async ({

@@ -309,7 +309,7 @@ describe("the widgets' chunk size for chunk-size=auto", () => {
     expect(shareableChunkSize(all, 16_384)).toEqual({ chunkSize: 128 });
     expect(shareableChunkSize(all, 2048)).toEqual({
       reason:
-        'Below 4,096 tokens the times are mostly launch cost, so the other widgets on this page keep their own choice.',
+        'Timed below 4,096 tokens, where fixed costs per run weigh more than the chunk size, so the other widgets on this page keep their own choice.',
     });
     const missing = [...all.slice(0, 4), record(256, null)];
     expect(shareableChunkSize(missing, 8192)).toEqual({

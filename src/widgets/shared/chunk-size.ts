@@ -53,10 +53,11 @@ export const CHUNK_SEARCH_ORDER: readonly number[] = [...CHUNK_SIZES].sort(
 
 /**
  * The shortest search context kept in localStorage (and the chunk tuner's bound for storing its
- * own search). Below it a head has at most 64 chunks of 64 and 16 of 256: the times are mostly
- * dispatch and launch cost, which favour large chunks, while the trade-off the size is chosen for
- * (the causal blocks inside a chunk against the state passed between chunks) shows at long
- * contexts. An answer from a shorter search is still this GPU's best guess, for this page only.
+ * own search). Below it a head has at most 64 chunks of 64 and 16 of 256: the GPU is far from
+ * full, and fixed per-run costs (submission, dispatches, the few chunks' parallelism) weigh as
+ * much as the chunk size, while the trade-off the size is chosen for (the causal blocks inside a
+ * chunk against the state passed between chunks) shows at the long contexts the widgets race. An
+ * answer from a shorter search is still this GPU's best guess, for this page only.
  */
 export const PERSIST_MIN_TOKENS = 4096;
 
@@ -347,7 +348,7 @@ export function createChunkSizeResolver(deps: ChunkSizeResolverDeps = {}): Chunk
  * Whether a search's answer may be handed to the other widgets (and kept in this browser): the
  * fastest size when every candidate was timed at PERSIST_MIN_TOKENS or more, else the reason in
  * words. A search missing a candidate would hand on a size never compared with it; a shorter one
- * measures mostly launch cost (see PERSIST_MIN_TOKENS).
+ * measures fixed per-run costs as much as the chunk size (see PERSIST_MIN_TOKENS).
  */
 export function shareableChunkSize(
   records: readonly BenchRecord[],
@@ -365,7 +366,7 @@ export function shareableChunkSize(
   }
   if (tokens < PERSIST_MIN_TOKENS) {
     return {
-      reason: `Below ${formatTokens(PERSIST_MIN_TOKENS)} tokens the times are mostly launch cost, so the other widgets on this page keep their own choice.`,
+      reason: `Timed below ${formatTokens(PERSIST_MIN_TOKENS)} tokens, where fixed costs per run weigh more than the chunk size, so the other widgets on this page keep their own choice.`,
     };
   }
   return { chunkSize: best.chunkSize };
