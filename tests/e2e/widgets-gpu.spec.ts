@@ -168,6 +168,21 @@ test.describe('GPU widgets', () => {
     await chart.getByRole('button', { name: 'Stop' }).click();
     await expect(chart).toHaveAttribute('data-running', 'false', { timeout: 60_000 });
     await expect(chart.getByRole('status')).toContainText(/Stopped|Done/);
+    // chunk-size is "auto" by default: the summary names each chunked form's size and where it
+    // came from, and the points say it too.
+    const summary = chart.getByTestId('chart-summary');
+    for (const form of ['linear', 'gated linear']) {
+      await expect(summary).toContainText(
+        new RegExp(
+          `On your GPU, the ${form}, chunked form ran at chunk size (16|32|64|128|256)(,|:) .*(timed now|reached its time limit)`,
+        ),
+      );
+    }
+    await expect(
+      chart.locator(
+        '[data-point][aria-label^="Linear, chunked form"][aria-label*="your GPU, chunk size"]',
+      ),
+    ).not.toHaveCount(0);
     const count = await chart.getAttribute('data-live-points');
     await page.waitForTimeout(1500);
     await expect(chart).toHaveAttribute('data-live-points', count ?? '');
