@@ -283,6 +283,30 @@ describe.skipIf(!gpu)('the context-length sweep', () => {
     expect(log.destroyed).toEqual(log.created);
   });
 
+  it('runs each chunked form at its own chunk size when given one per form', async () => {
+    const log = newLog();
+    const records = await collectSweep(
+      sweepAttention(ready, {
+        forms: ['softmax-flash', 'linear-chunked', 'gated-chunked'],
+        tokens: [256],
+        heads: 1,
+        dim: 16,
+        samples: 3,
+        chunkSize: 32,
+        chunkSizeByForm: { 'linear-chunked': 128 },
+        clockInfo,
+        createAttention: createFakeFactory(log),
+      }),
+    );
+    expect(records.map((r) => [r.form, r.chunkSize])).toEqual([
+      ['softmax-flash', null],
+      ['linear-chunked', 128],
+      ['gated-chunked', 32],
+    ]);
+    expect(log.created).toContain('fake/linear-chunked T=256 c=128');
+    expect(log.created).toContain('fake/gated-chunked T=256 c=32');
+  });
+
   it('searches chunk sizes for linear-chunked and reports the fastest', async () => {
     const log = newLog();
     const records = await collectSweep(
