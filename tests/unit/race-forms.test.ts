@@ -180,6 +180,22 @@ describe('the race state without a GPU, with another form chosen', () => {
     expect(race.forms.softmax).toBe('softmax-naive');
     expect(race.verdict?.text).toMatch(/our naive softmax/);
   });
+
+  it('takes the chunk size as "auto" (the default) or a number; a number is the shape raced at once, NaN is ignored', async () => {
+    const { RaceState } = await import('../../src/widgets/race/race-state.svelte.ts');
+    const race = new RaceState();
+    expect(race.chunkSetting).toBe('auto');
+    expect(race.chunkSize).toBe(64);
+    race.configure({ chunkSize: 128 });
+    expect([race.chunkSetting, race.chunkSize, race.shape.chunkSize]).toEqual([128, 128, 128]);
+    race.configure({ chunkSize: Number.NaN });
+    expect(race.chunkSetting).toBe(128);
+    race.configure({ chunkSize: 'auto' });
+    // The size for this GPU is found at the next live run; until then the last one stands.
+    expect([race.chunkSetting, race.chunkSize]).toEqual(['auto', 128]);
+    // No live run, so nothing to say about a chunk size.
+    expect(race.chunkLine).toBeNull();
+  });
 });
 
 describe("the race's fallback text", () => {
