@@ -52,7 +52,7 @@ export const raceDoc: WidgetDoc = {
     headsAttribute('Attention heads (also choosable in the widget).'),
     dimAttribute('Head dimension d (also choosable in the widget).'),
     chunkSizeAttribute(
-      'Chunk size of the chunked linear form. "auto" uses the fastest size on the reader\'s GPU: found in this browser from an earlier visit, or by a short search (at most 5 s) before the first race, kept for the page; a number fixes the size. The widget says which size it ran and why.',
+      'Chunk size of the chunked linear form. "auto" uses the fastest size timed on the reader\'s GPU: found in this browser from an earlier visit, or by a short search (at most 5 s; a slow GPU times what fits) before the first race, kept for the page; a number fixes the size. The widget says which size it ran and why.',
       { auto: true },
     ),
     {

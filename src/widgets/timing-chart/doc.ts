@@ -30,7 +30,7 @@ export const timingChartDoc: WidgetDoc = {
     headsAttribute('Attention heads of the live sweep.'),
     dimAttribute('Head dimension d of the live sweep.'),
     chunkSizeAttribute(
-      "Chunk size of the chunked forms in the live sweep. \"auto\" runs each chunked form at its fastest size on the reader's GPU: found in this browser from an earlier visit, or by a short search (at most 5 s in all) before the sweep, kept for the page; a number fixes the size. The summary says which size ran and why; the reference GPU's points are at the reference dataset's size.",
+      "Chunk size of the chunked forms in the live sweep. \"auto\" runs each chunked form at the fastest size timed on the reader's GPU: found in this browser from an earlier visit, or by a short search (at most 5 s in all; a slow GPU times what fits) before the sweep, kept for the page; a number fixes the size. The summary says which size ran and why; the reference GPU's points are at the reference dataset's size.",
       { auto: true },
     ),
     {
