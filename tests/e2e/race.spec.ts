@@ -105,16 +105,17 @@ test.describe('the race', () => {
   }) => {
     test.skip(!webgpu, 'needs WebGPU');
     test.setTimeout(180_000);
-    // The test page's race has no chunk-size attribute: "auto" is the default.
-    await page.goto('/widgets-test/');
-    await expect(page.locator('body[data-ready="true"]')).toBeAttached();
     const race = page.getByTestId('race');
     const chunk = race.getByTestId('race-chunk');
-    // While it searches, the progress line says so in plain words.
+    // While it searches, the progress line says so in plain words (watched from before the page
+    // loads, so a quick search is not missed).
     const sawSearch = race
       .getByText('Choosing a chunk size for this GPU')
       .waitFor({ state: 'attached', timeout: 60_000 })
       .then(() => true);
+    // The test page's race has no chunk-size attribute: "auto" is the default.
+    await page.goto('/widgets-test/');
+    await expect(page.locator('body[data-ready="true"]')).toBeAttached();
     await expect(race).toHaveAttribute('data-source', 'live', { timeout: 120_000 });
     await expect(race).toHaveAttribute('data-running', 'false', { timeout: 120_000 });
     expect(await sawSearch).toBe(true);
