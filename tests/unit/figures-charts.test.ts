@@ -132,6 +132,26 @@ describe('the chunk tuner', () => {
     expect(tuner.config.tokens).toBe(8192);
   });
 
+  it("says in its summary whether the reader's search was handed to the other widgets", () => {
+    const tuner = new ChunkTunerState();
+    tuner.sweep.records = [16, 32, 64, 128, 256].map((c) =>
+      benchRecord('linear-chunked', 8192, c === 128 ? 1 : 2, {
+        task: 'chunk-search',
+        chunkSize: c,
+        heads: 12,
+        dim: 64,
+      }),
+    );
+    expect(tuner.summary).toMatch(/on your GPU: fastest at chunk size 128/);
+    expect(tuner.summary).not.toContain('Other widgets');
+    tuner.shared = { chunkSize: 128 };
+    expect(tuner.summary).toContain(
+      'Other widgets on this page now run chunked linear attention (ungated) at c = 128 on this GPU (d = 64), and this browser keeps it for later visits.',
+    );
+    tuner.shared = { reason: 'Not every chunk size was timed, so they keep their own.' };
+    expect(tuner.summary).toMatch(/ Not every chunk size was timed, so they keep their own\.$/);
+  });
+
   it('names each curve with its machine and context length', () => {
     const tuner = new ChunkTunerState();
     tuner.configure({ tokens: 4096, heads: 12, dim: 64 });

@@ -205,7 +205,7 @@ export class ChunkTunerState {
       this.primary !== 'live' || !shared
         ? ''
         : 'chunkSize' in shared
-          ? ` Other widgets on this page now run chunked attention at c = ${shared.chunkSize} on this GPU (d = ${shape.dim}), and this browser keeps it for later visits.`
+          ? ` Other widgets on this page now run chunked linear attention (ungated) at c = ${shared.chunkSize} on this GPU (d = ${shape.dim}), and this browser keeps it for later visits.`
           : ` ${shared.reason}`;
     return `Chunked linear attention at T = ${formatTokens(shape.tokens)}, H = ${shape.heads}, d = ${shape.dim} on ${where}: fastest at chunk size ${best.chunkSize} (${formatDuration(best.medianMs ?? Number.NaN)}). The FLOP count alone favours c = ${this.modelBest}; ${best.chunkSize === this.modelBest ? 'here the two agree' : 'the difference is what the FLOP count leaves out: how well each chunk size keeps the GPU busy'}.${handed}`;
   });
