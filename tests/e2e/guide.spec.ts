@@ -122,7 +122,12 @@ async function serveWithPolicy(policy: string, body: string): Promise<StaticServ
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((done) => server.close(() => done())),
+    // As in host-page.ts: close() alone waits for the page's open connections.
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -61,7 +61,17 @@ export async function startHost(
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, close: () => new Promise((done) => server.close(() => done())) };
+  return {
+    origin,
+    // close() alone waits for every open connection to end, and the page under test may still
+    // hold one (a request in flight, a keep-alive socket): a CI run hung here until the test's
+    // 120 s timeout. Drop them all; the test is over.
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /** Records every CSP violation from the first script on, before any page script runs. */
