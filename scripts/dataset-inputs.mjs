@@ -121,11 +121,13 @@ export function combineTorchRounds(file, path, fail, scopeOf = () => '') {
     groups.set(key, list);
   }
   return [...groups.values()].map((list) => {
-    const roundsMs = [...list].sort((a, b) => a.round - b.round).map((r) => r.ms);
+    const sorted = [...list].sort((a, b) => a.round - b.round);
+    const roundsMs = sorted.map((r) => r.ms);
     const summary = summarizeRounds(roundsMs);
     return {
       row: list[0],
       scope: scopeOf(list[0]),
+      timing: timingFields(sorted),
       fields: {
         impl: list[0].impl,
         form: list[0].form,
@@ -145,6 +147,69 @@ export function combineTorchRounds(file, path, fail, scopeOf = () => '') {
   });
 }
 
+const isPositive = (x) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+/**
+ * What torch-anchor.py (from 2026-12-02) says of how each round timed a row, over the rounds (in
+ * round order): `roundsBatch`, the calls per timed batch (ms is a batch's time over it);
+ * `singleMs`, the median over rounds of one call timed alone (how rows were timed before);
+ * `graphMs`, the median over rounds of the per-call time of the batch replayed as one CUDA graph
+ * (null unless every round has one); `backend`, the SDPA backend a row forced or, for the default
+ * row, the one PyTorch picked (null when the rounds disagree). Fields the rows lack are left out,
+ * so older files give {}.
+ */
+export function timingFields(rounds) {
+  const out = {};
+  if (rounds.every((r) => Number.isInteger(r.batch) && r.batch >= 1)) {
+    out.roundsBatch = rounds.map((r) => r.batch);
+  }
+  if (rounds.every((r) => isPositive(r.singleMs))) {
+    out.singleMs = summarizeRounds(rounds.map((r) => r.singleMs)).medianMs;
+  }
+  if (rounds.some((r) => 'graphMs' in r)) {
+    out.graphMs = rounds.every((r) => isPositive(r.graphMs))
+      ? summarizeRounds(rounds.map((r) => r.graphMs)).medianMs
+      : null;
+  }
+  if (rounds.some((r) => typeof r.backend === 'string')) {
+    const names = new Set(rounds.map((r) => r.backend));
+    out.backend = names.size === 1 ? rounds[0].backend : null;
+  }
+  return out;
+}
+
+/**
+ * The backend SDPA's default (form softmax-sdpa, impl torch) ran in each dtype of the file: the
+ * `backend` its rows record, when every row of that dtype names the same one, else the meta's
+ * sdpaDefault (PyTorch's pick for one probe input) when the rows name none; null when unknown
+ * ('unknown (...)' from a PyTorch that cannot say) or when the rows disagree between lengths.
+ */
+export function sdpaDefaults(file) {
+  const out = {};
+  const dtypes = new Set([
+    ...Object.keys(file.sdpaDefault ?? {}),
+    ...file.records.filter((r) => r.form === 'softmax-sdpa').map((r) => r.dtype ?? 'fp32'),
+  ]);
+  for (const dtype of dtypes) {
+    const rows = file.records.filter(
+      (r) =>
+        r.form === 'softmax-sdpa' &&
+        r.impl === 'torch' &&
+        (r.dtype ?? 'fp32') === dtype &&
+        (r.pass ?? 'forward') === 'forward',
+    );
+    const named = new Set(rows.map((r) => r.backend).filter((b) => typeof b === 'string'));
+    const meta = file.sdpaDefault?.[dtype];
+    const known = (b) => (typeof b === 'string' && b && !b.startsWith('unknown') ? b : null);
+    if (named.size > 0 && rows.every((r) => typeof r.backend === 'string')) {
+      out[dtype] = named.size === 1 ? known([...named][0]) : null;
+    } else {
+      out[dtype] = known(meta);
+    }
+  }
+  return out;
+}
+
 /** The dataset's adapter: the bench's, named after the machine, with its Vulkan driver version. */
 export function datasetAdapter(machine, first) {
   const driver = first.adapter?.description ?? '';
@@ -155,13 +220,26 @@ export function datasetAdapter(machine, first) {
   };
 }
 
-/** What the dataset records of the torch run: device, versions, backends, start and end. */
+/**
+ * What the dataset records of the torch run: device, versions, backends, start and end; from files
+ * of 2026-12-02 on also how rows were timed (`timing`, a sentence), SDPA's default backend per
+ * dtype (sdpaDefaults), its kernels by name per dtype and length (`sdpaKernels`), the forced
+ * backends that refused an input (`sdpaSkipped`) and the forms a CUDA graph could not hold
+ * (`graphSkipped`).
+ */
 export function torchInfo(file) {
+  const optional = ['timing', 'sdpaKernels', 'sdpaSkipped', 'graphSkipped'].filter(
+    (key) => file[key] !== undefined,
+  );
   return {
     device: file.device,
     torch: file.torch,
     tritonF32Default: file.tritonF32Default,
     sdpaBackends: file.sdpaBackends,
+    ...(file.sdpaDefault !== undefined || file.records.some((r) => 'backend' in r)
+      ? { sdpaDefault: sdpaDefaults(file) }
+      : {}),
+    ...Object.fromEntries(optional.map((key) => [key, file[key]])),
     started: file.started,
     finished: file.finished ?? null,
   };

@@ -37,7 +37,7 @@ const rounds = Math.max(...records.map((r) => r.rounds ?? 1));
 
 /** torch-anchor rows, one per (round, dtype, impl, form, T), combined over rounds. */
 function combineBaselines(file) {
-  return combineTorchRounds(file, values.torch, fail).map(({ row, fields, spread }) => {
+  return combineTorchRounds(file, values.torch, fail).map(({ row, fields, spread, timing }) => {
     // Work per call from any round (tflops * ms), over the combined median.
     const work = typeof row.tflops === 'number' ? row.tflops * row.ms : null;
     return {
@@ -45,6 +45,8 @@ function combineBaselines(file) {
       tflops: work === null ? null : work / fields.ms,
       ...(typeof row.gbps === 'number' ? { gbps: (row.gbps * row.ms) / fields.ms } : {}),
       ...spread,
+      // roundsBatch, singleMs, graphMs, backend (dataset-inputs.mjs, timingFields).
+      ...timing,
     };
   });
 }
@@ -58,10 +60,64 @@ if (values.torch) {
 const torchRounds = baselines.length ? Math.max(...baselines.map((b) => b.rounds)) : 0;
 
 const adapter = datasetAdapter(values.machine, first);
-const fusedFp32 = (torchFile?.sdpaBackends?.fp32 ?? [])
-  .filter((b) => b !== 'math')
-  .map((b) => b.replace(/_/g, ' '))[0];
 const fla = baselines.find((b) => b.impl === 'fla' && b.dtype === 'fp32');
+const info = torchFile ? torchInfo(torchFile) : null;
+/** How the note names an SDPA backend. */
+const BACKEND_WORDS = {
+  flash_attention: 'FlashAttention-2',
+  cudnn_attention: "cuDNN's fused attention",
+  efficient_attention: 'the memory-efficient kernel',
+  math: 'the unfused math path',
+};
+
+/** The note's sentences on the native baselines: what ran, how it was timed. */
+function nativeNote() {
+  if (!baselines.length) return 'No native baselines in this call.';
+  const sentences = [
+    `torch: PyTorch's own kernels in fp32 (TF32 off) on the same card in the same call; torchBf16: ` +
+      `the same in bf16 on the tensor cores. Both in ${torchRounds} round${torchRounds === 1 ? '' : 's'} ` +
+      'inside one Python process, combined the same way.',
+  ];
+  // Batched files give roundsBatch on every row; older ones timed one call per pair of events.
+  sentences.push(
+    baselines.every((b) => Array.isArray(b.roundsBatch))
+      ? 'Native times are per call: a batch of back-to-back calls (roundsBatch, sized to span at least ' +
+          '2 ms) between two CUDA events, over its length; graphMs is the same batch replayed as one ' +
+          'CUDA graph (no host launches), singleMs one call alone.'
+      : 'Native times are one call each between two CUDA events (host launch gaps included at short lengths).',
+  );
+  const chosen = info?.sdpaDefault ?? {};
+  const fp32 = chosen.fp32 ?? (torchFile?.sdpaBackends?.fp32 ?? []).filter((b) => b !== 'math')[0];
+  if (fp32) {
+    sentences.push(
+      `In fp32, SDPA runs PyTorch's ${fp32.replace(/_/g, ' ')} kernel (${
+        chosen.fp32 ? "PyTorch's own choice" : 'the fused backend that accepts fp32'
+      }).`,
+    );
+  }
+  const forced = [
+    ...new Set(
+      baselines
+        .filter((b) => b.dtype === 'bf16' && /^softmax-sdpa-/.test(b.form))
+        .map((b) => b.form),
+    ),
+  ];
+  sentences.push(
+    chosen.bf16
+      ? `In bf16, SDPA's default (softmax-sdpa) ran ${BACKEND_WORDS[chosen.bf16] ?? chosen.bf16} ` +
+          `(${chosen.bf16}: PyTorch's own choice, torch._fused_sdp_choice; the kernels by name in ` +
+          `torchInfo.sdpaKernels)${forced.length ? `; ${forced.join(', ')} force one fused backend each` : ''}.`
+      : "In bf16, SDPA runs a fused kernel (FlashAttention-2 or cuDNN's); which one ran was not recorded.",
+  );
+  if (fla) {
+    sentences.push(
+      `impl "fla" is flash-linear-attention (Triton); its fp32 rows ran with Triton's default ` +
+        `fp32 dot precision, ${fla.precision} (TF32 is faster than true fp32 and favours fla).`,
+    );
+  }
+  return sentences.join(' ');
+}
+
 const dataset = {
   placeholder: false,
   note:
@@ -69,18 +125,7 @@ const dataset = {
     `cores, batch 1, random inputs, GPU timestamps. ${rounds} independent rounds in one call, every form ` +
     `and length visited once per round (form order rotated each round); each point is the median of its ` +
     `round medians, with min, quartiles and max across rounds (spread) and the number of rounds kept. ` +
-    (baselines.length
-      ? `torch: PyTorch's own kernels in fp32 (TF32 off) on the same card in the same call; ` +
-        `torchBf16: the same in bf16 on the tensor cores (SDPA's fused kernel, FlashAttention-2 or cuDNN's; which one ran was not recorded). ` +
-        `Both in ${torchRounds} round${torchRounds === 1 ? '' : 's'} inside one Python process, combined the same way. ` +
-        (fusedFp32
-          ? `In fp32, SDPA runs PyTorch's ${fusedFp32} kernel (the fused backend that accepts fp32). `
-          : '') +
-        (fla
-          ? `impl "fla" is flash-linear-attention (Triton); its fp32 rows ran with Triton's default ` +
-            `fp32 dot precision, ${fla.precision} (TF32 is faster than true fp32 and favours fla).`
-          : '')
-      : 'No native baselines in this call.') +
+    nativeNote() +
     (values['note-extra'] ? ` ${values['note-extra']}` : ''),
   generatedBy: values.command,
   sources: [values.bench, ...(values.torch ? [values.torch] : [])].map((p) =>
@@ -92,7 +137,7 @@ const dataset = {
   heads: first.heads,
   dim: first.dim,
   rounds,
-  torchInfo: torchFile ? torchInfo(torchFile) : null,
+  torchInfo: info,
   records: forward,
   chunkSearch: records.filter((r) => r.task === 'chunk-search'),
   generation: records.filter((r) => r.task === 'decode'),

@@ -57,7 +57,7 @@ const native = combineTorchRounds(
   values.torch,
   fail,
   (row) => row.scope ?? 'attention',
-).map(({ scope, fields, spread }) => ({ scope, ...fields, ...spread }));
+).map(({ scope, fields, spread, timing }) => ({ scope, ...fields, ...spread, ...timing }));
 
 // One call: the bench's points and the torch run lie within MAX_CALL_GAP_MIN minutes.
 const benchTimes = records.map((r) => Date.parse(r.date)).filter(Number.isFinite);

@@ -89,6 +89,25 @@ export interface TokenData {
   learning?: LearningFile | null;
   /** Training steps, ours and native (data/training-h200.json); null when the file is absent. */
   training?: TrainingDataset | null;
+  /**
+   * The backend SDPA's default ran in each dtype ('cudnn_attention', ...), from the reference
+   * file's torchInfo.sdpaDefault (scripts/make-reference-data.mjs); absent where the file does not
+   * record it (files before 2026-12-02, or a call whose lengths ran different backends).
+   */
+  sdpaDefault?: Record<string, string>;
+}
+
+/** torchInfo.sdpaDefault of the raw reference file: its dtypes with a backend named. */
+function readSdpaDefault(raw: unknown): Record<string, string> | undefined {
+  const info = (raw as { torchInfo?: { sdpaDefault?: unknown } } | null)?.torchInfo;
+  const named = info?.sdpaDefault;
+  if (typeof named !== 'object' || named === null) return undefined;
+  const out = Object.fromEntries(
+    Object.entries(named).filter(
+      (e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '',
+    ),
+  );
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** The fields of data/learning-h200.json (src/bench/train-merge.ts) the tokens read. */
@@ -137,8 +156,10 @@ const PUBLISHED_IDS: Record<string, [key: 'series' | 'sampling', label: string]>
 export function loadTokenData(dataDir: string): TokenData | null {
   const file = resolve(dataDir, 'reference-h200.json');
   if (!existsSync(file)) return null;
-  const reference = adaptReference(JSON.parse(readFileSync(file, 'utf8')));
+  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  const reference = adaptReference(raw);
   if (!reference) return null;
+  const sdpaDefault = readSdpaDefault(raw);
   const publishedFile = resolve(dataDir, 'published-h100.json');
   const published = existsSync(publishedFile)
     ? (JSON.parse(readFileSync(publishedFile, 'utf8')) as PublishedFile)
@@ -151,7 +172,7 @@ export function loadTokenData(dataDir: string): TokenData | null {
   const training = existsSync(trainingFile)
     ? adaptTraining(JSON.parse(readFileSync(trainingFile, 'utf8')))
     : null;
-  return { reference, published, learning, training };
+  return { reference, published, learning, training, ...(sdpaDefault ? { sdpaDefault } : {}) };
 }
 
 /** A training-step series: `train.SCOPE.FORM` (ours) or `train-IMPL[-bf16].SCOPE.FORM` (native). */

@@ -161,6 +161,21 @@ const FLOOR_FORMS: FloorForm[] = [
   },
 ];
 
+/** How a column heading names the backend SDPA's default ran (torch._fused_sdp_choice). */
+const SDPA_BACKEND_NAMES: Record<string, string> = {
+  cudnn_attention: 'cuDNN',
+  flash_attention: 'FlashAttention-2',
+  efficient_attention: 'memory-efficient',
+  math: 'math',
+};
+
+/** An anchor's heading: "SDPA bf16 (cuDNN)" where the data names the bf16 default's backend. */
+function anchorLabel(anchor: FloorAnchor, data: TokenData): string {
+  if (anchor.form !== 'softmax-sdpa' || anchor.list !== 'torchBf16') return anchor.label;
+  const backend = data.sdpaDefault?.bf16;
+  return backend ? `${anchor.label} (${SDPA_BACKEND_NAMES[backend] ?? backend})` : anchor.label;
+}
+
 /**
  * docs/PERFORMANCE.md's floors table: for softmax-flash and linear-chunked at each length, our
  * median, the TFLOP/s it achieves by the cost model, the model's floors (its FLOPs at the card's
@@ -188,8 +203,8 @@ export function renderFloorsTable(data: TokenData | null): string {
     lines.push(
       '',
       `| ${spec.form}, T | ours | TFLOP/s | FLOP floor | byte floor | ours / floor | ${spec.anchors
-        .map((a) => a.label)
-        .join(' | ')} | ours / ${versus.label} |`,
+        .map((a) => anchorLabel(a, data))
+        .join(' | ')} | ours / ${anchorLabel(versus, data)} |`,
       `|${'---|'.repeat(7 + spec.anchors.length)}`,
     );
     for (const t of FLOOR_TOKENS) {

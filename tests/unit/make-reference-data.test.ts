@@ -96,6 +96,86 @@ describe('make-reference-data', () => {
     expect(data?.torchInfo?.sdpaBackends.fp32).toEqual(['efficient_attention', 'math']);
   });
 
+  it("carries the batched timing, SDPA's recorded backend and the forced-backend rows through", () => {
+    const batched = join(dir, 'torch-batched.json');
+    const sdpa = (round: number, form: string, backend: string, ms: number, graphMs: number) => ({
+      round,
+      dtype: 'bf16',
+      impl: 'torch',
+      form,
+      tokens: 1024,
+      heads: 12,
+      dim: 64,
+      ms,
+      tflops: 1 / ms,
+      batch: 60 + round,
+      singleMs: ms * 3,
+      graphMs,
+      backend,
+      pass: 'forward',
+    });
+    const file = (bf16Backends: string[]) => ({
+      format: 'linear-attention-live/torch-anchor',
+      version: 2,
+      device: 'NVIDIA H200',
+      torch: '2.11.0',
+      tritonF32Default: 'tf32',
+      sdpaBackends: { bf16: ['flash_attention', 'cudnn_attention', 'math'] },
+      sdpaDefault: { bf16: 'cudnn_attention' },
+      timing: 'ms: per call, a timed batch ...',
+      sdpaKernels: { bf16: { '1024': ['cudnn_generated_fort_native_sdpa_sm90'] } },
+      sdpaSkipped: [{ dtype: 'bf16', backend: 'efficient_attention', tokens: 1024, reason: 'no' }],
+      records: [0.03, 0.01, 0.02].flatMap((ms, round) => [
+        sdpa(round, 'softmax-sdpa', bf16Backends[round]!, ms, ms / 2),
+        sdpa(round, 'softmax-sdpa-flash', 'flash_attention', ms * 2, ms),
+      ]),
+    });
+    writeFileSync(
+      batched,
+      JSON.stringify(file(['cudnn_attention', 'cudnn_attention', 'cudnn_attention'])),
+    );
+    const out = join(dir, 'reference-batched.json');
+    const r = run(['--bench', bench, '--torch', batched, '--machine', 'NVIDIA H200', '--out', out]);
+    expect(r.err).toBe('');
+    const raw = JSON.parse(readFileSync(out, 'utf8'));
+    expect(adaptReference(raw)?.dropped).toEqual([]);
+    const byForm = (form: string) => raw.torchBf16.find((b: { form: string }) => b.form === form);
+    expect(byForm('softmax-sdpa')).toMatchObject({
+      ms: 0.02,
+      roundsMs: [0.03, 0.01, 0.02],
+      roundsBatch: [60, 61, 62],
+      backend: 'cudnn_attention',
+    });
+    expect(byForm('softmax-sdpa').graphMs).toBeCloseTo(0.01, 12);
+    expect(byForm('softmax-sdpa').singleMs).toBeCloseTo(0.06, 12);
+    expect(byForm('softmax-sdpa-flash')).toMatchObject({ ms: 0.04, backend: 'flash_attention' });
+    expect(raw.torchInfo.sdpaDefault).toEqual({ bf16: 'cudnn_attention' });
+    expect(raw.torchInfo.sdpaKernels.bf16['1024']).toEqual([
+      'cudnn_generated_fort_native_sdpa_sm90',
+    ]);
+    expect(raw.torchInfo.sdpaSkipped).toHaveLength(1);
+    expect(raw.note).toMatch(
+      /In bf16, SDPA's default \(softmax-sdpa\) ran cuDNN's fused attention/,
+    );
+    expect(raw.note).toMatch(/softmax-sdpa-flash force one fused backend each/);
+    expect(raw.note).toMatch(/a batch of back-to-back calls \(roundsBatch/);
+
+    // Rounds that ran different backends: no single name, in the row or the note.
+    writeFileSync(
+      batched,
+      JSON.stringify(file(['cudnn_attention', 'flash_attention', 'cudnn_attention'])),
+    );
+    expect(run(['--bench', bench, '--torch', batched, '--machine', 'x', '--out', out]).code).toBe(
+      0,
+    );
+    const mixed = JSON.parse(readFileSync(out, 'utf8'));
+    expect(
+      mixed.torchBf16.find((b: { form: string }) => b.form === 'softmax-sdpa').backend,
+    ).toBeNull();
+    expect(mixed.torchInfo.sdpaDefault).toEqual({ bf16: null });
+    expect(mixed.note).toMatch(/which one ran was not recorded/);
+  });
+
   it('refuses several runs, and a file that holds one point twice, with a sentence', () => {
     const merged = run(['--bench', `${bench},${bench}`, '--machine', 'x', '--out', join(dir, 'a')]);
     expect(merged.code).toBe(2);

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTokenData } from '../../site/build/data-tokens.ts';
 import {
@@ -75,5 +76,33 @@ describe("README's measured numbers", () => {
     );
     ref.torch = ref.torch.filter((b) => b.form !== 'copy');
     expect(() => renderFloorsTable(data)).toThrow(/no fp32 SGEMM or copy/);
+  });
+
+  it("the floors table names SDPA bf16's backend only where the data records it", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'floors-'));
+    const raw = JSON.parse(readFileSync(resolve(root, 'data/reference-h200.json'), 'utf8'));
+    const write = (sdpaDefault: unknown) => {
+      writeFileSync(
+        join(dir, 'reference-h200.json'),
+        JSON.stringify({ ...raw, torchInfo: { ...raw.torchInfo, sdpaDefault } }),
+      );
+      return loadTokenData(dir)!;
+    };
+    copyFileSync(resolve(root, 'data/published-h100.json'), join(dir, 'published-h100.json'));
+    const named = write({ fp32: 'efficient_attention', bf16: 'cudnn_attention' });
+    expect(named.sdpaDefault).toEqual({ fp32: 'efficient_attention', bf16: 'cudnn_attention' });
+    const header = (table: string) =>
+      table.split('\n').find((l) => l.startsWith('| softmax-flash'))!;
+    expect(header(renderFloorsTable(named))).toContain(
+      '| SDPA fp32 | SDPA bf16 (cuDNN) | ours / SDPA fp32 |',
+    );
+    const flash = write({ bf16: 'flash_attention' });
+    expect(header(renderFloorsTable(flash))).toContain('| SDPA bf16 (FlashAttention-2) |');
+    // Unknown (the lengths disagreed, or PyTorch could not say): the plain heading.
+    const unknown = write({ fp32: 'efficient_attention', bf16: null });
+    expect(unknown.sdpaDefault).toEqual({ fp32: 'efficient_attention' });
+    expect(header(renderFloorsTable(unknown))).toContain(
+      '| SDPA fp32 | SDPA bf16 | ours / SDPA fp32 |',
+    );
   });
 });
