@@ -10,7 +10,7 @@ import { CHUNK_SIZES } from '../../gpu/types.ts';
 import type { ChartRule, ChartSeries } from '../shared/chart.ts';
 import { LiveSweep } from '../shared/chart-sweep.svelte.ts';
 import { pageChunkSizes, shareableChunkSize } from '../shared/chunk-size.ts';
-import type { LiveGpu } from '../shared/live-gpu.ts';
+import { liveSweepOptions, type LiveGpu } from '../shared/live-gpu.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { FORM_COLORS } from '../shared/palette.ts';
@@ -251,10 +251,7 @@ export class ChunkTunerState {
         samples: 5,
         pointBudgetMs: 3000,
         sweepBudgetMs: 60_000,
-        clockInfo: gpu.clockInfo,
-        signal,
-        budgetClock,
-        ...(gpu.createAttention ? { createAttention: gpu.createAttention } : {}),
+        ...liveSweepOptions(gpu, signal, budgetClock),
       });
     }, CHUNK_SIZES.length);
     if (ran.live) this.#share(ran.live, { tokens, heads, dim });

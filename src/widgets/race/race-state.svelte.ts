@@ -24,7 +24,7 @@ import {
   type ChunkSizeSetting,
 } from '../shared/chunk-size.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
-import { getLiveGpu, isCurrent, type LiveGpu } from '../shared/live-gpu.ts';
+import { getLiveGpu, isCurrent, liveSweepOptions, type LiveGpu } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { referenceData } from '../shared/reference-data.ts';
 import { gpuScheduler, JobClock } from '../shared/scheduler.ts';
@@ -640,25 +640,25 @@ export class RaceState {
       this.chunkAnswer = null;
       return;
     }
-    const answer = await pageChunkSizes.resolve(live.gpu, {
-      setting: this.chunkSetting,
-      form,
-      dim: this.dim,
-      run: (events) =>
-        gpuScheduler.iterate(events, { signal, label: 'race: choose a chunk size', clock }),
-      sweep: {
-        clockInfo: live.clockInfo,
-        signal,
-        budgetClock: () => clock.now(),
-        ...(live.createAttention ? { createAttention: live.createAttention } : {}),
-      },
-      // At most a quarter of the run's time, so the race itself keeps most of it.
-      budgetMs: Math.min(CHUNK_SEARCH_BUDGET_MS, budgetMs / 4),
-      onSearch: () => {
-        this.choosingChunk = true;
-      },
-    });
-    this.choosingChunk = false;
+    let answer: ChunkSizeAnswer;
+    try {
+      answer = await pageChunkSizes.resolve(live.gpu, {
+        setting: this.chunkSetting,
+        form,
+        dim: this.dim,
+        run: (events) =>
+          gpuScheduler.iterate(events, { signal, label: 'race: choose a chunk size', clock }),
+        sweep: liveSweepOptions(live, signal, () => clock.now()),
+        // At most a quarter of the run's time, so the race itself keeps most of it.
+        budgetMs: Math.min(CHUNK_SEARCH_BUDGET_MS, budgetMs / 4),
+        onSearch: () => {
+          this.choosingChunk = true;
+        },
+      });
+    } finally {
+      // A failed or stopped search says so at once, not only when the run ends.
+      this.choosingChunk = false;
+    }
     if (signal.aborted) return;
     this.chunkAnswer = answer;
     this.chunkSize = answer.chunkSize;
@@ -739,11 +739,10 @@ export class RaceState {
               pointBudgetMs: Math.max(0, (budgetMs - clock.now()) / (2 * forms.length)),
               // This class plans against the budget itself (and stops the step at its end).
               sweepBudgetMs: Number.POSITIVE_INFINITY,
-              clockInfo: live.clockInfo,
               measure: (device, work, options) =>
                 measureWork(device, work, { ...options, warmupRuns: RACE_WARMUP_RUNS }),
-              signal: jobSignal,
-              ...(live.createAttention ? { createAttention: live.createAttention } : {}),
+              // No budget clock: the step's own timer ends it (above).
+              ...liveSweepOptions(live, jobSignal),
             })) {
               out.push(event.record);
               this.progress = event.progress;

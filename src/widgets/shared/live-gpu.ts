@@ -4,7 +4,7 @@
  * steps. The factories are imported on first use, so the kernels stay out of the page's first load.
  */
 import type { GpuReady } from '../../gpu/device.ts';
-import type { AttentionFactory, DecodeFactory, SweepCommon } from '../../gpu/sweep.ts';
+import type { AttentionFactory, AttentionSweepOptions, DecodeFactory } from '../../gpu/sweep.ts';
 import { DeviceLostError } from '../../gpu/errors.ts';
 import { detectClock, type ClockInfo } from '../../gpu/timing.ts';
 import { pageGpu } from './page-gpu.svelte.ts';
@@ -86,7 +86,26 @@ export function noLiveRunMessage(): string {
     : 'No live run: WebGPU is unavailable here.';
 }
 
-/** Sweep options common to every live run: the measured clock and the runtime line. */
-export function liveCommon(live: LiveGpu): Pick<SweepCommon, 'clockInfo'> {
-  return { clockInfo: live.clockInfo };
+/** The sweep options every live run passes: see liveSweepOptions. */
+export type LiveSweepOptions = Pick<
+  AttentionSweepOptions,
+  'clockInfo' | 'signal' | 'budgetClock' | 'createAttention'
+>;
+
+/**
+ * The sweep options every live run passes: the device's measured clock, the run's signal, the
+ * run's budget clock (left out without one: the sweep then reads the wall clock), and the page's
+ * attention factory where it has one (left out otherwise: the sweep then uses the engine's own).
+ */
+export function liveSweepOptions(
+  live: LiveGpu,
+  signal: AbortSignal,
+  budgetClock?: () => number,
+): LiveSweepOptions {
+  return {
+    clockInfo: live.clockInfo,
+    signal,
+    ...(budgetClock ? { budgetClock } : {}),
+    ...(live.createAttention ? { createAttention: live.createAttention } : {}),
+  };
 }

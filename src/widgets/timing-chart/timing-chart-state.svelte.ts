@@ -28,7 +28,7 @@ import {
 } from '../shared/chart.ts';
 import { LiveSweep } from '../shared/chart-sweep.svelte.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
-import { canRequestLive } from '../shared/live-gpu.ts';
+import { canRequestLive, liveSweepOptions } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
 import { FORM_COLORS, FORM_LABELS } from '../shared/palette.ts';
 import { publishedH100, referenceData, type TorchBaseline } from '../shared/reference-data.ts';
@@ -168,6 +168,14 @@ export function tailSlope(points: readonly { x: number; y: number }[], n = 3): n
     den += (v - mx) ** 2;
   });
   return den > 0 ? num / den : null;
+}
+
+/**
+ * The chunk size a dataset's records of this form ran at (its first record that has one), or null
+ * for a form without one or with no records.
+ */
+export function findChunkSize(records: readonly BenchRecord[], form: string): number | null {
+  return records.find((r) => r.form === form && r.chunkSize !== null)?.chunkSize ?? null;
 }
 
 /** A form's measured points, with the spread across rounds (min to max) where there is one. */
@@ -314,7 +322,7 @@ export class TimingChartState {
         const points = okPoints(records, form);
         if (points.length === 0) continue;
         // Each dataset's chunked points carry their own chunk size (the reader's may differ).
-        const chunk = records.find((r) => r.form === form && r.chunkSize !== null)?.chunkSize;
+        const chunk = findChunkSize(records, form);
         const at = chunk ? `, chunk size ${chunk}` : '';
         out.push({
           id: `${set}:${form}`,
@@ -494,9 +502,7 @@ export class TimingChartState {
   readonly chunkLines = $derived.by((): string[] =>
     Object.entries(this.chunkAnswers).flatMap(([form, answer]) => {
       if (!answer || okPoints(this.liveRecords, form).length === 0) return [];
-      const reference =
-        this.referenceRecords.find((r) => r.form === form && r.chunkSize !== null)?.chunkSize ??
-        null;
+      const reference = findChunkSize(this.referenceRecords, form);
       const label = FORM_LABELS[form as AttentionForm] ?? form;
       return [describeChunkSize(answer, `On your GPU, the ${label.toLowerCase()}`, reference)];
     }),
@@ -649,13 +655,11 @@ export class TimingChartState {
           chunkSize: typeof chunkSize === 'number' ? chunkSize : undefined,
           chunkSizeByForm: sizes,
           pointBudgetMs,
-          // The sweep budget counts only time spent measuring, not time paused or queued.
+          // The sweep budget counts only time spent measuring, not time paused or queued
+          // (the run's budget clock, from liveSweepOptions).
           sweepBudgetMs: 180_000,
-          budgetClock,
           samples: 5,
-          clockInfo: live.clockInfo,
-          signal,
-          ...(live.createAttention ? { createAttention: live.createAttention } : {}),
+          ...liveSweepOptions(live, signal, budgetClock),
         }),
       tokens.length * CHARTED_FORMS.length,
       async (live, { signal, budgetClock, iterate }) => {
@@ -668,12 +672,7 @@ export class TimingChartState {
               form,
               dim,
               run: iterate,
-              sweep: {
-                clockInfo: live.clockInfo,
-                signal,
-                budgetClock,
-                ...(live.createAttention ? { createAttention: live.createAttention } : {}),
-              },
+              sweep: liveSweepOptions(live, signal, budgetClock),
               // One search budget shared by the chunked forms.
               budgetMs: CHUNK_SEARCH_BUDGET_MS / chunked.length,
               onSearch: () => {
