@@ -163,18 +163,20 @@ function observationsOf(results: readonly LiveResult[], shape: RaceShape): Obser
   };
 }
 
+/** Whether `r` was measured at exactly `shape` (forms, heads, d and chunk size) and `tokens`. */
+export function measuredAt(r: LiveResult, shape: RaceShape, tokens: number): boolean {
+  return (
+    r.tokens === tokens &&
+    sameForms(r, shape) &&
+    r.heads === shape.heads &&
+    r.dim === shape.dim &&
+    r.chunkSize === shape.chunkSize
+  );
+}
+
 /** The exact shape and length, or null. */
 function exactly(results: readonly LiveResult[], shape: RaceShape, tokens: number) {
-  return (
-    results.find(
-      (r) =>
-        r.tokens === tokens &&
-        sameForms(r, shape) &&
-        r.heads === shape.heads &&
-        r.dim === shape.dim &&
-        r.chunkSize === shape.chunkSize,
-    ) ?? null
-  );
+  return results.find((r) => measuredAt(r, shape, tokens)) ?? null;
 }
 
 /** The longest length measured at the full shape, at most `target`; 0 for none. */
@@ -593,14 +595,7 @@ export class RaceState {
         );
         if (run.signal.aborted) return;
         if (!result) break;
-        const earlier = results.findIndex(
-          (r) =>
-            r.tokens === result.tokens &&
-            sameForms(r, result) &&
-            r.heads === result.heads &&
-            r.dim === result.dim &&
-            r.chunkSize === result.chunkSize,
-        );
+        const earlier = results.findIndex((r) => measuredAt(r, result, result.tokens));
         if (earlier >= 0) results.splice(earlier, 1);
         results.push(result);
         if (result.heads === shape.heads) floor = result.tokens;
