@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { GpuReady } from '../../src/gpu/device.ts';
 import type { AttentionFactory } from '../../src/gpu/sweep.ts';
 import type { ClockInfo } from '../../src/gpu/timing.ts';
-import { liveSweepOptions, type LiveGpu } from '../../src/widgets/shared/live-gpu.ts';
+import { DeviceLostError } from '../../src/gpu/errors.ts';
+import {
+  describeStopOrFailure,
+  liveSweepOptions,
+  type LiveGpu,
+} from '../../src/widgets/shared/live-gpu.ts';
 
 /** A live GPU as getLiveGpu returns one; the device is never touched by liveSweepOptions. */
 function fakeLive(createAttention?: AttentionFactory): LiveGpu {
@@ -51,5 +56,32 @@ describe('the sweep options of a live run', () => {
     const options = liveSweepOptions(live, signal);
     expect('budgetClock' in options).toBe(false);
     expect(options).toEqual({ clockInfo: live.clockInfo, signal });
+  });
+});
+
+describe("a live run's status line after it threw", () => {
+  const stopped = `Stopped after ${Math.floor(Math.random() * 9)} of 9 points.`;
+
+  it('says it stopped when the run was stopped, whatever the run threw on the way out', () => {
+    const controller = new AbortController();
+    controller.abort(new DOMException('Stopped by the reader.', 'AbortError'));
+    expect(describeStopOrFailure(new Error('buffer destroyed'), controller.signal, stopped)).toBe(
+      stopped,
+    );
+  });
+
+  it('says it stopped for an AbortError even before its own signal aborted', () => {
+    const error = new DOMException('The GPU job was cancelled.', 'AbortError');
+    expect(describeStopOrFailure(error, new AbortController().signal, stopped)).toBe(stopped);
+  });
+
+  it("otherwise says the run failed and why, in the engine's words or the device note's", () => {
+    const signal = new AbortController().signal;
+    expect(describeStopOrFailure(new Error('T = 65,536 needs 16 GiB.'), signal, stopped)).toBe(
+      'The run failed: T = 65,536 needs 16 GiB.',
+    );
+    expect(describeStopOrFailure(new DeviceLostError('lost'), signal, stopped)).toBe(
+      'The run failed: The GPU was lost during the run. Press Run to measure again on a new device.',
+    );
   });
 });

@@ -7,9 +7,9 @@
  */
 import type { FormFamily } from '../../gpu/forms/spec.ts';
 import type { ChartSeries } from '../shared/chart.ts';
-import { describeLiveFailure } from '../shared/live-gpu.ts';
+import { describeStopOrFailure } from '../shared/live-gpu.ts';
 import { pageGpu } from '../shared/page-gpu.svelte.ts';
-import { gpuScheduler, isAbort, JobClock } from '../shared/scheduler.ts';
+import { gpuScheduler, JobClock } from '../shared/scheduler.ts';
 import { formatFraction, formatTokens } from '../shared/format.ts';
 import { Visibility } from '../shared/visibility.ts';
 import {
@@ -292,10 +292,11 @@ export class LearningState {
         stoppedFor ??
         `Done: ${config.steps} steps per form, ${plan.batch} sequences of ${task.tokens} tokens per step.`;
     } catch (error) {
-      this.message =
-        controller.signal.aborted || isAbort(error)
-          ? `Stopped after ${runs[0]?.curve.loss.length ?? 0} of ${config.steps} steps per form.`
-          : `The run failed: ${describeLiveFailure(error)}`;
+      this.message = describeStopOrFailure(
+        error,
+        controller.signal,
+        `Stopped after ${runs[0]?.curve.loss.length ?? 0} of ${config.steps} steps per form.`,
+      );
     } finally {
       for (const r of runs) r.trainer.destroy();
       this.running = false;

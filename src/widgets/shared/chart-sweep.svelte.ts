@@ -5,8 +5,8 @@
  */
 import type { BenchRecord } from '../../gpu/records.ts';
 import type { SweepEvent } from '../../gpu/sweep.ts';
-import { describeLiveFailure, getLiveGpu, noLiveRunMessage, type LiveGpu } from './live-gpu.ts';
-import { gpuScheduler, isAbort, JobClock } from './scheduler.ts';
+import { describeStopOrFailure, getLiveGpu, noLiveRunMessage, type LiveGpu } from './live-gpu.ts';
+import { gpuScheduler, JobClock } from './scheduler.ts';
 import type { Visibility } from './visibility.ts';
 
 /**
@@ -113,10 +113,11 @@ export class LiveSweep {
       }
       this.message = doneMessage(this.records);
     } catch (error) {
-      this.message =
-        controller.signal.aborted || isAbort(error)
-          ? `Stopped after ${this.progress.done} of ${this.progress.total} points.`
-          : `The run failed: ${describeLiveFailure(error)}`;
+      this.message = describeStopOrFailure(
+        error,
+        controller.signal,
+        `Stopped after ${this.progress.done} of ${this.progress.total} points.`,
+      );
     } finally {
       this.running = false;
       this.paused = false;

@@ -8,6 +8,7 @@ import type { AttentionFactory, AttentionSweepOptions, DecodeFactory } from '../
 import { DeviceLostError } from '../../gpu/errors.ts';
 import { detectClock, type ClockInfo } from '../../gpu/timing.ts';
 import { pageGpu } from './page-gpu.svelte.ts';
+import { isAbort } from './scheduler.ts';
 
 export interface LiveGpu {
   gpu: GpuReady;
@@ -76,6 +77,20 @@ export function describeLiveFailure(error: unknown): string {
     return 'The GPU was lost during the run. Press Run to measure again on a new device.';
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * What a widget's status line says when its live run threw: `stopped` when the run was stopped
+ * (its signal aborted, or the error is an abort), else "The run failed: " and why.
+ */
+export function describeStopOrFailure(
+  error: unknown,
+  signal: AbortSignal,
+  stopped: string,
+): string {
+  return signal.aborted || isAbort(error)
+    ? stopped
+    : `The run failed: ${describeLiveFailure(error)}`;
 }
 
 /** Why there is no live run, as a sentence: the page's own reason when it has one. */
