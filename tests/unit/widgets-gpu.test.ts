@@ -5,6 +5,7 @@ import {
   logTicks,
   powerOfTwoTicks,
   slopeGuide,
+  spreadBar,
 } from '../../src/widgets/shared/chart.ts';
 import {
   formatDuration,
@@ -136,6 +137,16 @@ describe('chart arithmetic', () => {
     expect(tailSlope(quadratic)).toBeCloseTo(2, 9);
     expect(tailSlope([{ x: 1, y: 1 }])).toBeNull();
     expect(sweepLengths(100, 1024)).toEqual([128, 256, 512, 1024]);
+  });
+
+  it("draws a point's error bar from its spread across rounds, and none without one", () => {
+    const minMs = 1 + Math.random();
+    const maxMs = minMs + Math.random();
+    expect(spreadBar({ minMs, maxMs })).toEqual({ lo: minMs, hi: maxMs });
+    // A single round (null) or an older file (absent) adds no bar, not one at 0 or NaN.
+    expect(spreadBar(null)).toEqual({});
+    expect(spreadBar(undefined)).toEqual({});
+    expect('lo' in spreadBar(null)).toBe(false);
   });
 });
 

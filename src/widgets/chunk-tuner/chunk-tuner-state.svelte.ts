@@ -7,7 +7,7 @@ import type { BenchRecord } from '../../gpu/records.ts';
 import { searchChunkSize } from '../../gpu/sweep/plans.ts';
 import { pickFastest } from '../../gpu/sweep/runner.ts';
 import { CHUNK_SIZES } from '../../gpu/types.ts';
-import type { ChartRule, ChartSeries } from '../shared/chart.ts';
+import { spreadBar, type ChartRule, type ChartSeries } from '../shared/chart.ts';
 import { LiveSweep } from '../shared/chart-sweep.svelte.ts';
 import { pageChunkSizes, shareableChunkSize } from '../shared/chunk-size.ts';
 import { liveSweepOptions, type LiveGpu } from '../shared/live-gpu.ts';
@@ -77,8 +77,7 @@ function points(
     .map((r) => ({
       c: r.chunkSize ?? 0,
       ms: r.medianMs ?? 0,
-      // The spread across rounds (min to max), drawn as a bar.
-      ...(r.spread ? { lo: r.spread.minMs, hi: r.spread.maxMs } : {}),
+      ...spreadBar(r.spread),
     }))
     .sort((a, b) => a.c - b.c);
 }

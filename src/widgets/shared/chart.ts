@@ -16,6 +16,16 @@ export interface ChartPoint {
   hi?: number;
 }
 
+/**
+ * A point's error bar from its spread across rounds (min to max), or nothing for a point measured
+ * without one (a single round, or an older file).
+ */
+export function spreadBar(
+  spread: { minMs: number; maxMs: number } | null | undefined,
+): Pick<ChartPoint, 'lo' | 'hi'> {
+  return spread ? { lo: spread.minMs, hi: spread.maxMs } : {};
+}
+
 /** Marker shapes. Forms get distinct shapes so that lines lying on one another stay apart. */
 export type ChartMarker =
   'circle' | 'square' | 'diamond' | 'triangle' | 'triangle-down' | 'star' | 'hourglass' | 'plus';

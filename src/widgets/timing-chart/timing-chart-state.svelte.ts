@@ -18,6 +18,7 @@ import {
   findCrossover,
   logDomain,
   slopeGuide,
+  spreadBar,
   spreadMarks,
   type ChartGuide,
   type ChartMark,
@@ -129,7 +130,7 @@ export function torchBaselineSeries(
       points: points.map((t) => ({
         x: t.tokens,
         y: t.ms,
-        ...(t.spread ? { lo: t.spread.minMs, hi: t.spread.maxMs } : {}),
+        ...spreadBar(t.spread),
         text: `${label}, ${formatTokens(t.tokens)} tokens: ${formatDuration(t.ms)} (PyTorch native fp32 on ${machine}, H = ${t.heads}, d = ${t.dim})`,
       })),
     });
@@ -189,7 +190,7 @@ export function okPoints(
       x: r.tokens,
       y: r.medianMs ?? Number.NaN,
       rounds: r.rounds ?? 1,
-      ...(r.spread ? { lo: r.spread.minMs, hi: r.spread.maxMs } : {}),
+      ...spreadBar(r.spread),
     }))
     .sort((a, b) => a.x - b.x);
 }

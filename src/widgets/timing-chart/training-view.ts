@@ -5,7 +5,7 @@
  * fixture; the state class (timing-chart-state.svelte.ts) only holds the choices.
  */
 import type { AttentionForm } from '../../gpu/types.ts';
-import type { ChartPoint, ChartSeries } from '../shared/chart.ts';
+import { spreadBar, type ChartPoint, type ChartSeries } from '../shared/chart.ts';
 import { formatDuration, formatTokens } from '../shared/format.ts';
 import { FORM_COLORS, FORM_LABELS } from '../shared/palette.ts';
 import {
@@ -126,9 +126,6 @@ function nativeShown(entry: (typeof NATIVE_TRAINING_SERIES)[number], o: Training
   return entry.impl === 'fla' ? o.showFla : o.showTorch;
 }
 
-const spreadOf = (p: { spread: { minMs: number; maxMs: number } | null }) =>
-  p.spread ? { lo: p.spread.minMs, hi: p.spread.maxMs } : {};
-
 function roundsText(p: { rounds: number; spread: { minMs: number; maxMs: number } | null }) {
   return p.spread
     ? `; ${p.rounds} rounds, ${formatDuration(p.spread.minMs)} to ${formatDuration(p.spread.maxMs)}`
@@ -165,7 +162,7 @@ export function trainingChartSeries(
       points: points.map((r): ChartPoint => ({
         x: r.tokens,
         y: r.medianMs!,
-        ...spreadOf(r),
+        ...spreadBar(r.spread),
         text: `${FORM_LABELS[form]} (ours, WGSL fp32), ${scopeText(data, o.scope)}, ${formatTokens(r.tokens)} tokens: ${formatDuration(r.medianMs!)} per training step (${machine}${roundsText(r)})`,
       })),
     });
@@ -184,7 +181,7 @@ export function trainingChartSeries(
       points: points.map((p): ChartPoint => ({
         x: p.tokens,
         y: p.ms,
-        ...spreadOf(p),
+        ...spreadBar(p.spread),
         text: `${entry.label}, ${scopeText(data, o.scope)}, ${formatTokens(p.tokens)} tokens: ${formatDuration(p.ms)} per training step (${machine}${roundsText(p)})`,
       })),
     });
