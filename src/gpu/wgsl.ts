@@ -83,7 +83,7 @@ export const SOFTMAX_FLASH_SUBGROUP_WGSL: string = flashSubgroupSource;
 /** Row max and sum over a row's adjacent invocations by subgroup shuffles (hmax, hsum too). */
 export const SOFTMAX_FLASH_SHUFFLE_WGSL: string = flashShuffleSource;
 
-/** Four rows x eight keys of scores as named vec4 (Rows4) and the online-softmax steps on them. */
+/** Four rows of two vec4 (Rows4): scores and their online-softmax steps, or two output quads. */
 export const SOFTMAX_FLASH_ROWS4_WGSL: string = flashRows4Source;
 
 /** A row's output as a mat4x4 of four quads: finishRow and loadRow (quad and sliced kernels). */

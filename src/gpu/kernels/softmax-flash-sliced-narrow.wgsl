@@ -16,8 +16,8 @@ enable subgroups;
 //   NV: BC D4 / WG, vec4s of V each thread stages per tile
 
 // NEG, LOG2E, Params and the bindings: softmax-flash-common.wgsl. hmax, hsum, rowMax, rowSum:
-// softmax-flash-shuffle.wgsl. Rows4 (here the output: row x's quads tx and tx + TX) and
-// scaleRows: softmax-flash-rows4.wgsl.
+// softmax-flash-shuffle.wgsl. Rows4 (here the output: row x's quads tx and tx + TX), scaleRows,
+// addColumnPairs, addKeyPairs, finishPairs and loadPairs: softmax-flash-rows4.wgsl.
 
 // qk and ps (workgroup memory), stageSlice, stageValues and value: softmax-flash-slices.wgsl.
 
@@ -39,20 +39,6 @@ fn storeP(kj: vec4<u32>, row: u32, e: vec4<f32>) {
   ps[kj.y / 4u][row][kj.y % 4u] = e.y;
   ps[kj.z / 4u][row][kj.z % 4u] = e.z;
   ps[kj.w / 4u][row][kj.w % 4u] = e.w;
-}
-
-// Row i's output (quads tx and tx + TX): normalised, or (chunk left) unnormalised with the row's
-// (max, sum) beside it.
-fn finishPair(i: u32, T: u32, base: u32, sbase: u32, tx: u32, save: bool, mr: f32, lr: f32, a0: vec4<f32>, a1: vec4<f32>) {
-  if (i < T) {
-    let ob = base + i * D4 + tx;
-    let f = select(1.0 / lr, 1.0, save);
-    out[ob] = a0 * f;
-    out[ob + TX] = a1 * f;
-    if (save && tx == 0u) {
-      state[sbase + i] = vec2<f32>(mr, lr);
-    }
-  }
 }
 
 @compute @workgroup_size(WG)
@@ -83,13 +69,7 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
     let st = loadRowState(last, sbase, tx);
     m = st.m;
     l = st.l;
-    let ob = vec4<u32>(base) + last * D4 + vec4<u32>(tx);
-    a = Rows4(
-      out[ob.x], out[ob.x + TX],
-      out[ob.y], out[ob.y + TX],
-      out[ob.z], out[ob.z + TX],
-      out[ob.w], out[ob.w + TX],
-    );
+    a = loadPairs(last, base, tx);
   }
   for (var t = walk.tBegin; t < walk.tEnd; t++) {
     let k0 = t * BC;
@@ -147,16 +127,7 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
         let jq = j / 4u;
         let jc = j % 4u;
         let p = vec4<f32>(ps[jq][r.x][jc], ps[jq][r.y][jc], ps[jq][r.z][jc], ps[jq][r.w][jc]);
-        a = Rows4(
-          select(a.a0, fma(vec4<f32>(p.x), v0, a.a0), keep.x),
-          select(a.a1, fma(vec4<f32>(p.x), v1, a.a1), keep.x),
-          select(a.b0, fma(vec4<f32>(p.y), v0, a.b0), keep.y),
-          select(a.b1, fma(vec4<f32>(p.y), v1, a.b1), keep.y),
-          select(a.c0, fma(vec4<f32>(p.z), v0, a.c0), keep.z),
-          select(a.c1, fma(vec4<f32>(p.z), v1, a.c1), keep.z),
-          select(a.d0, fma(vec4<f32>(p.w), v0, a.d0), keep.w),
-          select(a.d1, fma(vec4<f32>(p.w), v1, a.d1), keep.w),
-        );
+        a = addKeyPairs(a, p, v0, v1, keep);
       }
       continue;
     }
@@ -170,19 +141,9 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
       let v0 = mat4x4<f32>(qk[2u * j4][tx], qk[2u * j4][D4 + tx], qk[2u * j4 + 1u][tx], qk[2u * j4 + 1u][D4 + tx]);
       let c1 = tx + TX;
       let v1 = mat4x4<f32>(qk[2u * j4][c1], qk[2u * j4][D4 + c1], qk[2u * j4 + 1u][c1], qk[2u * j4 + 1u][D4 + c1]);
-      a = Rows4(
-        addColumns(a.a0, v0, pa), addColumns(a.a1, v1, pa),
-        addColumns(a.b0, v0, pb), addColumns(a.b1, v1, pb),
-        addColumns(a.c0, v0, pc), addColumns(a.c1, v1, pc),
-        addColumns(a.d0, v0, pd), addColumns(a.d1, v1, pd),
-      );
+      a = addColumnPairs(a, v0, v1, pa, pb, pc, pd);
     }
   }
 
-  let lt = rowSum(l);
-  let save = walk.tEnd < walk.tiles;
-  finishPair(q0 + r.x, T, base, sbase, tx, save, m.x, lt.x, a.a0, a.a1);
-  finishPair(q0 + r.y, T, base, sbase, tx, save, m.y, lt.y, a.b0, a.b1);
-  finishPair(q0 + r.z, T, base, sbase, tx, save, m.z, lt.z, a.c0, a.c1);
-  finishPair(q0 + r.w, T, base, sbase, tx, save, m.w, lt.w, a.d0, a.d1);
+  finishPairs(vec4<u32>(q0) + r, T, base, sbase, tx, walk.tEnd < walk.tiles, m, l, a);
 }

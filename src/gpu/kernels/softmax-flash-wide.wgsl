@@ -49,8 +49,8 @@ enable subgroups;
 // Workgroup tiles qs, kp, vs and the tile staging: softmax-flash-subgroup.wgsl; hmax, hsum,
 // rowMax, rowSum: softmax-flash-shuffle.wgsl.
 
-// Rows4 and its helpers (maskScores, tileMax, probabilities, rowSums, scaleRows):
-// softmax-flash-rows4.wgsl.
+// Rows4 and its helpers (maskScores, tileMax, probabilities, rowSums, scaleRows, and for the
+// output addColumnPairs, addKeyPairs, finishPairs, loadPairs): softmax-flash-rows4.wgsl.
 
 // One quad c of the dot products of rows r, r + TY, r + 2 TY, r + 3 TY with the thread's keys.
 fn scoreStep(s: Rows4, c: u32, r: u32, kl: mat4x4<f32>, kh: mat4x4<f32>) -> Rows4 {
@@ -95,12 +95,7 @@ fn addPV(a: Rows4, j4: u32, pc: u32, v0: mat4x4<f32>, v1: mat4x4<f32>) -> Rows4 
   let pb = kp[j4][pc + TY];
   let pcc = kp[j4][pc + 2u * TY];
   let pd = kp[j4][pc + 3u * TY];
-  return Rows4(
-    addColumns(a.a0, v0, pa), addColumns(a.a1, v1, pa),
-    addColumns(a.b0, v0, pb), addColumns(a.b1, v1, pb),
-    addColumns(a.c0, v0, pcc), addColumns(a.c1, v1, pcc),
-    addColumns(a.d0, v0, pd), addColumns(a.d1, v1, pd),
-  );
+  return addColumnPairs(a, v0, v1, pa, pb, pcc, pd);
 }
 
 // The diagonal tile, key j alone: only rows that may see it (keep) add its value.
@@ -108,54 +103,7 @@ fn addPVKey(a: Rows4, j: u32, pc: u32, vj0: vec4<f32>, vj1: vec4<f32>, keep: vec
   let jq = j / 4u;
   let jc = j % 4u;
   let p = vec4<f32>(kp[jq][pc][jc], kp[jq][pc + TY][jc], kp[jq][pc + 2u * TY][jc], kp[jq][pc + 3u * TY][jc]);
-  return Rows4(
-    select(a.a0, fma(vec4<f32>(p.x), vj0, a.a0), keep.x),
-    select(a.a1, fma(vec4<f32>(p.x), vj1, a.a1), keep.x),
-    select(a.b0, fma(vec4<f32>(p.y), vj0, a.b0), keep.y),
-    select(a.b1, fma(vec4<f32>(p.y), vj1, a.b1), keep.y),
-    select(a.c0, fma(vec4<f32>(p.z), vj0, a.c0), keep.z),
-    select(a.c1, fma(vec4<f32>(p.z), vj1, a.c1), keep.z),
-    select(a.d0, fma(vec4<f32>(p.w), vj0, a.d0), keep.w),
-    select(a.d1, fma(vec4<f32>(p.w), vj1, a.d1), keep.w),
-  );
-}
-
-// Row i's output: normalised, or (chunk left) unnormalised with the row's (max, sum) beside it.
-fn finishRow(i: u32, T: u32, base: u32, sbase: u32, tx: u32, save: bool, mr: f32, lr: f32, a0: vec4<f32>, a1: vec4<f32>) {
-  if (i < T) {
-    let ob = base + i * D4 + tx;
-    if (save) {
-      out[ob] = a0;
-      out[ob + TX] = a1;
-      if (tx == 0u) {
-        state[sbase + i] = vec2<f32>(mr, lr);
-      }
-    } else {
-      let inv = 1.0 / lr;
-      out[ob] = a0 * inv;
-      out[ob + TX] = a1 * inv;
-    }
-  }
-}
-
-// The group's four rows (positions i), with their running max m and summed parts l.
-fn finishRows(i: vec4<u32>, T: u32, base: u32, sbase: u32, tx: u32, save: bool, m: vec4<f32>, l: vec4<f32>, a: Rows4) {
-  let lt = rowSum(l);
-  finishRow(i.x, T, base, sbase, tx, save, m.x, lt.x, a.a0, a.a1);
-  finishRow(i.y, T, base, sbase, tx, save, m.y, lt.y, a.b0, a.b1);
-  finishRow(i.z, T, base, sbase, tx, save, m.z, lt.z, a.c0, a.c1);
-  finishRow(i.w, T, base, sbase, tx, save, m.w, lt.w, a.d0, a.d1);
-}
-
-// Resuming a chunk: the unnormalised output of rows last (quads tx and tx + TX).
-fn loadRows(last: vec4<u32>, base: u32, tx: u32) -> Rows4 {
-  let ob = vec4<u32>(base) + last * D4 + vec4<u32>(tx);
-  return Rows4(
-    out[ob.x], out[ob.x + TX],
-    out[ob.y], out[ob.y + TX],
-    out[ob.z], out[ob.z + TX],
-    out[ob.w], out[ob.w + TX],
-  );
+  return addKeyPairs(a, p, vj0, vj1, keep);
 }
 
 
@@ -196,7 +144,7 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
     let st = loadRowState(last, sbase, tx);
     m = st.m;
     l = st.l;
-    a = loadRows(last, base, tx);
+    a = loadPairs(last, base, tx);
   }
   // This thread's keys in a tile, tx + TX j, and its rows' first P column.
   let kj = vec4<u32>(tx) + TX * vec4<u32>(0u, 1u, 2u, 3u);
@@ -255,5 +203,5 @@ fn main(grid: Grid, @builtin(local_invocation_index) lid: u32) {
     }
   }
 
-  finishRows(i0, T, base, sbase, tx, walk.tEnd < walk.tiles, m, l, a);
+  finishPairs(i0, T, base, sbase, tx, walk.tEnd < walk.tiles, m, l, a);
 }
