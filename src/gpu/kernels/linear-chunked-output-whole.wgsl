@@ -21,8 +21,9 @@
 //
 // With the gate on (gate-on.wgsl, gated-chunked; cum: the log-decays summed from the chunk's
 // start), row i takes exp(cum_i) phi(q_i) S_b and each kept score is scaled by exp(cum_i - cum_j):
-// every exponent is <= 0. Register arrays are arrays of vec4 indexed by loops with literal bounds
-// (see linear-chunked-output.wgsl).
+// every exponent is <= 0. Per-thread 4 x 4 blocks are named registers (the struct Quad4), never
+// arrays: NVIDIA's Vulkan compiler kept function-scope arrays of vec4 in local memory
+// (docs/PERFORMANCE.md).
 
 override D: u32 = 64u; // 16, 32 or 64
 override NORMALIZE: bool = true;
@@ -45,70 +46,137 @@ var<workgroup> regionA: array<vec4<f32>, D * R4>;
 var<workgroup> regionB: array<vec4<f32>, BQ * R4>;
 var<workgroup> regionC: array<vec4<f32>, D * R4>;
 
+// Four vec4 registers of one thread: rows 4 ty + i of a 4 x 4 block (a: i = 0 .. d: i = 3), or the
+// four vec4 loads a thread makes of a 64-row tile.
+struct Quad4 {
+  a: vec4<f32>,
+  b: vec4<f32>,
+  c: vec4<f32>,
+  d: vec4<f32>,
+}
+
+// acc + x y^T: row i gains x[i] y.
+fn addOuter(acc: Quad4, x: vec4<f32>, y: vec4<f32>) -> Quad4 {
+  return Quad4(
+    fma(vec4<f32>(x.x), y, acc.a),
+    fma(vec4<f32>(x.y), y, acc.b),
+    fma(vec4<f32>(x.z), y, acc.c),
+    fma(vec4<f32>(x.w), y, acc.d),
+  );
+}
+
+// The same for the rows i >= jj only (the diagonal quad's key jj).
+fn addOuterFrom(acc: Quad4, x: vec4<f32>, y: vec4<f32>, jj: u32) -> Quad4 {
+  return Quad4(
+    select(acc.a, fma(vec4<f32>(x.x), y, acc.a), jj == 0u),
+    select(acc.b, fma(vec4<f32>(x.y), y, acc.b), jj <= 1u),
+    select(acc.c, fma(vec4<f32>(x.z), y, acc.c), jj <= 2u),
+    select(acc.d, fma(vec4<f32>(x.w), y, acc.d), jj <= 3u),
+  );
+}
+
 // Row-major vec4 loads of rows [r0, r0 + 64) (zero past T): element e = lid + 256 r is row e % 64,
 // features 4 (e / 64) ..; consecutive threads take consecutive rows (conflict-free transposed
 // stores). At most 4 per thread (64 D / 4 <= 1024).
-fn loadRows(src: u32, base4: u32, r0: u32, T: u32, lid: u32) -> array<vec4<f32>, 4> {
+fn loadRow(src: u32, base4: u32, r0: u32, T: u32, lid: u32, r: u32) -> vec4<f32> {
   let D4 = D / 4u;
-  var x: array<vec4<f32>, 4>;
-  for (var r = 0u; r < 4u; r++) {
-    let e = lid + 256u * r;
-    let row = r0 + e % BQ;
-    x[r] = vec4<f32>(0.0);
-    if (e < BQ * D4 && row < T) {
-      let i = base4 + row * D4 + e / BQ;
-      // phi(0) is not 0 (softplus, elu1): rows past T stay zero, after the map.
-      if (src == 0u) {
-        x[r] = phi4(vec4<f32>(q[i]));
-      } else {
-        x[r] = phi4(vec4<f32>(k[i]));
-      }
+  let e = lid + 256u * r;
+  let row = r0 + e % BQ;
+  var x = vec4<f32>(0.0);
+  if (e < BQ * D4 && row < T) {
+    let i = base4 + row * D4 + e / BQ;
+    // phi(0) is not 0 (softplus, elu1): rows past T stay zero, after the map.
+    if (src == 0u) {
+      x = phi4(vec4<f32>(q[i]));
+    } else {
+      x = phi4(vec4<f32>(k[i]));
     }
   }
   return x;
 }
 
-// Stores loadRows' values transposed into regionA (dst 0) or regionB (dst 1): [feature][row / 4].
-fn storeTransposed(x: array<vec4<f32>, 4>, dst: u32, lid: u32) {
-  let D4 = D / 4u;
-  for (var r = 0u; r < 4u; r++) {
-    let e = lid + 256u * r;
-    if (e < BQ * D4) {
-      let row = e % BQ;
-      let f = 4u * (e / BQ);
-      let slot = row / 4u;
-      let lane = row % 4u;
-      for (var j = 0u; j < 4u; j++) {
-        if (dst == 0u) {
-          regionA[(f + j) * R4 + slot][lane] = x[r][j];
-        } else {
-          regionB[(f + j) * R4 + slot][lane] = x[r][j];
-        }
-      }
+fn loadRows(src: u32, base4: u32, r0: u32, T: u32, lid: u32) -> Quad4 {
+  return Quad4(
+    loadRow(src, base4, r0, T, lid, 0u),
+    loadRow(src, base4, r0, T, lid, 1u),
+    loadRow(src, base4, r0, T, lid, 2u),
+    loadRow(src, base4, r0, T, lid, 3u),
+  );
+}
+
+// One of loadRows' values, transposed into regionA (dst 0) or regionB (dst 1): [feature][row / 4].
+fn storeTransposedRow(x: vec4<f32>, r: u32, dst: u32, lid: u32) {
+  let e = lid + 256u * r;
+  if (e < BQ * (D / 4u)) {
+    let row = e % BQ;
+    let i = 4u * (e / BQ) * R4 + row / 4u;
+    let lane = row % 4u;
+    if (dst == 0u) {
+      regionA[i][lane] = x.x;
+      regionA[i + R4][lane] = x.y;
+      regionA[i + 2u * R4][lane] = x.z;
+      regionA[i + 3u * R4][lane] = x.w;
+    } else {
+      regionB[i][lane] = x.x;
+      regionB[i + R4][lane] = x.y;
+      regionB[i + 2u * R4][lane] = x.z;
+      regionB[i + 3u * R4][lane] = x.w;
     }
   }
+}
+
+fn storeTransposed(x: Quad4, dst: u32, lid: u32) {
+  storeTransposedRow(x.a, 0u, dst, lid);
+  storeTransposedRow(x.b, 1u, dst, lid);
+  storeTransposedRow(x.c, 2u, dst, lid);
+  storeTransposedRow(x.d, 3u, dst, lid);
 }
 
 // V rows [k0, k0 + 64) as stored in memory (zero past T), for regionC: [key][column / 4].
-fn loadValues(base4: u32, k0: u32, T: u32, lid: u32) -> array<vec4<f32>, 4> {
+fn loadValue(base4: u32, k0: u32, T: u32, lid: u32, r: u32) -> vec4<f32> {
   let D4 = D / 4u;
-  var x: array<vec4<f32>, 4>;
-  for (var r = 0u; r < 4u; r++) {
-    let e = lid + 256u * r;
-    x[r] = vec4<f32>(0.0);
-    if (e < BQ * D4 && k0 + e / D4 < T) {
-      x[r] = vec4<f32>(v[base4 + k0 * D4 + e]);
-    }
+  let e = lid + 256u * r;
+  var x = vec4<f32>(0.0);
+  if (e < BQ * D4 && k0 + e / D4 < T) {
+    x = vec4<f32>(v[base4 + k0 * D4 + e]);
   }
   return x;
 }
 
-fn storeValues(x: array<vec4<f32>, 4>, lid: u32) {
-  for (var r = 0u; r < 4u; r++) {
-    let e = lid + 256u * r;
-    if (e < BQ * (D / 4u)) {
-      regionC[e] = x[r];
-    }
+fn loadValues(base4: u32, k0: u32, T: u32, lid: u32) -> Quad4 {
+  return Quad4(
+    loadValue(base4, k0, T, lid, 0u),
+    loadValue(base4, k0, T, lid, 1u),
+    loadValue(base4, k0, T, lid, 2u),
+    loadValue(base4, k0, T, lid, 3u),
+  );
+}
+
+// Element lid + 256 r of the chunk state S_b (D x D / 4 vec4s), zero past it.
+fn loadState(stateBase: u32, lid: u32, r: u32) -> vec4<f32> {
+  let e = lid + 256u * r;
+  var x = vec4<f32>(0.0);
+  if (e < D * (D / 4u)) {
+    x = states[stateBase + e];
+  }
+  return x;
+}
+
+// Into regionC, [feature or key][column / 4]: the state S_b (D D / 4 vec4s) or V of a tile (BQ D / 4,
+// never fewer, since D <= BQ); the loads are zero past their own extent.
+fn storeRegionC(x: Quad4, lid: u32) {
+  let n = BQ * (D / 4u);
+  if (lid < n) {
+    regionC[lid] = x.a;
+  }
+  if (lid + 256u < n) {
+    regionC[lid + 256u] = x.b;
+  }
+  if (lid + 512u < n) {
+    regionC[lid + 512u] = x.c;
+  }
+  if (lid + 768u < n) {
+    regionC[lid + 768u] = x.d;
   }
 }
 
@@ -123,6 +191,23 @@ fn cum4(head: u32, r0: u32, T: u32) -> vec4<f32> {
     }
   }
   return c;
+}
+
+// Key j of a score quad as P's column (rows 4 rowQuad + i, i < 4): kept where the key precedes
+// the row (full: every key precedes every row; else key j <= row i), scaled by exp(cum_i - cum_j)
+// <= 1 with the gate on.
+fn pColumn(col: vec4<f32>, j: u32, full: bool, cs: vec4<f32>, ckj: f32) -> vec4<f32> {
+  let score = select(col, col * exp(min(cs - vec4<f32>(ckj), vec4<f32>(0.0))), GATED);
+  let keep = vec4<bool>(full) | (vec4<u32>(j) <= vec4<u32>(0u, 1u, 2u, 3u));
+  return select(vec4<f32>(0.0), score, keep);
+}
+
+// Row i of this thread's output block.
+fn writeRow(row: u32, T: u32, ownCols: bool, base4: u32, tx: u32, x: vec4<f32>, den: f32) {
+  if (row < T && ownCols) {
+    let scale = select(1.0, 1.0 / (den + EPS), NORMALIZE);
+    out[base4 + row * (D / 4u) + tx] = x * scale;
+  }
 }
 
 @compute @workgroup_size(256)
@@ -152,31 +237,21 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let qx = loadRows(0u, blk.base4, blk.q0, blk.T, lid);
   var kx = loadRows(1u, blk.base4, kStart, blk.T, lid);
   var vx = loadValues(blk.base4, kStart, blk.T, lid);
-  var sx4: array<vec4<f32>, 4>;
-  for (var r = 0u; r < 4u; r++) {
-    let e = lid + 256u * r;
-    sx4[r] = vec4<f32>(0.0);
-    if (e < D * D4) {
-      sx4[r] = states[stateBase + e];
-    }
-  }
+  let sx4 = Quad4(
+    loadState(stateBase, lid, 0u),
+    loadState(stateBase, lid, 1u),
+    loadState(stateBase, lid, 2u),
+    loadState(stateBase, lid, 3u),
+  );
   storeTransposed(qx, 0u, lid);
   storeTransposed(kx, 1u, lid);
-  for (var r = 0u; r < 4u; r++) {
-    let e = lid + 256u * r;
-    if (e < D * D4) {
-      regionC[e] = sx4[r];
-    }
-  }
+  storeRegionC(sx4, lid);
 
   // With the gate on: cum of this thread's output rows, and their decay since the chunk began.
   let cq = cum4(blk.head, myRow, blk.T);
   let eq = exp(min(cq, vec4<f32>(0.0)));
 
-  var acc: array<vec4<f32>, 4>; // [i]: row 4 ty + i, columns 4 tx ..
-  for (var i = 0u; i < 4u; i++) {
-    acc[i] = vec4<f32>(0.0);
-  }
+  var acc = Quad4(); // rows 4 ty + i, columns 4 tx ..
   // The denominators of rows 4 ty + i, split over the 16 threads of a row quad: thread tx sums
   // the features 4 tx .. 4 tx + 3 of phi(Q) Z_b and the key quad tx of each tile's P (a sixteenth
   // of the work each; every thread summing every term cost a quarter more arithmetic in two of the
@@ -192,18 +267,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var f = 0u; f < D; f++) {
     let a = select(regionA[f * R4 + ty], regionA[f * R4 + ty] * eq, GATED);
     if (ownCols) {
-      let b = regionC[f * D4 + tx];
-      for (var i = 0u; i < 4u; i++) {
-        acc[i] = fma(vec4<f32>(a[i]), b, acc[i]);
-      }
+      acc = addOuter(acc, a, regionC[f * D4 + tx]);
     }
   }
   if (NORMALIZE && tx < D4) {
-    for (var j = 0u; j < 4u; j++) {
-      let f = 4u * tx + j;
-      let a = select(regionA[f * R4 + ty], regionA[f * R4 + ty] * eq, GATED);
-      den = fma(a, vec4<f32>(z[j]), den);
-    }
+    let f = 4u * tx;
+    let a0 = select(regionA[f * R4 + ty], regionA[f * R4 + ty] * eq, GATED);
+    let a1 = select(regionA[(f + 1u) * R4 + ty], regionA[(f + 1u) * R4 + ty] * eq, GATED);
+    let a2 = select(regionA[(f + 2u) * R4 + ty], regionA[(f + 2u) * R4 + ty] * eq, GATED);
+    let a3 = select(regionA[(f + 3u) * R4 + ty], regionA[(f + 3u) * R4 + ty] * eq, GATED);
+    den = fma(a3, vec4<f32>(z.w), fma(a2, vec4<f32>(z.z), fma(a1, vec4<f32>(z.y), fma(a0, vec4<f32>(z.x), den))));
   }
 
   let tiles = select((blk.q0 - kStart) / BQ + 1u, 1u, ONE_TILE);
@@ -215,35 +288,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let rowQuad = select(ty, sy, diag);
     let keyQuad = select(tx, sx, diag);
     let scorer = !diag || diagScorer;
-    var s: array<vec4<f32>, 4>; // [i]: row 4 rowQuad + i, keys 4 keyQuad ..
-    for (var i = 0u; i < 4u; i++) {
-      s[i] = vec4<f32>(0.0);
-    }
+    var s = Quad4(); // rows 4 rowQuad + i, keys 4 keyQuad ..
     if (scorer) {
       for (var f = 0u; f < D; f++) {
-        let a = regionA[f * R4 + rowQuad];
-        let b = regionB[f * R4 + keyQuad];
-        for (var i = 0u; i < 4u; i++) {
-          s[i] = fma(vec4<f32>(a[i]), b, s[i]);
-        }
+        s = addOuter(s, regionA[f * R4 + rowQuad], regionB[f * R4 + keyQuad]);
       }
     }
     workgroupBarrier(); // phi(K) and S_b read: regions B and C are free
     if (scorer) {
       let cs = cum4(blk.head, blk.q0 + 4u * rowQuad, blk.T);
       let ck = cum4(blk.head, k0 + 4u * keyQuad, blk.T);
-      for (var j = 0u; j < 4u; j++) {
-        var p: vec4<f32>;
-        for (var i = 0u; i < 4u; i++) {
-          // With the gate on, exp(cum_i - cum_j) <= 1 for a kept pair (j <= i in one chunk).
-          let score = select(s[i][j], s[i][j] * exp(min(cs[i] - ck[j], 0.0)), GATED);
-          // Off the diagonal quad every key precedes every row; on it, key j <= row i.
-          p[i] = select(0.0, score, !diag || keyQuad < rowQuad || j <= i);
-        }
-        regionB[(4u * keyQuad + j) * R4 + rowQuad] = p;
-      }
+      // Off the diagonal quad every key precedes every row; on it, key j <= row i.
+      let full = !diag || keyQuad < rowQuad;
+      let st = transpose(mat4x4<f32>(s.a, s.b, s.c, s.d)); // st[j]: key j's scores of the 4 rows
+      let pb = 4u * keyQuad * R4 + rowQuad;
+      regionB[pb] = pColumn(st[0], 0u, full, cs, ck.x);
+      regionB[pb + R4] = pColumn(st[1], 1u, full, cs, ck.y);
+      regionB[pb + 2u * R4] = pColumn(st[2], 2u, full, cs, ck.z);
+      regionB[pb + 3u * R4] = pColumn(st[3], 3u, full, cs, ck.w);
     }
-    storeValues(vx, lid);
+    storeRegionC(vx, lid);
     workgroupBarrier();
     // The next tile's keys and values, requested now and stored after this tile's P V.
     let more = !ONE_TILE && t + 1u < tiles;
@@ -258,9 +322,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     // This thread's share of the denominators: key quad tx, kept (zeros written for the masked
     // keys of the diagonal quad) unless it lies above the diagonal quad.
     if (NORMALIZE && (!diag || tx <= ty)) {
-      for (var jj = 0u; jj < 4u; jj++) {
-        den += regionB[(4u * tx + jj) * R4 + ty];
-      }
+      let b = 4u * tx * R4 + ty;
+      den += (regionB[b] + regionB[b + R4]) + (regionB[b + 2u * R4] + regionB[b + 3u * R4]);
     }
     for (var jq = 0u; jq < R4; jq++) {
       if (jq >= fullQuads) {
@@ -270,10 +333,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         let j = 4u * jq + jj;
         let p = regionB[j * R4 + ty];
         if (ownCols) {
-          let b = regionC[j * D4 + tx];
-          for (var i = 0u; i < 4u; i++) {
-            acc[i] = fma(vec4<f32>(p[i]), b, acc[i]);
-          }
+          acc = addOuter(acc, p, regionC[j * D4 + tx]);
         }
       }
     }
@@ -282,10 +342,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         let j = 4u * ty + jj;
         let p = regionB[j * R4 + ty];
         if (ownCols) {
-          let b = regionC[j * D4 + tx];
-          for (var i = 0u; i < 4u; i++) {
-            acc[i] = select(acc[i], fma(vec4<f32>(p[i]), b, acc[i]), jj <= i);
-          }
+          acc = addOuterFrom(acc, p, regionC[j * D4 + tx], jj);
         }
       }
     }
@@ -306,11 +363,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       den += regionB[t * R4 + ty];
     }
   }
-  for (var i = 0u; i < 4u; i++) {
-    let row = myRow + i;
-    if (row < blk.T && ownCols) {
-      let scale = select(1.0, 1.0 / (den[i] + EPS), NORMALIZE);
-      out[blk.base4 + row * D4 + tx] = acc[i] * scale;
-    }
-  }
+  writeRow(myRow, blk.T, ownCols, blk.base4, tx, acc.a, den.x);
+  writeRow(myRow + 1u, blk.T, ownCols, blk.base4, tx, acc.b, den.y);
+  writeRow(myRow + 2u, blk.T, ownCols, blk.base4, tx, acc.c, den.z);
+  writeRow(myRow + 3u, blk.T, ownCols, blk.base4, tx, acc.d, den.w);
 }

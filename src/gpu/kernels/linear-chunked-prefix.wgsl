@@ -10,30 +10,56 @@
 
 @group(0) @binding(1) var<storage, read_write> states: array<f32>;
 
+// Elements i, i + stride, i + 2 stride, i + 3 stride of the states.
+fn loadStates4(i: u32, stride: u32) -> vec4<f32> {
+  return vec4<f32>(states[i], states[i + stride], states[i + 2u * stride], states[i + 3u * stride]);
+}
+
+// The decays A of chunks b .. b + 3.
+fn decays4(head: u32, b: u32) -> vec4<f32> {
+  return vec4<f32>(chunkDecay(head, b), chunkDecay(head, b + 1u), chunkDecay(head, b + 2u), chunkDecay(head, b + 3u));
+}
+
+// Four chunks of the scan: each element's exclusive sum stored, the running sum advanced.
+fn storeScan4(i: u32, stride: u32, run: f32, p: vec4<f32>, a: vec4<f32>) -> f32 {
+  states[i] = run;
+  let r1 = fma(a.x, run, p.x);
+  states[i + stride] = r1;
+  let r2 = fma(a.y, r1, p.y);
+  states[i + 2u * stride] = r2;
+  let r3 = fma(a.z, r2, p.z);
+  states[i + 3u * stride] = r3;
+  return fma(a.w, r3, p.w);
+}
+
 fn scanElement(e: u32, head: u32, x: u32) -> f32 {
   var run = 0.0;
   if (params.chunkBegin > 0u) {
     run = carry[e];
   }
   // Sixteen chunks per step: their loads are independent, so sixteen memory latencies overlap
-  // (an H200 at T = 65,536, c = 64: 1.06 ms with four per step, 0.30 ms with sixteen; the array
-  // is indexed by literal-bounded loops only, so it stays in registers).
+  // (an H200 at T = 65,536, c = 64: 1.06 ms with four per step, 0.30 ms with sixteen). They are
+  // held in named vec4 registers, not arrays (NVIDIA's compiler kept function-scope arrays in
+  // local memory; docs/PERFORMANCE.md).
   let stride = STATE;
   var b = params.chunkBegin;
   for (; b + 16u <= params.chunkEnd; b += 16u) {
     let i = (head * params.chunks + b) * STATE + x;
     // Every load (the decays' too) before the first store: the compiler cannot know that the
     // log-decays and the states do not alias, so a load after a store would wait for it.
-    var p: array<f32, 16>;
-    var a: array<f32, 16>;
-    for (var j = 0u; j < 16u; j++) {
-      p[j] = states[i + j * stride];
-      a[j] = chunkDecay(head, b + j);
-    }
-    for (var j = 0u; j < 16u; j++) {
-      states[i + j * stride] = run;
-      run = fma(a[j], run, p[j]);
-    }
+    let s4 = 4u * stride;
+    let p0 = loadStates4(i, stride);
+    let p1 = loadStates4(i + s4, stride);
+    let p2 = loadStates4(i + 2u * s4, stride);
+    let p3 = loadStates4(i + 3u * s4, stride);
+    let a0 = decays4(head, b);
+    let a1 = decays4(head, b + 4u);
+    let a2 = decays4(head, b + 8u);
+    let a3 = decays4(head, b + 12u);
+    run = storeScan4(i, stride, run, p0, a0);
+    run = storeScan4(i + s4, stride, run, p1, a1);
+    run = storeScan4(i + 2u * s4, stride, run, p2, a2);
+    run = storeScan4(i + 3u * s4, stride, run, p3, a3);
   }
   for (; b < params.chunkEnd; b++) {
     let i = (head * params.chunks + b) * STATE + x;

@@ -4,7 +4,7 @@
 // tokens KT at a time, staging phi(K) and V rows in workgroup memory as vec4s (2 KT TS floats,
 // 16 KiB at KT = 32, TS = 64). 256 threads as a 16 x 16 grid: thread (ty, tx) owns state rows
 // 4 ty + i and columns 4 tx + j of the tile, a 4 x 4 register tile fed by two vec4 reads per
-// token (register arrays indexed by literal bounds only: see linear-chunked-output.wgsl). The
+// token (named registers). The
 // workgroups of column tile 0 also sum z_b, from the phi(K) values they already hold.
 // With the gate on (gate-on.wgsl, gated-chunked), each token's phi(k) is first weighted by its
 // decay to the chunk's end, exp(cum_e - cum_t) <= 1 (e the chunk's last token, cum the log-decays
@@ -13,6 +13,7 @@
 override D: u32 = 64u;
 override TS: u32 = 64u; // tile side, min(D, 64)
 override KT: u32 = 32u; // tokens staged per step
+override STAGE_STEPS: u32 = (KT * TS / 4u + 255u) / 256u; // staging steps per thread
 
 struct Params {
   tokens: u32,
@@ -53,13 +54,21 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let inTile = ty < TS4 && tx < TS4;
   let sumZ = col0 == 0u && tx == 0u;
 
-  var acc: array<vec4<f32>, 4>; // [i]: row 4 ty + i, columns 4 tx ..
-  for (var i = 0u; i < 4u; i++) {
-    acc[i] = vec4<f32>(0.0);
-  }
+  // Rows 4 ty + i (a_i), columns 4 tx ..: named registers, not an array (NVIDIA's compiler kept
+  // function-scope arrays of vec4 in local memory; docs/PERFORMANCE.md).
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
   var z = vec4<f32>(0.0);
   for (var t0 = tStart; t0 < tEnd; t0 += KT) {
-    for (var e = lid; e < KT * TS4; e += 256u) {
+    // A literal number of steps (an override): WebGPU's robustness clamps fold and the loop
+    // carries no guard counter, which a bound such as e < KT TS4 in steps of 256 does not allow.
+    for (var step = 0u; step < STAGE_STEPS; step++) {
+      let e = lid + step * 256u;
+      if (e >= KT * TS4) {
+        break;
+      }
       let t = t0 + e / TS4;
       var kx = vec4<f32>(0.0);
       var vx = vec4<f32>(0.0);
@@ -79,9 +88,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       for (var t = 0u; t < KT; t++) {
         let a = ks[t * TS4 + ty];
         let b = vs[t * TS4 + tx];
-        for (var i = 0u; i < 4u; i++) {
-          acc[i] = fma(vec4<f32>(a[i]), b, acc[i]);
-        }
+        a0 = fma(vec4<f32>(a.x), b, a0);
+        a1 = fma(vec4<f32>(a.y), b, a1);
+        a2 = fma(vec4<f32>(a.z), b, a2);
+        a3 = fma(vec4<f32>(a.w), b, a3);
         z += a;
       }
     }
@@ -89,9 +99,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   if (inTile) {
     let out4 = chunkIndex * (D * (D + 1u) / 4u);
-    for (var i = 0u; i < 4u; i++) {
-      states[out4 + (r0 + 4u * ty + i) * D4 + col0 / 4u + tx] = acc[i];
-    }
+    let o = out4 + (r0 + 4u * ty) * D4 + col0 / 4u + tx;
+    states[o] = a0;
+    states[o + D4] = a1;
+    states[o + 2u * D4] = a2;
+    states[o + 3u * D4] = a3;
     if (sumZ) {
       states[out4 + D * D4 + r0 / 4u + ty] = z;
     }
