@@ -90,8 +90,10 @@ export function planWideTiles(
   for (const TY of [32, 16, 8]) {
     const BR = 4 * TY;
     const WG = TX * TY;
-    // Every thread stages the same whole number of K/V vec4s (NF) per tile.
-    if (WG > maxThreads || BR > 128 || (BC * d4) % WG !== 0) continue;
+    // Every thread stages the same whole number of K/V vec4s (NF) per tile, at most
+    // STAGED_MAX_VEC4 (the named registers of softmax-flash-subgroup.wgsl's Staged).
+    const NF = (BC * d4) / WG;
+    if (WG > maxThreads || BR > 128 || !Number.isInteger(NF) || NF > STAGED_MAX_VEC4) continue;
     const options = [{ POFF: BC, KW: BC + BR }];
     if (BR <= BC) options.push({ POFF: 0, KW: BC });
     for (const { POFF, KW } of options) {
@@ -110,6 +112,9 @@ export function planWideTiles(
  * instead of 20.0 at T = 16,384 on the H200); more would cost too many registers.
  */
 export const PREFETCH_MAX_VEC4 = 8;
+
+/** The most K (and V) vec4s a thread of the wide and quad kernels stages per tile. */
+export const STAGED_MAX_VEC4 = 16;
 
 /**
  * softmax-flash-wide.wgsl (or -quad) with its shape constants (inner array sizes must be
