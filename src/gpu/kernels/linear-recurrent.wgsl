@@ -49,40 +49,6 @@ var<workgroup> nums: array<f32, TB * RP * CB>; // [token][row part][column]
 var<workgroup> dens: array<f32, TB * RP>; // [token][row part]
 var<workgroup> decays: array<f32, TB>; // [token]: a_i = exp(g_i), with the gate on
 
-// Rows r .. r + 3 of state column col entering this dispatch (zero for the first dispatch).
-fn loadColumnRows(stateBase: u32, col: u32, r: u32, fresh: bool) -> vec4<f32> {
-  if (fresh) {
-    return vec4<f32>(0.0);
-  }
-  let b = stateBase + r * D + col;
-  return vec4<f32>(stateIn[b], stateIn[b + D], stateIn[b + 2u * D], stateIn[b + 3u * D]);
-}
-
-// Rows r .. r + 3 of z entering this dispatch (zero for the first dispatch).
-fn loadNormalizerRows(stateBase: u32, r: u32, fresh: bool) -> vec4<f32> {
-  if (fresh) {
-    return vec4<f32>(0.0);
-  }
-  let b = stateBase + D * D + r;
-  return vec4<f32>(stateIn[b], stateIn[b + 1u], stateIn[b + 2u], stateIn[b + 3u]);
-}
-
-fn storeColumnRows(stateBase: u32, col: u32, r: u32, x: vec4<f32>) {
-  let b = stateBase + r * D + col;
-  stateOut[b] = x.x;
-  stateOut[b + D] = x.y;
-  stateOut[b + 2u * D] = x.z;
-  stateOut[b + 3u * D] = x.w;
-}
-
-fn storeNormalizerRows(stateBase: u32, r: u32, x: vec4<f32>) {
-  let b = stateBase + D * D + r;
-  stateOut[b] = x.x;
-  stateOut[b + 1u] = x.y;
-  stateOut[b + 2u] = x.z;
-  stateOut[b + 3u] = x.w;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let blocksPerHead = D / CB;
@@ -98,18 +64,29 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let stateBase = head * D * (D + 1u);
   let fresh = params.tokenBegin == 0u;
 
-  // Rows 16 p + 4 i .. + 3 of column col (s_i) and of z (z_i), i < 4: named registers, not an
-  // array. NVIDIA's Vulkan compiler kept function-scope arrays of vec4 indexed by loop counters in
-  // local memory (measured in softmax-flash, docs/PERFORMANCE.md), which would put every token's
-  // state update through a memory round trip.
-  var s0 = loadColumnRows(stateBase, col, 16u * p, fresh);
-  var s1 = loadColumnRows(stateBase, col, 16u * p + 4u, fresh);
-  var s2 = loadColumnRows(stateBase, col, 16u * p + 8u, fresh);
-  var s3 = loadColumnRows(stateBase, col, 16u * p + 12u, fresh);
-  var z0 = loadNormalizerRows(stateBase, 16u * p, fresh);
-  var z1 = loadNormalizerRows(stateBase, 16u * p + 4u, fresh);
-  var z2 = loadNormalizerRows(stateBase, 16u * p + 8u, fresh);
-  var z3 = loadNormalizerRows(stateBase, 16u * p + 12u, fresh);
+  var s: array<vec4<f32>, 4>; // [i]: rows 16 p + 4 i .. + 3 of column col
+  var z: array<vec4<f32>, 4>; // [i]: the same rows of z
+  for (var i = 0u; i < 4u; i++) {
+    let r = 16u * p + 4u * i;
+    var sv = vec4<f32>(0.0);
+    var zv = vec4<f32>(0.0);
+    if (!fresh) {
+      sv = vec4<f32>(
+        stateIn[stateBase + r * D + col],
+        stateIn[stateBase + (r + 1u) * D + col],
+        stateIn[stateBase + (r + 2u) * D + col],
+        stateIn[stateBase + (r + 3u) * D + col],
+      );
+      zv = vec4<f32>(
+        stateIn[stateBase + D * D + r],
+        stateIn[stateBase + D * D + r + 1u],
+        stateIn[stateBase + D * D + r + 2u],
+        stateIn[stateBase + D * D + r + 3u],
+      );
+    }
+    s[i] = sv;
+    z[i] = zv;
+  }
   for (var t0 = params.tokenBegin; t0 < params.tokenEnd; t0 += TB) {
     let n = min(TB, params.tokenEnd - t0);
     // Staging and the token loop run a fixed number of steps (literal bounds: the compiler unrolls
@@ -157,28 +134,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       if (GATED) {
         a = decays[t];
       }
-      let kb = t * D4 + 4u * p;
-      let k0 = kf[kb];
-      let k1 = kf[kb + 1u];
-      let k2 = kf[kb + 2u];
-      let k3 = kf[kb + 3u];
-      let q0 = qf[kb];
-      let q1 = qf[kb + 1u];
-      let q2 = qf[kb + 2u];
-      let q3 = qf[kb + 3u];
-      s0 = fma(k0, vi, select(s0, a * s0, GATED));
-      s1 = fma(k1, vi, select(s1, a * s1, GATED));
-      s2 = fma(k2, vi, select(s2, a * s2, GATED));
-      s3 = fma(k3, vi, select(s3, a * s3, GATED));
-      // Two chains of two, off the state's own chain.
-      let num = fma(q1, s1, q0 * s0) + fma(q3, s3, q2 * s2);
+      var num = vec4<f32>(0.0);
       var den = vec4<f32>(0.0);
-      if (NORMALIZE) {
-        z0 = select(z0, a * z0, GATED) + k0;
-        z1 = select(z1, a * z1, GATED) + k1;
-        z2 = select(z2, a * z2, GATED) + k2;
-        z3 = select(z3, a * z3, GATED) + k3;
-        den = fma(q1, z1, q0 * z0) + fma(q3, z3, q2 * z2);
+      for (var i = 0u; i < 4u; i++) {
+        let kk = kf[t * D4 + 4u * p + i];
+        let qq = qf[t * D4 + 4u * p + i];
+        s[i] = fma(kk, vi, select(s[i], a * s[i], GATED));
+        num = fma(qq, s[i], num);
+        if (NORMALIZE) {
+          z[i] = select(z[i], a * z[i], GATED) + kk;
+          den = fma(qq, z[i], den);
+        }
       }
       nums[(t * RP + p) * CB + c] = (num.x + num.y) + (num.z + num.w);
       if (NORMALIZE && c == 0u) {
@@ -206,14 +172,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     }
     workgroupBarrier();
   }
-  storeColumnRows(stateBase, col, 16u * p, s0);
-  storeColumnRows(stateBase, col, 16u * p + 4u, s1);
-  storeColumnRows(stateBase, col, 16u * p + 8u, s2);
-  storeColumnRows(stateBase, col, 16u * p + 12u, s3);
-  if (c == 0u && col0 == 0u) {
-    storeNormalizerRows(stateBase, 16u * p, z0);
-    storeNormalizerRows(stateBase, 16u * p + 4u, z1);
-    storeNormalizerRows(stateBase, 16u * p + 8u, z2);
-    storeNormalizerRows(stateBase, 16u * p + 12u, z3);
+  for (var i = 0u; i < 4u; i++) {
+    let r = 16u * p + 4u * i;
+    stateOut[stateBase + r * D + col] = s[i].x;
+    stateOut[stateBase + (r + 1u) * D + col] = s[i].y;
+    stateOut[stateBase + (r + 2u) * D + col] = s[i].z;
+    stateOut[stateBase + (r + 3u) * D + col] = s[i].w;
+    if (c == 0u && col0 == 0u) {
+      stateOut[stateBase + D * D + r] = z[i].x;
+      stateOut[stateBase + D * D + r + 1u] = z[i].y;
+      stateOut[stateBase + D * D + r + 2u] = z[i].z;
+      stateOut[stateBase + D * D + r + 3u] = z[i].w;
+    }
   }
 }
