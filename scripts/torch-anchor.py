@@ -5,7 +5,8 @@ the same call as the bench CLI. Batch 1, causal, random inputs. fp32 means TF32 
 bf16 uses the tensor cores (scaled_dot_product_attention then runs a fused kernel: FlashAttention-2,
 cuDNN's or the memory-efficient one; the meta's sdpaDefault names the one torch._fused_sdp_choice
 picks for a [1, 12, 1024, 64] input, each default row's `backend` the pick for its own input, and
-sdpaKernels the GPU kernels a call launched, by name, from PyTorch's profiler).
+sdpaKernels the GPU kernels one call launched at each length, by name, from PyTorch's profiler in a
+child process, so that no profiler hook stays in the timing process).
 
   python3 torch-anchor.py --dtypes fp32,bf16 --rounds 3 --tokens 128,...,131072 --json out.json
 
@@ -269,6 +270,42 @@ def kernel_names(fn):
         return [f'unknown ({type(e).__name__}: {str(e)[:120]})']
 
 
+def sdpa_kernels(dtypes, tokens, H, d, dev):
+    """{dtype: {T: kernel names}} of SDPA's default on causal [1, H, T, d] inputs."""
+    out = {}
+    for dname in dtypes:
+        dt = torch.float32 if dname == 'fp32' else torch.bfloat16
+        out[dname] = {}
+        for T in tokens:
+            q = torch.randn(1, H, T, d, device=dev, dtype=dt)
+            out[dname][str(T)] = kernel_names(lambda: F.scaled_dot_product_attention(q, q, q, is_causal=True))
+            del q
+    return out
+
+
+def sdpa_kernels_apart(a, dtypes, tokens):
+    """(sdpa_kernels, None) from a child process running this script with --kernel-names-only;
+    (None, reason) when it fails or outlives --kernel-names-timeout-s."""
+    import subprocess, tempfile
+    fd, path = tempfile.mkstemp(suffix='.json')
+    os.close(fd)
+    cmd = [sys.executable, os.path.abspath(__file__), '--kernel-names-only', '--dtypes', ','.join(dtypes),
+           '--tokens', ','.join(str(t) for t in tokens), '--heads', str(a.heads), '--dim', str(a.dim),
+           '--device', a.device, '--json', path]
+    try:
+        p = subprocess.run(cmd, timeout=a.kernel_names_timeout_s, capture_output=True, text=True)
+        if p.returncode != 0:
+            return None, f'the profiling process exited with {p.returncode}: {p.stderr.strip()[-300:]}'
+        with open(path) as f:
+            return json.load(f), None
+    except subprocess.TimeoutExpired:
+        return None, f'the profiling process took over {a.kernel_names_timeout_s:.0f} s'
+    except Exception as e:
+        return None, f'{type(e).__name__}: {str(e)[:200]}'
+    finally:
+        os.unlink(path)
+
+
 # The fused backends timed one by one in bf16 (form softmax-sdpa-<short>), beside the default row.
 SDPA_FORCED = (('FLASH_ATTENTION', 'flash'), ('CUDNN_ATTENTION', 'cudnn'), ('EFFICIENT_ATTENTION', 'efficient'))
 
@@ -313,6 +350,10 @@ def main():
                     help='forward: no bf16 rows with a forced SDPA backend (softmax-sdpa-flash, ...)')
     ap.add_argument('--no-kernel-names', action='store_true',
                     help="forward: do not profile SDPA's default once per length to name its kernels")
+    ap.add_argument('--kernel-names-only', action='store_true',
+                    help='only profile SDPA once per dtype and length, write {dtype: {T: [kernels]}} to --json')
+    ap.add_argument('--kernel-names-timeout-s', type=float, default=90,
+                    help='seconds the kernel-naming child process may take')
     ap.add_argument('--fla-measure-each', action='store_true',
                     help="measure each fla form's rounds right after its first call")
     ap.add_argument('--device', default='cuda', help='cuda; cpu only for a dry run of the code paths')
@@ -326,6 +367,10 @@ def main():
     fla_tokens = set(int(t) for t in (a.fla_tokens or a.tokens).split(','))
     dev = a.device
     H, d = a.heads, a.dim
+    if a.kernel_names_only:                                   # the child of sdpa_kernels_apart
+        with open(a.json, 'w') as f:
+            json.dump(sdpa_kernels(dtypes, tokens, H, d, dev), f)
+        return
     triton_f32 = os.environ.get('TRITON_F32_DEFAULT', 'tf32')
     try:
         import triton
@@ -459,6 +504,16 @@ def main():
                 del q, k, v, sdpa
                 torch.cuda.empty_cache()
                 save()
+    # What SDPA's default ran, by kernel name, at each length: in a child process, so that the
+    # profiler's CUPTI hooks (which can stay subscribed after a profile) never touch a timed call;
+    # before fla, so that a call stopped while fla compiles still has them.
+    if not a.no_kernel_names:
+        kernels, why = sdpa_kernels_apart(a, dtypes, tokens)
+        meta['sdpaKernels'] = kernels
+        if why:
+            meta['sdpaKernelsError'] = why
+        print('SDPA default kernels:', kernels or why, flush=True)
+        save()
     fla_forms = [f for f in a.fla_forms.split(',') if f in FLA_FORWARD_FORMS]
     for r in range(a.rounds if chunk_linear_attn is not None else 0):
         for dname in dtypes:
@@ -484,20 +539,6 @@ def main():
                 del qt, kt, vt, qs, ks, g, calls
                 torch.cuda.empty_cache()
                 save()
-    # What SDPA's default ran, by kernel name, at each length: last, so that the profiler's CUPTI
-    # hooks come nowhere near a timed visit.
-    if not a.no_kernel_names:
-        meta['sdpaKernels'] = {}
-        for dname in dtypes:
-            dt = torch.float32 if dname == 'fp32' else torch.bfloat16
-            meta['sdpaKernels'][dname] = {}
-            for T in tokens:
-                q = torch.randn(1, H, T, d, device=dev, dtype=dt)
-                meta['sdpaKernels'][dname][str(T)] = kernel_names(
-                    lambda: F.scaled_dot_product_attention(q, q, q, is_causal=True))
-                del q
-            print('SDPA default kernels', dname, meta['sdpaKernels'][dname], flush=True)
-        save()
     meta['finished'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
     save()
 
