@@ -3,11 +3,14 @@
 # the call): the measurement behind data/reference-h200.json, in one call on one card.
 #   1. the bench CLI: --verify, then ROUNDS rounds of the sweep (all five forms, T = 128..131072
 #      doubling, H = 12, d = 64), the chunk search at 16,384 and generation, forms interleaved;
-#   2. torch-anchor.py in rounds: PyTorch fp32 (TF32 off) and bf16 (FlashAttention-2 through SDPA),
-#      flash-linear-attention when its wheels travel in .whl/ (Triton's fp32 default: TF32), its
-#      chunked linear and gated (chunk_simple_gla) kernels.
+#      then, in files of their own: the chunked forms as fla computes them, softmax-flash at
+#      d = 128, and (with F16_FLAGS) the f16 forms;
+#   2. torch-anchor.py in rounds: PyTorch fp32 (TF32 off) and bf16 (SDPA's default fused kernel,
+#      recorded), first at d = 128 without fla, then at d = 64 with flash-linear-attention when its
+#      wheels travel in .whl/ (Triton's fp32 default: TF32), its chunked linear and gated
+#      (chunk_simple_gla) kernels.
 # Everything lands in $OUT/reference.tar.gz: bench.json, bench.csv, bench-identity.json,
-# bench-f16.json (when F16_FLAGS names Dawn's toggles), torch.json, log.txt, env.txt,
+# bench-d128.json, torch-d128.json, bench-f16.json (when F16_FLAGS names Dawn's toggles), torch.json, log.txt, env.txt,
 # clocks.csv and the progress logs; log.txt also beside it.
 # Time: the whole script stops itself at DEADLINE_S seconds (the torch step gets what is left).
 set -uo pipefail
@@ -75,6 +78,13 @@ if [ -n "${F16_FLAGS:-}" ]; then
   echo "bench (f16, DAWN_FLAGS=$F16_FLAGS) exit $? after $((SECONDS - start)) s"
 fi
 
+# 1d. softmax-flash at d = 128 (the narrow kernel), 3 rounds; SDPA at d = 128 comes in step 2b.
+#     A file of its own (not in the dataset), read by docs/PERFORMANCE.md.
+bash "$here/../run.sh" node "$here/bench.mjs" --settle-clocks --forms softmax-flash --dim 128 \
+  --rounds 3 --samples 5 --budget-ms 3000 --sweep-budget-ms 40000 --tokens 1024,4096,16384,65536 \
+  --json "$OUT/bench-d128.json" 2>> "$OUT/bench-progress.txt" | tail -8
+echo "bench (d = 128) exit $? after $((SECONDS - start)) s"
+
 # 2. The native baselines, with whatever time is left.
 if ls "$here"/../../.whl/*.whl > /dev/null 2>&1; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site \
@@ -86,6 +96,10 @@ if [ -f "$here/../triton-cache.tar.gz" ]; then
   mkdir -p /tmp/triton-cache && tar -xzf "$here/../triton-cache.tar.gz" -C /tmp/triton-cache \
     && export TRITON_CACHE_DIR=/tmp/triton-cache && echo "Triton cache: $(ls /tmp/triton-cache | wc -l) entries"
 fi
+# 2b. PyTorch at d = 128 (SDPA fp32 and bf16, no fla), beside step 1d: at most 60 s.
+timeout 60 python3 -u "$here/torch-anchor.py" --dtypes fp32,bf16 --rounds 3 --dim 128 \
+  --tokens 1024,4096,16384,65536 --fla-forms none --json "$OUT/torch-d128.json" > "$OUT/torch-d128-log.txt" 2>&1
+echo "torch-anchor (d = 128) exit $? after $((SECONDS - start)) s"
 left=$((DEADLINE_S - (SECONDS - start)))
 echo "torch-anchor: $left s left"
 if [ "$left" -gt 20 ]; then
