@@ -283,6 +283,17 @@ def sdpa_kernels(dtypes, tokens, H, d, dev):
     return out
 
 
+def _die_with_parent():
+    """In the child: SIGTERM when this process dies (Linux prctl PR_SET_PDEATHSIG), so that a
+    `timeout` that stops the measuring process does not leave the profiler running on the GPU into
+    the next step of the call."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except Exception:
+        pass
+
+
 def sdpa_kernels_apart(a, dtypes, tokens):
     """(sdpa_kernels, None) from a child process running this script with --kernel-names-only;
     (None, reason) when it fails or outlives --kernel-names-timeout-s."""
@@ -293,7 +304,8 @@ def sdpa_kernels_apart(a, dtypes, tokens):
            '--tokens', ','.join(str(t) for t in tokens), '--heads', str(a.heads), '--dim', str(a.dim),
            '--device', a.device, '--json', path]
     try:
-        p = subprocess.run(cmd, timeout=a.kernel_names_timeout_s, capture_output=True, text=True)
+        p = subprocess.run(cmd, timeout=a.kernel_names_timeout_s, capture_output=True, text=True,
+                           preexec_fn=_die_with_parent)
         if p.returncode != 0:
             return None, f'the profiling process exited with {p.returncode}: {p.stderr.strip()[-300:]}'
         with open(path) as f:
