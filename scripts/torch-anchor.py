@@ -262,9 +262,13 @@ def kernel_names(fn):
             sync()
         names = []
         for ev in prof.events():
-            kind = str(getattr(ev, 'device_type', ''))
-            if 'CUDA' in kind and ev.name not in names:
-                names.append(ev.name)
+            # GPU-side events, and the kernels the profiler tied to a host-side op (either list
+            # may be the one a PyTorch version fills).
+            found = [ev.name] if 'CUDA' in str(getattr(ev, 'device_type', '')) else []
+            found += [k.name for k in (getattr(ev, 'kernels', None) or [])]
+            for n in found:
+                if n not in names:
+                    names.append(n)
         return [n[:160] for n in names[:8]]
     except Exception as e:
         return [f'unknown ({type(e).__name__}: {str(e)[:120]})']
