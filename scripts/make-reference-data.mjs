@@ -81,9 +81,14 @@ function nativeNote() {
   // Batched files give roundsBatch on every row; older ones timed one call per pair of events.
   sentences.push(
     baselines.every((b) => Array.isArray(b.roundsBatch))
-      ? 'Native times are per call: a batch of back-to-back calls (roundsBatch, sized to span at least ' +
-          '2 ms) between two CUDA events, over its length; graphMs is the same batch replayed as one ' +
-          'CUDA graph (no host launches), singleMs one call alone.'
+      ? baselines.some((b) => typeof b.callMs === 'number')
+        ? 'Native times (ms) are GPU time per call, as ours are: a batch of back-to-back calls ' +
+          '(roundsBatch, sized to span at least 2 ms) captured as one CUDA graph and replayed between ' +
+          'two CUDA events, over its length (graphMs), so no host launch is inside them; a call that ' +
+          'alone spans 2 ms runs once, without a graph. callMs is the same batch launched call by call ' +
+          'from Python (host launches included), singleMs one call alone.'
+        : 'Native times are per call: a batch of back-to-back calls (roundsBatch, sized to span at ' +
+          'least 2 ms) between two CUDA events, over its length; singleMs is one call alone.'
       : 'Native times are one call each between two CUDA events (host launch gaps included at short lengths).',
   );
   const chosen = info?.sdpaDefault ?? {};
