@@ -17,6 +17,9 @@
  *
  * Functions:
  *   time S T             median time at T, with its unit ("3.54 ms", "72.1 µs")
+ *   call-time S T        a native series' time per call at T launched call by call from Python,
+ *                        host launches included (callMs; its `time` is the CUDA-graph replay's
+ *                        GPU time); fails where the dataset has none
  *   spread S T           min-max of the round medians ("3.47-3.54 ms"); fails with fewer than 2 rounds
  *   rounds S T           rounds that measured S at T;  `rounds` alone: the sweep's rounds
  *   ratio A B T          time of A over time of B at T ("12×")
@@ -37,6 +40,8 @@
  *                        (355M, 774M, 1.6B; series h100.flash-355m, h100.chunked-1.6b, ...)
  *   published-slowdown   the most the chunked step was slower than FlashAttention's, those models
  *   machine, date, torch-version, sdpa-fp32-kernel, sgemm-tflops DTYPE
+ *   sdpa-default DTYPE   the fused kernel SDPA's default ran in DTYPE (fp32, bf16), in words
+ *                        ("cuDNN's fused attention"); fails where the dataset does not record it
  *   train-rounds         the rounds of the training-step call; train-layer-shape: "768 and 3,072"
  *
  * The learning reference (data/learning-h200.json, scripts/make-learning-data.mjs): a run is named
@@ -135,6 +140,8 @@ interface Point {
   rounds: number;
   /** TFLOP/s, when the cost model knows the work. */
   tflops: number | null;
+  /** Native baselines: the time per call launched call by call from Python, where recorded. */
+  callMs?: number | null;
 }
 
 /** The source post's larger models, as series suffixes (`h100.flash-355m`). */
@@ -218,6 +225,7 @@ const fromBaseline = (b: ReferenceBaseline): Point => ({
   spread: b.spread,
   rounds: b.rounds,
   tflops: b.tflops,
+  callMs: b.callMs,
 });
 
 /** Every measured point of a series, sorted by context length. */
@@ -281,6 +289,14 @@ function pointAt(data: TokenData, series: string, tokensText: string | undefined
   }
   return p;
 }
+
+/** SDPA's backends as torch.backends.cuda names them, in words for a reader. */
+const SDPA_BACKEND_NAMES: Record<string, string> = {
+  cudnn_attention: "cuDNN's fused attention",
+  flash_attention: 'FlashAttention-2',
+  efficient_attention: 'memory-efficient attention',
+  math: 'unfused math path',
+};
 
 /** Where B becomes faster than A and stays faster at every longer length both measured. */
 function crossover(data: TokenData, a: string, b: string): string {
@@ -347,6 +363,16 @@ function evaluate(data: TokenData, words: string[]): string {
     case 'time':
       need(2);
       return formatTime(pointAt(data, args[0]!, args[1]).ms);
+    case 'call-time': {
+      need(2);
+      const p = pointAt(data, args[0]!, args[1]);
+      if (!(typeof p.callMs === 'number' && p.callMs > 0)) {
+        throw new TokenError(
+          `"${args[0]}" at ${args[1]} tokens has no time launched call by call (callMs)`,
+        );
+      }
+      return formatTime(p.callMs);
+    }
     case 'spread': {
       need(2);
       const p = pointAt(data, args[0]!, args[1]);
@@ -478,6 +504,12 @@ function evaluate(data: TokenData, words: string[]): string {
       const fused = ref.torchInfo?.sdpaBackends.fp32?.find((b) => b !== 'math');
       if (!fused) throw new TokenError('the dataset names no fused fp32 SDPA backend');
       return fused.replace(/_/g, ' ').replace('efficient attention', 'memory-efficient attention');
+    }
+    case 'sdpa-default': {
+      need(1);
+      const backend = data.sdpaDefault?.[args[0]!];
+      if (!backend) throw new TokenError(`the dataset does not record SDPA's ${args[0]} kernel`);
+      return SDPA_BACKEND_NAMES[backend] ?? backend.replace(/_/g, ' ');
     }
     case 'sgemm-tflops': {
       need(1);

@@ -102,6 +102,40 @@ describe('numbers from data', () => {
     expect(text).toBe('4.7× faster than / 4.7× slower than');
   });
 
+  it('reads a native time launched call by call and the SDPA kernel the dataset records', () => {
+    const base = fixtureDataset([0.5, 0.4, 0.45]);
+    const sdpa = { ...base.torch[0]!, ms: 0.012, callMs: 0.0481 };
+    const dataset = {
+      ...base,
+      torch: [sdpa, { ...sdpa, form: 'linear-chunked-norm', ms: 0.3 }],
+      torchInfo: {
+        torch: '2.11.0',
+        sdpaDefault: { fp32: 'efficient_attention', bf16: 'cudnn_attention' },
+      },
+    };
+    const data = loadTokenData(writeData(dataset));
+    const { text, problems } = resolveDataTokens(
+      '{{time torch.softmax-sdpa 4096}} on the GPU, {{call-time torch.softmax-sdpa 4096}} from ' +
+        'Python; bf16: {{sdpa-default bf16}}, fp32: {{sdpa-default fp32}}',
+      data,
+    );
+    expect(problems).toEqual([]);
+    expect(text).toBe(
+      "12.0 µs on the GPU, 48.1 µs from Python; bf16: cuDNN's fused attention, " +
+        'fp32: memory-efficient attention',
+    );
+    // A row without callMs and a file without sdpaDefault fail, naming what is missing.
+    const bare = loadTokenData(writeData(base));
+    const missing = resolveDataTokens(
+      '{{call-time torch.softmax-sdpa 4096}} {{sdpa-default bf16}}',
+      bare,
+    );
+    expect(missing.problems).toEqual([
+      'data token {{call-time torch.softmax-sdpa 4096}} on line 1: "torch.softmax-sdpa" at 4096 tokens has no time launched call by call (callMs)',
+      "data token {{sdpa-default bf16}} on line 1: the dataset does not record SDPA's bf16 kernel",
+    ]);
+  });
+
   it('changes the rendered article when a value in the dataset changes', async () => {
     const source = [
       '---',

@@ -11,8 +11,8 @@
  * - `torch`: PyTorch native fp32 (TF32 off) on the same card in the same call: fused SDPA, an eager
  *   chunked linear attention, fp32 SGEMM and a device copy; and flash-linear-attention (`impl`
  *   'fla'), whose fp32 dots run in TF32 unless `precision` says 'ieee'.
- * - `torchBf16`: the same script with `--dtype bf16` (tensor cores): SDPA then runs
- *   its fused kernel (FlashAttention-2 or cuDNN's), fla runs its bf16 kernels.
+ * - `torchBf16`: the same script with `--dtype bf16` (tensor cores): SDPA then runs the fused
+ *   kernel PyTorch picks (torchInfo.sdpaDefault names it where recorded), fla its bf16 kernels.
  * - `rounds`, `note`, `generatedBy`, `sources`: how it was measured, the command, the raw files.
  * Files written before rounds existed lack the round fields; they read as one round, no spread.
  */
@@ -59,6 +59,11 @@ export interface TorchBaseline {
   roundsMs?: number[];
   /** Min, p25, p75, max of `roundsMs`; null with fewer than two rounds. */
   spread?: RoundSpread | null;
+  /**
+   * Where `ms` is a CUDA-graph replay's GPU time: the same batch launched call by call from
+   * Python, host launches included, per call (median over rounds); null when not recorded.
+   */
+  callMs?: number | null;
 }
 
 /** What ran the native baselines. */
@@ -246,6 +251,7 @@ function baselines(
       rounds,
       roundsMs: t.roundsMs ?? [t.ms],
       spread: rounds >= 2 ? (t.spread ?? null) : null,
+      callMs: positive(t.callMs) ? t.callMs : null,
     });
   });
   return out;
