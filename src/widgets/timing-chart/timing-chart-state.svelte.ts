@@ -302,6 +302,11 @@ export class TimingChartState {
   readonly referenceRecords = $derived(referenceData?.records ?? []);
   /** Whether this build's reference dataset carries PyTorch baselines (the overlay is offered). */
   readonly hasTorch = $derived((referenceData?.torch.length ?? 0) > 0);
+  /**
+   * Whether the native times are GPU times of CUDA-graph replays (the dataset then keeps the
+   * batch launched call by call from Python as callMs beside them); false for older files.
+   */
+  readonly torchGraphTimed = $derived(referenceData?.torch.some((b) => b.callMs !== null) ?? false);
   readonly torchSeries = $derived(
     referenceData ? torchBaselineSeries(referenceData.torch, referenceData.machine) : [],
   );

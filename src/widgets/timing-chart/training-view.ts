@@ -30,7 +30,7 @@ export interface TrainingViewOptions {
   showOurs: boolean;
   /** PyTorch's fp32 steps (TF32 off). */
   showTorch: boolean;
-  /** PyTorch's bf16 step (tensor cores; SDPA's fused kernel, FlashAttention-2 or cuDNN's). */
+  /** PyTorch's bf16 step (tensor cores; SDPA's default fused kernel, not recorded for steps). */
   showBf16: boolean;
   /** flash-linear-attention's Triton kernels (fp32 inputs, TF32 dots). */
   showFla: boolean;
