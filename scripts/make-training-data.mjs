@@ -81,6 +81,22 @@ const rounds = Math.max(...records.map((r) => r.rounds ?? 1));
 const torchRounds = Math.max(0, ...native.map((n) => n.rounds));
 const layer = torchFile.layer ?? null;
 const fla = native.find((n) => n.impl === 'fla' && n.dtype === 'fp32');
+// How torch-anchor timed the steps: batches of back-to-back calls (rows with `batch`, from
+// 2026-12-02) or one call alone (older files); either way launched from Python, launches inside.
+const batched = (torchFile.records ?? []).some((r) => typeof r.batch === 'number');
+const nativeTiming = batched
+  ? 'each step the per-call time of a batch of back-to-back steps launched from Python between two ' +
+    'CUDA events (host launches included)'
+  : 'each step timed alone from Python between two CUDA events (host launches included)';
+// SDPA's bf16 kernel in a step, where every bf16 step row names the same backend; else unrecorded.
+const bf16Sdpa = (torchFile.records ?? []).filter(
+  (r) => r.impl === 'torch' && r.form === 'softmax-sdpa' && r.dtype === 'bf16',
+);
+const bf16Backends = new Set(bf16Sdpa.map((r) => r.backend));
+const bf16Kernel =
+  bf16Sdpa.length > 0 && bf16Backends.size === 1 && typeof bf16Sdpa[0].backend === 'string'
+    ? `SDPA's fused kernel ${bf16Sdpa[0].backend}`
+    : "SDPA's default fused kernel, not recorded for these steps";
 const flaMissing = (torchFile.flaWarmup ?? []).filter((w) => w.status !== 'ok');
 const dataset = {
   format: TRAINING_FORMAT,
@@ -91,8 +107,8 @@ const dataset = {
     `saved statistics, then the gradients of q, k, v and the decays) and a whole pre-norm block ` +
     `(the gradients of every parameter and of the block input). ${rounds} rounds in one call, forms interleaved; each point is ` +
     `the median of its round medians, with min, quartiles and max. Native, on the same card in the ` +
-    `same call, ${torchRounds} rounds combined the same way: PyTorch in fp32 (TF32 off) and bf16 ` +
-    `(SDPA's fused kernel, FlashAttention-2 or cuDNN's, unrecorded; the bf16 block is all bf16), ` +
+    `same call, ${torchRounds} rounds combined the same way, ${nativeTiming}: PyTorch in fp32 ` +
+    `(TF32 off) and bf16 (${bf16Kernel}; the bf16 block is all bf16), ` +
     (fla
       ? `and flash-linear-attention (Triton) whose fp32 kernels ran with Triton's default dot ` +
         `precision, ${fla.precision} (faster than true fp32; the rest of its block stays fp32). `

@@ -77,6 +77,32 @@ describe('make-training-data', () => {
     const raw = JSON.parse(readFileSync(out, 'utf8'));
     expect(raw.note).toMatch(/default dot precision, tf32/);
     expect(raw.note).toMatch(/Not measured: fla fla-chunk-norm bf16/);
+    // ... and how the native steps were timed, and that SDPA's bf16 kernel was not recorded.
+    expect(raw.note).toMatch(/each step timed alone from Python between two CUDA events/);
+    expect(raw.note).toMatch(/SDPA's default fused kernel, not recorded for these steps/);
+  }, 20_000);
+
+  it('says in its note when the steps were timed in batches and which bf16 SDPA kernel ran', () => {
+    const out = join(dir, 'training-batched.json');
+    const records = (torch.records as Record<string, unknown>[]).map((r) => ({
+      ...r,
+      batch: 4,
+      ...(r.form === 'softmax-sdpa' && r.dtype === 'bf16' ? { backend: 'cudnn_attention' } : {}),
+    }));
+    const r = run([
+      '--bench',
+      benchPath,
+      '--torch',
+      write('torch-batched.json', { ...torch, records }),
+      '--machine',
+      'NVIDIA H200',
+      '--out',
+      out,
+    ]);
+    expect(r.err).toBe('');
+    const raw = JSON.parse(readFileSync(out, 'utf8'));
+    expect(raw.note).toMatch(/a batch of back-to-back steps launched from Python/);
+    expect(raw.note).toMatch(/SDPA's fused kernel cudnn_attention/);
   }, 20_000);
 
   it('refuses several runs, a point twice, a row twice in a round, and two calls, with a sentence', () => {
