@@ -97,6 +97,8 @@ test.describe('the race', () => {
     await expect(race.getByTestId('race-reference')).toContainText('PyTorch fused (SDPA)');
     await expect(race.getByTestId('race-fineprint')).toContainText('fp32');
     await expect(race.getByTestId('race-fineprint')).toContainText('batch 1');
+    // The committed reference data keeps callMs, so PyTorch's times are CUDA-graph GPU times.
+    await expect(race.getByTestId('race-fineprint')).toContainText('replayed as one CUDA graph');
   });
 
   test('with chunk-size="auto" it names the chunk size it ran and why, and a second run on the page reuses it', async ({

@@ -19,6 +19,8 @@ test.describe("the timing chart's training view", () => {
       const caption = chart.getByTestId('timing-training-caption');
       await expect(caption).toContainText('forward and backward, no optimiser step');
       await expect(caption).toContainText('TF32');
+      // The training call did not record SDPA's bf16 kernel: the key says so rather than guess.
+      await expect(caption).toContainText('did not record which');
       const summary = chart.getByTestId('chart-summary');
       await expect(summary).toContainText("PyTorch's layer with fused softmax in fp32 takes");
       await chart.screenshot({ path: `${SCREENSHOTS}/timing-training-layer-${width}.png` });
