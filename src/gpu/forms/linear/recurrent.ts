@@ -3,7 +3,10 @@
  * columns and state rows, O(d^2) state per head kept in registers during a dispatch and in a buffer
  * between dispatches of at most MAX_DISPATCH_TOKENS tokens. linear-recurrent.wgsl: tokens staged
  * in blocks through workgroup memory, each state column split over D / 16 threads by rows, partial
- * sums reduced there (barriers per block). Two other decompositions, a subgroup-shuffle sum per
+ * sums reduced there (barriers per block). A feature map other than the identity is applied first,
+ * once per element, by the chunked forms' pass (mapFeatures): in the kernel's staging it cost about
+ * a quarter of the form's time on an H200 (docs/PERFORMANCE.md, "The recurrent form, sixth
+ * round"). Two other decompositions, a subgroup-shuffle sum per
  * token and 4 to 64 rows per thread read straight from storage, ran slower on an H200 and were
  * deleted (docs/PERFORMANCE.md, "The recurrent form, fourth round").
  */
@@ -20,6 +23,7 @@ import {
   MAX_WORKGROUPS_PER_DISPATCH,
   requireLogDecay,
   linearKernel,
+  mapFeatures,
   normalizerConstants,
   type PlannedDispatch,
 } from './common.ts';
@@ -102,12 +106,14 @@ export function createLinearRecurrentWith(
         usage: GPUBufferUsage.STORAGE,
       }),
     ) as [GPUBuffer, GPUBuffer];
-    const dispatches: PlannedDispatch[] = [];
-    const constants = linearRecurrentConstants(
-      shape.dim,
-      options,
-      device.limits.maxComputeWorkgroupStorageSize,
-    );
+    // phi(q) and phi(k) from the feature-map pass (q and k themselves for the identity map); the
+    // kernel then maps by the identity.
+    const mapped = mapFeatures(ctx);
+    const dispatches: PlannedDispatch[] = [...mapped.dispatches];
+    const constants = {
+      ...linearRecurrentConstants(shape.dim, options, device.limits.maxComputeWorkgroupStorageSize),
+      FEATURE_MAP: mapped.featureMap,
+    };
     const pipeline = getPipeline(
       device,
       gated ? 'gated-recurrent' : 'linear-recurrent',
@@ -131,7 +137,7 @@ export function createLinearRecurrentWith(
           device,
           pipeline,
           name,
-          [params, ctx.q, ctx.k, ctx.v, ctx.out, stateIn, stateOut],
+          [params, mapped.q, mapped.k, ctx.v, ctx.out, stateIn, stateOut],
           gate,
         ),
         workgroups: [p.count],
