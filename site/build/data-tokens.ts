@@ -94,25 +94,6 @@ export interface TokenData {
   learning?: LearningFile | null;
   /** Training steps, ours and native (data/training-h200.json); null when the file is absent. */
   training?: TrainingDataset | null;
-  /**
-   * The backend SDPA's default ran in each dtype ('cudnn_attention', ...), from the reference
-   * file's torchInfo.sdpaDefault (scripts/make-reference-data.mjs); absent where the file does not
-   * record it (files before 2026-12-02, or a call whose lengths ran different backends).
-   */
-  sdpaDefault?: Record<string, string>;
-}
-
-/** torchInfo.sdpaDefault of the raw reference file: its dtypes with a backend named. */
-function readSdpaDefault(raw: unknown): Record<string, string> | undefined {
-  const info = (raw as { torchInfo?: { sdpaDefault?: unknown } } | null)?.torchInfo;
-  const named = info?.sdpaDefault;
-  if (typeof named !== 'object' || named === null) return undefined;
-  const out = Object.fromEntries(
-    Object.entries(named).filter(
-      (e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '',
-    ),
-  );
-  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** The fields of data/learning-h200.json (src/bench/train-merge.ts) the tokens read. */
@@ -163,10 +144,8 @@ const PUBLISHED_IDS: Record<string, [key: 'series' | 'sampling', label: string]>
 export function loadTokenData(dataDir: string): TokenData | null {
   const file = resolve(dataDir, 'reference-h200.json');
   if (!existsSync(file)) return null;
-  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  const reference = adaptReference(raw);
+  const reference = adaptReference(JSON.parse(readFileSync(file, 'utf8')));
   if (!reference) return null;
-  const sdpaDefault = readSdpaDefault(raw);
   const publishedFile = resolve(dataDir, 'published-h100.json');
   const published = existsSync(publishedFile)
     ? (JSON.parse(readFileSync(publishedFile, 'utf8')) as PublishedFile)
@@ -179,7 +158,7 @@ export function loadTokenData(dataDir: string): TokenData | null {
   const training = existsSync(trainingFile)
     ? adaptTraining(JSON.parse(readFileSync(trainingFile, 'utf8')))
     : null;
-  return { reference, published, learning, training, ...(sdpaDefault ? { sdpaDefault } : {}) };
+  return { reference, published, learning, training };
 }
 
 /** A training-step series: `train.SCOPE.FORM` (ours) or `train-IMPL[-bf16].SCOPE.FORM` (native). */
@@ -290,12 +269,15 @@ function pointAt(data: TokenData, series: string, tokensText: string | undefined
   return p;
 }
 
-/** SDPA's backends as torch.backends.cuda names them, in words for a reader. */
-const SDPA_BACKEND_NAMES: Record<string, string> = {
-  cudnn_attention: "cuDNN's fused attention",
-  flash_attention: 'FlashAttention-2',
-  efficient_attention: 'memory-efficient attention',
-  math: 'unfused math path',
+/**
+ * SDPA's backends as torch.backends.cuda names them: in words for a reader (`words`), and short,
+ * for a table heading (`short`).
+ */
+export const SDPA_BACKEND_NAMES: Record<string, { words: string; short: string }> = {
+  cudnn_attention: { words: "cuDNN's fused attention", short: 'cuDNN' },
+  flash_attention: { words: 'FlashAttention-2', short: 'FlashAttention-2' },
+  efficient_attention: { words: 'memory-efficient attention', short: 'memory-efficient' },
+  math: { words: 'unfused math path', short: 'math' },
 };
 
 /** Where B becomes faster than A and stays faster at every longer length both measured. */
@@ -507,9 +489,9 @@ function evaluate(data: TokenData, words: string[]): string {
     }
     case 'sdpa-default': {
       need(1);
-      const backend = data.sdpaDefault?.[args[0]!];
+      const backend = ref.torchInfo?.sdpaDefault[args[0]!];
       if (!backend) throw new TokenError(`the dataset does not record SDPA's ${args[0]} kernel`);
-      return SDPA_BACKEND_NAMES[backend] ?? backend.replace(/_/g, ' ');
+      return SDPA_BACKEND_NAMES[backend]?.words ?? backend.replace(/_/g, ' ');
     }
     case 'sgemm-tflops': {
       need(1);

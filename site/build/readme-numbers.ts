@@ -9,7 +9,7 @@ import {
   formatTimeRange,
   formatTokens,
 } from '../../src/widgets/shared/format.ts';
-import { resolveDataTokens, type TokenData } from './data-tokens.ts';
+import { resolveDataTokens, SDPA_BACKEND_NAMES, type TokenData } from './data-tokens.ts';
 import { linearChunkedCost, softmaxFlashCost } from '../../src/gpu/forms/form-costs.ts';
 
 export const README_BEGIN =
@@ -161,19 +161,13 @@ const FLOOR_FORMS: FloorForm[] = [
   },
 ];
 
-/** How a column heading names the backend SDPA's default ran (torch._fused_sdp_choice). */
-const SDPA_BACKEND_NAMES: Record<string, string> = {
-  cudnn_attention: 'cuDNN',
-  flash_attention: 'FlashAttention-2',
-  efficient_attention: 'memory-efficient',
-  math: 'math',
-};
-
 /** An anchor's heading: "SDPA bf16 (cuDNN)" where the data names the bf16 default's backend. */
 function anchorLabel(anchor: FloorAnchor, data: TokenData): string {
   if (anchor.form !== 'softmax-sdpa' || anchor.list !== 'torchBf16') return anchor.label;
-  const backend = data.sdpaDefault?.bf16;
-  return backend ? `${anchor.label} (${SDPA_BACKEND_NAMES[backend] ?? backend})` : anchor.label;
+  const backend = data.reference.torchInfo?.sdpaDefault.bf16;
+  return backend
+    ? `${anchor.label} (${SDPA_BACKEND_NAMES[backend]?.short ?? backend})`
+    : anchor.label;
 }
 
 /**

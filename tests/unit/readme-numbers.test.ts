@@ -90,7 +90,10 @@ describe("README's measured numbers", () => {
     };
     copyFileSync(resolve(root, 'data/published-h100.json'), join(dir, 'published-h100.json'));
     const named = write({ fp32: 'efficient_attention', bf16: 'cudnn_attention' });
-    expect(named.sdpaDefault).toEqual({ fp32: 'efficient_attention', bf16: 'cudnn_attention' });
+    expect(named.reference.torchInfo?.sdpaDefault).toEqual({
+      fp32: 'efficient_attention',
+      bf16: 'cudnn_attention',
+    });
     const header = (table: string) =>
       table.split('\n').find((l) => l.startsWith('| softmax-flash'))!;
     expect(header(renderFloorsTable(named))).toContain(
@@ -100,7 +103,7 @@ describe("README's measured numbers", () => {
     expect(header(renderFloorsTable(flash))).toContain('| SDPA bf16 (FlashAttention-2) |');
     // Unknown (the lengths disagreed, or PyTorch could not say): the plain heading.
     const unknown = write({ fp32: 'efficient_attention', bf16: null });
-    expect(unknown.sdpaDefault).toEqual({ fp32: 'efficient_attention' });
+    expect(unknown.reference.torchInfo?.sdpaDefault).toEqual({ fp32: 'efficient_attention' });
     expect(header(renderFloorsTable(unknown))).toContain(
       '| SDPA fp32 | SDPA bf16 | ours / SDPA fp32 |',
     );

@@ -76,6 +76,12 @@ export interface TorchInfo {
   tritonF32Default: string;
   /** SDPA backends that accepted a causal input, per dtype ('efficient_attention', ...). */
   sdpaBackends: Record<string, string[]>;
+  /**
+   * The backend SDPA's default ran, per dtype ('cudnn_attention', ...), where the file records one
+   * (scripts/make-reference-data.mjs; files before 2026-12-02, or a call whose lengths ran
+   * different backends, name none for that dtype).
+   */
+  sdpaDefault: Record<string, string>;
 }
 
 /** A baseline as the dataset holds it: every field present. */
@@ -267,11 +273,18 @@ export function adaptTorchInfo(raw: unknown): TorchInfo | null {
       if (Array.isArray(list)) backends[dtype] = list.filter((b) => typeof b === 'string');
     }
   }
+  const chosen: Record<string, string> = {};
+  if (isObject(raw.sdpaDefault)) {
+    for (const [dtype, backend] of Object.entries(raw.sdpaDefault)) {
+      if (typeof backend === 'string' && backend !== '') chosen[dtype] = backend;
+    }
+  }
   return {
     device: text(raw.device),
     torch: text(raw.torch),
     tritonF32Default: text(raw.tritonF32Default),
     sdpaBackends: backends,
+    sdpaDefault: chosen,
   };
 }
 
