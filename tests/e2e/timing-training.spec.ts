@@ -21,6 +21,10 @@ test.describe("the timing chart's training view", () => {
       await expect(caption).toContainText('TF32');
       // The training call did not record SDPA's bf16 kernel: the key says so rather than guess.
       await expect(caption).toContainText('did not record which');
+      // Its native steps were launched from Python (no CUDA graph): the key says launches are inside.
+      await expect(chart.getByTestId('timing-training-native-key')).toContainText(
+        "PyTorch's steps were launched from Python, so their times include the host's kernel launches.",
+      );
       const summary = chart.getByTestId('chart-summary');
       await expect(summary).toContainText("PyTorch's layer with fused softmax in fp32 takes");
       await chart.screenshot({ path: `${SCREENSHOTS}/timing-training-layer-${width}.png` });

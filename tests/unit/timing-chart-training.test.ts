@@ -8,6 +8,7 @@ import {
 } from '../../src/widgets/timing-chart/timing-chart-state.svelte.ts';
 import {
   describeTraining,
+  nativeTrainingKey,
   trainingChartSeries,
   trainingSkipped,
   trainingTableRows,
@@ -107,6 +108,24 @@ describe("the timing chart's training view", () => {
     expect(layer).toContain(
       "a layer with our chunked linear attention (fp32, no tensor cores) takes 200 ms; PyTorch's layer with fused softmax in fp32 takes 900 ms, with the same chunked linear attention in eager PyTorch 110 ms, in bf16 with fused attention on the tensor cores 70 ms, with fla's chunked kernels (TF32) 102 ms.",
     );
+  });
+
+  it("says in its key that PyTorch's steps include the host's kernel launches, as the data's note does", () => {
+    const launches =
+      "steps were launched from Python, so their times include the host's kernel launches.";
+    expect(nativeTrainingKey(fixture)).toContain(`Diamonds: flash-linear-attention`);
+    expect(nativeTrainingKey(fixture)).toContain(`PyTorch's and fla's ${launches}`);
+    const noFla = { ...fixture, native: fixture.native.filter((n) => n.impl !== 'fla') };
+    expect(nativeTrainingKey(noFla)).not.toContain('Diamonds');
+    expect(nativeTrainingKey(noFla)).toContain(` PyTorch's ${launches}`);
+    // The committed dataset's note says how its native steps were timed; the key must agree.
+    const data = adaptTraining(
+      JSON.parse(
+        readFileSync(resolve(import.meta.dirname, '../../data/training-h200.json'), 'utf8'),
+      ),
+    )!;
+    expect(data.note).toMatch(/from Python between two CUDA events \(host launches included\)/);
+    expect(nativeTrainingKey(data)).toContain(launches);
   });
 
   it('switches view and scope from the configuration and from the reader', () => {

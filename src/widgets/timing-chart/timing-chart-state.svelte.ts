@@ -36,6 +36,7 @@ import { publishedH100, referenceData, type TorchBaseline } from '../shared/refe
 import { trainingData, type TrainingDataset, type TrainingScope } from '../shared/training-data.ts';
 import {
   describeTraining,
+  hasFlaSteps,
   trainingChartSeries,
   trainingSkipped,
   trainingTableRows,
@@ -575,7 +576,7 @@ export class TimingChartState {
     hiddenForms: this.hiddenForms,
   });
   /** Whether the training dataset has fla rows (the checkbox is offered). */
-  readonly hasFla = $derived(this.training?.native.some((n) => n.impl === 'fla') ?? false);
+  readonly hasFla = $derived(this.training ? hasFlaSteps(this.training) : false);
   readonly trainingSeries = $derived(
     this.training ? trainingChartSeries(this.training, this.trainingOptions, FORM_MARKERS) : [],
   );

@@ -117,6 +117,30 @@ export const NATIVE_TRAINING_SERIES: readonly {
   },
 ];
 
+/** Whether the dataset has flash-linear-attention steps (the view offers them). */
+export function hasFlaSteps(data: TrainingDataset): boolean {
+  return data.native.some((n) => n.impl === 'fla');
+}
+
+/**
+ * The key's words for the native series: squares, pluses and, where the data has fla, diamonds;
+ * then how those steps were timed. torch-anchor.py launches training steps from Python and never
+ * replays them as a CUDA graph (its `--train` rows have no graphMs), so the host's kernel launches
+ * are inside their times, as the dataset's note says ("host launches included"). Ours are GPU
+ * timestamps, as are the forward view's PyTorch times where the reference data has graph replays.
+ */
+export function nativeTrainingKey(data: TrainingDataset): string {
+  const fla = hasFlaSteps(data);
+  return (
+    "Squares: PyTorch fp32 with TF32 off. Pluses: bf16 on the tensor cores (SDPA's default fused " +
+    'kernel; this call did not record which).' +
+    (fla
+      ? ' Diamonds: flash-linear-attention (Triton), whose fp32 kernels multiply in TF32, faster than true fp32.'
+      : '') +
+    ` ${fla ? "PyTorch's and fla's" : "PyTorch's"} steps were launched from Python, so their times include the host's kernel launches.`
+  );
+}
+
 /** The markers of our forms, as in the forward view. */
 export type FormMarkers = Partial<Record<AttentionForm, NonNullable<ChartSeries['marker']>>>;
 
