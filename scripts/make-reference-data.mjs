@@ -15,7 +15,8 @@ import { relative } from 'node:path';
 import { register } from 'tsx/esm/api';
 
 register();
-const { adaptReference } = await import('../src/widgets/shared/reference-dataset.ts');
+const { adaptReference, SDPA_BACKEND_NAMES } =
+  await import('../src/widgets/shared/reference-dataset.ts');
 const {
   combineTorchRounds,
   datasetAdapter,
@@ -62,13 +63,6 @@ const torchRounds = baselines.length ? Math.max(...baselines.map((b) => b.rounds
 const adapter = datasetAdapter(values.machine, first);
 const fla = baselines.find((b) => b.impl === 'fla' && b.dtype === 'fp32');
 const info = torchFile ? torchInfo(torchFile) : null;
-/** How the note names an SDPA backend. */
-const BACKEND_WORDS = {
-  flash_attention: 'FlashAttention-2',
-  cudnn_attention: "cuDNN's fused attention",
-  efficient_attention: 'the memory-efficient kernel',
-  math: 'the unfused math path',
-};
 
 /** The note's sentences on the native baselines: what ran, how it was timed. */
 function nativeNote() {
@@ -109,7 +103,7 @@ function nativeNote() {
   ];
   sentences.push(
     chosen.bf16
-      ? `In bf16, SDPA's default (softmax-sdpa) ran ${BACKEND_WORDS[chosen.bf16] ?? chosen.bf16} ` +
+      ? `In bf16, SDPA's default (softmax-sdpa) ran ${SDPA_BACKEND_NAMES[chosen.bf16]?.words ?? chosen.bf16} ` +
           `(${chosen.bf16}: PyTorch's own choice, torch._fused_sdp_choice; the kernels by name in ` +
           `torchInfo.sdpaKernels)${forced.length ? `; ${forced.join(', ')} force one fused backend each` : ''}.`
       : "In bf16, SDPA runs a fused kernel (FlashAttention-2 or cuDNN's); which one ran was not recorded.",

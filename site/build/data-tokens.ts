@@ -66,6 +66,7 @@ import {
 } from '../../src/widgets/shared/format.ts';
 import {
   adaptReference,
+  SDPA_BACKEND_NAMES,
   type ReferenceBaseline,
   type ReferenceDataset,
   type ReferenceRecord,
@@ -268,17 +269,6 @@ function pointAt(data: TokenData, series: string, tokensText: string | undefined
   }
   return p;
 }
-
-/**
- * SDPA's backends as torch.backends.cuda names them: in words for a reader (`words`), and short,
- * for a table heading (`short`).
- */
-export const SDPA_BACKEND_NAMES: Record<string, { words: string; short: string }> = {
-  cudnn_attention: { words: "cuDNN's fused attention", short: 'cuDNN' },
-  flash_attention: { words: 'FlashAttention-2', short: 'FlashAttention-2' },
-  efficient_attention: { words: 'memory-efficient attention', short: 'memory-efficient' },
-  math: { words: 'unfused math path', short: 'math' },
-};
 
 /** Where B becomes faster than A and stays faster at every longer length both measured. */
 function crossover(data: TokenData, a: string, b: string): string {
@@ -485,7 +475,7 @@ function evaluate(data: TokenData, words: string[]): string {
       need(0);
       const fused = ref.torchInfo?.sdpaBackends.fp32?.find((b) => b !== 'math');
       if (!fused) throw new TokenError('the dataset names no fused fp32 SDPA backend');
-      return fused.replace(/_/g, ' ').replace('efficient attention', 'memory-efficient attention');
+      return SDPA_BACKEND_NAMES[fused]?.words ?? fused.replace(/_/g, ' ');
     }
     case 'sdpa-default': {
       need(1);

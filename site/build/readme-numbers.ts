@@ -9,7 +9,8 @@ import {
   formatTimeRange,
   formatTokens,
 } from '../../src/widgets/shared/format.ts';
-import { resolveDataTokens, SDPA_BACKEND_NAMES, type TokenData } from './data-tokens.ts';
+import { SDPA_BACKEND_NAMES } from '../../src/widgets/shared/reference-dataset.ts';
+import { resolveDataTokens, type TokenData } from './data-tokens.ts';
 import { linearChunkedCost, softmaxFlashCost } from '../../src/gpu/forms/form-costs.ts';
 
 export const README_BEGIN =

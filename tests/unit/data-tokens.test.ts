@@ -111,18 +111,19 @@ describe('numbers from data', () => {
       torchInfo: {
         torch: '2.11.0',
         sdpaDefault: { fp32: 'efficient_attention', bf16: 'cudnn_attention' },
+        sdpaBackends: { fp32: ['efficient_attention', 'math'] },
       },
     };
     const data = loadTokenData(writeData(dataset));
     const { text, problems } = resolveDataTokens(
       '{{time torch.softmax-sdpa 4096}} on the GPU, {{call-time torch.softmax-sdpa 4096}} from ' +
-        'Python; bf16: {{sdpa-default bf16}}, fp32: {{sdpa-default fp32}}',
+        'Python; bf16: {{sdpa-default bf16}}, fp32: {{sdpa-default fp32}} ({{sdpa-fp32-kernel}})',
       data,
     );
     expect(problems).toEqual([]);
     expect(text).toBe(
       "12.0 µs on the GPU, 48.1 µs from Python; bf16: cuDNN's fused attention, " +
-        'fp32: memory-efficient attention',
+        'fp32: memory-efficient attention (memory-efficient attention)',
     );
     // A row without callMs and a file without sdpaDefault fail, naming what is missing.
     const bare = loadTokenData(writeData(base));

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { recordsToJson, type BenchRecord } from '../../src/gpu/records.ts';
 import { combineRounds } from '../../src/gpu/rounds.ts';
 import { adaptReference } from '../../src/widgets/shared/reference-dataset.ts';
+import { loadTokenData, resolveDataTokens } from '../../site/build/data-tokens.ts';
 import { benchRecord, H200_ADAPTER } from '../helpers/records.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -177,6 +178,19 @@ describe('make-reference-data', () => {
     ).toBeNull();
     expect(mixed.torchInfo.sdpaDefault).toEqual({ bf16: null });
     expect(mixed.note).toMatch(/which one ran was not recorded/);
+
+    // The note names a backend in the article's words ({{sdpa-default bf16}}): one table for both.
+    const dataDir = mkdtempSync(join(tmpdir(), 'make-reference-tokens-'));
+    const named = join(dataDir, 'reference-h200.json');
+    writeFileSync(batched, JSON.stringify(file(Array(3).fill('efficient_attention'))));
+    expect(run(['--bench', bench, '--torch', batched, '--machine', 'x', '--out', named]).code).toBe(
+      0,
+    );
+    const words = resolveDataTokens('{{sdpa-default bf16}}', loadTokenData(dataDir)).text;
+    expect(words).toBe('memory-efficient attention');
+    expect(JSON.parse(readFileSync(named, 'utf8')).note).toContain(
+      `SDPA's default (softmax-sdpa) ran ${words} (efficient_attention:`,
+    );
   });
 
   it('refuses several runs, and a file that holds one point twice, with a sentence', () => {

@@ -84,6 +84,19 @@ export interface TorchInfo {
   sdpaDefault: Record<string, string>;
 }
 
+/**
+ * SDPA's backends as torch.backends.cuda names them (TorchInfo.sdpaBackends, sdpaDefault): in words
+ * for a sentence, "SDPA ran ..." (`words`), and short, for a table heading (`short`). The one table
+ * for the article's and README's numbers (site/build) and the dataset's note
+ * (scripts/make-reference-data.mjs).
+ */
+export const SDPA_BACKEND_NAMES: Readonly<Record<string, { words: string; short: string }>> = {
+  cudnn_attention: { words: "cuDNN's fused attention", short: 'cuDNN' },
+  flash_attention: { words: 'FlashAttention-2', short: 'FlashAttention-2' },
+  efficient_attention: { words: 'memory-efficient attention', short: 'memory-efficient' },
+  math: { words: 'the unfused math path', short: 'math' },
+};
+
 /** A baseline as the dataset holds it: every field present. */
 export type ReferenceBaseline = Required<TorchBaseline>;
 
