@@ -75,9 +75,11 @@ fn addOuterFrom(acc: Quad4, x: vec4<f32>, y: vec4<f32>, jj: u32) -> Quad4 {
   );
 }
 
-// Row-major vec4 loads of rows [r0, r0 + 64) (zero past T): element e = lid + 256 r is row e % 64,
-// features 4 (e / 64) ..; consecutive threads take consecutive rows (conflict-free transposed
-// stores). At most 4 per thread (64 D / 4 <= 1024).
+// Row-major vec4 loads of rows [r0, r0 + 64) (zero past T), as stored: element e = lid + 256 r is
+// row e % 64, features 4 (e / 64) ..; consecutive threads take consecutive rows (conflict-free
+// transposed stores). At most 4 per thread (64 D / 4 <= 1024). The feature map is applied when
+// they are stored (storeTransposedRow), after every load of the tile has been issued: a map
+// applied to each value as it arrives made each load wait for the one before.
 fn loadRow(src: u32, base4: u32, r0: u32, T: u32, lid: u32, r: u32) -> vec4<f32> {
   let D4 = D / 4u;
   let e = lid + 256u * r;
@@ -85,11 +87,10 @@ fn loadRow(src: u32, base4: u32, r0: u32, T: u32, lid: u32, r: u32) -> vec4<f32>
   var x = vec4<f32>(0.0);
   if (e < BQ * D4 && row < T) {
     let i = base4 + row * D4 + e / BQ;
-    // phi(0) is not 0 (softplus, elu1): rows past T stay zero, after the map.
     if (src == 0u) {
-      x = phi4(vec4<f32>(q[i]));
+      x = vec4<f32>(q[i]);
     } else {
-      x = phi4(vec4<f32>(k[i]));
+      x = vec4<f32>(k[i]);
     }
   }
   return x;
@@ -104,11 +105,13 @@ fn loadRows(src: u32, base4: u32, r0: u32, T: u32, lid: u32) -> Quad4 {
   );
 }
 
-// One of loadRows' values, transposed into regionA (dst 0) or regionB (dst 1): [feature][row / 4].
-fn storeTransposedRow(x: vec4<f32>, r: u32, dst: u32, lid: u32) {
+// One of loadRows' values (rows from r0), mapped by phi and transposed into regionA (dst 0) or
+// regionB (dst 1): [feature][row / 4]. phi(0) is not 0 (softplus, elu1): rows past T stay zero.
+fn storeTransposedRow(raw: vec4<f32>, r: u32, dst: u32, lid: u32, r0: u32, T: u32) {
   let e = lid + 256u * r;
   if (e < BQ * (D / 4u)) {
     let row = e % BQ;
+    let x = select(vec4<f32>(0.0), phi4(raw), r0 + row < T);
     let i = 4u * (e / BQ) * R4 + row / 4u;
     let lane = row % 4u;
     if (dst == 0u) {
@@ -125,11 +128,11 @@ fn storeTransposedRow(x: vec4<f32>, r: u32, dst: u32, lid: u32) {
   }
 }
 
-fn storeTransposed(x: Quad4, dst: u32, lid: u32) {
-  storeTransposedRow(x.a, 0u, dst, lid);
-  storeTransposedRow(x.b, 1u, dst, lid);
-  storeTransposedRow(x.c, 2u, dst, lid);
-  storeTransposedRow(x.d, 3u, dst, lid);
+fn storeTransposed(x: Quad4, dst: u32, lid: u32, r0: u32, T: u32) {
+  storeTransposedRow(x.a, 0u, dst, lid, r0, T);
+  storeTransposedRow(x.b, 1u, dst, lid, r0, T);
+  storeTransposedRow(x.c, 2u, dst, lid, r0, T);
+  storeTransposedRow(x.d, 3u, dst, lid, r0, T);
 }
 
 // V rows [k0, k0 + 64) as stored in memory (zero past T), for regionC: [key][column / 4].
@@ -243,8 +246,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     loadState(stateBase, lid, 2u),
     loadState(stateBase, lid, 3u),
   );
-  storeTransposed(qx, 0u, lid);
-  storeTransposed(kx, 1u, lid);
+  storeTransposed(qx, 0u, lid, blk.q0, blk.T);
+  storeTransposed(kx, 1u, lid, kStart, blk.T);
   storeRegionC(sx4, lid);
 
   // With the gate on: cum of this thread's output rows, and their decay since the chunk began.
@@ -348,7 +351,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     }
     if (more) {
       workgroupBarrier(); // P and V read: regions B and C are free
-      storeTransposed(kx, 1u, lid);
+      storeTransposed(kx, 1u, lid, k0 + BQ, blk.T);
       workgroupBarrier();
     }
   }

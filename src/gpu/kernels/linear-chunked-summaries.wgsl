@@ -13,7 +13,6 @@
 override D: u32 = 64u;
 override TS: u32 = 64u; // tile side, min(D, 64)
 override KT: u32 = 32u; // tokens staged per step
-override STAGE_STEPS: u32 = (KT * TS / 4u + 255u) / 256u; // staging steps per thread
 
 struct Params {
   tokens: u32,
@@ -32,6 +31,49 @@ struct Params {
 
 var<workgroup> ks: array<vec4<f32>, KT * TS / 4u>; // [token][row / 4]
 var<workgroup> vs: array<vec4<f32>, KT * TS / 4u>; // [token][column / 4]
+
+// Staged element e (< KT TS / 4) of a step from token t0: token t0 + e / (TS / 4), a vec4 of its
+// row of K (features r0 + 4 (e % (TS / 4)) ..) or V (columns col0 + ..), as stored; zero past the
+// chunk's end or past the step.
+fn stageKey(base4: u32, t0: u32, tEnd: u32, r0: u32, e: u32) -> vec4<f32> {
+  let TS4 = TS / 4u;
+  let t = t0 + e / TS4;
+  var x = vec4<f32>(0.0);
+  if (e < KT * TS4 && t < tEnd) {
+    x = vec4<f32>(k[stageIndex(base4, t, r0 / 4u + e % TS4)]);
+  }
+  return x;
+}
+
+fn stageValue(base4: u32, t0: u32, tEnd: u32, col0: u32, e: u32) -> vec4<f32> {
+  let TS4 = TS / 4u;
+  let t = t0 + e / TS4;
+  var x = vec4<f32>(0.0);
+  if (e < KT * TS4 && t < tEnd) {
+    x = vec4<f32>(v[stageIndex(base4, t, col0 / 4u + e % TS4)]);
+  }
+  return x;
+}
+
+fn stageIndex(base4: u32, t: u32, c4: u32) -> u32 {
+  return base4 + t * (D / 4u) + c4;
+}
+
+// Stores staged element e: phi(k), weighted with the gate on by the token's decay to the chunk's
+// end (every exponent <= 0), and v. phi(0) is not 0 (softplus, elu1): tokens past the end stay 0.
+fn stageStore(kRaw: vec4<f32>, vx: vec4<f32>, head: u32, t0: u32, tEnd: u32, e: u32) {
+  let TS4 = TS / 4u;
+  if (e < KT * TS4) {
+    let t = t0 + e / TS4;
+    var kx = select(vec4<f32>(0.0), phi4(kRaw), t < tEnd);
+    if (GATED && t < tEnd) {
+      let T = params.tokens;
+      kx *= exp(min(gate(head * T + tEnd - 1u) - gate(head * T + t), 0.0));
+    }
+    ks[e] = kx;
+    vs[e] = vx;
+  }
+}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -62,27 +104,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var a3 = vec4<f32>(0.0);
   var z = vec4<f32>(0.0);
   for (var t0 = tStart; t0 < tEnd; t0 += KT) {
-    // A literal number of steps (an override): WebGPU's robustness clamps fold and the loop
-    // carries no guard counter, which a bound such as e < KT TS4 in steps of 256 does not allow.
-    for (var step = 0u; step < STAGE_STEPS; step++) {
-      let e = lid + step * 256u;
-      if (e >= KT * TS4) {
-        break;
-      }
-      let t = t0 + e / TS4;
-      var kx = vec4<f32>(0.0);
-      var vx = vec4<f32>(0.0);
-      // phi(0) is not 0 (softplus, elu1): tokens past the end must be zeroed after the map.
-      if (t < tEnd) {
-        kx = phi4(vec4<f32>(k[base4 + t * D4 + r0 / 4u + e % TS4]));
-        if (GATED) {
-          kx *= exp(min(gate(head * T + tEnd - 1u) - gate(head * T + t), 0.0));
-        }
-        vx = vec4<f32>(v[base4 + t * D4 + col0 / 4u + e % TS4]);
-      }
-      ks[e] = kx;
-      vs[e] = vx;
-    }
+    // At most two staging steps per thread (KT TS / 4 <= 512 vec4s of each of K and V), both
+    // steps' loads issued before either is mapped and stored: a feature map applied to each value
+    // as it arrived made each load wait for the one before.
+    let k0 = stageKey(base4, t0, tEnd, r0, lid);
+    let v0 = stageValue(base4, t0, tEnd, col0, lid);
+    let k1 = stageKey(base4, t0, tEnd, r0, lid + 256u);
+    let v1 = stageValue(base4, t0, tEnd, col0, lid + 256u);
+    stageStore(k0, v0, head, t0, tEnd, lid);
+    stageStore(k1, v1, head, t0, tEnd, lid + 256u);
     workgroupBarrier();
     if (inTile) {
       for (var t = 0u; t < KT; t++) {

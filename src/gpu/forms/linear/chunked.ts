@@ -94,19 +94,27 @@ const PREFIX_WORKGROUP = 256;
 /** Tokens the summaries kernel stages per step: 2 * 32 * 64 floats = 16 KiB, WebGPU's default. */
 const SUMMARY_TOKENS = 32;
 
-/** Override constants of the three kernels, from one tiling: the dispatch maths reads them too. */
+/**
+ * Override constants of the three kernels, from one tiling: the dispatch maths reads them too.
+ * `mapInKernels`: the summaries and output kernels apply the feature map as they stage phi(K) and
+ * phi(Q) (the whole-tile output kernel, which stages each element of Q once); otherwise a feature
+ * map other than the identity is applied once by linear-feature-map-pass.wgsl and the kernels after
+ * it read phi(Q) and phi(K) and map them by the identity (the sliced output kernel restages phi(Q)
+ * once per key tile).
+ */
 export function linearChunkedConstants(
   dim: number,
   options: Pick<ResolvedOptions, 'featureMap' | 'normalize'>,
   tiles: AttentionTiles,
+  mapInKernels = false,
 ): {
   summaries: Record<string, number>;
   prefix: Record<string, number>;
   output: Record<string, number>;
 } {
-  // A feature map other than the identity is applied once by linear-feature-map-pass.wgsl; the
-  // kernels after it read phi(Q) and phi(K) and map them by the identity.
-  const featureMap = FEATURE_MAP_CODES.identity;
+  const featureMap = mapInKernels
+    ? FEATURE_MAP_CODES[options.featureMap]
+    : FEATURE_MAP_CODES.identity;
   return {
     summaries: {
       ...normalizerConstants(),
@@ -214,7 +222,14 @@ export function createLinearChunkedWith(
     const c = options.chunkSize;
     const chosen =
       tuning.tiles ?? chooseAttentionTiles(device.limits.maxComputeWorkgroupStorageSize, d);
-    const constants = linearChunkedConstants(d, options, chosen);
+    const whole =
+      tuning.tiles === undefined &&
+      usesWholeOutput(d, c, device.limits.maxComputeWorkgroupStorageSize);
+    // The whole-tile kernel stages each element of Q once and the summaries each element of K
+    // once, so they map them as they stage (after every load of a tile is issued): no pass, no
+    // phi(Q) and phi(K) buffers. linear-chunked-f16's inputs are mapped by its own pass.
+    const mapInKernels = whole && !inputs;
+    const constants = linearChunkedConstants(d, options, chosen, mapInKernels);
     const summaries = getPipeline(
       device,
       `${family}-summaries`,
@@ -222,9 +237,6 @@ export function createLinearChunkedWith(
       constants.summaries,
     );
     const prefix = getPipeline(device, `${family}-prefix`, code.prefix, constants.prefix);
-    const whole =
-      tuning.tiles === undefined &&
-      usesWholeOutput(d, c, device.limits.maxComputeWorkgroupStorageSize);
     const output = whole
       ? getPipeline(device, `${family}-output-whole`, code.outputWhole, {
           ...normalizerConstants(),
@@ -240,9 +252,14 @@ export function createLinearChunkedWith(
     const push = (phase: ChunkedPhase, ...planned: PlannedDispatch[]) => {
       if (!tuning.phases || tuning.phases.includes(phase)) dispatches.push(...planned);
     };
-    // 0. The feature map, once per element of Q and K (none for the identity); or the inputs'
-    // own pass (linear-chunked-f16: phi(Q), phi(K) and V rounded to f16).
-    const mapped = inputs ? inputs.prepare(ctx) : { ...mapFeatures(ctx), v: ctx.v };
+    // 0. The feature map, once per element of Q and K (none for the identity, or when the kernels
+    // map as they stage); or the inputs' own pass (linear-chunked-f16: phi(Q), phi(K) and V
+    // rounded to f16).
+    const mapped = inputs
+      ? inputs.prepare(ctx)
+      : mapInKernels
+        ? { q: ctx.q, k: ctx.k, v: ctx.v, dispatches: [] }
+        : { ...mapFeatures(ctx), v: ctx.v };
     const phiQ = mapped.q;
     const phiK = mapped.k;
     const values = mapped.v;
