@@ -37,13 +37,13 @@ fn scanElement(e: u32, head: u32, x: u32) -> f32 {
   if (params.chunkBegin > 0u) {
     run = carry[e];
   }
-  // Sixteen chunks per step: their loads are independent, so sixteen memory latencies overlap
-  // (an H200 at T = 65,536, c = 64: 1.06 ms with four per step, 0.30 ms with sixteen). They are
-  // held in named vec4 registers, not arrays (NVIDIA's compiler kept function-scope arrays in
-  // local memory; docs/PERFORMANCE.md).
+  // Thirty-two chunks per step: their loads are independent, so thirty-two memory latencies
+  // overlap (an H200 at T = 65,536, c = 64: 1.06 ms with four per step, 0.30 ms with sixteen).
+  // They are held in named vec4 registers, not arrays (NVIDIA's compiler kept function-scope arrays
+  // in local memory; docs/PERFORMANCE.md).
   let stride = STATE;
   var b = params.chunkBegin;
-  for (; b + 16u <= params.chunkEnd; b += 16u) {
+  for (; b + 32u <= params.chunkEnd; b += 32u) {
     let i = (head * params.chunks + b) * STATE + x;
     // Every load (the decays' too) before the first store: the compiler cannot know that the
     // log-decays and the states do not alias, so a load after a store would wait for it.
@@ -52,14 +52,26 @@ fn scanElement(e: u32, head: u32, x: u32) -> f32 {
     let p1 = loadStates4(i + s4, stride);
     let p2 = loadStates4(i + 2u * s4, stride);
     let p3 = loadStates4(i + 3u * s4, stride);
+    let p4 = loadStates4(i + 4u * s4, stride);
+    let p5 = loadStates4(i + 5u * s4, stride);
+    let p6 = loadStates4(i + 6u * s4, stride);
+    let p7 = loadStates4(i + 7u * s4, stride);
     let a0 = decays4(head, b);
     let a1 = decays4(head, b + 4u);
     let a2 = decays4(head, b + 8u);
     let a3 = decays4(head, b + 12u);
+    let a4 = decays4(head, b + 16u);
+    let a5 = decays4(head, b + 20u);
+    let a6 = decays4(head, b + 24u);
+    let a7 = decays4(head, b + 28u);
     run = storeScan4(i, stride, run, p0, a0);
     run = storeScan4(i + s4, stride, run, p1, a1);
     run = storeScan4(i + 2u * s4, stride, run, p2, a2);
     run = storeScan4(i + 3u * s4, stride, run, p3, a3);
+    run = storeScan4(i + 4u * s4, stride, run, p4, a4);
+    run = storeScan4(i + 5u * s4, stride, run, p5, a5);
+    run = storeScan4(i + 6u * s4, stride, run, p6, a6);
+    run = storeScan4(i + 7u * s4, stride, run, p7, a7);
   }
   for (; b < params.chunkEnd; b++) {
     let i = (head * params.chunks + b) * STATE + x;
