@@ -12,6 +12,8 @@ import { createGatedChunkedWith } from '../../src/gpu/forms/gated/chunked.ts';
 import { createLinearChunkedWith, usesWholeOutput } from '../../src/gpu/forms/linear/chunked.ts';
 import { referenceLinearAttention } from '../../src/gpu/forms/linear/reference.ts';
 import type { FeatureMap } from '../../src/gpu/types.ts';
+import { ATTENTION_TILINGS } from '../../src/gpu/forms/linear/common.ts';
+import { countingDevice } from './counting-device.ts';
 import { drawProblem, linearOptions, relativeError, runFactory } from './linear-helpers.ts';
 import { gpu, readyDevice } from './setup.ts';
 
@@ -73,6 +75,23 @@ describe.skipIf(!gpu)(
         ).toBeLessThanOrEqual(BOUND);
       },
     );
+
+    it('maps features in its kernels: no phi(q), phi(k) pass or buffers; the sliced kernel keeps the pass', async () => {
+      const options = linearOptions('linear-chunked', { chunkSize: 64, featureMap: 'softplus' });
+      const problem = drawProblem(2, 200, 32, options);
+      const expected = referenceLinearAttention(problem, options);
+      const labels = async (factory: ReturnType<typeof createLinearChunkedWith>) => {
+        const counting = countingDevice(device);
+        const actual = await runFactory(counting.device, factory, problem, options);
+        expect(relativeError(actual, expected)).toBeLessThanOrEqual(BOUND);
+        return counting.created.map((b) => b.label);
+      };
+      const whole = await labels(createLinearChunkedWith());
+      expect(whole.some((l) => l.includes('chunk states'))).toBe(true);
+      expect(whole.filter((l) => l.includes('phi('))).toEqual([]);
+      const sliced = await labels(createLinearChunkedWith({ tiles: ATTENTION_TILINGS[2]! }));
+      expect(sliced.filter((l) => l.includes('phi(')).length).toBe(2);
+    });
 
     it('a NaN in a later value reaches no earlier row (d=32, T=200, c=128)', async () => {
       const options = linearOptions('linear-chunked', { chunkSize: 128 });

@@ -13,6 +13,8 @@ struct Params {
   // override, so that a sweep over chunk sizes reuses one pipeline.
   chunkSize: u32,
   chunks: u32, // ceil(T / c)
+  // The end of this dispatch's range of blocks (the whole-tile kernel runs BLOCKS per workgroup).
+  blockEnd: u32,
 }
 
 struct ChunkBlock {
@@ -25,7 +27,11 @@ struct ChunkBlock {
 }
 
 fn chunkBlock(wid: vec3u) -> ChunkBlock {
-  let w = params.workgroupOffset + wid.x;
+  return chunkBlockAt(params.workgroupOffset + wid.x);
+}
+
+// Block w of the whole grid (a uniform value).
+fn chunkBlockAt(w: u32) -> ChunkBlock {
   let headInGroup = w / params.blocksPerHead;
   let head = params.headBase + headInGroup;
   return ChunkBlock(

@@ -8,8 +8,12 @@
 // together (one memory latency, not one per slice), and S_b read from workgroup memory (the
 // sliced kernel reads it from global memory in its inner loop).
 //
-// One workgroup owns 64 query rows of one head (256 threads as a 16 x 16 grid) and walks key tiles
-// of 64 from its chunk's first key; only the last tile, the block's own keys, is causal. There:
+// The feature map phi (FEATURE_MAP; the identity when a pass has applied it) is applied to Q and K
+// as they are stored into workgroup memory, after every load of the tile has been issued.
+//
+// One workgroup owns 64 query rows of one head (256 threads as a 16 x 16 grid), or BLOCKS such
+// blocks in turn when c = 64, and walks key tiles of 64 from its chunk's first key; only the last
+// tile, the block's own keys, is causal. There:
 // the scores are computed by 136 threads, one per 4 x 4 quad on or below the diagonal (the other
 // 120, whole warps, skip it), and each row's P V stops at its own quad.
 //
@@ -30,6 +34,9 @@ override NORMALIZE: bool = true;
 // Chunks of exactly BQ tokens (the form sets it from c): one key tile per block, so the loop over
 // tiles and the next tile's prefetch registers fold away.
 override ONE_TILE: bool = false;
+// Query blocks per workgroup, run in turn (1 unless ONE_TILE): the next block's inputs and state
+// are requested once this block's scores are made, and arrive during its P V.
+override BLOCKS: u32 = 1u;
 const BQ: u32 = 64u; // query rows per workgroup, and keys per tile
 const R4: u32 = 16u; // BQ / 4: row (or key) quads
 
@@ -213,17 +220,42 @@ fn writeRow(row: u32, T: u32, ownCols: bool, base4: u32, tx: u32, x: vec4<f32>, 
   }
 }
 
+// The state S_b (D x D / 4 vec4s, elements lid + 256 r) and Z_b's features 4 tx .. 4 tx + 3 of the
+// chunk whose states start at stateBase.
+struct StateLoad {
+  s: Quad4,
+  z: vec4<f32>,
+}
+
+fn loadStates(stateBase: u32, lid: u32, tx: u32) -> StateLoad {
+  var z = vec4<f32>(0.0);
+  if (NORMALIZE && tx < D / 4u) {
+    z = states[stateBase + D * (D / 4u) + tx];
+  }
+  return StateLoad(
+    Quad4(
+      loadState(stateBase, lid, 0u),
+      loadState(stateBase, lid, 1u),
+      loadState(stateBase, lid, 2u),
+      loadState(stateBase, lid, 3u),
+    ),
+    z,
+  );
+}
+
+fn stateBaseOf(blk: ChunkBlock) -> u32 {
+  return (blk.headInGroup * params.chunks + blk.q0 / blk.C) * (D * (D + 1u) / 4u);
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let blk = chunkBlock(wid);
   let D4 = D / 4u;
   let tx = lid % 16u;
   let ty = lid / 16u;
-  let myRow = blk.q0 + 4u * ty; // first of this thread's 4 output rows
-  let chunk = blk.q0 / blk.C; // C is a multiple of 64: the block lies in one chunk
-  let kStart = chunk * blk.C;
-  let stateBase = (blk.headInGroup * params.chunks + chunk) * (D * (D + 1u) / 4u);
   let ownCols = tx < D4;
+  // This workgroup's blocks, in turn: [first, first + count) of the dispatch's range (uniform).
+  let first = params.workgroupOffset + wid.x * BLOCKS;
+  let count = min(BLOCKS, params.blockEnd - first);
 
   // The diagonal tile's scores: thread n < 136 takes quad (sy, sx), sx <= sy, row-major.
   var sy = u32(floor((sqrt(8.0 * f32(lid) + 1.0) - 1.0) * 0.5));
@@ -236,138 +268,156 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let sx = lid - sy * (sy + 1u) / 2u;
   let diagScorer = lid < R4 * (R4 + 1u) / 2u;
 
-  // The first tile's inputs and the state, all requested before any is used.
-  let qx = loadRows(0u, blk.base4, blk.q0, blk.T, lid);
-  var kx = loadRows(1u, blk.base4, kStart, blk.T, lid);
-  var vx = loadValues(blk.base4, kStart, blk.T, lid);
-  let sx4 = Quad4(
-    loadState(stateBase, lid, 0u),
-    loadState(stateBase, lid, 1u),
-    loadState(stateBase, lid, 2u),
-    loadState(stateBase, lid, 3u),
-  );
-  storeTransposed(qx, 0u, lid, blk.q0, blk.T);
-  storeTransposed(kx, 1u, lid, kStart, blk.T);
-  storeRegionC(sx4, lid);
+  // The first block's inputs and state, all requested before any is used.
+  var blk = chunkBlockAt(first);
+  var qx = loadRows(0u, blk.base4, blk.q0, blk.T, lid);
+  var kx = loadRows(1u, blk.base4, (blk.q0 / blk.C) * blk.C, blk.T, lid);
+  var vx = loadValues(blk.base4, (blk.q0 / blk.C) * blk.C, blk.T, lid);
+  var sl = loadStates(stateBaseOf(blk), lid, tx);
 
-  // With the gate on: cum of this thread's output rows, and their decay since the chunk began.
-  let cq = cum4(blk.head, myRow, blk.T);
-  let eq = exp(min(cq, vec4<f32>(0.0)));
+  for (var n = 0u; n < count; n++) {
+    let myRow = blk.q0 + 4u * ty; // first of this thread's 4 output rows
+    let kStart = (blk.q0 / blk.C) * blk.C; // C is a multiple of 64: the block lies in one chunk
+    let z = sl.z;
+    storeTransposed(qx, 0u, lid, blk.q0, blk.T);
+    storeTransposed(kx, 1u, lid, kStart, blk.T);
+    storeRegionC(sl.s, lid);
 
-  var acc = Quad4(); // rows 4 ty + i, columns 4 tx ..
-  // The denominators of rows 4 ty + i, split over the 16 threads of a row quad: thread tx sums
-  // the features 4 tx .. 4 tx + 3 of phi(Q) Z_b and the key quad tx of each tile's P (a sixteenth
-  // of the work each; every thread summing every term cost a quarter more arithmetic in two of the
-  // three products); the 16 partial sums are added at the end.
-  var den = vec4<f32>(0.0);
-  var z = vec4<f32>(0.0);
-  if (NORMALIZE && tx < D4) {
-    z = states[stateBase + D * D4 + tx];
-  }
-  workgroupBarrier();
+    // With the gate on: cum of this thread's output rows, and their decay since the chunk began.
+    let cq = cum4(blk.head, myRow, blk.T);
+    let eq = exp(min(cq, vec4<f32>(0.0)));
 
-  // The state entering the chunk: num = phi(Q) S_b, den = phi(Q) Z_b.
-  for (var f = 0u; f < D; f++) {
-    let a = select(regionA[f * R4 + ty], regionA[f * R4 + ty] * eq, GATED);
-    if (ownCols) {
-      acc = addOuter(acc, a, regionC[f * D4 + tx]);
-    }
-  }
-  if (NORMALIZE && tx < D4) {
-    let f = 4u * tx;
-    let a0 = select(regionA[f * R4 + ty], regionA[f * R4 + ty] * eq, GATED);
-    let a1 = select(regionA[(f + 1u) * R4 + ty], regionA[(f + 1u) * R4 + ty] * eq, GATED);
-    let a2 = select(regionA[(f + 2u) * R4 + ty], regionA[(f + 2u) * R4 + ty] * eq, GATED);
-    let a3 = select(regionA[(f + 3u) * R4 + ty], regionA[(f + 3u) * R4 + ty] * eq, GATED);
-    den = fma(a3, vec4<f32>(z.w), fma(a2, vec4<f32>(z.z), fma(a1, vec4<f32>(z.y), fma(a0, vec4<f32>(z.x), den))));
-  }
-
-  let tiles = select((blk.q0 - kStart) / BQ + 1u, 1u, ONE_TILE);
-  for (var t = 0u; t < tiles; t++) {
-    let k0 = kStart + t * BQ;
-    let diag = k0 == blk.q0;
-    // Scores of quad (rowQuad, keyQuad): every quad for a full tile, quads on or below the
-    // diagonal for the block's own keys.
-    let rowQuad = select(ty, sy, diag);
-    let keyQuad = select(tx, sx, diag);
-    let scorer = !diag || diagScorer;
-    var s = Quad4(); // rows 4 rowQuad + i, keys 4 keyQuad ..
-    if (scorer) {
-      for (var f = 0u; f < D; f++) {
-        s = addOuter(s, regionA[f * R4 + rowQuad], regionB[f * R4 + keyQuad]);
-      }
-    }
-    workgroupBarrier(); // phi(K) and S_b read: regions B and C are free
-    if (scorer) {
-      let cs = cum4(blk.head, blk.q0 + 4u * rowQuad, blk.T);
-      let ck = cum4(blk.head, k0 + 4u * keyQuad, blk.T);
-      // Off the diagonal quad every key precedes every row; on it, key j <= row i.
-      let full = !diag || keyQuad < rowQuad;
-      let st = transpose(mat4x4<f32>(s.a, s.b, s.c, s.d)); // st[j]: key j's scores of the 4 rows
-      let pb = 4u * keyQuad * R4 + rowQuad;
-      regionB[pb] = pColumn(st[0], 0u, full, cs, ck.x);
-      regionB[pb + R4] = pColumn(st[1], 1u, full, cs, ck.y);
-      regionB[pb + 2u * R4] = pColumn(st[2], 2u, full, cs, ck.z);
-      regionB[pb + 3u * R4] = pColumn(st[3], 3u, full, cs, ck.w);
-    }
-    storeRegionC(vx, lid);
+    var acc = Quad4(); // rows 4 ty + i, columns 4 tx ..
+    // The denominators of rows 4 ty + i, split over the 16 threads of a row quad: thread tx sums
+    // the features 4 tx .. 4 tx + 3 of phi(Q) Z_b and the key quad tx of each tile's P (a
+    // sixteenth of the work each; every thread summing every term cost a quarter more arithmetic
+    // in two of the three products); the 16 partial sums are added at the end.
+    var den = vec4<f32>(0.0);
     workgroupBarrier();
-    // The next tile's keys and values, requested now and stored after this tile's P V.
-    let more = !ONE_TILE && t + 1u < tiles;
-    if (more) {
-      kx = loadRows(1u, blk.base4, k0 + BQ, blk.T, lid);
-      vx = loadValues(blk.base4, k0 + BQ, blk.T, lid);
+
+    // The next block (ONE_TILE only: BLOCKS is 1 otherwise; its keys start at its own rows).
+    let next = n + 1u < count;
+    var nb = blk;
+    if (next) {
+      nb = chunkBlockAt(first + n + 1u);
     }
-    // Numerator += P V. On the diagonal tile a row quad stops at its own key quad, and there a
-    // masked key is skipped with select, not multiplied by 0: 0 x NaN (or Inf) in a later value
-    // would otherwise reach earlier rows.
-    let fullQuads = select(R4, ty, diag);
-    // This thread's share of the denominators: key quad tx, kept (zeros written for the masked
-    // keys of the diagonal quad) unless it lies above the diagonal quad.
-    if (NORMALIZE && (!diag || tx <= ty)) {
-      let b = 4u * tx * R4 + ty;
-      den += (regionB[b] + regionB[b + R4]) + (regionB[b + 2u * R4] + regionB[b + 3u * R4]);
-    }
-    for (var jq = 0u; jq < R4; jq++) {
-      if (jq >= fullQuads) {
-        break;
+
+    // The state entering the chunk: num = phi(Q) S_b, den = phi(Q) Z_b.
+    for (var f = 0u; f < D; f++) {
+      let a = select(regionA[f * R4 + ty], regionA[f * R4 + ty] * eq, GATED);
+      if (ownCols) {
+        acc = addOuter(acc, a, regionC[f * D4 + tx]);
       }
-      for (var jj = 0u; jj < 4u; jj++) {
-        let j = 4u * jq + jj;
-        let p = regionB[j * R4 + ty];
-        if (ownCols) {
-          acc = addOuter(acc, p, regionC[j * D4 + tx]);
+    }
+    if (NORMALIZE && tx < D4) {
+      let f = 4u * tx;
+      let a0 = select(regionA[f * R4 + ty], regionA[f * R4 + ty] * eq, GATED);
+      let a1 = select(regionA[(f + 1u) * R4 + ty], regionA[(f + 1u) * R4 + ty] * eq, GATED);
+      let a2 = select(regionA[(f + 2u) * R4 + ty], regionA[(f + 2u) * R4 + ty] * eq, GATED);
+      let a3 = select(regionA[(f + 3u) * R4 + ty], regionA[(f + 3u) * R4 + ty] * eq, GATED);
+      den = fma(a3, vec4<f32>(z.w), fma(a2, vec4<f32>(z.z), fma(a1, vec4<f32>(z.y), fma(a0, vec4<f32>(z.x), den))));
+    }
+
+    let tiles = select((blk.q0 - kStart) / BQ + 1u, 1u, ONE_TILE);
+    for (var t = 0u; t < tiles; t++) {
+      let k0 = kStart + t * BQ;
+      let diag = k0 == blk.q0;
+      // Scores of quad (rowQuad, keyQuad): every quad for a full tile, quads on or below the
+      // diagonal for the block's own keys.
+      let rowQuad = select(ty, sy, diag);
+      let keyQuad = select(tx, sx, diag);
+      let scorer = !diag || diagScorer;
+      var s = Quad4(); // rows 4 rowQuad + i, keys 4 keyQuad ..
+      if (scorer) {
+        for (var f = 0u; f < D; f++) {
+          s = addOuter(s, regionA[f * R4 + rowQuad], regionB[f * R4 + keyQuad]);
         }
       }
-    }
-    if (diag) {
-      for (var jj = 0u; jj < 4u; jj++) {
-        let j = 4u * ty + jj;
-        let p = regionB[j * R4 + ty];
-        if (ownCols) {
-          acc = addOuterFrom(acc, p, regionC[j * D4 + tx], jj);
-        }
+      workgroupBarrier(); // phi(K) and S_b read: regions B and C are free
+      if (scorer) {
+        let cs = cum4(blk.head, blk.q0 + 4u * rowQuad, blk.T);
+        let ck = cum4(blk.head, k0 + 4u * keyQuad, blk.T);
+        // Off the diagonal quad every key precedes every row; on it, key j <= row i.
+        let full = !diag || keyQuad < rowQuad;
+        let st = transpose(mat4x4<f32>(s.a, s.b, s.c, s.d)); // st[j]: key j's scores of the 4 rows
+        let pb = 4u * keyQuad * R4 + rowQuad;
+        regionB[pb] = pColumn(st[0], 0u, full, cs, ck.x);
+        regionB[pb + R4] = pColumn(st[1], 1u, full, cs, ck.y);
+        regionB[pb + 2u * R4] = pColumn(st[2], 2u, full, cs, ck.z);
+        regionB[pb + 3u * R4] = pColumn(st[3], 3u, full, cs, ck.w);
       }
-    }
-    if (more) {
-      workgroupBarrier(); // P and V read: regions B and C are free
-      storeTransposed(kx, 1u, lid, k0 + BQ, blk.T);
+      storeRegionC(vx, lid);
       workgroupBarrier();
+      // The next tile's keys and values, or the next block's inputs and state, requested now and
+      // stored after this tile's P V. (Requesting the next block's queries, keys and state as soon
+      // as this block's were staged was 1-2 % slower on an H200: more registers live through the
+      // scores; docs/PERFORMANCE.md.)
+      let more = !ONE_TILE && t + 1u < tiles;
+      if (more) {
+        kx = loadRows(1u, blk.base4, k0 + BQ, blk.T, lid);
+        vx = loadValues(blk.base4, k0 + BQ, blk.T, lid);
+      }
+      if (next) {
+        qx = loadRows(0u, nb.base4, nb.q0, nb.T, lid);
+        kx = loadRows(1u, nb.base4, nb.q0, nb.T, lid);
+        vx = loadValues(nb.base4, nb.q0, nb.T, lid);
+        sl = loadStates(stateBaseOf(nb), lid, tx);
+      }
+      // Numerator += P V. On the diagonal tile a row quad stops at its own key quad, and there a
+      // masked key is skipped with select, not multiplied by 0: 0 x NaN (or Inf) in a later value
+      // would otherwise reach earlier rows.
+      let fullQuads = select(R4, ty, diag);
+      // This thread's share of the denominators: key quad tx, kept (zeros written for the masked
+      // keys of the diagonal quad) unless it lies above the diagonal quad.
+      if (NORMALIZE && (!diag || tx <= ty)) {
+        let b = 4u * tx * R4 + ty;
+        den += (regionB[b] + regionB[b + R4]) + (regionB[b + 2u * R4] + regionB[b + 3u * R4]);
+      }
+      for (var jq = 0u; jq < R4; jq++) {
+        if (jq >= fullQuads) {
+          break;
+        }
+        for (var jj = 0u; jj < 4u; jj++) {
+          let j = 4u * jq + jj;
+          let p = regionB[j * R4 + ty];
+          if (ownCols) {
+            acc = addOuter(acc, p, regionC[j * D4 + tx]);
+          }
+        }
+      }
+      if (diag) {
+        for (var jj = 0u; jj < 4u; jj++) {
+          let j = 4u * ty + jj;
+          let p = regionB[j * R4 + ty];
+          if (ownCols) {
+            acc = addOuterFrom(acc, p, regionC[j * D4 + tx], jj);
+          }
+        }
+      }
+      if (more) {
+        workgroupBarrier(); // P and V read: regions B and C are free
+        storeTransposed(kx, 1u, lid, k0 + BQ, blk.T);
+        workgroupBarrier();
+      }
+    }
+    // The 16 partial denominators of each row quad, summed through region B (free after the last
+    // tile's P V: the barrier orders its last reads before these writes).
+    if (NORMALIZE) {
+      workgroupBarrier();
+      regionB[tx * R4 + ty] = den;
+      workgroupBarrier();
+      den = vec4<f32>(0.0);
+      for (var t = 0u; t < 16u; t++) {
+        den += regionB[t * R4 + ty];
+      }
+    }
+    writeRow(myRow, blk.T, ownCols, blk.base4, tx, acc.a, den.x);
+    writeRow(myRow + 1u, blk.T, ownCols, blk.base4, tx, acc.b, den.y);
+    writeRow(myRow + 2u, blk.T, ownCols, blk.base4, tx, acc.c, den.z);
+    writeRow(myRow + 3u, blk.T, ownCols, blk.base4, tx, acc.d, den.w);
+    if (next) {
+      workgroupBarrier(); // every read of regions A, B and C done before the next block's stores
+      blk = nb;
     }
   }
-  // The 16 partial denominators of each row quad, summed through region B (free after the last
-  // tile's P V: the barrier orders its last reads before these writes).
-  if (NORMALIZE) {
-    workgroupBarrier();
-    regionB[tx * R4 + ty] = den;
-    workgroupBarrier();
-    den = vec4<f32>(0.0);
-    for (var t = 0u; t < 16u; t++) {
-      den += regionB[t * R4 + ty];
-    }
-  }
-  writeRow(myRow, blk.T, ownCols, blk.base4, tx, acc.a, den.x);
-  writeRow(myRow + 1u, blk.T, ownCols, blk.base4, tx, acc.b, den.y);
-  writeRow(myRow + 2u, blk.T, ownCols, blk.base4, tx, acc.c, den.z);
-  writeRow(myRow + 3u, blk.T, ownCols, blk.base4, tx, acc.d, den.w);
 }

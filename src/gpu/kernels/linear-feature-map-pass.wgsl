@@ -1,8 +1,11 @@
-// The feature map applied once, before the chunked kernels (linear-feature-map.wgsl's phi, composed
-// before this file): phiQ = phi(Q), phiK = phi(K), elementwise over [heads][tokens][dim] as vec4s.
-// The summaries and output kernels then read phi(K) and phi(Q) with the identity map: each element
-// takes its exp and log once instead of once per kernel that reads it (on an H200 at T = 65,536,
-// softplus in the output kernel cost 1.49 ms against 0.82 ms with the identity map).
+// The feature map applied once, before the kernels that read phi(Q) and phi(K)
+// (linear-feature-map.wgsl's phi, composed before this file): phiQ = phi(Q), phiK = phi(K),
+// elementwise over [heads][tokens][dim] as vec4s. The recurrent forms and the chunked forms' sliced
+// output kernel use it (the sliced kernel restages phi(Q) once per key tile); the chunked forms'
+// whole-tile kernels map as they stage instead. On an H200 at T = 65,536 the whole-tile output
+// kernel took 1.49 ms with softplus applied to each value as it was loaded and 0.82 ms with the
+// identity; applied after all of a tile's loads were issued, the map costs it about 0.1 ms and
+// this pass (0.19 ms) is not needed (docs/PERFORMANCE.md).
 
 struct Params {
   vec4s: u32, // heads * tokens * dim / 4

@@ -2,9 +2,13 @@
  * `linear-chunked`: chunks of c tokens (Buckman & Gelada 2024, the chunked formulation), in three kernels:
  *   1. linear-chunked-summaries.wgsl: P_b = phi(K_b)^T V_b and z_b = colsum phi(K_b), every chunk in parallel;
  *   2. linear-chunked-prefix.wgsl: the exclusive prefix over chunks, in place: S_b, Z_b;
- *   3. linear-chunked-output.wgsl: phi(Q_b) S_b plus the causal attention form inside the chunk.
+ *   3. linear-chunked-output-whole.wgsl or linear-chunked-output.wgsl (sliced): phi(Q_b) S_b plus
+ *      the causal attention form inside the chunk.
  * Work O(T d^2 + T c d); memory O(T d + (T / c) d^2). When the chunk states of all heads would not
  * fit one storage binding, the heads run in groups through one states buffer.
+ * Where the whole-tile output kernel runs (d <= 64, c a multiple of 64, 48 KiB of workgroup memory
+ * at d = 64), kernels 1 and 3 apply the feature map as they stage phi(K) and phi(Q); elsewhere a
+ * pass applies it first (mapFeatures), since the sliced output kernel restages phi(Q) per key tile.
  * With the gate on (the gated-chunked form), a fourth kernel runs first:
  *   0. gated-chunked-cumsum.wgsl: cum_t, the log-decays summed from the chunk's start to t;
  * and the three kernels read cum (gate-on.wgsl) to decay: phi(k_t) by exp(cum_e - cum_t) in the
@@ -91,7 +95,11 @@ const CUMSUM_WORKGROUP = 64;
 
 /** Threads per workgroup of the prefix kernel. */
 const PREFIX_WORKGROUP = 256;
-/** Tokens the summaries kernel stages per step: 2 * 32 * 64 floats = 16 KiB, WebGPU's default. */
+/**
+ * Tokens the summaries kernel stages per step: 2 * 32 * 64 floats = 16 KiB, WebGPU's default. (64
+ * tokens, 32 KiB, where the device allows it, took the summaries on an H200 from 257 to 379 us at
+ * 65,536 tokens: docs/PERFORMANCE.md.)
+ */
 const SUMMARY_TOKENS = 32;
 
 /**
@@ -134,6 +142,12 @@ export function linearChunkedConstants(
 
 /** Rows per workgroup, and keys per tile, of linear-chunked-output-whole.wgsl. */
 const WHOLE_BLOCK = 64;
+/**
+ * Query blocks per workgroup of linear-chunked-output-whole.wgsl at c = 64, each block's loads
+ * requested during the one before: on an H200, 2 took 1.38 -> 1.33 ms at 65,536 tokens and 95 ->
+ * 90 us at 4,096; 4 was as fast at 65,536 and slower at 4,096 (fewer workgroups than the GPU holds).
+ */
+const WHOLE_BLOCKS = 2;
 
 /** Workgroup memory in bytes of linear-chunked-output-whole.wgsl at head dimension `dim`. */
 export function wholeOutputBytes(dim: number): number {
@@ -182,6 +196,8 @@ export interface LinearChunkedTuning {
    * kernel where it serves (usesWholeOutput), else the largest tiling that fits.
    */
   tiles?: AttentionTiles;
+  /** Query blocks per workgroup of the whole-tile kernel at c = 64; default WHOLE_BLOCKS. */
+  wholeBlocks?: number;
   /** Default: MAX_DISPATCH_FLOPS. */
   maxDispatchFlops?: number;
   /** Largest chunk-states buffer; default: the device's storage binding and buffer limits. */
@@ -229,6 +245,9 @@ export function createLinearChunkedWith(
     // once, so they map them as they stage (after every load of a tile is issued): no pass, no
     // phi(Q) and phi(K) buffers. linear-chunked-f16's inputs are mapped by its own pass.
     const mapInKernels = whole && !inputs;
+    // Query blocks per workgroup of the whole-tile kernel: several in turn only with one key tile
+    // per block (c = 64), where the next block's loads can be requested during this one's work.
+    const wholeBlocks = whole && c === WHOLE_BLOCK ? (tuning.wholeBlocks ?? WHOLE_BLOCKS) : 1;
     const constants = linearChunkedConstants(d, options, chosen, mapInKernels);
     const summaries = getPipeline(
       device,
@@ -244,6 +263,7 @@ export function createLinearChunkedWith(
           FEATURE_MAP: constants.output.FEATURE_MAP!,
           NORMALIZE: constants.output.NORMALIZE!,
           ONE_TILE: c === WHOLE_BLOCK ? 1 : 0,
+          BLOCKS: wholeBlocks,
         })
       : getPipeline(device, `${family}-output`, code.output, constants.output);
 
@@ -377,6 +397,7 @@ export function createLinearChunkedWith(
           h0,
           c,
           chunks,
+          range.offset + range.count,
         ]);
         push('output', {
           pipeline: output,
@@ -387,7 +408,7 @@ export function createLinearChunkedWith(
             [params, phiQ, phiK, values, ctx.out, states],
             cum,
           ),
-          workgroups: [range.count],
+          workgroups: [Math.ceil(range.count / wholeBlocks)],
         });
       });
     }

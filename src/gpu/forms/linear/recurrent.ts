@@ -4,9 +4,9 @@
  * between dispatches of at most MAX_DISPATCH_TOKENS tokens. linear-recurrent.wgsl: tokens staged
  * in blocks through workgroup memory, each state column split over D / 16 threads by rows, partial
  * sums reduced there (barriers per block). A feature map other than the identity is applied first,
- * once per element, by the chunked forms' pass (mapFeatures): in the kernel's staging it cost about
- * a quarter of the form's time on an H200 (docs/PERFORMANCE.md, "The recurrent form, sixth
- * round"). Two other decompositions, a subgroup-shuffle sum per
+ * once per element, by a pass (mapFeatures, linear-feature-map-pass.wgsl): in the kernel's staging
+ * it cost about a quarter of the form's time on an H200 (docs/PERFORMANCE.md, "The recurrent form,
+ * sixth round"). Two other decompositions, a subgroup-shuffle sum per
  * token and 4 to 64 rows per thread read straight from storage, ran slower on an H200 and were
  * deleted (docs/PERFORMANCE.md, "The recurrent form, fourth round").
  */
