@@ -76,6 +76,46 @@ describe.skipIf(!gpu)(
       },
     );
 
+    // Two or more query blocks per workgroup (the default only from 512 blocks in all, more than
+    // these tests run): odd block counts, blocks of one workgroup in two heads, split dispatches.
+    it.each([
+      [2, 1, 200, 'softplus', true, 0],
+      [2, 3, 257, 'identity', false, 0],
+      [3, 2, 450, 'elu1', true, 0],
+      [2, 2, 700, 'softplus', true, 2.5e6],
+    ] as const)(
+      'wholeBlocks=%i: linear-chunked and gated-chunked H=%i T=%i %s normalised=%s (split %d)',
+      async (wholeBlocks, heads, tokens, fm, n, maxDispatchFlops) => {
+        const tuning = { wholeBlocks, ...(maxDispatchFlops ? { maxDispatchFlops } : {}) };
+        const options = linearOptions('linear-chunked', {
+          chunkSize: 64,
+          featureMap: fm,
+          normalize: n,
+        });
+        const problem = drawProblem(heads, tokens, 32, options);
+        const actual = await runFactory(device, createLinearChunkedWith(tuning), problem, options);
+        expect(
+          relativeError(actual, referenceLinearAttention(problem, options)),
+        ).toBeLessThanOrEqual(BOUND);
+        const gatedOptions = linearOptions('gated-chunked', {
+          chunkSize: 64,
+          featureMap: fm,
+          normalize: n,
+        });
+        const logDecay = Float32Array.from({ length: heads * tokens }, () => -3 * Math.random());
+        const gatedProblem = { ...drawProblem(heads, tokens, 32, gatedOptions), logDecay };
+        const gated = await runFactory(
+          device,
+          createGatedChunkedWith(tuning),
+          gatedProblem,
+          gatedOptions,
+        );
+        expect(
+          relativeError(gated, referenceGatedAttention(gatedProblem, gatedOptions)),
+        ).toBeLessThanOrEqual(BOUND);
+      },
+    );
+
     it('maps features in its kernels: no phi(q), phi(k) pass or buffers; the sliced kernel keeps the pass', async () => {
       const options = linearOptions('linear-chunked', { chunkSize: 64, featureMap: 'softplus' });
       const problem = drawProblem(2, 200, 32, options);

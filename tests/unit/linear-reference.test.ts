@@ -7,6 +7,7 @@ import {
   chunkStateHeads,
   linearChunkedConstants,
   usesWholeOutput,
+  wholeBlocksFor,
   wholeOutputBytes,
 } from '../../src/gpu/forms/linear/chunked.ts';
 import {
@@ -167,6 +168,14 @@ describe('linear kernels: dispatch arithmetic', () => {
       [4096, 8192, 4],
       [8192, 10_000, 4],
     ]);
+  });
+
+  it('runs two query blocks per whole-tile workgroup only from 512 blocks in all', () => {
+    // 12 heads: 1,024 tokens are 192 blocks of 64 rows (one each), 4,096 tokens 768 (two each).
+    expect(wholeBlocksFor(12 * (1024 / 64))).toBe(1);
+    expect(wholeBlocksFor(511)).toBe(1);
+    expect(wholeBlocksFor(512)).toBe(2);
+    expect(wholeBlocksFor(12 * (65536 / 64))).toBe(2);
   });
 
   it("sizes the whole-tile output kernel's three regions and picks it only where they fit", () => {

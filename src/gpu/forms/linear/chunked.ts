@@ -146,8 +146,17 @@ const WHOLE_BLOCK = 64;
  * Query blocks per workgroup of linear-chunked-output-whole.wgsl at c = 64, each block's loads
  * requested during the one before: on an H200, 2 took 1.38 -> 1.33 ms at 65,536 tokens and 95 ->
  * 90 us at 4,096; 4 was as fast at 65,536 and slower at 4,096 (fewer workgroups than the GPU holds).
+ * With few blocks in all, the blocks of one workgroup run one after another where they could have
+ * run side by side (H200, 12 heads of 128 to 512 tokens: 6-7 us slower), so two only from
+ * WHOLE_BLOCKS_FROM blocks (4,096 tokens of 8 heads).
  */
 const WHOLE_BLOCKS = 2;
+const WHOLE_BLOCKS_FROM = 512;
+
+/** Query blocks per workgroup of the whole-tile kernel at c = 64 for `blocks` blocks in all. */
+export function wholeBlocksFor(blocks: number): number {
+  return blocks >= WHOLE_BLOCKS_FROM ? WHOLE_BLOCKS : 1;
+}
 
 /** Workgroup memory in bytes of linear-chunked-output-whole.wgsl at head dimension `dim`. */
 export function wholeOutputBytes(dim: number): number {
@@ -196,7 +205,7 @@ export interface LinearChunkedTuning {
    * kernel where it serves (usesWholeOutput), else the largest tiling that fits.
    */
   tiles?: AttentionTiles;
-  /** Query blocks per workgroup of the whole-tile kernel at c = 64; default WHOLE_BLOCKS. */
+  /** Query blocks per workgroup of the whole-tile kernel at c = 64; default wholeBlocksFor. */
   wholeBlocks?: number;
   /** Default: MAX_DISPATCH_FLOPS. */
   maxDispatchFlops?: number;
@@ -247,7 +256,10 @@ export function createLinearChunkedWith(
     const mapInKernels = whole && !inputs;
     // Query blocks per workgroup of the whole-tile kernel: several in turn only with one key tile
     // per block (c = 64), where the next block's loads can be requested during this one's work.
-    const wholeBlocks = whole && c === WHOLE_BLOCK ? (tuning.wholeBlocks ?? WHOLE_BLOCKS) : 1;
+    const wholeBlocks =
+      whole && c === WHOLE_BLOCK
+        ? (tuning.wholeBlocks ?? wholeBlocksFor(H * Math.ceil(T / WHOLE_BLOCK)))
+        : 1;
     const constants = linearChunkedConstants(d, options, chosen, mapInKernels);
     const summaries = getPipeline(
       device,
