@@ -93,7 +93,10 @@ export async function createResidentAttention(
     limits?.memoryCapBytes ?? DEFAULT_MEMORY_CAP_BYTES,
   );
   const label = attentionLabel(plain, resolved);
-  const cost = estimateCost(resolved.form, plain, resolved);
+  const cost = estimateCost(resolved.form, plain, {
+    ...resolved,
+    workgroupStorageBytes: device.limits.maxComputeWorkgroupStorageSize,
+  });
   const factory = FORM_FACTORIES[resolved.form];
   const gated = takesInput(resolved.form, 'logDecay');
   const owned: GPUBuffer[] = [];

@@ -4,7 +4,7 @@
  * is a CapacityError with a sentence; what cannot fit all heads in one binding is split by heads.
  */
 import { formatBytes, formatCount } from './format.ts';
-import { estimateCost } from './costs.ts';
+import { estimateCost, type CostEstimateOptions } from './costs.ts';
 import { CapacityError } from './errors.ts';
 import { FORM_SPECS } from './forms/registry.ts';
 import { perBufferLimit, type BufferLimits } from './limits.ts';
@@ -16,6 +16,14 @@ export { perBufferLimit, type BufferLimits } from './limits.ts';
 const F32 = 4;
 
 /**
+ * The cost model's options on a device with these limits: exact where they give its workgroup
+ * memory (a GPUSupportedLimits does), the upper bound where they do not.
+ */
+function costOptionsFor(options: ResolvedOptions, limits: BufferLimits): CostEstimateOptions {
+  return { ...options, workgroupStorageBytes: limits.maxComputeWorkgroupStorageSize };
+}
+
+/**
  * Throws a CapacityError when one head's largest buffer exceeds one buffer or binding:
  * "softmax-naive at T = 65,536 needs 16 GiB of scores per head; this GPU allows 2 GiB per buffer."
  */
@@ -25,7 +33,7 @@ export function checkCapacity(
   limits: BufferLimits,
 ): void {
   const limit = perBufferLimit(limits);
-  const cost = estimateCost(options.form, shape, options);
+  const cost = estimateCost(options.form, shape, costOptionsFor(options, limits));
   const io = shape.tokens * shape.dim * F32;
   const needed = Math.max(cost.largestPerHeadBytes, io);
   if (needed <= limit) return;
@@ -99,7 +107,7 @@ export function checkTotalMemory(
   limits: BufferLimits,
   cap = DEFAULT_MEMORY_CAP_BYTES,
 ): void {
-  const needed = estimateCost(options.form, shape, options).workingBytes;
+  const needed = estimateCost(options.form, shape, costOptionsFor(options, limits)).workingBytes;
   const limit = totalMemoryLimit(limits, cap);
   if (needed <= limit) return;
   const why =

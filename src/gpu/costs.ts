@@ -11,6 +11,7 @@ import {
   type AttentionShape,
 } from './types.ts';
 import { requireObject } from './guard.ts';
+import { WEBGPU_DEFAULT_WORKGROUP_STORAGE_BYTES } from './limits.ts';
 
 export { causalPairs } from './cost-terms.ts';
 
@@ -25,19 +26,37 @@ export interface CostEstimate {
   largestPerHeadBytes: number;
 }
 
+/** The options estimateCost reads: the form's options, and the device's workgroup memory. */
+export interface CostEstimateOptions extends Omit<AttentionOptions, 'form'> {
+  /**
+   * The device's maxComputeWorkgroupStorageSize in bytes, which decides whether linear-chunked
+   * and gated-chunked run the feature-map pass (they do not where the whole-tile output kernel
+   * fits: 48 KiB at d = 64). Default WEBGPU_DEFAULT_WORKGROUP_STORAGE_BYTES (16 KiB), every
+   * device's minimum, so that without a device the estimate is the upper bound.
+   */
+  workgroupStorageBytes?: number;
+}
+
 /**
- * FLOPs, bytes and memory of `form` for a shape, from the form's own model (its FormSpec). The
- * feature map's own cost is left out.
+ * FLOPs, bytes and memory of `form` for a shape, from the form's own model (its FormSpec), on a
+ * device with `options.workgroupStorageBytes` of workgroup memory. Bytes moved and working memory
+ * count phi(q) and phi(k), the two T x d float32 buffers per head that the feature-map pass writes
+ * where a form runs it: the recurrent forms for every feature map but the identity, the chunked
+ * forms likewise where the sliced output kernel runs (form-costs.ts); linear-chunked-f16's own
+ * pass and f16 copies are in its model. The feature map's own arithmetic (the pass's, or the
+ * kernels' where they map as they stage) is left out of the FLOPs.
  */
 export function estimateCost(
   form: AttentionForm,
   shape: AttentionShape,
-  options: Omit<AttentionOptions, 'form'> = {},
+  options: CostEstimateOptions = {},
 ): CostEstimate {
   requireObject(shape, 'estimateCost', 'a shape {heads, tokens, dim}');
-  const resolved = resolveOptions({ form, ...options });
-  const chunkSize = Math.min(resolved.chunkSize, shape.tokens);
-  const head = FORM_SPECS[form].cost(shape, { ...resolved, chunkSize });
+  const resolved = resolveOptions({ ...options, form });
+  const head = FORM_SPECS[form].cost(shape, {
+    ...resolved,
+    workgroupStorageBytes: options.workgroupStorageBytes ?? WEBGPU_DEFAULT_WORKGROUP_STORAGE_BYTES,
+  });
   return {
     flops: shape.heads * head.flops,
     bytesMoved: shape.heads * head.bytesMoved,

@@ -29,7 +29,14 @@ export {
 // Attention forms, references and generation (issue 3).
 export * from './errors.ts';
 export * from './types.ts';
-export { estimateCost, causalPairs, theoreticalCrossover, type CostEstimate } from './costs.ts';
+export {
+  estimateCost,
+  causalPairs,
+  theoreticalCrossover,
+  type CostEstimate,
+  type CostEstimateOptions,
+} from './costs.ts';
+export { WEBGPU_DEFAULT_WORKGROUP_STORAGE_BYTES } from './limits.ts';
 export { validateProblem, validateShape, validateOptions } from './validate.ts';
 export {
   checkCapacity,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { causalPairs, estimateCost, theoreticalCrossover } from '../../src/gpu/costs.ts';
+import { checkTotalMemory } from '../../src/gpu/capacity.ts';
+import { chunkedFlops } from '../../src/gpu/cost-terms.ts';
+import { linearChunkedCost } from '../../src/gpu/forms/form-costs.ts';
+import { wholeOutputNeeds } from '../../src/gpu/forms/linear/whole-output.ts';
+import { WEBGPU_DEFAULT_WORKGROUP_STORAGE_BYTES } from '../../src/gpu/limits.ts';
+import type { AttentionForm, FeatureMap } from '../../src/gpu/types.ts';
 import {
   flashItemFlops,
   flashRowsWorkgroupBytes,
@@ -45,6 +51,183 @@ describe('cost models', () => {
     expect(at('linear-recurrent', t)).toBe(at('softmax-flash', t));
     expect(at('linear-recurrent', t + 10)).toBeLessThan(at('softmax-flash', t + 10));
     expect(at('linear-recurrent', t - 10)).toBeGreaterThan(at('softmax-flash', t - 10));
+  });
+});
+
+describe("the cost model counts the feature-map pass's phi(q), phi(k) where a form runs it", () => {
+  const KIB = 1024;
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)]!;
+  /** A random shape: heads 1-12, T up to about 70,000 (ragged), d from `dims`. */
+  const drawShape = (dims: readonly number[]) => ({
+    heads: 1 + Math.floor(Math.random() * 12),
+    tokens: 64 + Math.floor(Math.random() * 70_000),
+    dim: pick(dims),
+  });
+  /** Working memory and bytes moved of `featureMap` less the identity's (which runs no pass). */
+  const passBytes = (
+    form: AttentionForm,
+    shape: { heads: number; tokens: number; dim: number },
+    options: { chunkSize?: number; workgroupStorageBytes?: number; featureMap?: FeatureMap },
+  ) => {
+    const mapped = estimateCost(form, shape, options);
+    const identity = estimateCost(form, shape, { ...options, featureMap: 'identity' });
+    expect(mapped.flops).toBe(identity.flops);
+    expect(mapped.largestPerHeadBytes).toBe(identity.largestPerHeadBytes);
+    return {
+      held: mapped.workingBytes - identity.workingBytes,
+      moved: mapped.bytesMoved - identity.bytesMoved,
+    };
+  };
+  /** 2 T d float32 per head held; the pass reads q, k and writes phi(q), phi(k): 4 T d moved. */
+  const scratch = ({ heads, tokens, dim }: { heads: number; tokens: number; dim: number }) => ({
+    held: heads * 2 * tokens * dim * 4,
+    moved: heads * 4 * tokens * dim * 4,
+  });
+  const none = { held: 0, moved: 0 };
+
+  it('recurrent forms: 2 T d floats per head held, 4 T d moved, for softplus and elu1 on any device', () => {
+    for (let trial = 0; trial < 10; trial++) {
+      const shape = drawShape([16, 32, 64, 128]);
+      const storage = pick([16 * KIB, 32 * KIB, 48 * KIB, 64 * KIB]);
+      for (const form of ['linear-recurrent', 'gated-recurrent'] as const) {
+        for (const featureMap of ['softplus', 'elu1'] as const) {
+          const what = `${form} ${featureMap} ${JSON.stringify(shape)} at ${storage}`;
+          expect(
+            passBytes(form, shape, { featureMap, workgroupStorageBytes: storage }),
+            what,
+          ).toEqual(scratch(shape));
+        }
+      }
+    }
+  });
+
+  it('chunked forms at d = 64, c = 64: none with 48 KiB of workgroup memory, the pass with 16 KiB', () => {
+    for (let trial = 0; trial < 10; trial++) {
+      const shape = drawShape([64]);
+      for (const form of ['linear-chunked', 'gated-chunked'] as const) {
+        const at = (workgroupStorageBytes: number) =>
+          passBytes(form, shape, { chunkSize: 64, workgroupStorageBytes });
+        expect(at(48 * KIB), `${form} ${JSON.stringify(shape)}`).toEqual(none);
+        expect(at(1 << 20)).toEqual(none);
+        expect(at(48 * KIB - 4)).toEqual(scratch(shape));
+        expect(at(32 * KIB)).toEqual(scratch(shape));
+        expect(at(16 * KIB)).toEqual(scratch(shape));
+        // Without a device: WebGPU's default, the upper bound.
+        expect(passBytes(form, shape, { chunkSize: 64 })).toEqual(scratch(shape));
+      }
+    }
+    expect(WEBGPU_DEFAULT_WORKGROUP_STORAGE_BYTES).toBe(16 * KIB);
+  });
+
+  it('chunked forms run the pass at d = 128 and at chunk sizes not a multiple of 64, whatever the device', () => {
+    for (let trial = 0; trial < 10; trial++) {
+      const storage = pick([48 * KIB, 64 * KIB, 1 << 20]);
+      for (const form of ['linear-chunked', 'gated-chunked'] as const) {
+        const wide = drawShape([128]);
+        const c = pick([16, 32, 64, 128, 256]);
+        expect(passBytes(form, wide, { chunkSize: c, workgroupStorageBytes: storage })).toEqual(
+          scratch(wide),
+        );
+        const narrow = drawShape([16, 32, 64]);
+        const small = pick([16, 32]);
+        expect(
+          passBytes(form, narrow, { chunkSize: small, workgroupStorageBytes: storage }),
+        ).toEqual(scratch(narrow));
+        expect(passBytes(form, narrow, { chunkSize: 128, workgroupStorageBytes: storage })).toEqual(
+          none,
+        );
+      }
+    }
+    // d = 32 needs 32 KiB: the whole-tile kernel serves it on SwiftShader's 32 KiB.
+    const shape = drawShape([32]);
+    expect(wholeOutputNeeds(32, 64)).toBe(32 * KIB);
+    expect(passBytes('linear-chunked', shape, { workgroupStorageBytes: 32 * KIB })).toEqual(none);
+    expect(passBytes('linear-chunked', shape, { workgroupStorageBytes: 24 * KIB })).toEqual(
+      scratch(shape),
+    );
+    expect(wholeOutputNeeds(128, 64)).toBeNull();
+    expect(wholeOutputNeeds(64, 32)).toBeNull();
+  });
+
+  it('decides on the chunk size the kernels run, not the one capped at T for the FLOPs', () => {
+    // T = 40 < c = 64: one ragged chunk of 40 tokens, but the whole-tile kernel (c = 64) runs.
+    const shape = { heads: 3, tokens: 40, dim: 64 };
+    expect(passBytes('linear-chunked', shape, { workgroupStorageBytes: 48 * KIB })).toEqual(none);
+    expect(estimateCost('linear-chunked', shape, { chunkSize: 64 }).flops).toBe(
+      3 * chunkedFlops(40, 64, 40),
+    );
+  });
+
+  it('leaves linear-attention, the softmax forms and linear-chunked-f16 without f32 phi(q), phi(k)', () => {
+    for (let trial = 0; trial < 5; trial++) {
+      const shape = drawShape([16, 32, 64, 128]);
+      const c = pick([16, 32, 64, 128, 256]);
+      for (const storage of [16 * KIB, 48 * KIB]) {
+        const options = { chunkSize: c, workgroupStorageBytes: storage };
+        expect(passBytes('linear-attention', shape, options)).toEqual(none);
+        expect(passBytes('softmax-flash', shape, options)).toEqual(none);
+      }
+      // f16: its own pass writes phi(q), phi(k), v in f16 whichever output kernel runs; the same
+      // bytes on every device, and linear-chunked's kernels (none of its f32 pass) plus the copies.
+      const f16 = (workgroupStorageBytes: number) =>
+        estimateCost('linear-chunked-f16', shape, { chunkSize: c, workgroupStorageBytes });
+      expect(f16(16 * KIB)).toEqual(f16(48 * KIB));
+      const kernels = estimateCost('linear-chunked', shape, {
+        chunkSize: c,
+        featureMap: 'identity',
+      });
+      const copies = shape.heads * 3 * shape.tokens * shape.dim * 2;
+      expect(f16(16 * KIB).workingBytes - kernels.workingBytes).toBe(copies);
+      expect(f16(16 * KIB).bytesMoved - kernels.bytesMoved).toBe(2 * copies);
+    }
+  });
+
+  it("gives the build scripts' kernel-free model the same bytes as the registry's", () => {
+    const shape = drawShape([16, 32, 64, 128]);
+    for (const workgroupStorageBytes of [16 * KIB, 48 * KIB]) {
+      const options = { chunkSize: 64, workgroupStorageBytes };
+      const head = linearChunkedCost(shape, {
+        form: 'linear-chunked',
+        featureMap: 'softplus',
+        normalize: true,
+        ...options,
+      });
+      const all = estimateCost('linear-chunked', shape, options);
+      expect(shape.heads * head.workingBytes).toBe(all.workingBytes);
+      expect(shape.heads * head.bytesMoved).toBe(all.bytesMoved);
+    }
+  });
+
+  it("checks the whole problem's memory with the device's workgroup memory where it is given", () => {
+    const shape = { heads: 12, tokens: 65_536, dim: 64 };
+    const options = {
+      form: 'linear-chunked' as const,
+      featureMap: 'softplus' as const,
+      normalize: true,
+      chunkSize: 64,
+    };
+    const needs = (workgroupStorageBytes?: number) =>
+      estimateCost('linear-chunked', shape, { ...options, workgroupStorageBytes }).workingBytes;
+    // A cap between the two: a 48 KiB device fits, a 16 KiB one (or one not known) does not.
+    const cap = (needs(48 * KIB) + needs(16 * KIB)) / 2;
+    const limits = { maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 40 };
+    expect(() =>
+      checkTotalMemory(
+        shape,
+        options,
+        { ...limits, maxComputeWorkgroupStorageSize: 48 * KIB },
+        cap,
+      ),
+    ).not.toThrow();
+    expect(() =>
+      checkTotalMemory(
+        shape,
+        options,
+        { ...limits, maxComputeWorkgroupStorageSize: 16 * KIB },
+        cap,
+      ),
+    ).toThrow(/GPU memory in all/);
+    expect(() => checkTotalMemory(shape, options, limits, cap)).toThrow(/GPU memory in all/);
   });
 });
 

@@ -32,6 +32,16 @@ export type FormSchedule = 'dense' | 'tiled' | 'chunked' | 'recurrent';
 /** The cost of one head (estimateCost in costs.ts multiplies by the heads). */
 export type FormCost = CostEstimate;
 
+/**
+ * What a form's cost model reads: the resolved options, `chunkSize` as the kernels take it (a
+ * chunked form caps it at T for its FLOPs), and the device's workgroup memory, which decides
+ * whether the chunked forms run the feature-map pass (form-costs.ts).
+ */
+export interface CostOptions extends ResolvedOptions {
+  /** The device's maxComputeWorkgroupStorageSize, bytes. */
+  workgroupStorageBytes: number;
+}
+
 export interface FormSpec {
   id: AttentionForm;
   family: FormFamily;
@@ -75,10 +85,10 @@ export interface FormSpec {
   /** Creates its GPU kernels for one shape (see form.ts). */
   factory: FormFactory;
   /**
-   * Cost model of one head, `shape.heads` ignored; `options.chunkSize` is already capped at T.
-   * FLOPs count a multiply-add as 2; bytes are those a run must move and hold.
+   * Cost model of one head, `shape.heads` ignored. FLOPs count a multiply-add as 2; bytes are
+   * those a run must move and hold on a device with `options.workgroupStorageBytes`.
    */
-  cost(shape: AttentionShape, options: ResolvedOptions): FormCost;
+  cost(shape: AttentionShape, options: CostOptions): FormCost;
   /** What the form must output, in float64, [heads][tokens][dim]. */
   reference(problem: AttentionProblem, options: ResolvedOptions): Float64Array;
   /** What its largest intermediate holds, for capacity sentences ("of scores"). */

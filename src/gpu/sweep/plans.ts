@@ -178,7 +178,10 @@ function planAttention(
     dim: common.dim ?? 64,
   };
   const { options, featureMap, normalize, chunk } = formOptions(form, common, chunkSize);
-  const cost = estimateCost(form, shape, options);
+  const cost = estimateCost(form, shape, {
+    ...options,
+    workgroupStorageBytes: gpu.device.limits.maxComputeWorkgroupStorageSize,
+  });
   const create = factory ?? defaultAttentionFactory;
   return {
     series: `${task}/${form}/${chunk ?? ''}`,

@@ -70,7 +70,10 @@ function planTraining(
 ): PointPlan {
   const shape: AttentionShape = { heads: common.heads ?? 12, tokens, dim: common.dim ?? 64 };
   const { options, featureMap, normalize, chunk } = formOptions(form, common, common.chunkSize);
-  const forward = estimateCost(form, shape, options);
+  const forward = estimateCost(form, shape, {
+    ...options,
+    workgroupStorageBytes: gpu.device.limits.maxComputeWorkgroupStorageSize,
+  });
   // Memory: the forward's, plus dO, dq, dk, dv and the saved statistics or reverse states.
   const n = shape.heads * shape.tokens * shape.dim;
   const cost = {

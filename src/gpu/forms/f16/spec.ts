@@ -5,9 +5,9 @@
  */
 import { causalPairs } from '../../cost-terms.ts';
 import { defineForm, headCost, type FormFamilyBase } from '../spec.ts';
+import { chunkedKernelParts } from '../form-costs.ts';
 import { referenceSoftmaxAttention } from '../softmax/reference.ts';
 import { referenceLinearAttention } from '../linear/reference.ts';
-import { linearChunked } from '../linear/spec.ts';
 import { createLinearChunkedF16, linearF16Unsupported } from './linear-f16.ts';
 import {
   createSoftmaxFlashF16,
@@ -73,16 +73,17 @@ export const linearChunkedF16 = defineForm(
     look: { colour: '#8e7cc3', width: 3, dash: '4 2' },
     schedule: 'chunked',
     factory: createLinearChunkedF16,
-    // linear-chunked's work; its pass also writes phi(Q), phi(K), V in f16 and the kernels read
-    // them (6 bytes per element each way) instead of the f32 inputs.
-    cost: (shape, options) => {
-      const base = linearChunked.cost(shape, options);
-      const copies = 3 * shape.tokens * shape.dim * 2;
-      return {
-        ...base,
-        bytesMoved: base.bytesMoved + 2 * copies,
-        workingBytes: base.workingBytes + copies,
-      };
+    // linear-chunked's kernels; its own pass, whichever output kernel runs, writes phi(Q), phi(K),
+    // V in f16 and the kernels read them (6 bytes per element each way) instead of the f32
+    // inputs. No f32 phi(q), phi(k): linear-chunked's feature-map pass never runs here.
+    cost: ({ tokens: T, dim: d }, options) => {
+      const kernels = chunkedKernelParts(T, d, options.chunkSize);
+      const copies = 3 * T * d * 2;
+      return headCost(T, d, {
+        ...kernels,
+        moved: kernels.moved + 2 * copies,
+        held: kernels.held + copies,
+      });
     },
     requires: ['shader-f16'],
     unavailable: linearF16Unsupported,

@@ -7,6 +7,11 @@
  */
 import { causalPairs, chunkedFlops, ioBytesPerHead, stateBytesPerHead } from '../../cost-terms.ts';
 import { defineForm, headCost, type FormFamilyBase } from '../spec.ts';
+import {
+  chunkedRunsFeatureMapPass,
+  recurrentRunsFeatureMapPass,
+  withFeatureMapPass,
+} from '../form-costs.ts';
 import { createGatedChunked } from './chunked.ts';
 import { createGatedRecurrent } from './recurrent.ts';
 import { referenceGatedAttention } from './reference.ts';
@@ -25,13 +30,19 @@ export const gatedRecurrent = defineForm('gated-recurrent', 'Gated linear, recur
   look: { colour: '#3d8b37', width: 2.25, dash: '4 2' },
   schedule: 'recurrent',
   factory: createGatedRecurrent,
-  // The ungated recurrence's T (4 d^2 + 4 d), plus decaying S and z: d^2 + d per token.
-  cost: ({ tokens: T, dim: d }) =>
-    headCost(T, d, {
-      flops: T * (5 * d * d + 5 * d),
-      held: stateBytesPerHead(d),
-      io: gatedIoBytes(T, d),
-    }),
+  // The ungated recurrence's T (4 d^2 + 4 d), plus decaying S and z: d^2 + d per token; and
+  // linear-recurrent's feature-map pass.
+  cost: ({ tokens: T, dim: d }, options) =>
+    headCost(
+      T,
+      d,
+      withFeatureMapPass(
+        { flops: T * (5 * d * d + 5 * d), held: stateBytesPerHead(d), io: gatedIoBytes(T, d) },
+        T,
+        d,
+        recurrentRunsFeatureMapPass(options),
+      ),
+    ),
 });
 
 export const gatedChunked = defineForm('gated-chunked', 'Gated linear, chunked form', GATED, {
@@ -39,10 +50,11 @@ export const gatedChunked = defineForm('gated-chunked', 'Gated linear, chunked f
   look: { colour: '#8a6d00', width: 2.25, dash: '1 3' },
   schedule: 'chunked',
   factory: createGatedChunked,
-  cost: ({ tokens: T, dim: d }, { chunkSize: c }) => {
+  cost: ({ tokens: T, dim: d }, options) => {
+    const c = Math.min(options.chunkSize, T);
     const chunks = Math.ceil(T / c);
     const states = chunks * stateBytesPerHead(d);
-    return headCost(T, d, {
+    const kernels = {
       // linear-chunked's FLOPs, plus the decays: each token's phi(k) weighted and phi(q) scaled
       // (2 T d), each causal pair inside a chunk scaled (one per pair), each chunk state decayed
       // in the prefix (d (d + 1) per chunk); the cumulative sums (T adds) are left out.
@@ -52,6 +64,8 @@ export const gatedChunked = defineForm('gated-chunked', 'Gated linear, chunked f
       held: states + T * F32,
       largest: Math.max(T * d * F32, states),
       io: gatedIoBytes(T, d),
-    });
+    };
+    // And linear-chunked's feature-map pass where the device runs it.
+    return headCost(T, d, withFeatureMapPass(kernels, T, d, chunkedRunsFeatureMapPass(d, options)));
   },
 });

@@ -51,6 +51,9 @@ import {
   type AttentionTiles,
   type PlannedDispatch,
 } from './common.ts';
+import { usesWholeOutput, WHOLE_BLOCK } from './whole-output.ts';
+
+export { usesWholeOutput, wholeOutputBytes } from './whole-output.ts';
 
 const outputSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkOutputSource);
 const outputWholeSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkOutputWholeSource);
@@ -140,8 +143,6 @@ export function linearChunkedConstants(
   };
 }
 
-/** Rows per workgroup, and keys per tile, of linear-chunked-output-whole.wgsl. */
-const WHOLE_BLOCK = 64;
 /**
  * Query blocks per workgroup of linear-chunked-output-whole.wgsl at c = 64, each block's loads
  * requested during the one before: on an H200, 2 took 1.38 -> 1.33 ms at 65,536 tokens and 95 ->
@@ -156,26 +157,6 @@ const WHOLE_BLOCKS_FROM = 512;
 /** Query blocks per workgroup of the whole-tile kernel at c = 64 for `blocks` blocks in all. */
 export function wholeBlocksFor(blocks: number): number {
   return blocks >= WHOLE_BLOCKS_FROM ? WHOLE_BLOCKS : 1;
-}
-
-/** Workgroup memory in bytes of linear-chunked-output-whole.wgsl at head dimension `dim`. */
-export function wholeOutputBytes(dim: number): number {
-  return 16 * (32 * dim + 1024);
-}
-
-/**
- * Whether linear-chunked-output-whole.wgsl serves this problem: D <= 64, chunks of a multiple of 64
- * tokens, and its workgroup memory (48 KiB at D = 64) within the device's limit. Otherwise the
- * sliced kernel, linear-chunked-output.wgsl, which fits WebGPU's default 16 KiB.
- */
-export function usesWholeOutput(
-  dim: number,
-  chunkSize: number,
-  workgroupStorageBytes: number,
-): boolean {
-  return (
-    dim <= 64 && chunkSize % WHOLE_BLOCK === 0 && wholeOutputBytes(dim) <= workgroupStorageBytes
-  );
 }
 
 /** Heads whose chunk states share one buffer, so that it fits one storage binding. */

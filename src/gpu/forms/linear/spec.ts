@@ -4,7 +4,11 @@
  */
 import { causalPairs, stateBytesPerHead } from '../../cost-terms.ts';
 import { defineForm, headCost, type FormFamilyBase } from '../spec.ts';
-import { linearChunkedCost } from '../form-costs.ts';
+import {
+  linearChunkedCost,
+  recurrentRunsFeatureMapPass,
+  withFeatureMapPass,
+} from '../form-costs.ts';
 import { createLinearAttention } from './attention.ts';
 import { createLinearChunked } from './chunked.ts';
 import { createLinearRecurrent } from './recurrent.ts';
@@ -23,9 +27,19 @@ export const linearRecurrent = defineForm('linear-recurrent', 'Linear, recurrent
   look: { colour: '#2f6fb5', width: 2.25, dash: '' },
   schedule: 'recurrent',
   factory: createLinearRecurrent,
-  // S += phi(k) v^T and y = phi(q) S: 2 d^2 each per token, plus the normaliser's 4 d.
-  cost: ({ tokens: T, dim: d }) =>
-    headCost(T, d, { flops: T * (4 * d * d + 4 * d), held: stateBytesPerHead(d) }),
+  // S += phi(k) v^T and y = phi(q) S: 2 d^2 each per token, plus the normaliser's 4 d; the
+  // kernel reads phi(q), phi(k) from the feature-map pass unless the map is the identity.
+  cost: ({ tokens: T, dim: d }, options) =>
+    headCost(
+      T,
+      d,
+      withFeatureMapPass(
+        { flops: T * (4 * d * d + 4 * d), held: stateBytesPerHead(d) },
+        T,
+        d,
+        recurrentRunsFeatureMapPass(options),
+      ),
+    ),
 });
 
 export const linearChunked = defineForm('linear-chunked', 'Linear, chunked form', LINEAR, {

@@ -1,0 +1,37 @@
+/**
+ * Which output kernel the chunked forms run, free of kernels so that the cost model (and the build
+ * scripts that read it, which cannot import WGSL) decides as chunked.ts does: the whole-tile kernel,
+ * linear-chunked-output-whole.wgsl, where it serves, otherwise the sliced linear-chunked-output.wgsl.
+ * With the whole-tile kernel the chunked forms map features as they stage and run no feature-map
+ * pass (form-costs.ts counts the pass's buffers where it runs).
+ */
+
+/** Rows per workgroup, and keys per tile, of linear-chunked-output-whole.wgsl. */
+export const WHOLE_BLOCK = 64;
+
+/** Workgroup memory in bytes of linear-chunked-output-whole.wgsl at head dimension `dim`. */
+export function wholeOutputBytes(dim: number): number {
+  return 16 * (32 * dim + 1024);
+}
+
+/**
+ * The workgroup memory from which linear-chunked-output-whole.wgsl serves a problem, or null where
+ * it never does: D <= 64 and chunks of a multiple of 64 tokens (wholeOutputBytes, 48 KiB at D = 64).
+ */
+export function wholeOutputNeeds(dim: number, chunkSize: number): number | null {
+  return dim <= 64 && chunkSize % WHOLE_BLOCK === 0 ? wholeOutputBytes(dim) : null;
+}
+
+/**
+ * Whether linear-chunked-output-whole.wgsl serves this problem on a device with
+ * `workgroupStorageBytes` (wholeOutputNeeds). Otherwise the sliced kernel,
+ * linear-chunked-output.wgsl, which fits WebGPU's default 16 KiB.
+ */
+export function usesWholeOutput(
+  dim: number,
+  chunkSize: number,
+  workgroupStorageBytes: number,
+): boolean {
+  const needs = wholeOutputNeeds(dim, chunkSize);
+  return needs !== null && needs <= workgroupStorageBytes;
+}
