@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHUNK_SIZES, SUPPORTED_DIMS } from '../../src/gpu/types.ts';
 import {
-  chunkedPassSkippedFrom,
   costOf,
-  EXPLORER_WORKGROUP_STORAGE_BYTES,
-  mappedFeatureBytes,
   metricValue,
   workingMemory,
   inputOutputBytes,
@@ -21,7 +18,7 @@ const F32 = 4;
 const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)]!;
 
 describe("the cost explorer's memory view", () => {
-  it("counts Table 1's working memory beyond inputs and outputs, plus phi(q), phi(k) where the pass runs, for random shapes", () => {
+  it('counts working memory beyond inputs and outputs as Table 1 does, for random shapes', () => {
     for (let trial = 0; trial < 20; trial++) {
       const d = pick(SUPPORTED_DIMS);
       const c = pick(CHUNK_SIZES);
@@ -29,61 +26,27 @@ describe("the cost explorer's memory view", () => {
       const memory = (form: Parameters<typeof costOf>[0]) =>
         workingMemory(costOf(form, T, d, c), T, d);
       // Table 1: T^2 scores; O(T) row statistics; nothing for the tiled attention form; d^2 for
-      // the recurrent state (with its normaliser z, d more floats); (T / c) d^2 for the chunked
-      // form. The explorer's GPU has WebGPU's default 16 KiB of workgroup memory, where the
-      // recurrent and chunked forms both run the feature-map pass (softplus): phi(q), phi(k),
-      // 2 T d floats.
-      const mapped = 2 * T * d * F32;
+      // the recurrent state (with its normaliser z, d more floats); (T / c) d^2 for the chunked form.
       expect(memory('softmax-naive')).toBe(T * T * F32);
       expect(memory('softmax-flash')).toBe(2 * T * F32);
       expect(memory('linear-attention')).toBe(0);
-      expect(memory('linear-recurrent')).toBe(d * (d + 1) * F32 + mapped);
-      expect(memory('linear-chunked')).toBe(
-        Math.ceil(T / Math.min(c, T)) * d * (d + 1) * F32 + mapped,
-      );
+      expect(memory('linear-recurrent')).toBe(d * (d + 1) * F32);
+      expect(memory('linear-chunked')).toBe(Math.ceil(T / Math.min(c, T)) * d * (d + 1) * F32);
       expect(inputOutputBytes(T, d)).toBe(4 * T * d * F32);
-      for (const form of ['linear-recurrent', 'linear-chunked', 'gated-chunked'] as const) {
-        expect(mappedFeatureBytes(form, T, d, c), form).toBe(mapped);
-      }
-      for (const form of ['softmax-naive', 'softmax-flash', 'linear-attention'] as const) {
-        expect(mappedFeatureBytes(form, T, d, c), form).toBe(0);
-      }
     }
-    expect(EXPLORER_WORKGROUP_STORAGE_BYTES).toBe(16 * 1024);
   });
 
-  it('says from which workgroup memory the chunked forms skip the pass at d and c', () => {
-    expect(chunkedPassSkippedFrom(64, 64)).toBe(48 * 1024);
-    expect(chunkedPassSkippedFrom(32, 128)).toBe(32 * 1024);
-    expect(chunkedPassSkippedFrom(16, 256)).toBe(24 * 1024);
-    expect(chunkedPassSkippedFrom(128, 64)).toBeNull();
-    expect(chunkedPassSkippedFrom(64, 32)).toBeNull();
-    const state = new CostsState({ dim: 128, chunkSize: 64, metric: 'memory' });
-    expect(state.passSkippedFrom).toBeNull();
-    state.configure({ dim: 64 });
-    expect(state.passSkippedFrom).toBe(48 * 1024);
-  });
-
-  it("keeps the recurrent form's state flat in T and the lines apart, so no two coincide", () => {
+  it('keeps the recurrent form flat in T and the others apart, so no two lines coincide', () => {
     const state = new CostsState({ tokens: 4096, dim: 64, chunkSize: 64, metric: 'memory' });
     const byForm = new Map(state.series.map((s) => [s.form, s.points]));
     const recurrent = byForm.get('linear-recurrent')!;
-    // Its state is the same whatever T; only phi(q), phi(k) (2 T d floats) grow with T.
-    expect(new Set(recurrent.map((p) => p.value - 2 * p.tokens * 64 * F32))).toEqual(
-      new Set([64 * 65 * F32]),
-    );
+    expect(new Set(recurrent.map((p) => p.value)).size).toBe(1);
     // Zero cannot sit on a log axis: the tiled linear attention form draws no line.
     expect(byForm.get('linear-attention')).toEqual([]);
-    const last = (
-      form: 'softmax-naive' | 'softmax-flash' | 'linear-recurrent' | 'linear-chunked',
-    ) => byForm.get(form)!.at(-1)!.value;
-    const values = [
-      last('softmax-naive'),
-      last('softmax-flash'),
-      last('linear-recurrent'),
-      last('linear-chunked'),
-    ];
-    expect(new Set(values).size).toBe(4);
+    const last = (form: 'softmax-naive' | 'softmax-flash' | 'linear-chunked') =>
+      byForm.get(form)!.at(-1)!.value;
+    const values = [last('softmax-naive'), last('softmax-flash'), last('linear-chunked')];
+    expect(new Set(values).size).toBe(3);
     // The FLOP view is unchanged: every form has a line there.
     state.metric = 'flops';
     expect(state.series.every((s) => s.points.length > 0)).toBe(true);
@@ -94,12 +57,8 @@ describe("the cost explorer's memory view", () => {
 
   it('states memory in the table and sentence without the inputs and outputs', () => {
     const state = new CostsState({ tokens: 4096, dim: 64, chunkSize: 64 });
-    const mapped = 2 * 4096 * 64 * F32;
-    expect(state.costFor('linear-recurrent')).toMatchObject({
-      memory: 64 * 65 * F32 + mapped,
-      mapped,
-    });
-    expect(state.costFor('softmax-naive')).toMatchObject({ memory: 4096 * 4096 * F32, mapped: 0 });
+    expect(state.costFor('linear-recurrent')!.memory).toBe(64 * 65 * F32);
+    expect(state.costFor('softmax-naive')!.memory).toBe(4096 * 4096 * F32);
   });
 });
 

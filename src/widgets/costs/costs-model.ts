@@ -5,9 +5,7 @@
 import { ioBytesPerHead } from '../../gpu/cost-terms.ts';
 import { estimateCost, type CostEstimate } from '../../gpu/costs.ts';
 import { CHARTED_FORMS, type AttentionForm } from '../../gpu/forms/registry.ts';
-import { wholeOutputNeeds } from '../../gpu/forms/linear/whole-output.ts';
-import { WEBGPU_DEFAULT_WORKGROUP_STORAGE_BYTES } from '../../gpu/limits.ts';
-import { CHUNK_SIZES, type FeatureMap } from '../../gpu/types.ts';
+import { CHUNK_SIZES } from '../../gpu/types.ts';
 import { formatFlops, formatMemory } from '../shared/format.ts';
 
 export type CostMetric = 'flops' | 'memory';
@@ -16,61 +14,22 @@ export type CostMetric = 'flops' | 'memory';
 export const MIN_LOG2_TOKENS = 6;
 export const MAX_LOG2_TOKENS = 20;
 
-/**
- * The workgroup memory of the GPU the explorer describes (it runs without one): WebGPU's default,
- * 16 KiB, which every GPU offers, so its memory is the most any GPU holds. Its words say so.
- */
-export const EXPLORER_WORKGROUP_STORAGE_BYTES = WEBGPU_DEFAULT_WORKGROUP_STORAGE_BYTES;
-
-/**
- * One head (the cost explorer compares forms, and heads only scale every form alike), on the
- * explorer's GPU, with softplus features unless `featureMap` says otherwise.
- */
-export function costOf(
-  form: AttentionForm,
-  tokens: number,
-  dim: number,
-  chunkSize: number,
-  featureMap?: FeatureMap,
-) {
-  return estimateCost(
-    form,
-    { heads: 1, tokens, dim },
-    { chunkSize, featureMap, workgroupStorageBytes: EXPLORER_WORKGROUP_STORAGE_BYTES },
-  );
+/** One head: the cost explorer compares forms, and heads only scale every form alike. */
+export function costOf(form: AttentionForm, tokens: number, dim: number, chunkSize: number) {
+  // Table 1's memory, the algorithms' own: with the identity map no form runs the feature-map
+  // pass, whose phi(q), phi(k) (2 T d floats, the size of the inputs) are the kernels' scratch,
+  // not a property of the form; the memory note says so.
+  return estimateCost(form, { heads: 1, tokens, dim }, { chunkSize, featureMap: 'identity' });
 }
-
-/**
- * Bytes of phi(q) and phi(k) of one head among `form`'s working memory: what its feature-map pass
- * writes before its kernels run on the explorer's GPU (its memory less the identity map's, which
- * runs no pass), or 0 where it runs none.
- */
-export function mappedFeatureBytes(
-  form: AttentionForm,
-  tokens: number,
-  dim: number,
-  chunkSize: number,
-): number {
-  const identity = costOf(form, tokens, dim, chunkSize, 'identity').workingBytes;
-  return costOf(form, tokens, dim, chunkSize).workingBytes - identity;
-}
-
-/**
- * The workgroup memory from which the chunked forms at d and c run no feature-map pass (their
- * whole-tile output kernel maps features as it stages them), or null where every GPU runs it.
- */
-export const chunkedPassSkippedFrom: (dim: number, chunkSize: number) => number | null =
-  wholeOutputNeeds;
 
 /** Bytes of one head's inputs (q, k, v) and output (y) in fp32: 4 T d floats, as every form has. */
 export const inputOutputBytes = ioBytesPerHead;
 
 /**
- * Working memory of one head beyond its inputs and outputs: Table 1 of the article's (naive
- * softmax's T x T scores, tiled softmax's running (max, sum) per row, the recurrent form's one
- * d x d state and normaliser, the chunked form's state per chunk; zero for the tiled linear
- * attention form, whose tiles stay in on-chip memory), plus phi(q) and phi(k), 2 T d floats, where
- * the recurrent and chunked forms' feature-map pass writes them (mappedFeatureBytes).
+ * Working memory of one head beyond its inputs and outputs, as Table 1 of the article counts it:
+ * naive softmax's T x T scores, tiled softmax's running (max, sum) per row, the recurrent form's one
+ * d x d state (and normaliser), the chunked form's state per chunk; zero for the tiled linear
+ * attention form, whose tiles stay in on-chip memory.
  */
 export function workingMemory(cost: CostEstimate, tokens: number, dim: number): number {
   return Math.max(0, cost.workingBytes - inputOutputBytes(tokens, dim));

@@ -6,11 +6,9 @@ import { theoreticalCrossover } from '../../gpu/costs.ts';
 import { CHUNK_SIZES, SUPPORTED_DIMS, type AttentionForm } from '../../gpu/types.ts';
 import {
   bestChunkSize,
-  chunkedPassSkippedFrom,
   costOf,
   flopCrossover,
   FORMS,
-  mappedFeatureBytes,
   MAX_LOG2_TOKENS,
   metricValue,
   MIN_LOG2_TOKENS,
@@ -29,10 +27,8 @@ export interface CostsOptions {
 export interface FormCost {
   form: AttentionForm;
   flops: number;
-  /** Working memory beyond inputs and outputs (Table 1 of the article, and `mapped`), bytes. */
+  /** Working memory beyond inputs and outputs (Table 1 of the article), bytes. */
   memory: number;
-  /** Of `memory`, phi(q) and phi(k) from the feature-map pass (mappedFeatureBytes), bytes. */
-  mapped: number;
 }
 
 export interface Series {
@@ -55,12 +51,7 @@ export class CostsState {
   readonly costs: FormCost[] = $derived(
     FORMS.map((form) => {
       const cost = costOf(form, this.tokens, this.dim, this.chunkSize);
-      return {
-        form,
-        flops: cost.flops,
-        memory: workingMemory(cost, this.tokens, this.dim),
-        mapped: mappedFeatureBytes(form, this.tokens, this.dim, this.chunkSize),
-      };
+      return { form, flops: cost.flops, memory: workingMemory(cost, this.tokens, this.dim) };
     }),
   );
   readonly series: Series[] = $derived(
@@ -79,8 +70,6 @@ export class CostsState {
   /** The same for the chunked form at the chosen c, found by evaluating the model. */
   readonly chunkedCrossover = $derived(flopCrossover('linear-chunked', this.dim, this.chunkSize));
   readonly bestChunk = $derived(bestChunkSize(this.tokens, this.dim));
-  /** The workgroup memory from which the chunked forms at d and c run no feature-map pass. */
-  readonly passSkippedFrom = $derived(chunkedPassSkippedFrom(this.dim, this.chunkSize));
 
   constructor(options: CostsOptions = {}) {
     this.configure(options);
