@@ -33,30 +33,21 @@ var<workgroup> ks: array<vec4<f32>, KT * TS / 4u>; // [token][row / 4]
 var<workgroup> vs: array<vec4<f32>, KT * TS / 4u>; // [token][column / 4]
 
 // Staged element e (< KT TS / 4) of a step from token t0: token t0 + e / (TS / 4), a vec4 of its
-// row of K (features r0 + 4 (e % (TS / 4)) ..) or V (columns col0 + ..), as stored; zero past the
-// chunk's end or past the step.
-fn stageKey(base4: u32, t0: u32, tEnd: u32, r0: u32, e: u32) -> vec4<f32> {
+// row of K (src 0; features c0 + 4 (e % (TS / 4)) ..) or V (src 1; columns c0 + ..), as stored;
+// zero past the chunk's end or past the step.
+fn stageLoad(src: u32, base4: u32, t0: u32, tEnd: u32, c0: u32, e: u32) -> vec4<f32> {
   let TS4 = TS / 4u;
   let t = t0 + e / TS4;
   var x = vec4<f32>(0.0);
   if (e < KT * TS4 && t < tEnd) {
-    x = vec4<f32>(k[stageIndex(base4, t, r0 / 4u + e % TS4)]);
+    let i = base4 + t * (D / 4u) + c0 / 4u + e % TS4;
+    if (src == 0u) {
+      x = vec4<f32>(k[i]);
+    } else {
+      x = vec4<f32>(v[i]);
+    }
   }
   return x;
-}
-
-fn stageValue(base4: u32, t0: u32, tEnd: u32, col0: u32, e: u32) -> vec4<f32> {
-  let TS4 = TS / 4u;
-  let t = t0 + e / TS4;
-  var x = vec4<f32>(0.0);
-  if (e < KT * TS4 && t < tEnd) {
-    x = vec4<f32>(v[stageIndex(base4, t, col0 / 4u + e % TS4)]);
-  }
-  return x;
-}
-
-fn stageIndex(base4: u32, t: u32, c4: u32) -> u32 {
-  return base4 + t * (D / 4u) + c4;
 }
 
 // Stores staged element e: phi(k), weighted with the gate on by the token's decay to the chunk's
@@ -107,10 +98,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     // At most two staging steps per thread (KT TS / 4 <= 512 vec4s of each of K and V), both
     // steps' loads issued before either is mapped and stored: a feature map applied to each value
     // as it arrived made each load wait for the one before.
-    let k0 = stageKey(base4, t0, tEnd, r0, lid);
-    let v0 = stageValue(base4, t0, tEnd, col0, lid);
-    let k1 = stageKey(base4, t0, tEnd, r0, lid + 256u);
-    let v1 = stageValue(base4, t0, tEnd, col0, lid + 256u);
+    let k0 = stageLoad(0u, base4, t0, tEnd, r0, lid);
+    let v0 = stageLoad(1u, base4, t0, tEnd, col0, lid);
+    let k1 = stageLoad(0u, base4, t0, tEnd, r0, lid + 256u);
+    let v1 = stageLoad(1u, base4, t0, tEnd, col0, lid + 256u);
     stageStore(k0, v0, head, t0, tEnd, lid);
     stageStore(k1, v1, head, t0, tEnd, lid + 256u);
     workgroupBarrier();
