@@ -116,6 +116,52 @@ describe.skipIf(!gpu)(
       },
     );
 
+    // The summaries stage two steps of 32 tokens per thread only at d = 64, where SwiftShader's
+    // 32 KiB runs the sliced output kernel and so, by default, the pass: force the map into the
+    // kernels there (the sliced kernel maps as it stages too).
+    it.each([
+      ['softplus', true, 64, 200],
+      ['elu1', false, 128, 130],
+    ] as const)(
+      'mapInKernels at d=64: linear-chunked and gated-chunked %s normalised=%s c=%i T=%i',
+      async (fm, n, c, tokens) => {
+        const tuning = { mapInKernels: true };
+        const options = linearOptions('linear-chunked', {
+          chunkSize: c,
+          featureMap: fm,
+          normalize: n,
+        });
+        const problem = drawProblem(2, tokens, 64, options);
+        const counting = countingDevice(device);
+        const actual = await runFactory(
+          counting.device,
+          createLinearChunkedWith(tuning),
+          problem,
+          options,
+        );
+        expect(counting.created.filter((b) => b.label.includes('phi('))).toEqual([]);
+        expect(
+          relativeError(actual, referenceLinearAttention(problem, options)),
+        ).toBeLessThanOrEqual(BOUND);
+        const gatedOptions = linearOptions('gated-chunked', {
+          chunkSize: c,
+          featureMap: fm,
+          normalize: n,
+        });
+        const logDecay = Float32Array.from({ length: 2 * tokens }, () => -3 * Math.random());
+        const gatedProblem = { ...drawProblem(2, tokens, 64, gatedOptions), logDecay };
+        const gated = await runFactory(
+          device,
+          createGatedChunkedWith(tuning),
+          gatedProblem,
+          gatedOptions,
+        );
+        expect(
+          relativeError(gated, referenceGatedAttention(gatedProblem, gatedOptions)),
+        ).toBeLessThanOrEqual(BOUND);
+      },
+    );
+
     it('maps features in its kernels: no phi(q), phi(k) pass or buffers; the sliced kernel keeps the pass', async () => {
       const options = linearOptions('linear-chunked', { chunkSize: 64, featureMap: 'softplus' });
       const problem = drawProblem(2, 200, 32, options);

@@ -255,7 +255,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let ownCols = tx < D4;
   // This workgroup's blocks, in turn: [first, first + count) of the dispatch's range (uniform).
   let first = params.workgroupOffset + wid.x * BLOCKS;
-  let count = min(BLOCKS, params.blockEnd - first);
+  let count = select(0u, min(BLOCKS, params.blockEnd - first), first < params.blockEnd);
 
   // The diagonal tile's scores: thread n < 136 takes quad (sy, sx), sx <= sy, row-major.
   var sy = u32(floor((sqrt(8.0 * f32(lid) + 1.0) - 1.0) * 0.5));

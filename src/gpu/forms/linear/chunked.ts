@@ -148,7 +148,7 @@ export function linearChunkedConstants(
  * requested during the one before: on an H200, 2 took 1.38 -> 1.33 ms at 65,536 tokens and 95 ->
  * 90 us at 4,096; 4 was as fast at 65,536 and slower at 4,096 (fewer workgroups than the GPU holds).
  * With few blocks in all, the blocks of one workgroup run one after another where they could have
- * run side by side (H200, 12 heads of 128 to 512 tokens: 6-7 us slower), so two only from
+ * run side by side (H200, 12 heads of 128 to 512 tokens: 8-9 us slower, call K), so two only from
  * WHOLE_BLOCKS_FROM blocks (4,096 tokens of 8 heads).
  */
 const WHOLE_BLOCKS = 2;
@@ -186,6 +186,11 @@ export interface LinearChunkedTuning {
    * kernel where it serves (usesWholeOutput), else the largest tiling that fits.
    */
   tiles?: AttentionTiles;
+  /**
+   * Whether the summaries and output kernels apply the feature map as they stage (f32 inputs
+   * only). Default: where the whole-tile output kernel runs; tests force it elsewhere.
+   */
+  mapInKernels?: boolean;
   /** Query blocks per workgroup of the whole-tile kernel at c = 64; default wholeBlocksFor. */
   wholeBlocks?: number;
   /** Default: MAX_DISPATCH_FLOPS. */
@@ -234,12 +239,13 @@ export function createLinearChunkedWith(
     // The whole-tile kernel stages each element of Q once and the summaries each element of K
     // once, so they map them as they stage (after every load of a tile is issued): no pass, no
     // phi(Q) and phi(K) buffers. linear-chunked-f16's inputs are mapped by its own pass.
-    const mapInKernels = whole && !inputs;
+    const mapInKernels = !inputs && (tuning.mapInKernels ?? whole);
     // Query blocks per workgroup of the whole-tile kernel: several in turn only with one key tile
-    // per block (c = 64), where the next block's loads can be requested during this one's work.
+    // per block (c = 64), where the next block's loads can be requested during this one's work;
+    // one for linear-chunked-f16, whose output phase was not timed with two in a call of its own.
     const wholeBlocks =
       whole && c === WHOLE_BLOCK
-        ? (tuning.wholeBlocks ?? wholeBlocksFor(H * Math.ceil(T / WHOLE_BLOCK)))
+        ? (tuning.wholeBlocks ?? (inputs ? 1 : wholeBlocksFor(H * Math.ceil(T / WHOLE_BLOCK))))
         : 1;
     const constants = linearChunkedConstants(d, options, chosen, mapInKernels);
     const summaries = getPipeline(
