@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 
 const { parseRecordsFile } = await import('../src/gpu/records.ts');
 const { pointKey, summarizeRounds } = await import('../src/gpu/rounds.ts');
+const { isCommitSha } = await import('../src/widgets/shared/reference-dataset.ts');
 
 /** Prints `script: sentence` and exits with status 2 (bad input). */
 export function failer(script) {
@@ -20,8 +21,10 @@ export function failer(script) {
 /**
  * The common options (--bench, --torch, --machine, --command, --note-extra, --out), checked:
  * the required ones present, and one file per side, never a list of runs to merge or pick from.
+ * With `commit: true`, also --commit SHA (optional): the commit whose kernels the call measured,
+ * checked as the dataset's reader checks it (isCommitSha).
  */
-export function parseDatasetArgs(fail, { out, torchRequired }) {
+export function parseDatasetArgs(fail, { out, torchRequired, commit = false }) {
   const { values } = parseArgs({
     options: {
       bench: { type: 'string' },
@@ -31,8 +34,15 @@ export function parseDatasetArgs(fail, { out, torchRequired }) {
       // Facts about this call a reader of the data should know (what ran out of time, say).
       'note-extra': { type: 'string', default: '' },
       out: { type: 'string', default: out },
+      ...(commit ? { commit: { type: 'string' } } : {}),
     },
   });
+  if (commit && values.commit !== undefined && !isCommitSha(values.commit)) {
+    fail(
+      `--commit takes the SHA of the commit the bench was built from, as \`git rev-parse --short ` +
+        `HEAD\` prints it (7 to 40 lowercase hex digits), not "${values.commit}".`,
+    );
+  }
   if (!values.bench || !values.machine || (torchRequired && !values.torch)) {
     fail(
       torchRequired

@@ -19,12 +19,22 @@ for f in run.sh node.xz node_modules/webgpu/package.json; do
     exit 1
   }
 done
+# The commit the bundle is built from, named now: HEAD may move on before the dataset is made, and
+# the dataset records which commit's kernels it measured (make-reference-data.mjs --commit).
+commit=$(git -C "$repo" rev-parse --short HEAD)
+dirty=
+git -C "$repo" diff --quiet HEAD -- src || dirty="
+WARNING: src/ has changes not in $commit; the bundle holds them, the dataset's --commit will not.
+Commit them and run this again."
 (cd "$repo" && BENCH_OUT_DIR="$stage" npx vite build --config vite.bench.config.ts)
 cp "$repo/scripts/gpu-reference-device.sh" "$repo/scripts/torch-anchor.py" "$stage/"
-wheels=$(ls "$dest"/.whl/*.whl 2> /dev/null | wc -l)
+# Counted without ls: with no wheels, ls fails and pipefail would end the script before it prints.
+shopt -s nullglob
+whl=("$dest"/.whl/*.whl)
+wheels=${#whl[@]}
 day=$(date -u +%Y-%m-%dT%H%M)
 cat << EOF
-Staged $stage ($(ls "$stage" | tr '\n' ' ')); $wheels wheel(s) in $dest/.whl.
+Staged $stage ($(ls "$stage" | tr '\n' ' ')); $wheels wheel(s) in $dest/.whl; built from $commit.$dirty
 
 The call (about 2 minutes to start a machine, then at most DEADLINE_S = 280 s):
   run  command:   ROUNDS=5 DEADLINE_S=280 bash .gpu/reference/gpu-reference-device.sh
@@ -34,7 +44,7 @@ The call (about 2 minutes to start a machine, then at most DEADLINE_S = 280 s):
 Then, in this repository:
   mkdir -p data/runs/$day-h200 && tar -xzf <files_at>/reference.tar.gz -C data/runs/$day-h200
   node scripts/make-reference-data.mjs --bench data/runs/$day-h200/bench.json \\
-    --torch data/runs/$day-h200/torch.json --machine "NVIDIA H200" \\
+    --torch data/runs/$day-h200/torch.json --machine "NVIDIA H200" --commit $commit \\
     --command "ROUNDS=5 DEADLINE_S=280 bash .gpu/reference/gpu-reference-device.sh (scripts/gpu-reference-run.sh)"
   node scripts/update-readme-numbers.mjs && npm run build   # numbers in README and article from data/
   # then say in data/runs/README.md which files the dataset came from, and remove the old call's

@@ -5,7 +5,12 @@
 //
 //   node scripts/make-reference-data.mjs --bench data/runs/DAY/bench.json \
 //     --torch data/runs/DAY/torch.json --machine "NVIDIA H200" --command "<the call>" \
+//     --commit <the SHA the bench bundle was built from> \
 //     [--note-extra "<what this call did not finish>"] [--out FILE]
+//
+// --commit is stored as the dataset's `commit` (scripts/gpu-reference-run.sh prints it with the
+// rest of the command): readers are told which commit's kernels were measured, since the code can
+// move on before the next call. Optional, so that older calls can still be turned into a dataset.
 //
 // Never the best of several runs, never a merge of runs: one bench file, in which every point
 // appears once, and one torch file, whose rounds are combined the same way as the bench's
@@ -28,7 +33,11 @@ const {
 } = await import('./dataset-inputs.mjs');
 
 const fail = failer('make-reference-data');
-const values = parseDatasetArgs(fail, { out: 'data/reference-h200.json', torchRequired: false });
+const values = parseDatasetArgs(fail, {
+  out: 'data/reference-h200.json',
+  torchRequired: false,
+  commit: true,
+});
 
 const records = readBenchRecords(values.bench, fail);
 const forward = records.filter((r) => r.task === 'forward');
@@ -127,6 +136,7 @@ const dataset = {
     nativeNote() +
     (values['note-extra'] ? ` ${values['note-extra']}` : ''),
   generatedBy: values.command,
+  ...(values.commit ? { commit: values.commit } : {}),
   sources: [values.bench, ...(values.torch ? [values.torch] : [])].map((p) =>
     relative(process.cwd(), p),
   ),

@@ -21,6 +21,8 @@
  *                        host launches included (callMs; its `time` is the CUDA-graph replay's
  *                        GPU time); fails where the dataset has none
  *   spread S T           min-max of the round medians ("3.47-3.54 ms"); fails with fewer than 2 rounds
+ *   across-rounds S T    the same as a phrase: "3.47-3.54 ms across rounds", or "every round
+ *                        3.54 ms" when the fastest and slowest round print alike
  *   rounds S T           rounds that measured S at T;  `rounds` alone: the sweep's rounds
  *   ratio A B T          time of A over time of B at T ("12×")
  *   compare A B T        A against B at T, either way round: "1.3× faster than" or "2× slower than"
@@ -40,6 +42,8 @@
  *                        (355M, 774M, 1.6B; series h100.flash-355m, h100.chunked-1.6b, ...)
  *   published-slowdown   the most the chunked step was slower than FlashAttention's, those models
  *   machine, date, torch-version, sdpa-fp32-kernel, sgemm-tflops DTYPE
+ *   dataset-commit       the commit whose kernels the reference call measured ("9a7c9b6"); fails
+ *                        where the dataset names none
  *   sdpa-default DTYPE   the fused kernel SDPA's default ran in DTYPE (fp32, bf16), in words
  *                        ("cuDNN's fused attention"); fails where the dataset does not record it
  *   train-rounds         the rounds of the training-step call; train-layer-shape: "768 and 3,072"
@@ -353,6 +357,18 @@ function evaluate(data: TokenData, words: string[]): string {
       }
       return formatTimeRange(p.spread.minMs, p.spread.maxMs);
     }
+    case 'across-rounds': {
+      need(2);
+      const p = pointAt(data, args[0]!, args[1]);
+      if (!p.spread) {
+        throw new TokenError(`"${args[0]}" at ${args[1]} tokens has no spread (one round)`);
+      }
+      // "1.33–1.33 ms" says nothing a reader can use: the rounds agree to the digits shown.
+      const [lo, hi] = [formatTime(p.spread.minMs), formatTime(p.spread.maxMs)];
+      return lo === hi
+        ? `every round ${lo}`
+        : `${formatTimeRange(p.spread.minMs, p.spread.maxMs)} across rounds`;
+    }
     case 'rounds':
       if (args.length === 0) return String(ref.rounds);
       need(2);
@@ -467,6 +483,14 @@ function evaluate(data: TokenData, words: string[]): string {
     case 'date':
       need(0);
       return ref.date.slice(0, 10);
+    case 'dataset-commit':
+      need(0);
+      if (!ref.commit) {
+        throw new TokenError(
+          'the reference dataset names no commit (make it with make-reference-data.mjs --commit SHA)',
+        );
+      }
+      return ref.commit;
     case 'torch-version':
       need(0);
       if (!ref.torchInfo?.torch) throw new TokenError('the dataset names no PyTorch version');

@@ -23,12 +23,14 @@ export const README_END = '<!-- numbers:end -->';
 export const README_TEMPLATE = `On the reference NVIDIA H200 ({{date}}; {{rounds}} rounds in one call, each number the median of its
 round medians; our kernels in fp32 without tensor cores, forward only, batch 1, twelve heads of
 d = 64, random inputs), chunked linear attention takes {{time linear-chunked 65536}} at 65,536 tokens
-({{spread linear-chunked 65536}} across rounds): {{ratio softmax-flash linear-chunked 65536}} faster than this
+({{across-rounds linear-chunked 65536}}): {{ratio softmax-flash linear-chunked 65536}} faster than this
 project's tiled softmax kernel ({{time softmax-flash 65536}}) and {{ratio torch.softmax-sdpa linear-chunked 65536}}
 faster than PyTorch's fused fp32 attention on the same card ({{time torch.softmax-sdpa 65536}}). It
 overtakes our tiled softmax {{crossover softmax-flash linear-chunked}}, and PyTorch's
 {{crossover torch.softmax-sdpa linear-chunked}}. At 131,072 tokens it takes {{time linear-chunked 131072}},
-where the tiled softmax kernel would take an estimated {{estimate-quadratic softmax-flash 131072}}.`;
+where the tiled softmax kernel would take an estimated {{estimate-quadratic softmax-flash 131072}}.
+These numbers were measured with the kernels as of commit {{dataset-commit}}; where the code has changed
+since, [docs/PERFORMANCE.md](docs/PERFORMANCE.md#results) says what changed.`;
 
 /** The generated section, markers included; throws a sentence listing any missing value. */
 export function renderReadmeNumbers(data: TokenData | null): string {

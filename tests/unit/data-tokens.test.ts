@@ -137,6 +137,46 @@ describe('numbers from data', () => {
     ]);
   });
 
+  it('names the commit whose kernels the dataset measured, and fails the build where it names none', async () => {
+    const sha = Math.floor(Math.random() * 2 ** 28)
+      .toString(16)
+      .padStart(7, '0');
+    const named = loadTokenData(writeData({ ...fixtureDataset([0.5, 0.4, 0.45]), commit: sha }));
+    expect(resolveDataTokens('kernels as of commit {{dataset-commit}}', named)).toEqual({
+      text: `kernels as of commit ${sha}`,
+      problems: [],
+    });
+    const source =
+      '---\ntitle: T\nauthors: [A]\ndate: 2026-12-01\ndescription: D\n---\n\n' +
+      'Kernels as of commit {{dataset-commit}}.\n';
+    for (const commit of [undefined, 'not a sha']) {
+      const error = await renderPost(source, {
+        file: resolve(fixtures, 'posts', 'numbers.md'),
+        kernelsDir: resolve(fixtures, 'kernels'),
+        macrosFile: null,
+        dataDir: writeData({ ...fixtureDataset([0.5, 0.4, 0.45]), commit }),
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PostBuildError);
+      expect((error as PostBuildError).problems).toEqual([
+        'data token {{dataset-commit}} on line 8: the reference dataset names no commit ' +
+          '(make it with make-reference-data.mjs --commit SHA)',
+      ]);
+    }
+  });
+
+  it('says the spread across rounds as a range, or as one time when every round prints alike', () => {
+    const data = loadTokenData(writeData(fixtureDataset([0.5, 0.4, 0.45])));
+    const apart = resolveDataTokens('({{across-rounds linear-chunked 4096}})', data);
+    expect(apart).toEqual({ text: '(400–500 µs across rounds)', problems: [] });
+    // 1.3301 and 1.3349 ms both print as 1.33 ms: "1.33–1.33 ms" would say nothing.
+    const alike = loadTokenData(writeData(fixtureDataset([1.3349, 1.3301, 1.332])));
+    expect(resolveDataTokens('({{across-rounds linear-chunked 4096}})', alike)).toEqual({
+      text: '(every round 1.33 ms)',
+      problems: [],
+    });
+    expect(resolveDataTokens('{{spread linear-chunked 4096}}', alike).text).toBe('1.33–1.33 ms');
+  });
+
   it('changes the rendered article when a value in the dataset changes', async () => {
     const source = [
       '---',

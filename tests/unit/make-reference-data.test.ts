@@ -193,6 +193,28 @@ describe('make-reference-data', () => {
     );
   });
 
+  it('records the commit whose kernels were measured when given one, and refuses what is not a SHA', () => {
+    const sha = Math.floor(Math.random() * 2 ** 28)
+      .toString(16)
+      .padStart(7, '0');
+    const args = ['--bench', bench, '--torch', torch, '--machine', 'NVIDIA H200'];
+    const named = join(dir, 'reference-commit.json');
+    const r = run([...args, '--commit', sha, '--out', named]);
+    expect(r.err).toBe('');
+    const raw = JSON.parse(readFileSync(named, 'utf8'));
+    expect(raw.commit).toBe(sha);
+    expect(adaptReference(raw)?.commit).toBe(sha);
+    // Without --commit the file is the same, less that one field.
+    const unnamed = join(dir, 'reference-no-commit.json');
+    expect(run([...args, '--out', unnamed]).code).toBe(0);
+    const { commit: _commit, ...rest } = raw;
+    expect(JSON.parse(readFileSync(unnamed, 'utf8'))).toEqual(rest);
+    expect(Object.keys(raw).indexOf('commit')).toBe(Object.keys(raw).indexOf('generatedBy') + 1);
+    const bad = run([...args, '--commit', 'HEAD~1', '--out', join(dir, 'c')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--commit takes the SHA .* not "HEAD~1"/);
+  });
+
   it('refuses several runs, and a file that holds one point twice, with a sentence', () => {
     const merged = run(['--bench', `${bench},${bench}`, '--machine', 'x', '--out', join(dir, 'a')]);
     expect(merged.code).toBe(2);

@@ -12,7 +12,7 @@ import {
   replaceReadmeNumbers,
 } from '../../site/build/readme-numbers.ts';
 import { estimateCost } from '../../src/gpu/costs.ts';
-import { formatTime } from '../../src/widgets/shared/format.ts';
+import { formatTime, formatTimeRange } from '../../src/widgets/shared/format.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -36,6 +36,28 @@ describe("README's measured numbers", () => {
     chunked.rounds = 3;
     const changed = renderResultsTable(data);
     expect(changed).toContain(`500 µs (400–600 µs), 3 of ${data!.reference.rounds} rounds`);
+  });
+
+  it("name the dataset's commit, and give one time when every round agrees to the digits shown", () => {
+    const data = loadTokenData(resolve(root, 'data'))!;
+    expect(renderReadmeNumbers(data)).toContain(
+      `measured with the kernels as of commit ${data.reference.commit}; where the code has changed`,
+    );
+    const record = data.reference.records.find(
+      (r) => r.form === 'linear-chunked' && r.tokens === 65536,
+    )!;
+    const ms = 1 + Math.random();
+    record.medianMs = ms;
+    record.spread = { minMs: ms * 0.9, p25Ms: ms * 0.95, p75Ms: ms * 1.05, maxMs: ms * 1.1 };
+    expect(renderReadmeNumbers(data)).toContain(
+      `(${formatTimeRange(ms * 0.9, ms * 1.1)} across rounds)`,
+    );
+    record.spread = { minMs: ms, p25Ms: ms, p75Ms: ms, maxMs: ms };
+    const alike = renderReadmeNumbers(data);
+    expect(alike).toContain(`(every round ${formatTime(ms)})`);
+    expect(alike).not.toContain('across rounds');
+    delete data.reference.commit;
+    expect(() => renderReadmeNumbers(data)).toThrow(/names no commit/);
   });
 
   it('follow a change in the data, and refuse a README without markers', () => {

@@ -166,6 +166,29 @@ describe('the reference dataset format', () => {
     expect(data?.torchBf16[0]?.spread?.maxMs).toBe(0.03);
   });
 
+  it("keeps the measured commit's SHA and leaves out anything that is not one", () => {
+    const sha = Array.from(
+      { length: 40 },
+      () => '0123456789abcdef'[Math.floor(Math.random() * 16)],
+    ).join('');
+    const records = [record('linear-chunked', 128, 2)];
+    expect(adaptReference({ records, commit: sha.slice(0, 7) })?.commit).toBe(sha.slice(0, 7));
+    expect(adaptReference({ records, commit: sha })?.commit).toBe(sha);
+    for (const garbage of [
+      sha.slice(0, 6),
+      `${sha.slice(0, 7)}-dirty`,
+      'HEAD',
+      'ABCDEF1',
+      1234567,
+    ]) {
+      const data = adaptReference({ records, commit: garbage });
+      expect(data).not.toHaveProperty('commit');
+      expect(data?.records).toHaveLength(1);
+      expect(data?.dropped).toEqual([]);
+    }
+    expect(adaptReference({ records })).not.toHaveProperty('commit');
+  });
+
   it('drops records whose spread is disordered or whose rounds disagree', () => {
     const base = record('linear-chunked', 128, 2);
     expect(checkRecord({ ...base, spread: { minMs: 3, p25Ms: 1, p75Ms: 4, maxMs: 5 } })).toMatch(

@@ -14,6 +14,8 @@
  * - `torchBf16`: the same script with `--dtype bf16` (tensor cores): SDPA then runs the fused
  *   kernel PyTorch picks (torchInfo.sdpaDefault names it where recorded), fla its bf16 kernels.
  * - `rounds`, `note`, `generatedBy`, `sources`: how it was measured, the command, the raw files.
+ * - `commit`: the repository commit whose kernels were measured (a short SHA); files made before
+ *   make-reference-data.mjs took `--commit` have none.
  * Files written before rounds existed lack the round fields; they read as one round, no spread.
  */
 import type { BenchRecord } from '../../gpu/records.ts';
@@ -116,6 +118,12 @@ export interface ReferenceDataset {
   note: string;
   /** The command(s) that produced the raw files. */
   generatedBy: string;
+  /**
+   * The commit whose kernels were measured ("9a7c9b6"); absent when the file names none or names
+   * something that is not a commit. The code may have changed since: the dataset is not re-measured
+   * with every commit.
+   */
+  commit?: string;
   /** The raw files under data/runs/ this dataset was made from. */
   sources: string[];
   /** The baselines' software, as torch-anchor.py reported it; null when the file has none. */
@@ -316,6 +324,11 @@ export function describeMachine(adapter: unknown): string {
   return text || 'unknown GPU';
 }
 
+/** A git commit's SHA as `git rev-parse [--short] HEAD` prints it: 7 to 40 lowercase hex digits. */
+export function isCommitSha(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{7,40}$/.test(value);
+}
+
 /** Validates the parsed JSON and adapts it; null when there is none or it is unusable. */
 export function adaptReference(raw: unknown): ReferenceDataset | null {
   if (!isObject(raw)) return null;
@@ -345,6 +358,7 @@ export function adaptReference(raw: unknown): ReferenceDataset | null {
         : mostRounds,
     note: typeof raw.note === 'string' ? raw.note : '',
     generatedBy: typeof raw.generatedBy === 'string' ? raw.generatedBy : '',
+    ...(isCommitSha(raw.commit) ? { commit: raw.commit } : {}),
     torchInfo: adaptTorchInfo(raw.torchInfo),
     sources: Array.isArray(raw.sources)
       ? raw.sources.filter((s): s is string => typeof s === 'string')
