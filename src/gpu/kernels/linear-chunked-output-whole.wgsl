@@ -243,8 +243,29 @@ fn loadStates(stateBase: u32, lid: u32, tx: u32) -> StateLoad {
   );
 }
 
-fn stateBaseOf(blk: ChunkBlock) -> u32 {
-  return (blk.headInGroup * params.chunks + blk.q0 / blk.C) * (D * (D + 1u) / 4u);
+// The first key of the block's chunk (C is a multiple of 64: the block lies in one chunk).
+fn chunkStart(blk: ChunkBlock) -> u32 {
+  return (blk.q0 / blk.C) * blk.C;
+}
+
+// A block's global reads, all requested together: its queries, the keys and values of its first
+// key tile (from its chunk's start), and its chunk's state.
+struct BlockInputs {
+  q: Quad4,
+  k: Quad4,
+  v: Quad4,
+  s: StateLoad,
+}
+
+fn loadBlock(blk: ChunkBlock, lid: u32, tx: u32) -> BlockInputs {
+  let k0 = chunkStart(blk);
+  let stateBase = (blk.headInGroup * params.chunks + blk.q0 / blk.C) * (D * (D + 1u) / 4u);
+  return BlockInputs(
+    loadRows(0u, blk.base4, blk.q0, blk.T, lid),
+    loadRows(1u, blk.base4, k0, blk.T, lid),
+    loadValues(blk.base4, k0, blk.T, lid),
+    loadStates(stateBase, lid, tx),
+  );
 }
 
 @compute @workgroup_size(256)
@@ -270,18 +291,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 
   // The first block's inputs and state, all requested before any is used.
   var blk = chunkBlockAt(first);
-  var qx = loadRows(0u, blk.base4, blk.q0, blk.T, lid);
-  var kx = loadRows(1u, blk.base4, (blk.q0 / blk.C) * blk.C, blk.T, lid);
-  var vx = loadValues(blk.base4, (blk.q0 / blk.C) * blk.C, blk.T, lid);
-  var sl = loadStates(stateBaseOf(blk), lid, tx);
+  var inp = loadBlock(blk, lid, tx);
 
   for (var n = 0u; n < count; n++) {
     let myRow = blk.q0 + 4u * ty; // first of this thread's 4 output rows
-    let kStart = (blk.q0 / blk.C) * blk.C; // C is a multiple of 64: the block lies in one chunk
-    let z = sl.z;
-    storeTransposed(qx, 0u, lid, blk.q0, blk.T);
-    storeTransposed(kx, 1u, lid, kStart, blk.T);
-    storeRegionC(sl.s, lid);
+    let kStart = chunkStart(blk);
+    let z = inp.s.z;
+    storeTransposed(inp.q, 0u, lid, blk.q0, blk.T);
+    storeTransposed(inp.k, 1u, lid, kStart, blk.T);
+    storeRegionC(inp.s.s, lid);
 
     // With the gate on: cum of this thread's output rows, and their decay since the chunk began.
     let cq = cum4(blk.head, myRow, blk.T);
@@ -346,7 +364,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         regionB[pb + 2u * R4] = pColumn(st[2], 2u, full, cs, ck.z);
         regionB[pb + 3u * R4] = pColumn(st[3], 3u, full, cs, ck.w);
       }
-      storeRegionC(vx, lid);
+      storeRegionC(inp.v, lid);
       workgroupBarrier();
       // The next tile's keys and values, or the next block's inputs and state, requested now and
       // stored after this tile's P V. (Requesting the next block's queries, keys and state as soon
@@ -354,14 +372,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       // scores; docs/PERFORMANCE.md.)
       let more = !ONE_TILE && t + 1u < tiles;
       if (more) {
-        kx = loadRows(1u, blk.base4, k0 + BQ, blk.T, lid);
-        vx = loadValues(blk.base4, k0 + BQ, blk.T, lid);
+        inp.k = loadRows(1u, blk.base4, k0 + BQ, blk.T, lid);
+        inp.v = loadValues(blk.base4, k0 + BQ, blk.T, lid);
       }
       if (next) {
-        qx = loadRows(0u, nb.base4, nb.q0, nb.T, lid);
-        kx = loadRows(1u, nb.base4, nb.q0, nb.T, lid);
-        vx = loadValues(nb.base4, nb.q0, nb.T, lid);
-        sl = loadStates(stateBaseOf(nb), lid, tx);
+        inp = loadBlock(nb, lid, tx);
       }
       // Numerator += P V. On the diagonal tile a row quad stops at its own key quad, and there a
       // masked key is skipped with select, not multiplied by 0: 0 x NaN (or Inf) in a later value
@@ -396,7 +411,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       }
       if (more) {
         workgroupBarrier(); // P and V read: regions B and C are free
-        storeTransposed(kx, 1u, lid, k0 + BQ, blk.T);
+        storeTransposed(inp.k, 1u, lid, k0 + BQ, blk.T);
         workgroupBarrier();
       }
     }
