@@ -5,9 +5,10 @@
  * head), GLA and Mamba-2's SSD (a decay per token). Same feature maps and options as the linear
  * family; one more input, the log-decays g_t.
  */
-import { causalPairs, chunkedFlops, ioBytesPerHead, stateBytesPerHead } from '../../cost-terms.ts';
+import { causalPairs, ioBytesPerHead, stateBytesPerHead } from '../../cost-terms.ts';
 import { defineForm, headCost, type FormFamilyBase } from '../spec.ts';
 import {
+  chunkedKernelParts,
   chunkedRunsFeatureMapPass,
   recurrentRunsFeatureMapPass,
   withFeatureMapPass,
@@ -51,18 +52,18 @@ export const gatedChunked = defineForm('gated-chunked', 'Gated linear, chunked f
   schedule: 'chunked',
   factory: createGatedChunked,
   cost: ({ tokens: T, dim: d }, options) => {
+    const linear = chunkedKernelParts(T, d, options.chunkSize);
     const c = Math.min(options.chunkSize, T);
     const chunks = Math.ceil(T / c);
-    const states = chunks * stateBytesPerHead(d);
     const kernels = {
-      // linear-chunked's FLOPs, plus the decays: each token's phi(k) weighted and phi(q) scaled
+      // linear-chunked's kernels, plus the decays: each token's phi(k) weighted and phi(q) scaled
       // (2 T d), each causal pair inside a chunk scaled (one per pair), each chunk state decayed
       // in the prefix (d (d + 1) per chunk); the cumulative sums (T adds) are left out.
-      flops: chunkedFlops(T, d, c) + 2 * T * d + chunks * causalPairs(c) + chunks * d * (d + 1),
+      flops: linear.flops + 2 * T * d + chunks * causalPairs(c) + chunks * d * (d + 1),
       // Plus the cumulative log-decays, written once and read by three kernels.
-      moved: 2 * states + 4 * T * F32,
-      held: states + T * F32,
-      largest: Math.max(T * d * F32, states),
+      moved: linear.moved + 4 * T * F32,
+      held: linear.held + T * F32,
+      largest: linear.largest,
       io: gatedIoBytes(T, d),
     };
     // And linear-chunked's feature-map pass where the device runs it.
