@@ -54,9 +54,19 @@ Times the attention forms on this machine's GPU (Dawn through Node) and prints a
                          times the layer only. With --verify the layer's gradients are checked
                          against float64 first (T = 70, width 32)
   --cross-check T        also compare forms of the same function with each other at T tokens
+  --dispatch-floor       instead of the sweep, time the fixed cost of a run: an empty compute pass,
+                         one dispatch, k dependent or independent dispatches and k passes of almost
+                         no work (k = 2, 4, 8), in --rounds rounds with --samples, --budget-ms and
+                         --settle-clocks as for the forms; then count the passes and dispatches one
+                         run of each of --forms (and each decode step) encodes at --tokens
+                         (default here 128,1024,4096). --json writes the probe's own JSON
+                         (src/bench/dispatch-floor.ts); it runs alone (no --verify, --csv, ...)
   --json FILE            write the records as JSON
   --csv FILE             write the records as CSV
   --help                 print this text`;
+
+/** The context lengths --dispatch-floor counts passes and dispatches at unless --tokens is given. */
+export const DISPATCH_FLOOR_TOKENS = [128, 1024, 4096] as const;
 
 export interface BenchArgs {
   forms: AttentionForm[];
@@ -89,6 +99,8 @@ export interface BenchArgs {
   layer: boolean;
   /** Context length for --cross-check, or null. */
   crossCheck: number | null;
+  /** Time the fixed cost of passes and dispatches instead (src/bench/dispatch-floor.ts). */
+  dispatchFloor: boolean;
   json: string | null;
   csv: string | null;
   help: boolean;
@@ -143,6 +155,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         train: { type: 'boolean' },
         layer: { type: 'boolean' },
         'cross-check': { type: 'string' },
+        'dispatch-floor': { type: 'boolean' },
         json: { type: 'string' },
         csv: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -161,9 +174,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const forms = values.forms === undefined ? [...ATTENTION_FORMS] : list(values.forms);
   for (const form of forms) oneOf('forms', form, ATTENTION_FORMS as readonly string[]);
   if (forms.length === 0) throw new UsageError('--forms needs at least one form.');
+  const dispatchFloor = values['dispatch-floor'] ?? false;
   const tokens =
     values.tokens === undefined
-      ? [...DEFAULT_SWEEP_TOKENS]
+      ? [...(dispatchFloor ? DISPATCH_FLOOR_TOKENS : DEFAULT_SWEEP_TOKENS)]
       : list(values.tokens).map((t) => integer('tokens', t, 1));
   if (tokens.length === 0) throw new UsageError('--tokens needs at least one context length.');
   const clock = oneOf('clock', values.clock ?? 'auto', [
@@ -220,10 +234,31 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     layer: values.layer ?? false,
     crossCheck:
       values['cross-check'] === undefined ? null : integer('cross-check', values['cross-check'], 1),
+    dispatchFloor,
     json: values.json ?? null,
     csv: values.csv ?? null,
     help: values.help ?? false,
   };
+  if (dispatchFloor) {
+    const others = (
+      [
+        ['--verify', args.verify],
+        ['--train', args.train],
+        ['--layer', args.layer],
+        ['--generation', args.generation],
+        ['--chunk-search', args.chunkSearch !== null],
+        ['--cross-check', args.crossCheck !== null],
+        ['--csv', args.csv !== null],
+        ['--chunk auto', args.chunkAuto],
+      ] as const
+    )
+      .filter(([, on]) => on)
+      .map(([name]) => name);
+    if (others.length > 0) {
+      throw new UsageError(`--dispatch-floor runs alone; drop ${others.join(', ')}.`);
+    }
+    return args;
+  }
   if (
     !args.sweep &&
     args.chunkSearch === null &&

@@ -42,6 +42,7 @@ import { formOptions } from '../gpu/sweep/plans.ts';
 import { FAST_ATTENTION_CHUNK } from '../gpu/train/attention-fast.ts';
 import { resolveLayerConfig } from '../gpu/train/layer.ts';
 import { checkLayerGradients } from './verify-layer.ts';
+import { runDispatchFloor } from './dispatch-floor.ts';
 
 /** "node v20.20.2 / dawn (webgpu 0.6.2)". */
 function describeNodeRuntime(): string {
@@ -108,6 +109,12 @@ async function main(argv: readonly string[]): Promise<number> {
       `clock: ${clockInfo.clock}, resolution ${formatMs(clockInfo.resolutionMs)}; ` +
       `driver: ${nodeGpu.driver}\n`,
   );
+
+  if (args.dispatchFloor) {
+    const code = await runDispatchFloor(ready, args, clockInfo, describeNodeRuntime());
+    if (code === 0) device.destroy();
+    return code;
+  }
 
   if (args.chunkAuto) {
     const path =
