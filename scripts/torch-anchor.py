@@ -62,6 +62,12 @@ in the block: softmax-sdpa (fp32, TF32 off for every matmul, and bf16 with the w
 where SDPA runs its fused kernel), linear-chunked-norm (eager, fp32), fla-chunk-norm and
 fla-gla-chunk (the gated block adds a gate projection to one log decay per head, log sigmoid).
 The matmuls outside fla stay fp32 with TF32 off; only fla's Triton kernels follow TRITON_F32_DEFAULT.
+--launch-floor times nothing else: a CUDA graph of k tiny kernels (k in-place adds on a one-element
+tensor, k = --launch-ks, default 1,2,4,8), by the same method as graphMs (n calls of the k kernels in
+one graph, replayed, the replay's time over n; n from the same pilot), in --rounds rounds with the
+ks' order rotated, and the eager batched time beside it; per k the median over rounds, and the
+least-squares slope over k: what one more kernel costs inside a graph, the native counterpart of
+the bench's --dispatch-floor (a dispatch more in a WebGPU compute pass).
 --train and --layer together run in one process, so fla compiles its kernels once for both; with
 --deadline-s, fla's first (compiling, autotuning) call per dtype and form runs under an alarm and
 is given up, with a sentence in the JSON, when it would leave too little time to measure.
@@ -340,6 +346,83 @@ def try_call(fn):
             return f'{type(e).__name__}: {str(e)[:160]}' + (f' ({why})' if why else '')
 
 
+def fit_line(xs, ys):
+    """(slope, intercept) of the least-squares line through the points; None with < 2 distinct x."""
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        return None
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    return slope, my - slope * mx
+
+
+def launch_floor(a):
+    """--launch-floor: per k, k in-place adds on one element, timed eagerly (bench) and as a CUDA
+    graph of n such calls (graph_ms, n from bench's pilot), in rounds; then medians and slopes."""
+    ks = [int(k) for k in a.launch_ks.split(',') if k]
+    x = torch.rand(1, device=a.device) + 0.5                  # never zeros
+
+    def kernels(k):
+        def fn():
+            for _ in range(k):
+                x.add_(1.0)
+        return fn
+
+    meta = dict(format=FORMAT, version=2, task='launch-floor', ks=ks, rounds=a.rounds, reps=a.reps,
+                device=torch.cuda.get_device_name() if a.device == 'cuda' else a.device,
+                torch=torch.__version__, cuda=torch.version.cuda,
+                started=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+                timing=f'per call of k kernels: ms, a batch of `batch` back-to-back calls between two '
+                       f'CUDA events over `batch` (median of --reps batches); graphMs, the same `batch` '
+                       f'calls captured in one CUDA graph, replayed, over `batch` (graph_ms, as the '
+                       f'forward rows\' graphMs). Slopes: least squares over k of the round medians.')
+    rows = []
+
+    def save(summary=None):
+        if a.json:
+            with open(a.json, 'w') as f:
+                json.dump(dict(meta, records=rows, **({'summary': summary} if summary else {})), f, indent=1)
+
+    for r in range(a.rounds):
+        for k in ks[r % len(ks):] + ks[:r % len(ks)]:
+            fn = kernels(k)
+            ms, n, one = bench(fn, a.reps)
+            gms, why = graph_ms(fn, n, a.reps)
+            rows.append(dict(round=r + 1, k=k, ms=ms, batch=n, singleMs=one, graphMs=gms,
+                             **({'graphError': why} if why else {})))
+            graph = f'graph {gms * 1e3:8.2f} us' if gms is not None else f'graph - ({why})'
+            print(f'round {r + 1} launch-floor k={k} eager {ms * 1e3:8.2f} us {graph} n={n}', flush=True)
+            save()
+
+    def median(values):
+        v = sorted(values)
+        return None if not v else (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2
+
+    summary = dict(perK=[], slopes={})
+    for key in ('graphMs', 'ms'):
+        points = []
+        for k in ks:
+            values = [row[key] for row in rows if row['k'] == k and row[key] is not None]
+            if values:
+                points.append((k, median(values), min(values), max(values)))
+        fit = fit_line([p[0] for p in points], [p[1] for p in points])
+        summary['slopes'][key] = None if fit is None else dict(slopeMs=fit[0], interceptMs=fit[1],
+                                                              ks=[p[0] for p in points])
+        for k, med, lo, hi in points:
+            print(f'launch floor {key:7s} k={k}: median {med * 1e3:8.2f} us '
+                  f'(rounds {lo * 1e3:.2f} - {hi * 1e3:.2f} us)', flush=True)
+            summary['perK'].append(dict(kind=key, k=k, medianMs=med, minMs=lo, maxMs=hi))
+        if fit:
+            print(f'launch floor {key:7s}: {fit[0] * 1e3:.3f} us per extra kernel '
+                  f'(least squares over k = {",".join(str(p[0]) for p in points)}; '
+                  f'intercept {fit[1] * 1e3:.3f} us)', flush=True)
+    meta['finished'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+    save(summary)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--tokens', default='1024,4096,16384,65536')
@@ -373,8 +456,14 @@ def main():
     ap.add_argument('--fla-measure-each', action='store_true',
                     help="measure each fla form's rounds right after its first call")
     ap.add_argument('--device', default='cuda', help='cuda; cpu only for a dry run of the code paths')
+    ap.add_argument('--launch-floor', action='store_true',
+                    help='only time CUDA graphs of k tiny kernels (k = --launch-ks) and the slope over k')
+    ap.add_argument('--launch-ks', default='1,2,4,8', help='kernels per call for --launch-floor')
     ap.add_argument('--json')
     a = ap.parse_args()
+    if a.launch_floor:
+        launch_floor(a)
+        return
     dtypes = [d for d in a.dtypes.split(',') if d]
     for d in dtypes:
         if d not in ('fp32', 'bf16'):
