@@ -57,7 +57,8 @@ Times the attention forms on this machine's GPU (Dawn through Node) and prints a
   --dispatch-floor       instead of the sweep, time the fixed cost of a run: an empty compute pass,
                          one dispatch, k dependent or independent dispatches and k passes of almost
                          no work (k = 2, 4, 8), in --rounds rounds with --samples, --budget-ms and
-                         --settle-clocks as for the forms; then count the passes and dispatches one
+                         --settle-clocks as for the forms (no round starts that would overrun
+                         --sweep-budget-ms); then count the passes and dispatches one
                          run of each of --forms (and each decode step) encodes at --tokens
                          (default here 128,1024,4096). --json writes the probe's own JSON
                          (src/bench/dispatch-floor.ts); it runs alone (no --verify, --csv, ...)

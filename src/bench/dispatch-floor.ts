@@ -5,7 +5,8 @@
  * encodes at the chosen context lengths (counted on a real encoder with this device's plans).
  * Prints two tables and the derived per-pass and per-dispatch costs; `--json FILE` writes:
  *   { format: 'linear-attention-live/dispatch-floor', version: 1, date, adapter, runtime, clock,
- *     clockResolutionMs, workgroupStorageBytes, rounds, samples, budgetMs, settleClocks,
+ *     clockResolutionMs, workgroupStorageBytes, rounds (asked), roundsRun (fewer when
+ *     --sweep-budget-ms ran out), sweepBudgetMs, samples, budgetMs, settleClocks,
  *     works: [{ name, family, k, passes, dispatches, workgroups, medianMs, minMs, maxMs,
  *               spreadOver ('rounds' | 'samples'), roundsMs, zeroRounds, boundMs, repetitions,
  *               samples }] (a round whose samples all read zero counts 0; boundMs = resolution / R),
@@ -261,6 +262,7 @@ export async function runDispatchFloor(
       rounds: args.rounds,
       samples: args.samples,
       budgetMs: args.budgetMs,
+      totalBudgetMs: args.sweepBudgetMs,
       ...(settler ? { settler, onSettle: (s: ClockSettleResult) => settles.push(s) } : {}),
       onMeasured: (spec, round, ms) =>
         process.stderr.write(
@@ -272,11 +274,13 @@ export async function runDispatchFloor(
     settler?.destroy();
   }
   const runs = await countFormRuns(device, args);
+  const roundsRun = Math.max(0, ...measurements.map((m) => m.roundsMs.length));
   const storage = device.limits.maxComputeWorkgroupStorageSize;
 
   process.stdout.write(
     `\n${info.name}; ${runtime}; clock ${clockInfo.clock} ` +
-      `(resolution ${formatMs(clockInfo.resolutionMs)}); ${args.rounds} round(s), median over rounds; ` +
+      `(resolution ${formatMs(clockInfo.resolutionMs)}); ${roundsRun} of ${args.rounds} round(s) ` +
+      `(--sweep-budget-ms ${args.sweepBudgetMs}), median over rounds; ` +
       `settle clocks ${args.settleClocks ? 'on' : 'off'}\n`,
   );
   process.stdout.write(
@@ -309,6 +313,8 @@ export async function runDispatchFloor(
       clockResolutionMs: clockInfo.resolutionMs,
       workgroupStorageBytes: storage,
       rounds: args.rounds,
+      roundsRun,
+      sweepBudgetMs: args.sweepBudgetMs,
       samples: args.samples,
       budgetMs: args.budgetMs,
       settleClocks: args.settleClocks,

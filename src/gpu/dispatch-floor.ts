@@ -189,6 +189,11 @@ export interface FloorOptions {
   samples?: number;
   /** Wall-clock ms per work and round (default 2000), as the bench's --budget-ms. */
   budgetMs?: number;
+  /**
+   * Wall-clock ms for all rounds (default: none), as the bench's --sweep-budget-ms: a round starts
+   * only when the rounds so far, at their mean length, leave room for it; the first always runs.
+   */
+  totalBudgetMs?: number;
   wideWorkgroups?: number;
   /** Settles the clocks before every measurement (the bench's --settle-clocks). */
   settler?: ClockSettler;
@@ -212,7 +217,10 @@ const median = (values: readonly number[]): number =>
     0.5,
   );
 
-/** Measures every probe work in rounds; frees every buffer it created. */
+/**
+ * Measures every probe work in rounds (fewer when `totalBudgetMs` runs out: each work's
+ * `roundsMs` says how many); frees every buffer it created.
+ */
 export async function measureDispatchFloor(
   device: GPUDevice,
   options: FloorOptions,
@@ -225,7 +233,10 @@ export async function measureDispatchFloor(
   const samples = specs.map((): number[] => []);
   try {
     const counts = works.map((work) => countRun(device, work));
+    const started = performance.now();
     for (let r = 0; r < rounds; r++) {
+      const spent = performance.now() - started;
+      if (r > 0 && spent + spent / r > (options.totalBudgetMs ?? Number.POSITIVE_INFINITY)) break;
       for (const i of rotate(
         specs.map((_, i) => i),
         r,

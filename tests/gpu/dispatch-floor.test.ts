@@ -174,6 +174,19 @@ describe.skipIf(!gpu)('the dispatch-floor probe and the encoder counter', () => 
       expect(m.maxMs!).toBeGreaterThanOrEqual(m.medianMs!);
     }
   });
+
+  it('starts no round past the total budget, and always runs the first', async () => {
+    const clockInfo = await detectClock(device);
+    const ms = await measureDispatchFloor(device, {
+      clockInfo,
+      rounds: 3,
+      samples: 1,
+      budgetMs: 50,
+      wideWorkgroups: 8,
+      totalBudgetMs: 1,
+    });
+    for (const m of ms) expect(m.roundsMs, m.spec.name).toHaveLength(1);
+  });
 });
 
 describe.skipIf(!gpu)('npm run bench -- --dispatch-floor', () => {
