@@ -1,30 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRecordsJson } from '../../src/gpu/records.ts';
+import { runBench } from './run-bench.ts';
 import { gpu } from './setup.ts';
-
-const root = resolve(import.meta.dirname, '../..');
-
-/** Runs `npm run bench -- args` (as scripts/bench.mjs) on SwiftShader; resolves with its output. */
-function runBench(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(root, 'scripts/bench.mjs'), ...args], {
-      cwd: root,
-      env: { ...process.env, LA_GPU: 'swiftshader' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('the benchmark CLI', () => {
   it('exits 2 with one sentence on a bad argument, before touching a GPU', async () => {

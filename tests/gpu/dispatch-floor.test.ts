@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResidentAttention } from '../../src/gpu/attention.ts';
 import {
@@ -18,9 +17,8 @@ import {
 import { submitAndRead } from '../../src/gpu/readback.ts';
 import { detectClock } from '../../src/gpu/timing.ts';
 import { resolveOptions, type FeatureMap } from '../../src/gpu/types.ts';
+import { runBench } from './run-bench.ts';
 import { gpu, randomArray, readyDevice } from './setup.ts';
-
-const root = resolve(import.meta.dirname, '../..');
 
 describe.skipIf(!gpu)('the dispatch-floor probe and the encoder counter', () => {
   let device: GPUDevice;
@@ -212,22 +210,7 @@ describe.skipIf(!gpu)('npm run bench -- --dispatch-floor', () => {
       '--json',
       json,
     ];
-    const { code, stdout, stderr } = await new Promise<{
-      code: number | null;
-      stdout: string;
-      stderr: string;
-    }>((done, fail) => {
-      const child = spawn(process.execPath, [join(root, 'scripts/bench.mjs'), ...args], {
-        cwd: root,
-        env: { ...process.env, LA_GPU: 'swiftshader' },
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('error', fail);
-      child.on('close', (c) => done({ code: c, stdout: out, stderr: err }));
-    });
+    const { code, stdout, stderr } = await runBench(args);
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/^work\s+passes\s+dispatches\s+workgroups\s+median\s+min-max/m);
     expect(stdout).toMatch(/^passes-8\s+8\s+8\s+8\s/m);
