@@ -5,6 +5,7 @@
  * the backward costs twice the forward), so GFLOP/s compare with the forward records'.
  */
 import { createAttentionTraining } from '../backward/index.ts';
+import { trainingWorkingBytes } from '../backward/memory.ts';
 import { isTrainableForm, TRAINABLE_FORMS, type TrainableForm } from '../forms/registry.ts';
 import { capacityReason } from '../capacity.ts';
 import { estimateCost } from '../costs.ts';
@@ -70,16 +71,16 @@ function planTraining(
 ): PointPlan {
   const shape: AttentionShape = { heads: common.heads ?? 12, tokens, dim: common.dim ?? 64 };
   const { options, featureMap, normalize, chunk } = formOptions(form, common, common.chunkSize);
-  const forward = estimateCost(form, shape, {
+  const costOptions = {
     ...options,
     workgroupStorageBytes: gpu.device.limits.maxComputeWorkgroupStorageSize,
-  });
-  // Memory: the forward's, plus dO, dq, dk, dv and the saved statistics or reverse states.
+  };
+  const forward = estimateCost(form, shape, costOptions);
   const n = shape.heads * shape.tokens * shape.dim;
   const cost = {
     ...forward,
     flops: 3 * forward.flops,
-    workingBytes: 2 * forward.workingBytes + 4 * 4 * n,
+    workingBytes: trainingWorkingBytes(form, shape, costOptions),
   };
   return {
     series: `train/${form}/${chunk ?? ''}`,
