@@ -141,6 +141,10 @@ const dataset = {
     relative(process.cwd(), p),
   ),
   adapter,
+  // The device's limits, where the bench records carry them (records written before the field
+  // existed do not): the floors table reads the workgroup memory, which decides the chunked
+  // forms' kernels (site/build/readme-numbers.ts).
+  ...(first.limits ? { limits: first.limits } : {}),
   runtime: first.runtime,
   date: first.date,
   heads: first.heads,

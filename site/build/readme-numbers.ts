@@ -11,7 +11,11 @@ import {
 } from '../../src/widgets/shared/format.ts';
 import { SDPA_BACKEND_NAMES } from '../../src/widgets/shared/reference-dataset.ts';
 import { resolveDataTokens, type TokenData } from './data-tokens.ts';
-import { linearChunkedCost, softmaxFlashCost } from '../../src/gpu/forms/form-costs.ts';
+import {
+  chunkedRunsFeatureMapPass,
+  linearChunkedCost,
+  softmaxFlashCost,
+} from '../../src/gpu/forms/form-costs.ts';
 import { formatBytes } from '../../src/gpu/format.ts';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_FEATURE_MAP } from '../../src/gpu/types.ts';
 
@@ -129,10 +133,21 @@ const COPY_BYTES = 2 * 2 ** 31;
 
 /**
  * The reference H200's workgroup memory as Dawn offers it (maxComputeWorkgroupStorageSize, raised
- * by device.ts), which the floors' cost model assumes: at d = 64 and c = 64 linear-chunked runs its
- * whole-tile output kernel there, which maps features as it stages, so no feature-map pass.
+ * by device.ts), for datasets that do not record it: those made from bench records written before
+ * records carried the device's limits (data/reference-h200.json of 2026-12-02 is one). Datasets
+ * that record it give their own (referenceWorkgroupStorageBytes).
  */
-const REFERENCE_WORKGROUP_STORAGE_BYTES = 48 * 1024;
+const H200_WORKGROUP_STORAGE_BYTES = 48 * 1024;
+
+/**
+ * The workgroup memory the floors' cost model assumes: the dataset's recorded
+ * maxComputeWorkgroupStorageSize, or the H200's 48 KiB where the dataset predates the field. It
+ * decides linear-chunked's kernels: at d = 64 and c = 64 with 48 KiB the whole-tile output kernel,
+ * which maps features as it stages, so no feature-map pass.
+ */
+export function referenceWorkgroupStorageBytes(data: TokenData): number {
+  return data.reference.limits?.maxComputeWorkgroupStorageSize ?? H200_WORKGROUP_STORAGE_BYTES;
+}
 
 interface FloorAnchor {
   /** Column heading. */
@@ -198,14 +213,23 @@ export function renderFloorsTable(data: TokenData | null): string {
   }
   const flopsPerMs = sgemm.tflops * 1e9;
   const bytesPerMs = COPY_BYTES / copy.ms;
+  const workgroupStorageBytes = referenceWorkgroupStorageBytes(data);
+  const chunked = ref.records.find((r) => r.form === 'linear-chunked');
+  const chunkSize = chunked?.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const pass = chunkedRunsFeatureMapPass(ref.dim, {
+    featureMap: chunked?.featureMap ?? DEFAULT_FEATURE_MAP,
+    chunkSize,
+    workgroupStorageBytes,
+  })
+    ? 'the feature-map pass and its phi(q), phi(k) buffers'
+    : 'no feature-map pass, so no phi(q), phi(k) buffers';
   const lines = [
     FLOORS_BEGIN,
     `Rates from the same call: fp32 SGEMM (8,192 x 8,192) ${sgemm.tflops.toFixed(1)} TFLOP/s, copy ` +
       `${(bytesPerMs / 1e9).toFixed(2)} TB/s. Floor: the larger of the cost model's FLOPs at the ` +
       `SGEMM rate and its bytes at the copy rate, for the kernels a GPU with the H200's ` +
-      `${formatBytes(REFERENCE_WORKGROUP_STORAGE_BYTES)} of workgroup memory runs (linear-chunked ` +
-      `at d = 64, c = 64: no feature-map pass, so no phi(q), phi(k) buffers). Ratios above 1 ` +
-      `mean ours is slower.`,
+      `${formatBytes(workgroupStorageBytes)} of workgroup memory runs (linear-chunked ` +
+      `at d = ${ref.dim}, c = ${chunkSize}: ${pass}). Ratios above 1 mean ours is slower.`,
   ];
   for (const spec of FLOOR_FORMS) {
     const versus = spec.anchors[spec.versus]!;
@@ -227,7 +251,7 @@ export function renderFloorsTable(data: TokenData | null): string {
           chunkSize: r.chunkSize ?? DEFAULT_CHUNK_SIZE,
           featureMap: r.featureMap ?? DEFAULT_FEATURE_MAP,
           normalize: r.normalize ?? true,
-          workgroupStorageBytes: REFERENCE_WORKGROUP_STORAGE_BYTES,
+          workgroupStorageBytes,
         },
       );
       const flops = cost.flops * r.heads;

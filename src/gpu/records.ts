@@ -27,6 +27,20 @@ export type RecordAdapter = Pick<
   'vendor' | 'architecture' | 'description' | 'isFallbackAdapter'
 >;
 
+/**
+ * The device's limits that decide which kernels run and what fits (device.ts raises them to what
+ * the adapter offers): workgroup memory picks the chunked forms' output kernel and whether they
+ * run the feature-map pass (costs.ts); the buffer and binding sizes cap one buffer.
+ */
+export interface RecordLimits {
+  /** GPUSupportedLimits.maxComputeWorkgroupStorageSize, bytes. */
+  maxComputeWorkgroupStorageSize: number;
+  /** GPUSupportedLimits.maxStorageBufferBindingSize, bytes. */
+  maxStorageBufferBindingSize: number;
+  /** GPUSupportedLimits.maxBufferSize, bytes. */
+  maxBufferSize: number;
+}
+
 export interface BenchRecord {
   task: BenchTask;
   /** An attention form, or for 'decode' the decoder kind. */
@@ -68,6 +82,8 @@ export interface BenchRecord {
   clock: ClockKind;
   clockResolutionMs: number;
   adapter: RecordAdapter;
+  /** The device's limits; absent in records written before they were recorded. */
+  limits?: RecordLimits;
   /** Browser user agent, or "node v20.20.2 / dawn". */
   runtime: string;
   /** ISO 8601, when the point finished. */

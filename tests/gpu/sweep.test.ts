@@ -70,6 +70,12 @@ describe.skipIf(!gpu)('the context-length sweep', () => {
       expect(r.gflops).toBeGreaterThan(0);
       expect(r.clock).toBe(clockInfo.clock);
       expect(r.adapter.isFallbackAdapter).toBe(true);
+      // The device's limits, which the floors table reads from the dataset.
+      expect(r.limits).toEqual({
+        maxComputeWorkgroupStorageSize: ready.device.limits.maxComputeWorkgroupStorageSize,
+        maxStorageBufferBindingSize: ready.device.limits.maxStorageBufferBindingSize,
+        maxBufferSize: ready.device.limits.maxBufferSize,
+      });
       expect(r.runtime).toMatch(/^node v\d+/);
       expect(Number.isNaN(Date.parse(r.date))).toBe(false);
       expect([r.heads, r.dim]).toEqual([2, 16]);

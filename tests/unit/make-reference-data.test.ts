@@ -215,6 +215,32 @@ describe('make-reference-data', () => {
     expect(bad.err).toMatch(/--commit takes the SHA .* not "HEAD~1"/);
   });
 
+  it("passes the device's limits into the dataset where the records carry them, and none where they do not", () => {
+    const kib = 16 * (1 + Math.floor(Math.random() * 6));
+    const limits = {
+      maxComputeWorkgroupStorageSize: kib * 1024,
+      maxStorageBufferBindingSize: 2 ** 31 - 4,
+      maxBufferSize: 2 ** 40,
+    };
+    const limited = join(dir, 'bench-limits.json');
+    const withLimits = [2, 1, 3].map((ms) => [{ ...record('softmax-flash', 1024, ms), limits }]);
+    writeFileSync(limited, recordsToJson(combineRounds(withLimits), withLimits));
+    const args = ['--torch', torch, '--machine', 'NVIDIA H200'];
+    const out = join(dir, 'reference-limits.json');
+    const r = run(['--bench', limited, ...args, '--out', out]);
+    expect(r.err).toBe('');
+    const raw = JSON.parse(readFileSync(out, 'utf8'));
+    expect(raw.limits).toEqual(limits);
+    expect(Object.keys(raw).indexOf('limits')).toBe(Object.keys(raw).indexOf('adapter') + 1);
+    expect(adaptReference(raw)?.limits).toEqual(limits);
+    // Records written before the field existed: no limits in the dataset, none read from it.
+    const older = join(dir, 'reference-no-limits.json');
+    expect(run(['--bench', bench, ...args, '--out', older]).code).toBe(0);
+    const before = JSON.parse(readFileSync(older, 'utf8'));
+    expect('limits' in before).toBe(false);
+    expect(adaptReference(before)).not.toHaveProperty('limits');
+  });
+
   it('refuses several runs, and a file that holds one point twice, with a sentence', () => {
     const merged = run(['--bench', `${bench},${bench}`, '--machine', 'x', '--out', join(dir, 'a')]);
     expect(merged.code).toBe(2);

@@ -8,6 +8,7 @@ import {
   README_END,
   renderReadmeNumbers,
   renderFloorsTable,
+  referenceWorkgroupStorageBytes,
   renderResultsTable,
   replaceReadmeNumbers,
 } from '../../site/build/readme-numbers.ts';
@@ -98,6 +99,57 @@ describe("README's measured numbers", () => {
     );
     ref.torch = ref.torch.filter((b) => b.form !== 'copy');
     expect(() => renderFloorsTable(data)).toThrow(/no fp32 SGEMM or copy/);
+  });
+
+  it("the floors table takes the workgroup memory the dataset records, the H200's 48 KiB where it predates the field", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'floors-limits-'));
+    const raw = JSON.parse(readFileSync(resolve(root, 'data/reference-h200.json'), 'utf8'));
+    copyFileSync(resolve(root, 'data/published-h100.json'), join(dir, 'published-h100.json'));
+    const write = (limits: unknown) => {
+      writeFileSync(join(dir, 'reference-h200.json'), JSON.stringify({ ...raw, limits }));
+      return loadTokenData(dir)!;
+    };
+    const current = loadTokenData(resolve(root, 'data'))!;
+    expect(current.reference.limits).toBeUndefined();
+    expect(referenceWorkgroupStorageBytes(current)).toBe(48 * 1024);
+    const table = renderFloorsTable(current);
+    expect(table).toContain("a GPU with the H200's 48 KiB of workgroup memory runs");
+    expect(table).toContain('(linear-chunked at d = 64, c = 64: no feature-map pass, so no phi(q)');
+    // A recorded 48 KiB gives the same table as none.
+    expect(renderFloorsTable(write({ maxComputeWorkgroupStorageSize: 48 * 1024 }))).toBe(table);
+
+    // Less than 48 KiB at d = 64: the sliced kernel and the pass, whose bytes the floor adds.
+    const chunked = raw.records.find(
+      (r: { form: string; tokens: number }) => r.form === 'linear-chunked' && r.tokens === 65536,
+    );
+    const small = write({ maxComputeWorkgroupStorageSize: 32 * 1024, maxBufferSize: 2 ** 40 });
+    expect(small.reference.limits).toEqual({
+      maxComputeWorkgroupStorageSize: 32 * 1024,
+      maxBufferSize: 2 ** 40,
+    });
+    const sliced = renderFloorsTable(small);
+    expect(sliced).toContain("the H200's 32 KiB of workgroup memory runs");
+    expect(sliced).toContain('c = 64: the feature-map pass and its phi(q), phi(k) buffers)');
+    const shape = { heads: chunked.heads, tokens: 65536, dim: chunked.dim };
+    const options = { chunkSize: chunked.chunkSize, featureMap: chunked.featureMap };
+    const bytes = (workgroupStorageBytes: number) =>
+      estimateCost('linear-chunked', shape, { ...options, workgroupStorageBytes }).bytesMoved;
+    expect(bytes(32 * 1024)).toBeGreaterThan(bytes(48 * 1024));
+    const copy = raw.torch.find((b: { form: string }) => b.form === 'copy');
+    const byteFloor = (moved: number) => formatTime(moved / ((2 * 2 ** 31) / copy.ms));
+    const row = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) => l.startsWith('| 65,536 |'))
+        .at(-1)!;
+    expect(byteFloor(bytes(32 * 1024))).not.toBe(byteFloor(bytes(48 * 1024)));
+    expect(row(table)).toContain(`| ${byteFloor(bytes(48 * 1024))} |`);
+    expect(row(sliced)).toContain(`| ${byteFloor(bytes(32 * 1024))} |`);
+
+    // What is not a positive whole number is not read: the 48 KiB fallback.
+    const bad = write({ maxComputeWorkgroupStorageSize: '32768' });
+    expect(bad.reference.limits).toBeUndefined();
+    expect(renderFloorsTable(bad)).toBe(table);
   });
 
   it("the floors table names SDPA bf16's backend only where the data records it", () => {

@@ -6,7 +6,7 @@
  */
 import { CapacityError, DeviceLostError } from '../errors.ts';
 import { formatBytes, formatMs } from '../format.ts';
-import type { BenchRecord, RecordAdapter } from '../records.ts';
+import type { BenchRecord, RecordAdapter, RecordLimits } from '../records.ts';
 import { predictNextMs, type SeriesPoint } from '../stats.ts';
 import { detectClock, measureWork } from '../timing.ts';
 import type { GpuWork, ResidentAttention } from '../types.ts';
@@ -78,6 +78,11 @@ export async function* runPlans(
     description: gpu.info.description,
     isFallbackAdapter: gpu.info.isFallbackAdapter,
   };
+  const limits: RecordLimits = {
+    maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
+    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+    maxBufferSize: device.limits.maxBufferSize,
+  };
   const runtime = common.runtime ?? describeRuntime();
   signal?.throwIfAborted();
   const clockInfo = common.clockInfo ?? (await detectClock(device, common.clock ?? 'auto'));
@@ -103,6 +108,7 @@ export async function* runPlans(
       clock: clockInfo.clock,
       clockResolutionMs: clockInfo.resolutionMs,
       adapter,
+      limits,
       runtime,
     };
     const finish = (record: BenchRecord): SweepEvent => ({

@@ -166,4 +166,5 @@ export type MeasuredField =
   | 'status'
   | 'reason'
   | 'adapter'
+  | 'limits'
   | 'runtime';

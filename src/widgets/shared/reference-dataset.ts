@@ -16,9 +16,11 @@
  * - `rounds`, `note`, `generatedBy`, `sources`: how it was measured, the command, the raw files.
  * - `commit`: the repository commit whose kernels were measured (a short SHA); files made before
  *   make-reference-data.mjs took `--commit` have none.
+ * - `limits`: the device's limits the bench records carry (RecordLimits: workgroup memory, buffer
+ *   and binding sizes); files made from records written before the field existed have none.
  * Files written before rounds existed lack the round fields; they read as one round, no spread.
  */
-import type { BenchRecord } from '../../gpu/records.ts';
+import type { BenchRecord, RecordLimits } from '../../gpu/records.ts';
 import type { RoundSpread } from '../../gpu/rounds.ts';
 import { ATTENTION_FORMS, type AttentionForm } from '../../gpu/types.ts';
 
@@ -124,6 +126,11 @@ export interface ReferenceDataset {
    * with every commit.
    */
   commit?: string;
+  /**
+   * The device's limits as the call recorded them (those that are positive whole numbers); absent
+   * in files made from records written before the bench recorded them.
+   */
+  limits?: Partial<RecordLimits>;
   /** The raw files under data/runs/ this dataset was made from. */
   sources: string[];
   /** The baselines' software, as torch-anchor.py reported it; null when the file has none. */
@@ -329,6 +336,23 @@ export function isCommitSha(value: unknown): value is string {
   return typeof value === 'string' && /^[0-9a-f]{7,40}$/.test(value);
 }
 
+const LIMIT_NAMES = [
+  'maxComputeWorkgroupStorageSize',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+] as const satisfies readonly (keyof RecordLimits)[];
+
+/** The recorded limits that are positive whole numbers; undefined when there are none. */
+function adaptLimits(value: unknown): Partial<RecordLimits> | undefined {
+  if (!isObject(value)) return undefined;
+  const limits: Partial<RecordLimits> = {};
+  for (const name of LIMIT_NAMES) {
+    const x = value[name];
+    if (typeof x === 'number' && Number.isInteger(x) && x > 0) limits[name] = x;
+  }
+  return Object.keys(limits).length ? limits : undefined;
+}
+
 /** Validates the parsed JSON and adapts it; null when there is none or it is unusable. */
 export function adaptReference(raw: unknown): ReferenceDataset | null {
   if (!isObject(raw)) return null;
@@ -342,6 +366,7 @@ export function adaptReference(raw: unknown): ReferenceDataset | null {
   const machine = describeMachine(raw.adapter ?? forward[0]?.adapter);
   const first = forward[0] ?? chunkSearch[0] ?? generation[0];
   const mostRounds = Math.max(1, ...forward.map((r) => r.rounds));
+  const limits = adaptLimits(raw.limits ?? first?.limits);
   return {
     machine,
     label: placeholder
@@ -359,6 +384,7 @@ export function adaptReference(raw: unknown): ReferenceDataset | null {
     note: typeof raw.note === 'string' ? raw.note : '',
     generatedBy: typeof raw.generatedBy === 'string' ? raw.generatedBy : '',
     ...(isCommitSha(raw.commit) ? { commit: raw.commit } : {}),
+    ...(limits ? { limits } : {}),
     torchInfo: adaptTorchInfo(raw.torchInfo),
     sources: Array.isArray(raw.sources)
       ? raw.sources.filter((s): s is string => typeof s === 'string')
