@@ -6,7 +6,9 @@
  * T = 1,000, sampled rows at long T, softplus normalised and identity unnormalised, through
  * runAttention (outputs poisoned with NaN first). Then each phase of linear-chunked and
  * linear-chunked-f16 timed alone at --phase-tokens (H = 12, d = 64, c = 64), 3 interleaved rounds:
- * where the f16 form gains or loses. The forms' own timing is the bench CLI's.
+ * where the f16 form gains or loses. A phase that encodes no dispatch (the fp32 feature-map pass
+ * where the kernels map as they stage) is not timed: it prints "none", its JSON median is null
+ * (phase-report.ts). The forms' own timing is the bench CLI's.
  *   node linear-f16-probe.mjs [--json FILE] [--tokens 16384,65536] [--phase-tokens 65536]
  *                             [--budget-s 40]
  */
@@ -24,6 +26,7 @@ import {
   type ClockSettleResult,
 } from '../gpu/clock-settle.ts';
 import { detectClock, measureWork } from '../gpu/timing.ts';
+import { countDispatches, formatPhaseLine, phaseMs } from './phase-report.ts';
 import { probeDevice } from './probe-device.ts';
 import type { AttentionProblem, FeatureMap, ResidentAttention } from '../gpu/types.ts';
 
@@ -163,6 +166,8 @@ if (!why && left() > 6000) {
     }
   }
   const residents: (ResidentAttention | null)[] = [];
+  // Dispatches each variant encodes: 0 for a phase with no work, which is not timed.
+  const dispatches: number[] = [];
   for (const [name, factory, featureMap, normalize] of variants) {
     const saved = FORM_FACTORIES['linear-chunked'];
     FORM_FACTORIES['linear-chunked'] = factory;
@@ -175,8 +180,10 @@ if (!why && left() > 6000) {
       });
       resident.write(...inputs);
       residents.push(resident);
+      dispatches.push(countDispatches(resident));
     } catch (e) {
       residents.push(null);
+      dispatches.push(-1);
       say(`phase ${name}: ERROR ${message(e).slice(0, 300)}`);
     } finally {
       FORM_FACTORIES['linear-chunked'] = saved;
@@ -195,6 +202,10 @@ if (!why && left() > 6000) {
       const resident = residents[v];
       const entry = phases[phases.length - variants.length + v]!;
       delete entry.pending;
+      if (dispatches[v] === 0) {
+        Object.assign(entry, { medianMs: null, dispatches: 0 });
+        continue;
+      }
       if (!resident || left() < 2000) continue;
       settles.push(await settler.settle());
       const m = await measureWork(device, resident, {
@@ -204,24 +215,17 @@ if (!why && left() > 6000) {
         warmupRuns: round === 0 ? 2 : 1,
         budgetMs: perMeasure,
       });
-      Object.assign(entry, { medianMs: m.medianMs, clock: m.clock });
+      Object.assign(entry, { medianMs: phaseMs(m.medianMs), clock: m.clock });
     }
   }
   for (const r of residents) r?.destroy();
   settler.destroy();
   say(describeSettles(settles));
-  // One line per variant: the median of its round medians, and its range.
-  variants.forEach(([name]) => {
-    const ms = phases
-      .filter((p) => p.name === name && typeof p.medianMs === 'number')
-      .map((p) => p.medianMs as number)
-      .sort((a, b) => a - b);
-    if (ms.length === 0) return;
-    const us = (x: number) => (x * 1000).toFixed(1);
-    say(
-      `phase T=${T} H=${heads} ${name}: ${us(ms[Math.floor((ms.length - 1) / 2)]!)} us ` +
-        `(${ms.length} rounds, ${us(ms[0]!)}-${us(ms[ms.length - 1]!)})`,
-    );
+  // One line per variant: the median of its round medians and its range, or none.
+  variants.forEach(([name], v) => {
+    const roundsMs = phases.filter((p) => p.name === name).map((p) => p.medianMs as number | null);
+    const line = formatPhaseLine(`phase T=${T} H=${heads} ${name}`, roundsMs, dispatches[v]!);
+    if (line) say(line);
   });
 }
 
