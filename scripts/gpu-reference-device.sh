@@ -15,6 +15,11 @@
 # Time: the whole script stops itself at DEADLINE_S seconds (the torch step gets what is left).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# elapsed, report, gpu_node, install_wheels, describe_machine: staged beside this script.
+. "$here/device-common.sh" || {
+  echo "gpu-reference-device: no device-common.sh beside it in $here (scripts/gpu-reference-run.sh copies it)." >&2
+  exit 1
+}
 : "${OUT:?OUT must name the folder the results go to}"
 # The device tool brings back only a few files from $OUT: everything is written to a work folder and
 # leaves as one archive (reference.tar.gz) plus the log, also when the script stops early.
@@ -35,14 +40,11 @@ DEADLINE_S=${DEADLINE_S:-280}
 BENCH_BUDGET_MS=${BENCH_BUDGET_MS:-160000}
 TOKENS=128,256,512,1024,2048,4096,8192,16384,32768,65536,131072
 FLA_TOKENS=1024,4096,16384,65536,131072
-start=$SECONDS
 exec 3>&1 4>&2 > >(tee "$OUT/log.txt") 2>&1
 tee_pid=$!
 
 {
-  date -u +%Y-%m-%dT%H:%M:%SZ
-  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
-  python3 -c 'import torch, triton; print("torch", torch.__version__, "cuda", torch.version.cuda, "triton", triton.__version__)'
+  describe_machine
   echo "ROUNDS=$ROUNDS DEADLINE_S=$DEADLINE_S BENCH_BUDGET_MS=$BENCH_BUDGET_MS TRITON_F32_DEFAULT=${TRITON_F32_DEFAULT:-unset (tf32)}"
 } > "$OUT/env.txt" 2>&1
 cat "$OUT/env.txt"
@@ -54,42 +56,39 @@ nvidia-smi --query-gpu=timestamp,pstate,clocks.sm,clocks.mem,utilization.gpu,pow
 clocks_pid=$!
 
 # 1. Our WGSL kernels through Dawn.
-bash "$here/../run.sh" node "$here/bench.mjs" --verify --settle-clocks --rounds "$ROUNDS" --samples 5 \
+gpu_node "$here/bench.mjs" --verify --settle-clocks --rounds "$ROUNDS" --samples 5 \
   --budget-ms 3000 --sweep-budget-ms "$BENCH_BUDGET_MS" --tokens "$TOKENS" \
   --chunk-search 16384 --generation --json "$OUT/bench.json" --csv "$OUT/bench.csv" \
   2> "$OUT/bench-progress.txt"
-echo "bench exit $? after $((SECONDS - start)) s"
+report bench
 
 # 1b. The chunked forms as fla computes them (identity features, no normaliser), beside fla's
 #     chunk_linear_attn and chunk_simple_gla below; a file of its own (not part of the dataset).
-bash "$here/../run.sh" node "$here/bench.mjs" --settle-clocks --forms linear-chunked,gated-chunked --feature-map identity \
+gpu_node "$here/bench.mjs" --settle-clocks --forms linear-chunked,gated-chunked --feature-map identity \
   --no-normalize --rounds 3 --samples 5 --budget-ms 3000 --sweep-budget-ms 40000 --tokens "$FLA_TOKENS" \
   --json "$OUT/bench-identity.json" 2>> "$OUT/bench-progress.txt" | tail -12
-echo "bench (identity) exit $? after $((SECONDS - start)) s"
+report "bench (identity)"
 
 # 1c. The f16 forms (softmax-flash-f16, softmax-flash-f16-mma: f16 inputs, f32 accumulation) need
 #     Dawn toggles that a reader's Chrome does not set, so they run in a process of their own with
 #     fp32 softmax-flash beside them under the same toggles; a file of its own (not in the dataset).
 if [ -n "${F16_FLAGS:-}" ]; then
-  DAWN_FLAGS=$F16_FLAGS bash "$here/../run.sh" node "$here/bench.mjs" --settle-clocks --verify \
+  DAWN_FLAGS=$F16_FLAGS gpu_node "$here/bench.mjs" --settle-clocks --verify \
     --forms softmax-flash,softmax-flash-f16,softmax-flash-f16-mma --rounds 3 --samples 5 --budget-ms 3000 \
     --sweep-budget-ms 40000 --tokens 1024,4096,16384 --json "$OUT/bench-f16.json" \
     2>> "$OUT/bench-progress.txt" | tee "$OUT/bench-f16.txt" | tail -14
-  echo "bench (f16, DAWN_FLAGS=$F16_FLAGS) exit $? after $((SECONDS - start)) s"
+  report "bench (f16, DAWN_FLAGS=$F16_FLAGS)"
 fi
 
 # 1d. softmax-flash at d = 128 (the narrow kernel), 3 rounds; SDPA at d = 128 comes in step 2b.
 #     A file of its own (not in the dataset), read by docs/PERFORMANCE.md.
-bash "$here/../run.sh" node "$here/bench.mjs" --settle-clocks --forms softmax-flash --dim 128 \
+gpu_node "$here/bench.mjs" --settle-clocks --forms softmax-flash --dim 128 \
   --rounds 3 --samples 5 --budget-ms 3000 --sweep-budget-ms 40000 --tokens 1024,4096,16384,65536 \
   --json "$OUT/bench-d128.json" 2>> "$OUT/bench-progress.txt" | tail -8
-echo "bench (d = 128) exit $? after $((SECONDS - start)) s"
+report "bench (d = 128)"
 
 # 2. The native baselines, with whatever time is left.
-if ls "$here"/../../.whl/*.whl > /dev/null 2>&1; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site \
-    "$here"/../../.whl/*.whl && export PYTHONPATH=/tmp/site
-fi
+install_wheels "$here/../../.whl"
 # Triton compiles fla's kernels on first use (about 200 s for fp32 and bf16 together); a cache of
 # them from an earlier call on the same image, carried as .gpu/triton-cache.tar.gz, saves that.
 if [ -f "$here/../triton-cache.tar.gz" ]; then
@@ -99,17 +98,17 @@ fi
 # 2b. PyTorch at d = 128 (SDPA fp32 and bf16, no fla), beside step 1d: at most 60 s.
 timeout 60 python3 -u "$here/torch-anchor.py" --dtypes fp32,bf16 --rounds 3 --dim 128 \
   --tokens 1024,4096,16384,65536 --fla-forms none --json "$OUT/torch-d128.json" > "$OUT/torch-d128-log.txt" 2>&1
-echo "torch-anchor (d = 128) exit $? after $((SECONDS - start)) s"
-left=$((DEADLINE_S - (SECONDS - start)))
+report "torch-anchor (d = 128)"
+left=$((DEADLINE_S - $(elapsed)))
 echo "torch-anchor: $left s left"
 if [ "$left" -gt 20 ]; then
   timeout "$left" python3 -u "$here/torch-anchor.py" --dtypes fp32,bf16 --rounds 3 \
     --tokens "$TOKENS" --fla-tokens "$FLA_TOKENS" --json "$OUT/torch.json" > "$OUT/torch-log.txt" 2>&1
-  echo "torch-anchor exit $? after $((SECONDS - start)) s"
+  report torch-anchor
   grep -v '^round' "$OUT/torch-log.txt" | head -20
 fi
 
 # The key anchors last (the bench table is above; the reply shows the end of the output).
 grep -E '^round 1 .*(softmax-sdpa|fla-chunk-norm|linear-chunked-norm) .*T=(1024|16384|65536|131072) ' \
   "$OUT/torch-log.txt"
-echo "done after $((SECONDS - start)) s"
+echo "done after $(elapsed) s"

@@ -8,7 +8,8 @@
 # CHECKOUT is the checkout the device tool sends (default: this one). It needs .gpu/run.sh,
 # .gpu/node.xz and .gpu/node_modules/webgpu (Node and Dawn packed for a bare machine) and, for
 # flash-linear-attention, its wheels in .whl/ (fla-core and flash-linear-attention 0.5.2). The
-# bench CLI is bundled into CHECKOUT/.gpu/reference/ with the two scripts it needs there.
+# bench CLI is bundled into CHECKOUT/.gpu/reference/ with the scripts it needs there
+# (gpu-reference-device.sh, the device-common.sh it sources, torch-anchor.py).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dest=$(cd "${1:-$repo}" && pwd)
@@ -27,7 +28,9 @@ git -C "$repo" diff --quiet HEAD -- src || dirty="
 WARNING: src/ has changes not in $commit; the bundle holds them, the dataset's --commit will not.
 Commit them and run this again."
 (cd "$repo" && BENCH_OUT_DIR="$stage" npx vite build --config vite.bench.config.ts)
-cp "$repo/scripts/gpu-reference-device.sh" "$repo/scripts/torch-anchor.py" "$stage/"
+# The device script sources device-common.sh from its own folder: it travels beside it.
+cp "$repo/scripts/gpu-reference-device.sh" "$repo/scripts/device-common.sh" \
+  "$repo/scripts/torch-anchor.py" "$stage/"
 # Counted without ls: with no wheels, ls fails and pipefail would end the script before it prints.
 shopt -s nullglob
 whl=("$dest"/.whl/*.whl)

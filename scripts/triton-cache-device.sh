@@ -10,15 +10,22 @@
 # 64 MiB; if it does not, xz-compress .gpu/node_modules/webgpu/dist/linux-x64/dawn.node (21 MB ->
 # 5 MB) and start the reference call's command with `xz -d` of it.
 set -uo pipefail
-start=$SECONDS
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl \
-  && export PYTHONPATH=/tmp/site || exit 1
+here=$(cd "$(dirname "$0")" && pwd)
+# elapsed, report, install_wheels: beside this script in scripts/.
+. "$here/device-common.sh" || {
+  echo "triton-cache-device: no device-common.sh beside it in $here (run this from the checkout, as scripts/triton-cache-device.sh)." >&2
+  exit 1
+}
+install_wheels .whl || {
+  echo "triton-cache-device: fla's wheels did not install from .whl/ (none there, or pip failed)." >&2
+  exit 1
+}
 export TRITON_CACHE_DIR=/tmp/triton-cache PYTHONUNBUFFERED=1
 lengths=1024,4096,16384,65536,131072
 timeout 420 python3 -u .gpu/reference/torch-anchor.py --skip-torch --dtypes fp32,bf16 --rounds 1 \
   --tokens "$lengths" --fla-tokens "$lengths" --no-kernel-names \
   --json "$OUT/cache-torch.json" > "$OUT/cache-log.txt" 2>&1
-echo "torch-anchor exit $? after $((SECONDS - start)) s"
+report torch-anchor
 tail -15 "$OUT/cache-log.txt"
 tar -C /tmp/triton-cache -czf "$OUT/triton-cache.tar.gz" . && ls -la "$OUT"
 echo "entries: $(ls /tmp/triton-cache | wc -l)"
