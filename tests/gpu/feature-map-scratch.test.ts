@@ -17,8 +17,7 @@ import type { AttentionForm, FeatureMap } from '../../src/gpu/types.ts';
 import { countingDevice } from './counting-device.ts';
 import { drawProblem, linearOptions, relativeError, runFactory } from './linear-helpers.ts';
 import { gpu, readyDevice } from './setup.ts';
-
-const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)]!;
+import { pick } from '../helpers/random.ts';
 
 describe.skipIf(!gpu)("the feature-map pass's buffers, allocated and modelled", async () => {
   const device = gpu ? (await readyDevice()).device : (null as unknown as GPUDevice);

@@ -11,8 +11,7 @@ import { trainingWorkingBytes } from '../../src/gpu/backward/memory.ts';
 import type { FeatureMap } from '../../src/gpu/types.ts';
 import { countingDevice, type CountingDevice } from './counting-device.ts';
 import { gpu, readyDevice } from './setup.ts';
-
-const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)]!;
+import { pick } from '../helpers/random.ts';
 
 describe.skipIf(!gpu)("a training step's buffers, allocated and modelled", async () => {
   const device = gpu ? (await readyDevice()).device : (null as unknown as GPUDevice);

@@ -13,9 +13,9 @@ import {
   formatMemory,
   formatRelative,
 } from '../../src/widgets/shared/format.ts';
+import { pick } from '../helpers/random.ts';
 
 const F32 = 4;
-const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)]!;
 
 describe("the cost explorer's memory view", () => {
   it('counts working memory beyond inputs and outputs as Table 1 does, for random shapes', () => {

@@ -18,6 +18,7 @@ import {
 import { gridFor, planSlices, DISPATCH_FLOP_BUDGET } from '../../src/gpu/dispatch.ts';
 import { naiveScoreHeads } from '../../src/gpu/forms/softmax/naive.ts';
 import { kvSplits } from '../../src/gpu/generation/kv-cache.ts';
+import { pick } from '../helpers/random.ts';
 
 describe('cost models', () => {
   it('counts causal pairs including the diagonal', () => {
@@ -56,7 +57,6 @@ describe('cost models', () => {
 
 describe("the cost model counts the feature-map pass's phi(q), phi(k) where a form runs it", () => {
   const KIB = 1024;
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)]!;
   /** A random shape: heads 1-12, T up to about 70,000 (ragged), d from `dims`. */
   const drawShape = (dims: readonly number[]) => ({
     heads: 1 + Math.floor(Math.random() * 12),

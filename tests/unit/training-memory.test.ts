@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { trainingWorkingBytes } from '../../src/gpu/backward/memory.ts';
 import type { FeatureMap } from '../../src/gpu/types.ts';
+import { pick } from '../helpers/random.ts';
 
 const KIB = 1024;
-const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)]!;
 const drawShape = (dims: readonly number[]) => ({
   heads: 1 + Math.floor(Math.random() * 12),
   tokens: 1 + Math.floor(Math.random() * 20_000),
