@@ -25,8 +25,9 @@ import {
   describeSettles,
   type ClockSettleResult,
 } from '../gpu/clock-settle.ts';
+import { countRun } from '../gpu/encoder-count.ts';
 import { detectClock, measureWork } from '../gpu/timing.ts';
-import { countDispatches, formatPhaseLine, phaseMs } from './phase-report.ts';
+import { formatPhaseLine, phaseMs } from './phase-report.ts';
 import { probeDevice } from './probe-device.ts';
 import type { AttentionProblem, FeatureMap, ResidentAttention } from '../gpu/types.ts';
 
@@ -180,7 +181,7 @@ if (!why && left() > 6000) {
       });
       resident.write(...inputs);
       residents.push(resident);
-      dispatches.push(countDispatches(resident));
+      dispatches.push(countRun(device, resident).dispatches);
     } catch (e) {
       residents.push(null);
       dispatches.push(-1);

@@ -1,38 +1,11 @@
 /**
- * What the phase probes (linear-f16-probe.ts) need beyond timing: whether a phase has any work at
- * all, and its summary line. A phase can be empty: the chunked forms' feature-map pass where the
- * kernels map as they stage (or the identity map) encodes a compute pass with no dispatch, which
- * has no time of its own; a GPU clock around it reads 0 or noise, and the median of nothing is NaN.
- * Such a phase is reported as "none", as docs/PERFORMANCE.md's phase tables write it, and its JSON
- * median is null.
+ * What the phase probes (linear-f16-probe.ts) need beyond timing: a phase's JSON median and its
+ * summary line. A phase can be empty: the chunked forms' feature-map pass where the kernels map as
+ * they stage (or the identity map) encodes a compute pass with no dispatch, which has no time of
+ * its own; a GPU clock around it reads 0 or noise, and the median of nothing is NaN. The probe
+ * counts each phase's dispatches with encoder-count.ts's countRun; a phase with none is reported
+ * as "none", as docs/PERFORMANCE.md's phase tables write it, and its JSON median is null.
  */
-import type { GpuWork } from '../gpu/types.ts';
-
-/**
- * The compute dispatches `work` encodes, counted on a recording encoder: nothing is created or
- * submitted, so it runs without a GPU and costs nothing.
- */
-export function countDispatches(work: Pick<GpuWork, 'encode'>): number {
-  let dispatches = 0;
-  const ignore = () => undefined;
-  const pass = new Proxy(
-    {},
-    {
-      get: (_, name) =>
-        name === 'dispatchWorkgroups' || name === 'dispatchWorkgroupsIndirect'
-          ? () => {
-              dispatches++;
-            }
-          : ignore,
-    },
-  );
-  const encoder = new Proxy(
-    {},
-    { get: (_, name) => (name === 'beginComputePass' ? () => pass : ignore) },
-  );
-  work.encode(encoder as GPUCommandEncoder);
-  return dispatches;
-}
 
 /** A round's median for the JSON: the time in ms, or null where there is none (never NaN). */
 export function phaseMs(ms: number | null | undefined): number | null {

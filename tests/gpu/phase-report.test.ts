@@ -1,13 +1,14 @@
 /**
- * The phase probe's empty phase on the real form (src/bench/phase-report.ts, linear-f16-probe.ts):
+ * The phase probe's empty phase on the real form (linear-f16-probe.ts counts it with
+ * encoder-count.ts's countRun; phase-report.ts then prints "none"):
  * linear-chunked built with only its feature-map phase encodes no dispatch where the whole-tile
  * kernel maps features as it stages, one where the sliced kernel needs the pass, none for the
  * identity map: as the cost model decides for this device (on SwiftShader's 32 KiB: none at d = 32,
  * c = 64, one at d = 64).
  */
 import { describe, expect, it } from 'vitest';
-import { countDispatches } from '../../src/bench/phase-report.ts';
 import { createResidentAttention } from '../../src/gpu/attention.ts';
+import { countRun } from '../../src/gpu/encoder-count.ts';
 import { chunkedRunsFeatureMapPass } from '../../src/gpu/forms/form-costs.ts';
 import { FORM_FACTORIES } from '../../src/gpu/forms/index.ts';
 import { createLinearChunkedWith } from '../../src/gpu/forms/linear/chunked.ts';
@@ -41,7 +42,7 @@ describe.skipIf(!gpu)("the phase probe's feature-map phase", async () => {
       FORM_FACTORIES['linear-chunked'] = saved;
     });
     try {
-      expect(countDispatches(resident)).toBe(runs ? 1 : 0);
+      expect(countRun(device, resident).dispatches).toBe(runs ? 1 : 0);
     } finally {
       resident.destroy();
     }
