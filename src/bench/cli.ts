@@ -4,10 +4,9 @@
  * Run from source with `npm run bench -- ...`, or bundled with `node .gpu/app/bench.mjs ...`.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { acquireGpu } from '../gpu/device.ts';
 import { recordsToCsv, recordsToJson, type BenchRecord } from '../gpu/records.ts';
 import { formatMs } from '../gpu/format.ts';
@@ -35,6 +34,7 @@ import { createFileChunkCache } from '../node/chunk-size-cache.ts';
 import { chooseChunkSize } from '../gpu/sweep/chunk-choice.ts';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.ts';
 import { formatProgress, formatTable } from './table.ts';
+import { writeOut } from '../node/write-out.ts';
 import { crossCheckForms, verifyForms, verifySampledRows } from './verify.ts';
 import { verifyTraining } from './verify-train.ts';
 import { formSpec, isTrainableForm, TRAINABLE_FORMS } from '../gpu/forms/registry.ts';
@@ -55,11 +55,6 @@ function describeNodeRuntime(): string {
     // The version is a courtesy; the runtime line stays without it.
   }
   return `node ${process.version} / ${dawn}`;
-}
-
-async function writeOut(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
 }
 
 async function main(argv: readonly string[]): Promise<number> {

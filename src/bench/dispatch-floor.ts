@@ -16,8 +16,6 @@
  *              normalize, passes, dispatches, workgroups, copies, reason }] }
  * Times are ms per run; passes, dispatches and workgroups are per run without timestamp writes.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { createResidentAttention } from '../gpu/attention.ts';
 import {
   createClockSettler,
@@ -39,6 +37,8 @@ import { formOptions } from '../gpu/sweep/plans.ts';
 import type { ClockInfo } from '../gpu/timing.ts';
 import type { AttentionForm, DecodeKind, FeatureMap, GpuWork } from '../gpu/types.ts';
 import type { BenchArgs } from './args.ts';
+import { alignColumns } from './table.ts';
+import { writeOut } from '../node/write-out.ts';
 
 /** The decode steps counted beside the forms (the dataset's generation rows and the gated one). */
 const DECODE_KINDS: readonly DecodeKind[] = ['kv-cache', 'state', 'gated-state'];
@@ -137,22 +137,6 @@ export async function countFormRuns(
   return out;
 }
 
-/** Left-aligned first columns, right-aligned numbers, the last column as it is. */
-function formatColumns(rows: readonly string[][], textColumns: number): string {
-  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, c) => {
-          if (c === row.length - 1) return cell;
-          return c < textColumns ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!);
-        })
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 const msOrDash = (ms: number | null): string => (ms === null ? '-' : formatMs(ms));
 
 /** The probe's table: work, counted passes and dispatches, median, spread, repetitions. */
@@ -177,7 +161,7 @@ export function formatFloorTable(measurements: readonly FloorMeasurement[]): str
     ? '\n(a round "read zero" when the clock did not advance in any of its samples: less than ' +
       'its resolution over the repetitions per run; it counts as 0 in the median)'
     : '';
-  return formatColumns(rows, 1) + zero;
+  return alignColumns(rows, (c) => c >= 1) + zero;
 }
 
 function formatFit(fit: LineFit | null): string {
@@ -231,12 +215,7 @@ export function formatRunCounts(runs: readonly RunCount[]): string {
         : [r.task, r.form, String(r.tokens), '-', '-', '-', `- ${r.reason ?? ''}`],
     ),
   ];
-  return formatColumns(rows, 2);
-}
-
-async function writeOut(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
+  return alignColumns(rows, (c) => c >= 2);
 }
 
 /** The probe as the CLI runs it: returns the exit code. */

@@ -42,23 +42,34 @@ export function recordCells(r: BenchRecord): string[] {
   ];
 }
 
-/** Left-aligned text columns, right-aligned numbers, one line per record, header first. */
-export function formatTable(records: readonly BenchRecord[]): string {
-  const rows = [HEADER, ...records.map(recordCells)];
-  const widths = HEADER.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
+/**
+ * Rows as aligned columns, two spaces apart: numeric columns right-aligned, the others left-aligned,
+ * the last column as it is.
+ */
+export function alignColumns(
+  rows: readonly string[][],
+  numeric: (column: number) => boolean,
+): string {
+  const widths = (rows[0] ?? []).map((_, c) =>
+    Math.max(...rows.map((row) => (row[c] ?? '').length)),
+  );
   return rows
     .map((row) =>
       row
         .map((cell, c) => {
           if (c === row.length - 1) return cell;
           const width = widths[c] ?? 0;
-          return numeric.has(c) ? cell.padStart(width) : cell.padEnd(width);
+          return numeric(c) ? cell.padStart(width) : cell.padEnd(width);
         })
         .join('  ')
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** Left-aligned text columns, right-aligned numbers, one line per record, header first. */
+export function formatTable(records: readonly BenchRecord[]): string {
+  return alignColumns([HEADER, ...records.map(recordCells)], (c) => c >= 2 && c <= 9);
 }
 
 /** "[########............] 12/55 linear-chunked T=4096: 1.23 ms". */
