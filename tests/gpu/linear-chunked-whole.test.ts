@@ -9,7 +9,11 @@
 import { describe, expect, it } from 'vitest';
 import { referenceGatedAttention } from '../../src/gpu/forms/gated/reference.ts';
 import { createGatedChunkedWith } from '../../src/gpu/forms/gated/chunked.ts';
-import { createLinearChunkedWith, usesWholeOutput } from '../../src/gpu/forms/linear/chunked.ts';
+import {
+  createLinearChunkedWith,
+  SUMMED_STATES_MAX_CHUNKS,
+  usesWholeOutput,
+} from '../../src/gpu/forms/linear/chunked.ts';
 import { referenceLinearAttention } from '../../src/gpu/forms/linear/reference.ts';
 import type { FeatureMap } from '../../src/gpu/types.ts';
 import { ATTENTION_TILINGS } from '../../src/gpu/forms/linear/common.ts';
@@ -115,6 +119,67 @@ describe.skipIf(!gpu)(
         ).toBeLessThanOrEqual(BOUND);
       },
     );
+
+    // Few chunks per head: the output kernel sums each block's state from the summaries (four
+    // chunks' loads at a time, then one by one) and no prefix runs; forced on past the default's
+    // reach and off within it, the two paths must agree with the reference, gated or not.
+    it.each([
+      [true, 2, 64 * 9 + 5, 64, 'softplus', true],
+      [true, 1, 64 * 20 + 63, 64, 'identity', false],
+      [true, 2, 700, 128, 'elu1', true],
+      [false, 2, 64 * 9 + 5, 64, 'softplus', true],
+    ] as const)(
+      'summedStates=%s: linear-chunked and gated-chunked H=%i T=%i c=%i %s normalised=%s',
+      async (summedStates, heads, tokens, c, fm, n) => {
+        const tuning = { summedStates };
+        for (const gated of [false, true]) {
+          const options = linearOptions(gated ? 'gated-chunked' : 'linear-chunked', {
+            chunkSize: c,
+            featureMap: fm,
+            normalize: n,
+          });
+          // Decays near 1 and near 0 alike, so that a wrong weight on a distant chunk shows.
+          const logDecay = Float32Array.from({ length: heads * tokens }, (_, i) =>
+            i % 3 === 0 ? -3 * Math.random() : -0.01 * Math.random(),
+          );
+          const problem = {
+            ...drawProblem(heads, tokens, 32, options),
+            ...(gated ? { logDecay } : {}),
+          };
+          const counting = countingDevice(device);
+          const factory = gated ? createGatedChunkedWith(tuning) : createLinearChunkedWith(tuning);
+          const actual = await runFactory(counting.device, factory, problem, options);
+          const carries = counting.created.filter((b) => b.label.includes('prefix carry'));
+          expect(carries.length).toBe(summedStates ? 0 : 1);
+          const expected = gated
+            ? referenceGatedAttention(problem, options)
+            : referenceLinearAttention(problem, options);
+          expect(relativeError(actual, expected)).toBeLessThanOrEqual(BOUND);
+        }
+      },
+    );
+
+    it('sums the states by default up to SUMMED_STATES_MAX_CHUNKS chunks per head, not beyond', async () => {
+      const options = linearOptions('linear-chunked', { chunkSize: 64 });
+      for (const [chunks, summed] of [
+        [SUMMED_STATES_MAX_CHUNKS, true],
+        [SUMMED_STATES_MAX_CHUNKS + 1, false],
+      ] as const) {
+        const problem = drawProblem(1, 64 * chunks, 16, options);
+        const counting = countingDevice(device);
+        const actual = await runFactory(
+          counting.device,
+          createLinearChunkedWith(),
+          problem,
+          options,
+        );
+        const carries = counting.created.filter((b) => b.label.includes('prefix carry'));
+        expect(carries.length).toBe(summed ? 0 : 1);
+        expect(
+          relativeError(actual, referenceLinearAttention(problem, options)),
+        ).toBeLessThanOrEqual(BOUND);
+      }
+    });
 
     // The summaries stage two steps of 32 tokens per thread only at d = 64, where SwiftShader's
     // 32 KiB runs the sliced output kernel and so, by default, the pass: force the map into the

@@ -23,6 +23,11 @@
 //   C: S_b, [feature][column / 4] (first tile only), then V of the tile, [key][column / 4].
 // Z_b (D floats) is read from global memory (L1) by every thread.
 //
+// S_b and Z_b come from the prefix kernel (linear-chunked-prefix.wgsl), or, with SUM_STATES (few
+// chunks per head: the form decides), from the chunk summaries P_m, z_m themselves, summed here
+// over the chunks before the block's: S_b = sum_{m<b} A_{m+1} ... A_{b-1} P_m (every A is 1 with
+// the gate off). That spares the prefix its dispatch where a head has few chunks.
+//
 // With the gate on (gate-on.wgsl, gated-chunked; cum: the log-decays summed from the chunk's
 // start), row i takes exp(cum_i) phi(q_i) S_b and each kept score is scaled by exp(cum_i - cum_j):
 // every exponent is <= 0. Per-thread 4 x 4 blocks are named registers (the struct Quad4), never
@@ -37,6 +42,8 @@ override ONE_TILE: bool = false;
 // Query blocks per workgroup, run in turn (1 unless ONE_TILE): the next block's inputs and state
 // are requested once this block's scores are made, and arrive during its P V.
 override BLOCKS: u32 = 1u;
+// The states buffer holds the chunk summaries, not their prefix: each block sums its own S_b, Z_b.
+override SUM_STATES: bool = false;
 const BQ: u32 = 64u; // query rows per workgroup, and keys per tile
 const R4: u32 = 16u; // BQ / 4: row (or key) quads
 
@@ -243,6 +250,53 @@ fn loadStates(stateBase: u32, lid: u32, tx: u32) -> StateLoad {
   );
 }
 
+// acc + w x, for each of a StateLoad's registers.
+fn addState(acc: StateLoad, x: StateLoad, w: f32) -> StateLoad {
+  return StateLoad(
+    Quad4(fma(vec4<f32>(w), x.s.a, acc.s.a), fma(vec4<f32>(w), x.s.b, acc.s.b),
+      fma(vec4<f32>(w), x.s.c, acc.s.c), fma(vec4<f32>(w), x.s.d, acc.s.d)),
+    fma(vec4<f32>(w), x.z, acc.z),
+  );
+}
+
+// A_m: the decay of chunk m of the block's head as a whole (1 with the gate off).
+fn chunkDecay(blk: ChunkBlock, m: u32) -> f32 {
+  if (!GATED) {
+    return 1.0;
+  }
+  return exp(gate(blk.head * blk.T + min((m + 1u) * blk.C, blk.T) - 1u));
+}
+
+// SUM_STATES: S_b and Z_b of chunk b summed from the summaries of chunks b - 1 down to 0, each
+// weighted by the decays of the chunks after it. Four chunks' loads are requested before their
+// sums, so four latencies overlap.
+fn sumStates(blk: ChunkBlock, b: u32, lid: u32, tx: u32) -> StateLoad {
+  let STATE4 = D * (D + 1u) / 4u;
+  let first = blk.headInGroup * params.chunks;
+  var acc = StateLoad(Quad4(), vec4<f32>(0.0));
+  var w = 1.0;
+  var m = b; // chunks m .. b - 1 are summed
+  for (; m >= 4u; m -= 4u) {
+    let x0 = loadStates((first + m - 1u) * STATE4, lid, tx);
+    let x1 = loadStates((first + m - 2u) * STATE4, lid, tx);
+    let x2 = loadStates((first + m - 3u) * STATE4, lid, tx);
+    let x3 = loadStates((first + m - 4u) * STATE4, lid, tx);
+    acc = addState(acc, x0, w);
+    w *= chunkDecay(blk, m - 1u);
+    acc = addState(acc, x1, w);
+    w *= chunkDecay(blk, m - 2u);
+    acc = addState(acc, x2, w);
+    w *= chunkDecay(blk, m - 3u);
+    acc = addState(acc, x3, w);
+    w *= chunkDecay(blk, m - 4u);
+  }
+  for (; m > 0u; m--) {
+    acc = addState(acc, loadStates((first + m - 1u) * STATE4, lid, tx), w);
+    w *= chunkDecay(blk, m - 1u);
+  }
+  return acc;
+}
+
 // The first key of the block's chunk (C is a multiple of 64: the block lies in one chunk).
 fn chunkStart(blk: ChunkBlock) -> u32 {
   return (blk.q0 / blk.C) * blk.C;
@@ -259,13 +313,17 @@ struct BlockInputs {
 
 fn loadBlock(blk: ChunkBlock, lid: u32, tx: u32) -> BlockInputs {
   let k0 = chunkStart(blk);
-  let stateBase = (blk.headInGroup * params.chunks + blk.q0 / blk.C) * (D * (D + 1u) / 4u);
-  return BlockInputs(
-    loadRows(0u, blk.base4, blk.q0, blk.T, lid),
-    loadRows(1u, blk.base4, k0, blk.T, lid),
-    loadValues(blk.base4, k0, blk.T, lid),
-    loadStates(stateBase, lid, tx),
-  );
+  let chunk = blk.q0 / blk.C;
+  let qs = loadRows(0u, blk.base4, blk.q0, blk.T, lid);
+  let ks = loadRows(1u, blk.base4, k0, blk.T, lid);
+  let vs = loadValues(blk.base4, k0, blk.T, lid);
+  var s: StateLoad;
+  if (SUM_STATES) {
+    s = sumStates(blk, chunk, lid, tx);
+  } else {
+    s = loadStates((blk.headInGroup * params.chunks + chunk) * (D * (D + 1u) / 4u), lid, tx);
+  }
+  return BlockInputs(qs, ks, vs, s);
 }
 
 @compute @workgroup_size(256)

@@ -154,6 +154,14 @@ export function linearChunkedConstants(
 const WHOLE_BLOCKS = 2;
 const WHOLE_BLOCKS_FROM = 512;
 
+/**
+ * The most chunks per head for which the whole-tile output kernel sums each block's chunk state
+ * from the summaries itself (SUM_STATES) and the prefix kernel does not run: one dispatch fewer,
+ * paid for by each block reading the summaries of the chunks before its own (at most this many
+ * less one, four at a time).
+ */
+export const SUMMED_STATES_MAX_CHUNKS = 16;
+
 /** Query blocks per workgroup of the whole-tile kernel at c = 64 for `blocks` blocks in all. */
 export function wholeBlocksFor(blocks: number): number {
   return blocks >= WHOLE_BLOCKS_FROM ? WHOLE_BLOCKS : 1;
@@ -193,6 +201,12 @@ export interface LinearChunkedTuning {
   mapInKernels?: boolean;
   /** Query blocks per workgroup of the whole-tile kernel at c = 64; default wholeBlocksFor. */
   wholeBlocks?: number;
+  /**
+   * Whether the whole-tile output kernel sums the chunk states from the summaries, with no prefix
+   * kernel. Default: where a head has at most SUMMED_STATES_MAX_CHUNKS chunks, all heads share
+   * one states buffer and the states are not kept for a backward pass.
+   */
+  summedStates?: boolean;
   /** Default: MAX_DISPATCH_FLOPS. */
   maxDispatchFlops?: number;
   /** Largest chunk-states buffer; default: the device's storage binding and buffer limits. */
@@ -248,13 +262,22 @@ export function createLinearChunkedWith(
         ? (tuning.wholeBlocks ?? (inputs ? 1 : wholeBlocksFor(H * Math.ceil(T / WHOLE_BLOCK))))
         : 1;
     const constants = linearChunkedConstants(d, options, chosen, mapInKernels);
+    const chunks = Math.ceil(T / c);
+    const stateFloats = d * (d + 1);
+    const maxBytes =
+      tuning.maxStateBytes ??
+      Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const groupHeads = chunkStateHeads(shape, c, maxBytes);
+    // The output kernel sums each block's state from the summaries: no prefix dispatch. Not with
+    // `keep`: the backward pass reads the exclusive states that the prefix leaves in place.
+    const summedStates =
+      whole && !tuning.keep && (tuning.summedStates ?? chunks <= SUMMED_STATES_MAX_CHUNKS);
     const summaries = getPipeline(
       device,
       `${family}-summaries`,
       code.summaries,
       constants.summaries,
     );
-    const prefix = getPipeline(device, `${family}-prefix`, code.prefix, constants.prefix);
     const output = whole
       ? getPipeline(device, `${family}-output-whole`, code.outputWhole, {
           ...normalizerConstants(),
@@ -263,10 +286,10 @@ export function createLinearChunkedWith(
           NORMALIZE: constants.output.NORMALIZE!,
           ONE_TILE: c === WHOLE_BLOCK ? 1 : 0,
           BLOCKS: wholeBlocks,
+          SUM_STATES: summedStates ? 1 : 0,
         })
       : getPipeline(device, `${family}-output`, code.output, constants.output);
 
-    const chunks = Math.ceil(T / c);
     const dispatches: PlannedDispatch[] = [];
     const push = (phase: ChunkedPhase, ...planned: PlannedDispatch[]) => {
       if (!tuning.phases || tuning.phases.includes(phase)) dispatches.push(...planned);
@@ -283,22 +306,23 @@ export function createLinearChunkedWith(
     const phiK = mapped.k;
     const values = mapped.v;
     push('inputs', ...mapped.dispatches);
-    const stateFloats = d * (d + 1);
-    const maxBytes =
-      tuning.maxStateBytes ??
-      Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     const maxFlops = tuning.maxDispatchFlops ?? MAX_DISPATCH_FLOPS;
-    const groupHeads = chunkStateHeads(shape, c, maxBytes);
     const states = ctx.createBuffer({
       label: `${label} chunk states (${groupHeads} heads)`,
       size: 4 * groupHeads * chunks * stateFloats,
       usage: GPUBufferUsage.STORAGE,
     });
-    const carry = ctx.createBuffer({
-      label: `${label} prefix carry`,
-      size: 4 * groupHeads * stateFloats,
-      usage: GPUBufferUsage.STORAGE,
-    });
+    // The prefix kernel and its carry between dispatches, unless the output kernel sums the states.
+    const prefix = summedStates
+      ? undefined
+      : {
+          pipeline: getPipeline(device, `${family}-prefix`, code.prefix, constants.prefix),
+          carry: ctx.createBuffer({
+            label: `${label} prefix carry`,
+            size: 4 * groupHeads * stateFloats,
+            usage: GPUBufferUsage.STORAGE,
+          }),
+        };
 
     // 0. With the gate on: the log-decays summed from each chunk's start (one thread per
     // (head, chunk), up to c adds each), which the three kernels read instead of g.
@@ -361,7 +385,7 @@ export function createLinearChunkedWith(
       const chunksPerDispatch = Math.max(1, Math.floor(maxFlops / 16 / elements));
       const groups = Math.ceil(elements / PREFIX_WORKGROUP);
       const gridX = Math.min(groups, MAX_WORKGROUPS_PER_DISPATCH);
-      for (let b0 = 0; b0 < chunks; b0 += chunksPerDispatch) {
+      for (let b0 = 0; prefix && b0 < chunks; b0 += chunksPerDispatch) {
         const b1 = Math.min(chunks, b0 + chunksPerDispatch);
         const name = `${group} prefix chunks ${b0}..${b1}`;
         const params = createParams(ctx.createBuffer, device, `${name} params`, [
@@ -374,8 +398,14 @@ export function createLinearChunkedWith(
           h0,
         ]);
         push('prefix', {
-          pipeline: prefix,
-          bindGroup: bindBuffers(device, prefix, name, [params, states, carry], cum),
+          pipeline: prefix.pipeline,
+          bindGroup: bindBuffers(
+            device,
+            prefix.pipeline,
+            name,
+            [params, states, prefix.carry],
+            cum,
+          ),
           workgroups: [gridX, Math.ceil(groups / gridX)],
         });
       }
