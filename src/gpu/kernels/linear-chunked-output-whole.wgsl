@@ -23,10 +23,8 @@
 //   C: S_b, [feature][column / 4] (first tile only), then V of the tile, [key][column / 4].
 // Z_b (D floats) is read from global memory (L1) by every thread.
 //
-// S_b and Z_b come from the prefix kernel (linear-chunked-prefix.wgsl), or, with SUM_STATES (few
-// chunks per head: the form decides), from the chunk summaries P_m, z_m themselves, summed here
-// over the chunks before the block's: S_b = sum_{m<b} A_{m+1} ... A_{b-1} P_m (every A is 1 with
-// the gate off). That spares the prefix its dispatch where a head has few chunks.
+// S_b and Z_b come from the prefix kernel, or are summed from the chunk summaries where a head has
+// few chunks (SUM_STATES): linear-chunked-states.wgsl, which also defines Quad4.
 //
 // With the gate on (gate-on.wgsl, gated-chunked; cum: the log-decays summed from the chunk's
 // start), row i takes exp(cum_i) phi(q_i) S_b and each kept score is scaled by exp(cum_i - cum_j):
@@ -42,8 +40,6 @@ override ONE_TILE: bool = false;
 // Query blocks per workgroup, run in turn (1 unless ONE_TILE): the next block's inputs and state
 // are requested once this block's scores are made, and arrive during its P V.
 override BLOCKS: u32 = 1u;
-// The states buffer holds the chunk summaries, not their prefix: each block sums its own S_b, Z_b.
-override SUM_STATES: bool = false;
 const BQ: u32 = 64u; // query rows per workgroup, and keys per tile
 const R4: u32 = 16u; // BQ / 4: row (or key) quads
 
@@ -59,15 +55,6 @@ const R4: u32 = 16u; // BQ / 4: row (or key) quads
 var<workgroup> regionA: array<vec4<f32>, D * R4>;
 var<workgroup> regionB: array<vec4<f32>, BQ * R4>;
 var<workgroup> regionC: array<vec4<f32>, D * R4>;
-
-// Four vec4 registers of one thread: rows 4 ty + i of a 4 x 4 block (a: i = 0 .. d: i = 3), or the
-// four vec4 loads a thread makes of a 64-row tile.
-struct Quad4 {
-  a: vec4<f32>,
-  b: vec4<f32>,
-  c: vec4<f32>,
-  d: vec4<f32>,
-}
 
 // acc + x y^T: row i gains x[i] y.
 fn addOuter(acc: Quad4, x: vec4<f32>, y: vec4<f32>) -> Quad4 {
@@ -169,16 +156,6 @@ fn loadValues(base4: u32, k0: u32, T: u32, lid: u32) -> Quad4 {
   );
 }
 
-// Element lid + 256 r of the chunk state S_b (D x D / 4 vec4s), zero past it.
-fn loadState(stateBase: u32, lid: u32, r: u32) -> vec4<f32> {
-  let e = lid + 256u * r;
-  var x = vec4<f32>(0.0);
-  if (e < D * (D / 4u)) {
-    x = states[stateBase + e];
-  }
-  return x;
-}
-
 // Into regionC, [feature or key][column / 4]: the state S_b (D D / 4 vec4s) or V of a tile (BQ D / 4,
 // never fewer, since D <= BQ); the loads are zero past their own extent.
 fn storeRegionC(x: Quad4, lid: u32) {
@@ -227,76 +204,6 @@ fn writeRow(row: u32, T: u32, ownCols: bool, base4: u32, tx: u32, x: vec4<f32>, 
   }
 }
 
-// The state S_b (D x D / 4 vec4s, elements lid + 256 r) and Z_b's features 4 tx .. 4 tx + 3 of the
-// chunk whose states start at stateBase.
-struct StateLoad {
-  s: Quad4,
-  z: vec4<f32>,
-}
-
-fn loadStates(stateBase: u32, lid: u32, tx: u32) -> StateLoad {
-  var z = vec4<f32>(0.0);
-  if (NORMALIZE && tx < D / 4u) {
-    z = states[stateBase + D * (D / 4u) + tx];
-  }
-  return StateLoad(
-    Quad4(
-      loadState(stateBase, lid, 0u),
-      loadState(stateBase, lid, 1u),
-      loadState(stateBase, lid, 2u),
-      loadState(stateBase, lid, 3u),
-    ),
-    z,
-  );
-}
-
-// acc + w x, for each of a StateLoad's registers.
-fn addState(acc: StateLoad, x: StateLoad, w: f32) -> StateLoad {
-  return StateLoad(
-    Quad4(fma(vec4<f32>(w), x.s.a, acc.s.a), fma(vec4<f32>(w), x.s.b, acc.s.b),
-      fma(vec4<f32>(w), x.s.c, acc.s.c), fma(vec4<f32>(w), x.s.d, acc.s.d)),
-    fma(vec4<f32>(w), x.z, acc.z),
-  );
-}
-
-// A_m: the decay of chunk m of the block's head as a whole (1 with the gate off).
-fn chunkDecay(blk: ChunkBlock, m: u32) -> f32 {
-  if (!GATED) {
-    return 1.0;
-  }
-  return exp(gate(blk.head * blk.T + min((m + 1u) * blk.C, blk.T) - 1u));
-}
-
-// SUM_STATES: S_b and Z_b of chunk b summed from the summaries of chunks b - 1 down to 0, each
-// weighted by the decays of the chunks after it. Four chunks' loads are requested before their
-// sums, so four latencies overlap.
-fn sumStates(blk: ChunkBlock, b: u32, lid: u32, tx: u32) -> StateLoad {
-  let STATE4 = D * (D + 1u) / 4u;
-  let first = blk.headInGroup * params.chunks;
-  var acc = StateLoad(Quad4(), vec4<f32>(0.0));
-  var w = 1.0;
-  var m = b; // chunks m .. b - 1 are summed
-  for (; m >= 4u; m -= 4u) {
-    let x0 = loadStates((first + m - 1u) * STATE4, lid, tx);
-    let x1 = loadStates((first + m - 2u) * STATE4, lid, tx);
-    let x2 = loadStates((first + m - 3u) * STATE4, lid, tx);
-    let x3 = loadStates((first + m - 4u) * STATE4, lid, tx);
-    acc = addState(acc, x0, w);
-    w *= chunkDecay(blk, m - 1u);
-    acc = addState(acc, x1, w);
-    w *= chunkDecay(blk, m - 2u);
-    acc = addState(acc, x2, w);
-    w *= chunkDecay(blk, m - 3u);
-    acc = addState(acc, x3, w);
-    w *= chunkDecay(blk, m - 4u);
-  }
-  for (; m > 0u; m--) {
-    acc = addState(acc, loadStates((first + m - 1u) * STATE4, lid, tx), w);
-    w *= chunkDecay(blk, m - 1u);
-  }
-  return acc;
-}
-
 // The first key of the block's chunk (C is a multiple of 64: the block lies in one chunk).
 fn chunkStart(blk: ChunkBlock) -> u32 {
   return (blk.q0 / blk.C) * blk.C;
@@ -317,13 +224,7 @@ fn loadBlock(blk: ChunkBlock, lid: u32, tx: u32) -> BlockInputs {
   let qs = loadRows(0u, blk.base4, blk.q0, blk.T, lid);
   let ks = loadRows(1u, blk.base4, k0, blk.T, lid);
   let vs = loadValues(blk.base4, k0, blk.T, lid);
-  var s: StateLoad;
-  if (SUM_STATES) {
-    s = sumStates(blk, chunk, lid, tx);
-  } else {
-    s = loadStates((blk.headInGroup * params.chunks + chunk) * (D * (D + 1u) / 4u), lid, tx);
-  }
-  return BlockInputs(qs, ks, vs, s);
+  return BlockInputs(qs, ks, vs, chunkState(blk, chunk, lid, tx));
 }
 
 @compute @workgroup_size(256)

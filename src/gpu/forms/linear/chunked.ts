@@ -18,6 +18,7 @@
  */
 import chunkOutputSource from '../../kernels/linear-chunked-output.wgsl?raw';
 import chunkOutputWholeSource from '../../kernels/linear-chunked-output-whole.wgsl?raw';
+import chunkStatesSource from '../../kernels/linear-chunked-states.wgsl?raw';
 import cumsumSource from '../../kernels/gated-chunked-cumsum.wgsl?raw';
 import prefixSource from '../../kernels/linear-chunked-prefix.wgsl?raw';
 import summariesSource from '../../kernels/linear-chunked-summaries.wgsl?raw';
@@ -56,7 +57,7 @@ import { usesWholeOutput, WHOLE_BLOCK } from './whole-output.ts';
 export { usesWholeOutput, wholeOutputBytes } from './whole-output.ts';
 
 const outputSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkOutputSource);
-const outputWholeSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkOutputWholeSource);
+const outputWholeSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkStatesSource, chunkOutputWholeSource);
 
 /** Each kernel of one input element type (LINEAR_INPUTS_WGSL) with the gate off or on. */
 function chunkedCodes(inputs: string, gated: boolean) {
