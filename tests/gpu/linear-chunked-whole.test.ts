@@ -12,6 +12,7 @@ import { createGatedChunkedWith } from '../../src/gpu/forms/gated/chunked.ts';
 import {
   createLinearChunkedWith,
   SUMMED_STATES_MAX_CHUNKS,
+  usesRowsOutput,
   usesWholeOutput,
 } from '../../src/gpu/forms/linear/chunked.ts';
 import { referenceLinearAttention } from '../../src/gpu/forms/linear/reference.ts';
@@ -35,6 +36,12 @@ describe.skipIf(!gpu)(
       expect(usesWholeOutput(128, 64, 1 << 20)).toBe(false);
       expect(usesWholeOutput(64, 64, 48 * 1024)).toBe(true);
       expect(usesWholeOutput(64, 64, 16 * 1024)).toBe(false);
+      // The row-slice kernel: c = 64 only, where the whole-tile one serves, below 512 blocks.
+      expect(usesRowsOutput(64, 64, 48 * 1024, 12, 2048)).toBe(true);
+      expect(usesRowsOutput(64, 64, 48 * 1024, 12, 64 * 42)).toBe(true);
+      expect(usesRowsOutput(64, 64, 48 * 1024, 12, 64 * 43)).toBe(false);
+      expect(usesRowsOutput(64, 128, 48 * 1024, 1, 128)).toBe(false);
+      expect(usesRowsOutput(64, 64, 16 * 1024, 1, 128)).toBe(false);
     });
 
     const cases: [number, number, number, FeatureMap, boolean][] = [
@@ -56,10 +63,14 @@ describe.skipIf(!gpu)(
           normalize: n,
         });
         const problem = drawProblem(2, tokens, dim, options);
-        const actual = await runFactory(device, createLinearChunkedWith(), problem, options);
-        expect(
-          relativeError(actual, referenceLinearAttention(problem, options)),
-        ).toBeLessThanOrEqual(BOUND);
+        const expected = referenceLinearAttention(problem, options);
+        // At c = 64 both output kernels: the row-slice one (these few blocks' default) and the
+        // whole-tile one.
+        for (const rowsOutput of c === 64 ? [true, false] : [false]) {
+          const factory = createLinearChunkedWith({ rowsOutput });
+          const actual = await runFactory(device, factory, problem, options);
+          expect(relativeError(actual, expected)).toBeLessThanOrEqual(BOUND);
+        }
       },
     );
 
@@ -73,10 +84,12 @@ describe.skipIf(!gpu)(
         });
         const logDecay = Float32Array.from({ length: 2 * tokens }, () => -3 * Math.random());
         const problem = { ...drawProblem(2, tokens, dim, options), logDecay };
-        const actual = await runFactory(device, createGatedChunkedWith(), problem, options);
-        expect(
-          relativeError(actual, referenceGatedAttention(problem, options)),
-        ).toBeLessThanOrEqual(BOUND);
+        const expected = referenceGatedAttention(problem, options);
+        for (const rowsOutput of c === 64 ? [true, false] : [false]) {
+          const factory = createGatedChunkedWith({ rowsOutput });
+          const actual = await runFactory(device, factory, problem, options);
+          expect(relativeError(actual, expected)).toBeLessThanOrEqual(BOUND);
+        }
       },
     );
 
@@ -90,7 +103,11 @@ describe.skipIf(!gpu)(
     ] as const)(
       'wholeBlocks=%i: linear-chunked and gated-chunked H=%i T=%i %s normalised=%s (split %d)',
       async (wholeBlocks, heads, tokens, fm, n, maxDispatchFlops) => {
-        const tuning = { wholeBlocks, ...(maxDispatchFlops ? { maxDispatchFlops } : {}) };
+        const tuning = {
+          wholeBlocks,
+          rowsOutput: false,
+          ...(maxDispatchFlops ? { maxDispatchFlops } : {}),
+        };
         const options = linearOptions('linear-chunked', {
           chunkSize: 64,
           featureMap: fm,
@@ -123,15 +140,19 @@ describe.skipIf(!gpu)(
     // Few chunks per head: the output kernel sums each block's state from the summaries (four
     // chunks' loads at a time, then one by one) and no prefix runs; forced on past the default's
     // reach and off within it, the two paths must agree with the reference, gated or not.
+    // Each in both output kernels at c = 64.
     it.each([
-      [true, 2, 64 * 9 + 5, 64, 'softplus', true],
-      [true, 1, 64 * 20 + 63, 64, 'identity', false],
-      [true, 2, 700, 128, 'elu1', true],
-      [false, 2, 64 * 9 + 5, 64, 'softplus', true],
+      [true, true, 2, 64 * 9 + 5, 64, 'softplus', true],
+      [true, false, 2, 64 * 9 + 5, 64, 'softplus', true],
+      [true, true, 1, 64 * 20 + 63, 64, 'identity', false],
+      [true, false, 1, 64 * 20 + 63, 64, 'identity', false],
+      [true, false, 2, 700, 128, 'elu1', true],
+      [false, true, 2, 64 * 9 + 5, 64, 'softplus', true],
+      [false, false, 2, 64 * 9 + 5, 64, 'softplus', true],
     ] as const)(
-      'summedStates=%s: linear-chunked and gated-chunked H=%i T=%i c=%i %s normalised=%s',
-      async (summedStates, heads, tokens, c, fm, n) => {
-        const tuning = { summedStates };
+      'summedStates=%s rowsOutput=%s: linear-chunked and gated-chunked H=%i T=%i c=%i %s normalised=%s',
+      async (summedStates, rowsOutput, heads, tokens, c, fm, n) => {
+        const tuning = { summedStates, rowsOutput };
         for (const gated of [false, true]) {
           const options = linearOptions(gated ? 'gated-chunked' : 'linear-chunked', {
             chunkSize: c,
@@ -244,21 +265,29 @@ describe.skipIf(!gpu)(
       expect(sliced.filter((l) => l.includes('phi(')).length).toBe(2);
     });
 
-    it('a NaN in a later value reaches no earlier row (d=32, T=200, c=128)', async () => {
-      const options = linearOptions('linear-chunked', { chunkSize: 128 });
-      const problem = drawProblem(1, 200, 32, options);
-      const poisoned = 150;
-      problem.v[poisoned * 32 + 5] = Number.NaN;
-      const actual = await runFactory(device, createLinearChunkedWith(), problem, options);
-      const expected = referenceLinearAttention(
-        { ...problem, v: problem.v.map((x) => (Number.isNaN(x) ? 0 : x)) },
-        options,
-      );
-      const rows = poisoned * 32;
-      expect(
-        relativeError(actual.subarray(0, rows), expected.subarray(0, rows)),
-      ).toBeLessThanOrEqual(BOUND);
-      expect(actual.subarray(rows).some(Number.isNaN)).toBe(true);
-    });
+    it.each([
+      [128, false],
+      [64, true],
+      [64, false],
+    ])(
+      'a NaN in a later value reaches no earlier row (d=32, T=200, c=%i, rowsOutput=%s)',
+      async (chunkSize, rowsOutput) => {
+        const options = linearOptions('linear-chunked', { chunkSize });
+        const problem = drawProblem(1, 200, 32, options);
+        const poisoned = 150;
+        problem.v[poisoned * 32 + 5] = Number.NaN;
+        const factory = createLinearChunkedWith({ rowsOutput });
+        const actual = await runFactory(device, factory, problem, options);
+        const expected = referenceLinearAttention(
+          { ...problem, v: problem.v.map((x) => (Number.isNaN(x) ? 0 : x)) },
+          options,
+        );
+        const rows = poisoned * 32;
+        expect(
+          relativeError(actual.subarray(0, rows), expected.subarray(0, rows)),
+        ).toBeLessThanOrEqual(BOUND);
+        expect(actual.subarray(rows).some(Number.isNaN)).toBe(true);
+      },
+    );
   },
 );

@@ -2,8 +2,10 @@
  * `linear-chunked`: chunks of c tokens (Buckman & Gelada 2024, the chunked formulation), in three kernels:
  *   1. linear-chunked-summaries.wgsl: P_b = phi(K_b)^T V_b and z_b = colsum phi(K_b), every chunk in parallel;
  *   2. linear-chunked-prefix.wgsl: the exclusive prefix over chunks, in place: S_b, Z_b;
- *   3. linear-chunked-output-whole.wgsl or linear-chunked-output.wgsl (sliced): phi(Q_b) S_b plus
- *      the causal attention form inside the chunk.
+ *   3. linear-chunked-output-whole.wgsl (or -output-rows.wgsl where blocks are few) or
+ *      linear-chunked-output.wgsl (sliced): phi(Q_b) S_b plus the causal attention form inside the
+ *      chunk. With few chunks per head, the output kernel sums S_b from the summaries itself and
+ *      kernel 2 does not run (SUMMED_STATES_MAX_CHUNKS).
  * Work O(T d^2 + T c d); memory O(T d + (T / c) d^2). When the chunk states of all heads would not
  * fit one storage binding, the heads run in groups through one states buffer.
  * Where the whole-tile output kernel runs (d <= 64, c a multiple of 64, 48 KiB of workgroup memory
@@ -17,6 +19,7 @@
  * work is O(T d + (T / c) d^2) multiplications.
  */
 import chunkOutputSource from '../../kernels/linear-chunked-output.wgsl?raw';
+import chunkOutputRowsSource from '../../kernels/linear-chunked-output-rows.wgsl?raw';
 import chunkOutputWholeSource from '../../kernels/linear-chunked-output-whole.wgsl?raw';
 import chunkStatesSource from '../../kernels/linear-chunked-states.wgsl?raw';
 import cumsumSource from '../../kernels/gated-chunked-cumsum.wgsl?raw';
@@ -52,12 +55,13 @@ import {
   type AttentionTiles,
   type PlannedDispatch,
 } from './common.ts';
-import { usesWholeOutput, WHOLE_BLOCK } from './whole-output.ts';
+import { ROWS_BLOCK, usesRowsOutput, usesWholeOutput, WHOLE_BLOCK } from './whole-output.ts';
 
-export { usesWholeOutput, wholeOutputBytes } from './whole-output.ts';
+export { usesRowsOutput, usesWholeOutput, wholeOutputBytes } from './whole-output.ts';
 
 const outputSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkOutputSource);
 const outputWholeSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkStatesSource, chunkOutputWholeSource);
+const outputRowsSource = composeWgsl(CHUNK_BLOCK_WGSL, chunkStatesSource, chunkOutputRowsSource);
 
 /** Each kernel of one input element type (LINEAR_INPUTS_WGSL) with the gate off or on. */
 function chunkedCodes(inputs: string, gated: boolean) {
@@ -66,6 +70,7 @@ function chunkedCodes(inputs: string, gated: boolean) {
     prefix: composeWgsl(gateWgsl(gated), CHUNK_STATE_SCAN_WGSL, prefixSource),
     output: linearKernel(outputSource, { tiles: true, gated, inputs }),
     outputWhole: linearKernel(outputWholeSource, { gated, inputs }),
+    outputRows: linearKernel(outputRowsSource, { gated, inputs }),
   };
 }
 
@@ -210,6 +215,11 @@ export interface LinearChunkedTuning {
    * one states buffer and the states are not kept for a backward pass.
    */
   summedStates?: boolean;
+  /**
+   * Whether the output runs as linear-chunked-output-rows.wgsl (where the whole-tile kernel serves
+   * and c = 64). Default: usesRowsOutput.
+   */
+  rowsOutput?: boolean;
   /** Default: MAX_DISPATCH_FLOPS. */
   maxDispatchFlops?: number;
   /** Largest chunk-states buffer; default: the device's storage binding and buffer limits. */
@@ -260,8 +270,14 @@ export function createLinearChunkedWith(
     // Query blocks per workgroup of the whole-tile kernel: several in turn only with one key tile
     // per block (c = 64), where the next block's loads can be requested during this one's work;
     // one for linear-chunked-f16, whose output phase was not timed with two in a call of its own.
+    // With few blocks, one workgroup per 16 rows (linear-chunked-output-rows.wgsl) instead.
+    const rows =
+      whole &&
+      c === WHOLE_BLOCK &&
+      (tuning.rowsOutput ??
+        usesRowsOutput(d, c, device.limits.maxComputeWorkgroupStorageSize, H, T));
     const wholeBlocks =
-      whole && c === WHOLE_BLOCK
+      whole && c === WHOLE_BLOCK && !rows
         ? (tuning.wholeBlocks ?? (inputs ? 1 : wholeBlocksFor(H * Math.ceil(T / WHOLE_BLOCK))))
         : 1;
     const constants = linearChunkedConstants(d, options, chosen, mapInKernels);
@@ -281,17 +297,22 @@ export function createLinearChunkedWith(
       code.summaries,
       constants.summaries,
     );
-    const output = whole
-      ? getPipeline(device, `${family}-output-whole`, code.outputWhole, {
-          ...normalizerConstants(),
-          D: d,
-          FEATURE_MAP: constants.output.FEATURE_MAP!,
-          NORMALIZE: constants.output.NORMALIZE!,
-          ONE_TILE: c === WHOLE_BLOCK ? 1 : 0,
-          BLOCKS: wholeBlocks,
-          SUM_STATES: summedStates ? 1 : 0,
-        })
-      : getPipeline(device, `${family}-output`, code.output, constants.output);
+    const stagedConstants = {
+      ...normalizerConstants(),
+      D: d,
+      FEATURE_MAP: constants.output.FEATURE_MAP!,
+      NORMALIZE: constants.output.NORMALIZE!,
+      SUM_STATES: summedStates ? 1 : 0,
+    };
+    const output = rows
+      ? getPipeline(device, `${family}-output-rows`, code.outputRows, stagedConstants)
+      : whole
+        ? getPipeline(device, `${family}-output-whole`, code.outputWhole, {
+            ...stagedConstants,
+            ONE_TILE: c === WHOLE_BLOCK ? 1 : 0,
+            BLOCKS: wholeBlocks,
+          })
+        : getPipeline(device, `${family}-output`, code.output, constants.output);
 
     const dispatches: PlannedDispatch[] = [];
     const push = (phase: ChunkedPhase, ...planned: PlannedDispatch[]) => {
@@ -357,7 +378,7 @@ export function createLinearChunkedWith(
     tuning.keep?.({ states, ...(cum ? { cum } : {}), groupHeads });
     const tileSide = constants.summaries.TS!;
     const tilesPerChunk = (d / tileSide) ** 2;
-    const BQ = whole ? WHOLE_BLOCK : 4 * constants.output.TY!;
+    const BQ = rows ? ROWS_BLOCK : whole ? WHOLE_BLOCK : 4 * constants.output.TY!;
     const blocksPerHead = Math.ceil(T / BQ);
     for (let h0 = 0; h0 < H; h0 += groupHeads) {
       const G = Math.min(groupHeads, H - h0);

@@ -35,3 +35,32 @@ export function usesWholeOutput(
   const needs = wholeOutputNeeds(dim, chunkSize);
   return needs !== null && needs <= workgroupStorageBytes;
 }
+
+/**
+ * Below this many blocks of 64 query rows in all (heads x ceil(T / 64)), at c = 64, the output runs
+ * as linear-chunked-output-rows.wgsl, one workgroup per 16 rows: with few blocks the GPU is mostly
+ * idle and a block's time is its workgroup's chain of work, which four workgroups shorten.
+ */
+export const ROWS_OUTPUT_BELOW = 512;
+
+/** Rows per workgroup of linear-chunked-output-rows.wgsl. */
+export const ROWS_BLOCK = 16;
+
+/**
+ * Whether linear-chunked-output-rows.wgsl serves this problem: where the whole-tile kernel would
+ * (usesWholeOutput), at c = 64, with fewer than ROWS_OUTPUT_BELOW blocks of 64 rows in all. It needs
+ * less workgroup memory than the whole-tile kernel (41 KiB at D = 64).
+ */
+export function usesRowsOutput(
+  dim: number,
+  chunkSize: number,
+  workgroupStorageBytes: number,
+  heads: number,
+  tokens: number,
+): boolean {
+  return (
+    chunkSize === WHOLE_BLOCK &&
+    usesWholeOutput(dim, chunkSize, workgroupStorageBytes) &&
+    heads * Math.ceil(tokens / WHOLE_BLOCK) < ROWS_OUTPUT_BELOW
+  );
+}
