@@ -7,7 +7,7 @@
 // runs a quarter of the whole-tile kernel's chain of loads, barriers and multiply-adds. With few
 // blocks the GPU is mostly idle and the time is that chain's length, not the work.
 //
-// 256 threads as a 16 x 16 grid: thread (ty, tx) owns row r0 + ty, output columns 4 tx .. 4 tx + 3
+// 256 threads: thread (ty, tx) owns row r0 + ty, output columns 4 tx .. 4 tx + 3
 // (tx < D / 4) and, for the scores, keys 4 tx .. 4 tx + 3 of the chunk. The workgroup's keys run from
 // its chunk's start to its own last row. Workgroup memory:
 //   qs: phi(Q) of the 16 rows, [row][feature / 4];
@@ -33,11 +33,13 @@ const K4: u32 = 16u; // key quads per chunk
 // [heads in group][chunks][D * D state S_b (or summary P_b), then D normaliser Z_b (or z_b)]
 @group(0) @binding(5) var<storage, read> states: array<vec4<f32>>;
 
-var<workgroup> qs: array<vec4<f32>, BQ * (D / 4u)>;
+// Rows of qs and ps are padded by one vec4, so that the eight rows a warp reads at once fall in
+// different banks.
+var<workgroup> qs: array<vec4<f32>, BQ * (D / 4u + 1u)>;
 var<workgroup> sc: array<vec4<f32>, D * (D / 4u)>;
 var<workgroup> zs: array<vec4<f32>, D / 4u>;
 var<workgroup> kv: array<vec4<f32>, 16u * D>;
-var<workgroup> ps: array<vec4<f32>, BQ * K4>;
+var<workgroup> ps: array<vec4<f32>, BQ * (K4 + 1u)>;
 
 // Element lid + 256 r of the keys' tile as stored (row-major, D / 4 vec4s per key): key e % 64,
 // features 4 (e / 64) ..; zero past the workgroup's last key (nk keys from k0) or past T.
@@ -97,8 +99,14 @@ fn cumAt(head: u32, t: u32, T: u32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let D4 = D / 4u;
-  let tx = lid % 16u;
-  let ty = lid / 16u;
+  let QS = D4 + 1u; // qs's row stride
+  let PS = K4 + 1u; // ps's row stride
+  // Each warp of 32 takes 8 rows x 4 column (or key) quads, so that a step's workgroup-memory reads
+  // are 8 rows' vec4s of phi(Q) or P and 4 of S_b, phi(K) or V.
+  let lane = lid % 32u;
+  let warp = lid / 32u;
+  let ty = 8u * (warp % 2u) + lane % 8u;
+  let tx = 4u * (warp / 2u) + lane / 8u;
   let ownCols = tx < D4;
   let blk = chunkBlock(wid);
   let T = blk.T;
@@ -125,7 +133,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let state = chunkState(blk, chunk, lid, tx);
 
   if (lid < BQ * D4) {
-    qs[lid] = select(vec4<f32>(0.0), phi4(qx), qRow < T);
+    qs[(lid / D4) * QS + lid % D4] = select(vec4<f32>(0.0), phi4(qx), qRow < T);
   }
   let keyOf = lid % CK; // the key of each of this thread's loadKey elements
   let keptKey = keyOf < nk && k0 + keyOf < T;
@@ -157,7 +165,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var acc = vec4<f32>(0.0);
   var den = 0.0;
   for (var fq = 0u; fq < D4; fq++) {
-    let qv = select(qs[ty * D4 + fq], qs[ty * D4 + fq] * ei, GATED);
+    let qv = select(qs[ty * QS + fq], qs[ty * QS + fq] * ei, GATED);
     if (ownCols) {
       acc = fma(vec4<f32>(qv.x), sc[(4u * fq) * D4 + tx], acc);
       acc = fma(vec4<f32>(qv.y), sc[(4u * fq + 1u) * D4 + tx], acc);
@@ -174,7 +182,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var s4 = vec4<f32>(0.0);
   if (4u * tx <= i) {
     for (var fq = 0u; fq < D4; fq++) {
-      let qv = qs[ty * D4 + fq];
+      let qv = qs[ty * QS + fq];
       s4 = fma(vec4<f32>(qv.x), kv[(4u * fq) * K4 + tx], s4);
       s4 = fma(vec4<f32>(qv.y), kv[(4u * fq + 1u) * K4 + tx], s4);
       s4 = fma(vec4<f32>(qv.z), kv[(4u * fq + 2u) * K4 + tx], s4);
@@ -188,7 +196,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     }
   }
   let keep = vec4<u32>(4u * tx) + vec4<u32>(0u, 1u, 2u, 3u) <= vec4<u32>(i);
-  ps[ty * K4 + tx] = select(vec4<f32>(0.0), s4, keep);
+  ps[ty * PS + tx] = select(vec4<f32>(0.0), s4, keep);
   workgroupBarrier(); // phi(K) read: kv is free for V
   storeValue(v0x, lid, 0u);
   storeValue(v1x, lid, 1u);
@@ -200,7 +208,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // a masked key is skipped, not multiplied by 0 (0 x NaN in a later value would reach this row).
   let own = i / 4u;
   for (var jq = 0u; jq < own; jq++) {
-    let p = ps[ty * K4 + jq];
+    let p = ps[ty * PS + jq];
     if (NORMALIZE) {
       den += (p.x + p.y) + (p.z + p.w);
     }
@@ -211,7 +219,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       acc = fma(vec4<f32>(p.w), kv[(4u * jq + 3u) * D4 + tx], acc);
     }
   }
-  let p = ps[ty * K4 + own];
+  let p = ps[ty * PS + own];
   for (var jj = 0u; jj < 4u; jj++) {
     if (4u * own + jj <= i) {
       if (NORMALIZE) {
