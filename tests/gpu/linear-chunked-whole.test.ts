@@ -36,10 +36,11 @@ describe.skipIf(!gpu)(
       expect(usesWholeOutput(128, 64, 1 << 20)).toBe(false);
       expect(usesWholeOutput(64, 64, 48 * 1024)).toBe(true);
       expect(usesWholeOutput(64, 64, 16 * 1024)).toBe(false);
-      // The row-slice kernel: c = 64 only, where the whole-tile one serves, below 512 blocks.
-      expect(usesRowsOutput(64, 64, 48 * 1024, 12, 2048)).toBe(true);
-      expect(usesRowsOutput(64, 64, 48 * 1024, 12, 64 * 42)).toBe(true);
-      expect(usesRowsOutput(64, 64, 48 * 1024, 12, 64 * 43)).toBe(false);
+      // The row-slice kernel: c = 64 only, where the whole-tile one serves, below 32 blocks.
+      expect(usesRowsOutput(64, 64, 48 * 1024, 12, 128)).toBe(true);
+      expect(usesRowsOutput(64, 64, 48 * 1024, 12, 192)).toBe(false);
+      expect(usesRowsOutput(64, 64, 48 * 1024, 1, 64 * 31 + 1)).toBe(false);
+      expect(usesRowsOutput(64, 64, 48 * 1024, 1, 64 * 31)).toBe(true);
       expect(usesRowsOutput(64, 128, 48 * 1024, 1, 128)).toBe(false);
       expect(usesRowsOutput(64, 64, 16 * 1024, 1, 128)).toBe(false);
     });

@@ -38,10 +38,14 @@ export function usesWholeOutput(
 
 /**
  * Below this many blocks of 64 query rows in all (heads x ceil(T / 64)), at c = 64, the output runs
- * as linear-chunked-output-rows.wgsl, one workgroup per 16 rows: with few blocks the GPU is mostly
- * idle and a block's time is its workgroup's chain of work, which four workgroups shorten.
+ * as linear-chunked-output-rows.wgsl, one workgroup per 16 rows. That kernel reads workgroup memory
+ * more often per multiply-add than the whole-tile one: it wins only while the GPU would otherwise
+ * be mostly idle, its four workgroups per block shortening each block's chain of work. On an H200
+ * (12 heads, softplus and the normaliser; docs/PERFORMANCE.md, calls O and P): 24 blocks (128
+ * tokens) 17.0 -> 13.1 us; 48 blocks (256 tokens) 17.9 -> 19.0 us; from 768 blocks 1.75x slower.
+ * Tuned on that one card: on a GPU with fewer compute units the break-even lies lower.
  */
-export const ROWS_OUTPUT_BELOW = 512;
+export const ROWS_OUTPUT_BELOW = 32;
 
 /** Rows per workgroup of linear-chunked-output-rows.wgsl. */
 export const ROWS_BLOCK = 16;
@@ -49,7 +53,7 @@ export const ROWS_BLOCK = 16;
 /**
  * Whether linear-chunked-output-rows.wgsl serves this problem: where the whole-tile kernel would
  * (usesWholeOutput), at c = 64, with fewer than ROWS_OUTPUT_BELOW blocks of 64 rows in all. It needs
- * less workgroup memory than the whole-tile kernel (41 KiB at D = 64).
+ * less workgroup memory than the whole-tile kernel (42 KiB at D = 64).
  */
 export function usesRowsOutput(
   dim: number,
