@@ -2,14 +2,26 @@
  * Will a shape fit this device? The cost model says how large the biggest per-head buffer is; the
  * device says how large one buffer and one storage binding may be. What cannot fit even one head
  * is a CapacityError with a sentence; what cannot fit all heads in one binding is split by heads.
+ * A training step, which holds all heads in one buffer, is checked as a whole
+ * (trainingCapacityError).
  */
+import {
+  BACKWARD_MAX_CHUNK_SIZE,
+  largestTrainingBuffer,
+  trainingWorkingBytes,
+} from './backward/memory.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { estimateCost, type CostEstimateOptions } from './costs.ts';
 import { CapacityError } from './errors.ts';
-import { FORM_SPECS } from './forms/registry.ts';
+import { FORM_SPECS, type TrainableForm } from './forms/registry.ts';
 import { perBufferLimit, type BufferLimits } from './limits.ts';
 
-import type { AttentionShape, ResolvedOptions } from './types.ts';
+import {
+  resolveOptions,
+  type AttentionOptions,
+  type AttentionShape,
+  type ResolvedOptions,
+} from './types.ts';
 
 export { perBufferLimit, type BufferLimits } from './limits.ts';
 
@@ -110,14 +122,69 @@ export function checkTotalMemory(
   const needed = estimateCost(options.form, shape, costOptionsFor(options, limits)).workingBytes;
   const limit = totalMemoryLimit(limits, cap);
   if (needed <= limit) return;
-  const why =
-    limit < cap
-      ? `${BUFFER_LIMITS_PER_PROBLEM} times this GPU's largest buffer, ${formatBytes(limits.maxBufferSize)}`
-      : 'the engine caps it, since WebGPU does not report how much memory a GPU has';
   throw new CapacityError(
     `${options.form} at H = ${formatCount(shape.heads)}, T = ${formatCount(shape.tokens)}, ` +
       `d = ${shape.dim} needs ${formatBytes(needed)} of GPU memory in all; this page allows ` +
-      `${formatBytes(limit)} (${why}). Use fewer heads or a shorter context.`,
+      `${formatBytes(limit)} (${totalLimitWhy(limits, cap)}). Use fewer heads or a shorter context.`,
+    needed,
+    limit,
+  );
+}
+
+/** Why totalMemoryLimit(limits, cap) is what it is, for the sentences. */
+function totalLimitWhy(limits: BufferLimits, cap: number): string {
+  return totalMemoryLimit(limits, cap) < cap
+    ? `${BUFFER_LIMITS_PER_PROBLEM} times this GPU's largest buffer, ${formatBytes(limits.maxBufferSize)}`
+    : 'the engine caps it, since WebGPU does not report how much memory a GPU has';
+}
+
+/**
+ * Why a training step (createAttentionTraining) of this shape cannot run on a device with these
+ * limits, as a CapacityError to throw or to report, or null: its largest buffer (all heads in one,
+ * largestTrainingBuffer) must fit one buffer and one storage binding, and its working memory
+ * (trainingWorkingBytes) totalMemoryLimit(limits, cap). "Training linear-chunked at H = 12,
+ * T = 16,384, d = 64, c = 16 needs 195 MiB in one buffer (all heads) for the chunk states; this
+ * GPU allows 128 MiB per buffer. Use fewer heads, a shorter context or a larger chunk size (at
+ * most 64)."
+ */
+export function trainingCapacityError(
+  form: TrainableForm,
+  shape: AttentionShape,
+  options: AttentionOptions,
+  limits: BufferLimits,
+  cap = DEFAULT_MEMORY_CAP_BYTES,
+): CapacityError | null {
+  const costOptions = { ...options, workgroupStorageBytes: limits.maxComputeWorkgroupStorageSize };
+  const chunked = FORM_SPECS[form].family !== 'softmax';
+  const chunkSize = resolveOptions({ ...options, form }).chunkSize;
+  const name =
+    `Training ${form} at H = ${formatCount(shape.heads)}, T = ${formatCount(shape.tokens)}, ` +
+    `d = ${shape.dim}${chunked ? `, c = ${chunkSize}` : ''}`;
+  // Only below the backward's largest chunk size does a larger one help, by holding fewer states.
+  const largerChunks = chunked && chunkSize < BACKWARD_MAX_CHUNK_SIZE;
+  const larger = `a larger chunk size (at most ${BACKWARD_MAX_CHUNK_SIZE})`;
+  const largest = largestTrainingBuffer(form, shape, costOptions);
+  const perBuffer = perBufferLimit(limits);
+  if (largest.bytes > perBuffer) {
+    const states = largest.holds === 'chunk states';
+    const advice =
+      states && largerChunks
+        ? `Use fewer heads, a shorter context or ${larger}.`
+        : 'Use fewer heads or a shorter context.';
+    return new CapacityError(
+      `${name} needs ${formatBytes(largest.bytes)} in one buffer (all heads) ${largest.what}; ` +
+        `this GPU allows ${formatBytes(perBuffer)} per buffer. ${advice}`,
+      largest.bytes,
+      perBuffer,
+    );
+  }
+  const needed = trainingWorkingBytes(form, shape, costOptions);
+  const limit = totalMemoryLimit(limits, cap);
+  if (needed <= limit) return null;
+  return new CapacityError(
+    `${name} needs ${formatBytes(needed)} of GPU memory in all; this page allows ` +
+      `${formatBytes(limit)} (${totalLimitWhy(limits, cap)}). Use fewer heads or a shorter ` +
+      `context${largerChunks ? `, or ${larger}` : ''}.`,
     needed,
     limit,
   );

@@ -4,10 +4,11 @@
  * a random feature map, chunk sizes where the forward runs its feature-map pass (c = 32) and where
  * the whole-tile kernel maps as it stages (c = 64 at d = 32: SwiftShader offers 32 KiB). The model
  * leaves out the uniform params and the prefix scans' one-state carries, and so does the count.
+ * The largest buffer created (all of them counted) is the model's largestTrainingBuffer.
  */
 import { describe, expect, it } from 'vitest';
 import { createAttentionTraining } from '../../src/gpu/backward/index.ts';
-import { trainingWorkingBytes } from '../../src/gpu/backward/memory.ts';
+import { largestTrainingBuffer, trainingWorkingBytes } from '../../src/gpu/backward/memory.ts';
 import type { FeatureMap } from '../../src/gpu/types.ts';
 import { countingDevice, type CountingDevice } from './counting-device.ts';
 import { gpu, readyDevice } from './setup.ts';
@@ -41,12 +42,19 @@ describe.skipIf(!gpu)("a training step's buffers, allocated and modelled", async
       (b) => (b.usage & GPUBufferUsage.UNIFORM) === 0 && !/ carry$/.test(b.label),
     );
     const allocated = counted.reduce((n, b) => n + b.size, 0);
-    const modelled = trainingWorkingBytes(form, shape, {
+    const costOptions = {
       ...options,
       workgroupStorageBytes: counting.device.limits.maxComputeWorkgroupStorageSize,
-    });
+    };
+    const modelled = trainingWorkingBytes(form, shape, costOptions);
     const what = `${featureMap} ${JSON.stringify(shape)}: ${counted.map((b) => b.label).join(', ')}`;
     expect(allocated, what).toBe(modelled);
+    const largest = largestTrainingBuffer(form, shape, costOptions);
+    expect(Math.max(...counting.created.map((b) => b.size)), what).toBe(largest.bytes);
+    // Both answers are covered: at c = 32 the states always outgrow the tensors (33 floats a
+    // token at d = 32); softmax-flash holds none.
+    if (chunkSize === 32) expect(largest.holds, what).toBe('chunk states');
+    if (form === 'softmax-flash') expect(largest.holds, what).toBe('tensors');
     // Both answers are covered: phi(q), phi(k) exist exactly where the sliced kernel runs.
     const phi = counted.filter((b) => / phi\([qk]\)$/.test(b.label));
     expect(phi.length, what).toBe(form !== 'softmax-flash' && chunkSize < 64 ? 2 : 0);

@@ -5,9 +5,8 @@
  * the backward costs twice the forward), so GFLOP/s compare with the forward records'.
  */
 import { createAttentionTraining } from '../backward/index.ts';
-import { trainingWorkingBytes } from '../backward/memory.ts';
 import { isTrainableForm, TRAINABLE_FORMS, type TrainableForm } from '../forms/registry.ts';
-import { capacityReason } from '../capacity.ts';
+import { DEFAULT_MEMORY_CAP_BYTES, trainingCapacityError } from '../capacity.ts';
 import { estimateCost } from '../costs.ts';
 import { ShapeError } from '../errors.ts';
 import { requireDevice, requireObject } from '../guard.ts';
@@ -71,17 +70,11 @@ function planTraining(
 ): PointPlan {
   const shape: AttentionShape = { heads: common.heads ?? 12, tokens, dim: common.dim ?? 64 };
   const { options, featureMap, normalize, chunk } = formOptions(form, common, common.chunkSize);
-  const costOptions = {
+  const forward = estimateCost(form, shape, {
     ...options,
     workgroupStorageBytes: gpu.device.limits.maxComputeWorkgroupStorageSize,
-  };
-  const forward = estimateCost(form, shape, costOptions);
+  });
   const n = shape.heads * shape.tokens * shape.dim;
-  const cost = {
-    ...forward,
-    flops: 3 * forward.flops,
-    workingBytes: trainingWorkingBytes(form, shape, costOptions),
-  };
   return {
     series: `train/${form}/${chunk ?? ''}`,
     tokens,
@@ -95,8 +88,17 @@ function planTraining(
       dim: shape.dim,
       chunkSize: chunk,
     },
-    flops: cost.flops,
-    capacity: capacityReason(cost, gpu.device.limits, common.memoryLimitBytes),
+    flops: 3 * forward.flops,
+    // Refused here with the sentence, before anything is allocated: the largest buffer the step
+    // creates (all heads in one) and its working memory, not the forward's largest per head.
+    capacity:
+      trainingCapacityError(
+        form,
+        shape,
+        options,
+        gpu.device.limits,
+        common.memoryLimitBytes ?? DEFAULT_MEMORY_CAP_BYTES,
+      )?.message ?? null,
     inputBytes: 3 * 4 * n,
     create: async () => {
       const step = createAttentionTraining(gpu.device, shape, options);

@@ -72,7 +72,11 @@ export interface SweepCommon {
   samples?: number;
   /** Inputs (q, k, v together) up to this size get fresh random values before every sample; default 64 MiB. */
   rotateBelowBytes?: number;
-  /** Skip points whose working memory (all heads) exceeds this; default: no limit besides the device's. */
+  /**
+   * Skip points whose working memory (all heads) exceeds this; default: no limit besides the
+   * device's, except a training step, which is held to the engine's DEFAULT_MEMORY_CAP_BYTES as
+   * createResidentAttention holds a forward point (this value, given, replaces it).
+   */
   memoryLimitBytes?: number;
   /** Force a clock; default 'auto' (GPU timestamps when present). */
   clock?: ClockKind | 'auto';
