@@ -35,4 +35,13 @@ describe('the timing chart and the gated family', () => {
     chart.toggleForm('gated-chunked');
     expect(chart.series.some((s) => s.id === 'reference:gated-chunked')).toBe(false);
   });
+
+  it('labels its rule by what the data show: a crossover, or faster from the shortest length', () => {
+    const chart = new TimingChartState();
+    const c = chart.crossover;
+    expect(c).not.toBeNull();
+    const label = chart.rules[0]!.label;
+    // Without a crossover inside the lengths measured, the label must not claim one.
+    expect(label).toMatch(c!.always ? /^faster from \d/ : /^crossover ≈ \d/);
+  });
 });

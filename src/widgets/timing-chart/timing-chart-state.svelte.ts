@@ -421,7 +421,11 @@ export class TimingChartState {
   readonly rules = $derived.by((): ChartRule[] => {
     const c = this.crossover;
     if (!c) return [];
-    return [{ x: c.x, label: `crossover ≈ ${formatTokens(Math.round(c.x))}` }];
+    // Faster already at the shortest length measured: no crossover seen, only where it starts.
+    const label = c.always
+      ? `faster from ${formatTokens(Math.round(c.x))}`
+      : `crossover ≈ ${formatTokens(Math.round(c.x))}`;
+    return [{ x: c.x, label }];
   });
 
   readonly xDomain = $derived.by((): [number, number] => {
