@@ -28,6 +28,22 @@ var<workgroup> kf: array<f32, D>;
 var<workgroup> qf: array<f32, D>;
 var<workgroup> partial: array<f32, D>;
 
+// State elements i, i + D, i + 2 D, i + 3 D: rows r .. r + 3 of one column (D is a multiple of 16).
+fn loadRows4(i: u32) -> vec4<f32> {
+  return vec4<f32>(state[i], state[i + D], state[i + 2u * D], state[i + 3u * D]);
+}
+
+// Rows r .. r + 3 of the column, whose old values are `old`, updated and stored
+// (S = a S + phi(k) v^T); returns num + their share of phi(q) S.
+fn updateRows4(i: u32, r: u32, old: vec4<f32>, vc: f32, a: f32, num: f32) -> f32 {
+  let s = fma(vec4<f32>(kf[r], kf[r + 1u], kf[r + 2u], kf[r + 3u]), vec4<f32>(vc), a * old);
+  state[i] = s.x;
+  state[i + D] = s.y;
+  state[i + 2u * D] = s.z;
+  state[i + 3u * D] = s.w;
+  return fma(qf[r + 3u], s.w, fma(qf[r + 2u], s.z, fma(qf[r + 1u], s.y, fma(qf[r], s.x, num))));
+}
+
 @compute @workgroup_size(D)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) col: u32) {
   let head = wid.x + wid.y * params.gridWidth;
@@ -51,12 +67,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) col:
   state[zi] = zc;
   partial[col] = qf[col] * zc;
   workgroupBarrier();
+  // Sixteen rows of the column at a time, all loaded before any is stored: the compiler cannot tell
+  // that a store and a later load of `state` touch different elements, so row by row each load
+  // waited for the store before it, one memory latency per row.
   var num = 0.0;
-  for (var r = 0u; r < D; r++) {
+  for (var r = 0u; r < D; r += 16u) {
     let i = stateBase + r * D + col;
-    let s = fma(kf[r], vc, a * state[i]);
-    state[i] = s;
-    num = fma(qf[r], s, num);
+    let s0 = loadRows4(i);
+    let s1 = loadRows4(i + 4u * D);
+    let s2 = loadRows4(i + 8u * D);
+    let s3 = loadRows4(i + 12u * D);
+    num = updateRows4(i, r, s0, vc, a, num);
+    num = updateRows4(i + 4u * D, r + 4u, s1, vc, a, num);
+    num = updateRows4(i + 8u * D, r + 8u, s2, vc, a, num);
+    num = updateRows4(i + 12u * D, r + 12u, s3, vc, a, num);
   }
   for (var stride = D / 2u; stride > 0u; stride /= 2u) {
     if (col < stride) {
