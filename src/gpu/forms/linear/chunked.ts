@@ -211,8 +211,8 @@ export interface LinearChunkedTuning {
   wholeBlocks?: number;
   /**
    * Whether the whole-tile output kernel sums the chunk states from the summaries, with no prefix
-   * kernel. Default: where a head has at most SUMMED_STATES_MAX_CHUNKS chunks, all heads share
-   * one states buffer and the states are not kept for a backward pass.
+   * kernel (the whole-tile and row-slice kernels only). Default: where a head has at most
+   * SUMMED_STATES_MAX_CHUNKS chunks; never when the states are kept for a backward pass (`keep`).
    */
   summedStates?: boolean;
   /**
@@ -267,15 +267,15 @@ export function createLinearChunkedWith(
     // once, so they map them as they stage (after every load of a tile is issued): no pass, no
     // phi(Q) and phi(K) buffers. linear-chunked-f16's inputs are mapped by its own pass.
     const mapInKernels = !inputs && (tuning.mapInKernels ?? whole);
-    // Query blocks per workgroup of the whole-tile kernel: several in turn only with one key tile
-    // per block (c = 64), where the next block's loads can be requested during this one's work;
-    // one for linear-chunked-f16, whose output phase was not timed with two in a call of its own.
     // With few blocks, one workgroup per 16 rows (linear-chunked-output-rows.wgsl) instead.
     const rows =
       whole &&
       c === WHOLE_BLOCK &&
       (tuning.rowsOutput ??
         usesRowsOutput(d, c, device.limits.maxComputeWorkgroupStorageSize, H, T));
+    // Query blocks per workgroup of the whole-tile kernel: several in turn only with one key tile
+    // per block (c = 64), where the next block's loads can be requested during this one's work;
+    // one for linear-chunked-f16, whose output phase was not timed with two in a call of its own.
     const wholeBlocks =
       whole && c === WHOLE_BLOCK && !rows
         ? (tuning.wholeBlocks ?? (inputs ? 1 : wholeBlocksFor(H * Math.ceil(T / WHOLE_BLOCK))))
