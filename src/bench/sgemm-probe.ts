@@ -1,0 +1,206 @@
+/**
+ * The fp32 rate a WGSL kernel reaches on this GPU through this stack (issue 10: is what keeps our
+ * attention kernels from the native ones the kernels, or the path from WGSL to the card?).
+ * src/gpu/sgemm-ceiling.ts's C = A^T B, square, at each size and depth: first checked on the card
+ * against float64 (C poisoned with NaN, 16 sampled rows at the largest size), then timed in
+ * rounds, sizes and depths interleaved (order rotated each round), the clock settled before each
+ * point; a point is the median of its round medians, with the range of the round medians kept.
+ *   node sgemm-probe.mjs [--sizes 4096,8192] [--depths 8,16] [--rounds 3] [--samples 5]
+ *                        [--budget-ms 3000] [--json FILE]
+ * Exits 1 if a check fails (its depth is then not timed).
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  createClockSettler,
+  describeSettles,
+  type ClockSettleResult,
+} from '../gpu/clock-settle.ts';
+import {
+  createSgemmWork,
+  sgemmError,
+  sgemmReference,
+  sgemmShapeError,
+  type SgemmDepth,
+  type SgemmWork,
+} from '../gpu/sgemm-ceiling.ts';
+import { quantileSorted } from '../gpu/stats.ts';
+import { randomInputs } from '../gpu/sweep/inputs.ts';
+import { detectClock, measureWork } from '../gpu/timing.ts';
+import { probeDevice } from './probe-device.ts';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '4096,8192' },
+    depths: { type: 'string', default: '8,16' },
+    rounds: { type: 'string', default: '3' },
+    samples: { type: 'string', default: '5' },
+    'budget-ms': { type: 'string', default: '3000' },
+    json: { type: 'string' },
+  },
+});
+
+const say = (line: string): void => console.log(line);
+const list = (s: string): number[] => s.split(',').map((x) => Number(x.trim()));
+const sizes = list(values.sizes);
+const depths = list(values.depths) as SgemmDepth[];
+const rounds = Math.max(1, Number(values.rounds));
+const samples = Math.max(1, Number(values.samples));
+const budgetMs = Math.max(100, Number(values['budget-ms']));
+
+const ready = await probeDevice(say);
+const { device } = ready;
+say(`adapter ${ready.info.name}; DAWN_FLAGS="${process.env.DAWN_FLAGS ?? ''}"`);
+const clockInfo = await detectClock(device);
+say(`clock: ${clockInfo.clock}, resolution ${clockInfo.resolutionMs} ms`);
+
+/** 16 rows of C: both ends, both sides of block boundaries, and random ones. */
+function sampledRows(m: number): number[] {
+  const rows = new Set([0, 1, 127, 128, m / 2 - 1, m / 2, m - 129, m - 128, m - 2, m - 1]);
+  while (rows.size < 16) rows.add(Math.floor(Math.random() * m));
+  return [...rows].sort((x, y) => x - y);
+}
+
+interface Check {
+  depth: SgemmDepth;
+  size: number;
+  rows: number;
+  maxRelError: number;
+  nonFinite: number;
+  ok: boolean;
+}
+
+const checks: Check[] = [];
+const largest = Math.max(...sizes);
+let failed = false;
+const passing: SgemmDepth[] = [];
+for (const depth of depths) {
+  const shape = { m: largest, n: largest, k: largest, depth };
+  const problem = sgemmShapeError(shape, device.limits);
+  if (problem) {
+    say(`depth ${depth}: ${problem}`);
+    continue;
+  }
+  const work = createSgemmWork(device, shape);
+  try {
+    const a = randomInputs(largest * largest);
+    const b = randomInputs(largest * largest);
+    work.write(a, b);
+    work.poison();
+    const encoder = device.createCommandEncoder();
+    work.encode(encoder);
+    device.queue.submit([encoder.finish()]);
+    const c = await work.read();
+    const rows = sampledRows(largest);
+    const result = sgemmError(
+      c,
+      sgemmReference(a, b, largest, largest, largest, rows),
+      largest,
+      rows,
+    );
+    // Relative to sum |a| |b|; fp32 accumulation over k terms stays below k eps32 by far.
+    const ok = result.nonFinite === 0 && result.maxRelError < largest * 2 ** -24;
+    checks.push({ depth, size: largest, rows: rows.length, ...result, ok });
+    say(
+      `verify depth ${depth}, ${largest}^3, ${rows.length} sampled rows: max rel error ${result.maxRelError.toExponential(2)}, non-finite ${result.nonFinite}: ${ok ? 'ok' : 'FAILED'}`,
+    );
+    if (ok) passing.push(depth);
+    else failed = true;
+  } finally {
+    work.destroy();
+  }
+}
+
+interface Point {
+  depth: SgemmDepth;
+  size: number;
+  roundsMs: number[];
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  tflops: number;
+}
+
+const works = new Map<string, SgemmWork>();
+const keyOf = (depth: number, size: number): string => `${depth}/${size}`;
+const order: Array<{ depth: SgemmDepth; size: number }> = [];
+for (const size of sizes) {
+  for (const depth of passing) {
+    const shape = { m: size, n: size, k: size, depth };
+    if (sgemmShapeError(shape, device.limits)) continue;
+    const work = createSgemmWork(device, shape);
+    work.write(randomInputs(size * size), randomInputs(size * size));
+    works.set(keyOf(depth, size), work);
+    order.push({ depth, size });
+  }
+}
+const roundsMs = new Map<string, number[]>();
+const settler = await createClockSettler(device, clockInfo);
+const settles: ClockSettleResult[] = [];
+for (let r = 0; r < rounds; r++) {
+  const rotated = [...order.slice(r % order.length), ...order.slice(0, r % order.length)];
+  for (const { depth, size } of rotated) {
+    settles.push(await settler.settle());
+    const m = await measureWork(device, works.get(keyOf(depth, size))!, {
+      clockInfo,
+      samples,
+      budgetMs,
+    });
+    const key = keyOf(depth, size);
+    roundsMs.set(key, [...(roundsMs.get(key) ?? []), m.medianMs]);
+  }
+}
+settler.destroy();
+say(describeSettles(settles));
+
+const points: Point[] = order.map(({ depth, size }) => {
+  const ms = roundsMs.get(keyOf(depth, size)) ?? [];
+  const sorted = [...ms].sort((x, y) => x - y);
+  const medianMs = quantileSorted(sorted, 0.5);
+  const flops = 2 * size ** 3;
+  return {
+    depth,
+    size,
+    roundsMs: ms,
+    medianMs,
+    minMs: sorted[0]!,
+    maxMs: sorted[sorted.length - 1]!,
+    tflops: flops / (medianMs * 1e-3) / 1e12,
+  };
+});
+for (const p of points) {
+  say(
+    `sgemm depth ${p.depth} ${p.size}^3: ${p.medianMs.toFixed(3)} ms (rounds ${p.minMs.toFixed(3)}-${p.maxMs.toFixed(3)}), ${p.tflops.toFixed(1)} TFLOP/s`,
+  );
+}
+for (const work of works.values()) work.destroy();
+
+if (values.json) {
+  writeFileSync(
+    values.json,
+    JSON.stringify(
+      {
+        format: 'linear-attention-live/sgemm-ceiling',
+        version: 1,
+        date: new Date().toISOString(),
+        adapter: ready.info,
+        dawnFlags: process.env.DAWN_FLAGS ?? null,
+        clock: clockInfo.clock,
+        clockResolutionMs: clockInfo.resolutionMs,
+        rounds,
+        samples,
+        budgetMs,
+        checks,
+        points,
+        errors: ready.errors,
+      },
+      null,
+      2,
+    ),
+  );
+}
+if (ready.errors.length > 0) {
+  say(`uncaptured errors: ${ready.errors.join(' | ')}`);
+  failed = true;
+}
+process.exit(failed ? 1 : 0);
