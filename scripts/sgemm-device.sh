@@ -8,6 +8,9 @@
 #    then 3 rounds, sizes and depths interleaved;
 # 2. the same with Dawn's robustness off (what the bounds checks cost a dense product);
 # 3. torch.mm in fp32, TF32 off, 3 rounds of CUDA-event timing at each size.
+# Predicted (written before the first call, 2026-12-02 22:50 UTC): 30-40 TFLOP/s at 8,192 with
+# robustness on (a 64 x 64 WGSL product reached 26 in December's first session), 5-10 % more
+# with it off, torch.mm 48-51 TFLOP/s; depth 16 within 5 % of depth 8.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OUT_DIR:?OUT_DIR must name the folder the results go to}"
