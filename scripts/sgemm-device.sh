@@ -8,6 +8,10 @@
 #    then 3 rounds, sizes and depths interleaved;
 # 2. the same with Dawn's robustness off (what the bounds checks cost a dense product);
 # 3. torch.mm in fp32, TF32 off, 3 rounds of CUDA-event timing at each size.
+# TILES (8x8,4x8,...: rows x columns of C per thread), DEPTHS and SIZES choose the variants;
+# NOROBUST=0 leaves step 2 out.
+# Call S2 (2026-12-02 23:10 UTC): TILES=8x8,8x4,4x8,4x4 DEPTHS=8 NOROBUST=0. Predicted: 4x4 about
+# half of 8x8 (8 FMAs per workgroup-memory read against 16), 4x8 and 8x4 in between.
 # Predicted (written before the first call, 2026-12-02 22:50 UTC): 30-40 TFLOP/s at 8,192 with
 # robustness on (a 64 x 64 WGSL product reached 26 in December's first session), 5-10 % more
 # with it off, torch.mm 48-51 TFLOP/s; depth 16 within 5 % of depth 8.
@@ -15,14 +19,20 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OUT_DIR:?OUT_DIR must name the folder the results go to}"
 SIZES=${SIZES:-4096,8192}
+TILES=${TILES:-8x8}
+DEPTHS=${DEPTHS:-8,16}
+NOROBUST=${NOROBUST:-1}
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader > "$OUT_DIR/env.txt" 2>&1
-timeout 150 bash .gpu/run.sh node "$here/sgemm-probe.mjs" --sizes "$SIZES" --rounds 3 \
-  --json "$OUT_DIR/sgemm.json" > "$OUT_DIR/sgemm.txt" 2>&1
+timeout 150 bash .gpu/run.sh node "$here/sgemm-probe.mjs" --sizes "$SIZES" --tiles "$TILES" \
+  --depths "$DEPTHS" --rounds 3 --json "$OUT_DIR/sgemm.json" > "$OUT_DIR/sgemm.txt" 2>&1
 echo "== sgemm (robustness on): exit $?"
-DAWN_FLAGS="enable-dawn-features=allow_unsafe_apis,disable_robustness" timeout 150 \
-  bash .gpu/run.sh node "$here/sgemm-probe.mjs" --sizes "$SIZES" --rounds 3 \
-  --json "$OUT_DIR/sgemm-norobust.json" > "$OUT_DIR/sgemm-norobust.txt" 2>&1
-echo "== sgemm (robustness off): exit $?"
+if [ "$NOROBUST" = 1 ]; then
+  DAWN_FLAGS="enable-dawn-features=allow_unsafe_apis,disable_robustness" timeout 150 \
+    bash .gpu/run.sh node "$here/sgemm-probe.mjs" --sizes "$SIZES" --tiles "$TILES" \
+    --depths "$DEPTHS" --rounds 3 --json "$OUT_DIR/sgemm-norobust.json" \
+    > "$OUT_DIR/sgemm-norobust.txt" 2>&1
+  echo "== sgemm (robustness off): exit $?"
+fi
 timeout 90 python3 - "$SIZES" > "$OUT_DIR/torch-sgemm.txt" 2>&1 <<'PY'
 import statistics, sys, torch
 torch.backends.cuda.matmul.allow_tf32 = False

@@ -5,8 +5,10 @@
  * against float64 (C poisoned with NaN, 16 sampled rows at the largest size), then timed in
  * rounds, sizes and depths interleaved (order rotated each round), the clock settled before each
  * point; a point is the median of its round medians, with the range of the round medians kept.
- *   node sgemm-probe.mjs [--sizes 4096,8192] [--depths 8,16] [--rounds 3] [--samples 5]
- *                        [--budget-ms 3000] [--json FILE]
+ * --tiles names the thread tiles (rows x columns per thread: 8x8 as dense products are tiled, 4x8
+ * and 4x4 as our attention kernels' are), each timed at every depth.
+ *   node sgemm-probe.mjs [--sizes 4096,8192] [--depths 8,16] [--tiles 8x8,4x8,4x4] [--rounds 3]
+ *                        [--samples 5] [--budget-ms 3000] [--json FILE]
  * Exits 1 if a check fails (its depth is then not timed).
  */
 import { writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ import {
   sgemmReference,
   sgemmShapeError,
   type SgemmDepth,
+  type SgemmThreadTile,
   type SgemmWork,
 } from '../gpu/sgemm-ceiling.ts';
 import { quantileSorted } from '../gpu/stats.ts';
@@ -33,6 +36,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '4096,8192' },
     depths: { type: 'string', default: '8,16' },
+    tiles: { type: 'string', default: '8x8' },
     rounds: { type: 'string', default: '3' },
     samples: { type: 'string', default: '5' },
     'budget-ms': { type: 'string', default: '3000' },
@@ -44,6 +48,18 @@ const say = (line: string): void => console.log(line);
 const list = (s: string): number[] => s.split(',').map((x) => Number(x.trim()));
 const sizes = list(values.sizes);
 const depths = list(values.depths) as SgemmDepth[];
+const tiles = values.tiles.split(',').map((t) => {
+  const [tm, tn] = t.split('x').map(Number);
+  return { tm: tm as SgemmThreadTile, tn: tn as SgemmThreadTile };
+});
+/** A variant: a depth and a thread tile. */
+interface Variant {
+  depth: SgemmDepth;
+  tm: SgemmThreadTile;
+  tn: SgemmThreadTile;
+}
+const variants: Variant[] = depths.flatMap((depth) => tiles.map((t) => ({ depth, ...t })));
+const nameOf = (v: Variant): string => `depth ${v.depth} ${v.tm}x${v.tn}`;
 const rounds = Math.max(1, Number(values.rounds));
 const samples = Math.max(1, Number(values.samples));
 const budgetMs = Math.max(100, Number(values['budget-ms']));
@@ -61,8 +77,7 @@ function sampledRows(m: number): number[] {
   return [...rows].sort((x, y) => x - y);
 }
 
-interface Check {
-  depth: SgemmDepth;
+interface Check extends Variant {
   size: number;
   rows: number;
   maxRelError: number;
@@ -73,12 +88,12 @@ interface Check {
 const checks: Check[] = [];
 const largest = Math.max(...sizes);
 let failed = false;
-const passing: SgemmDepth[] = [];
-for (const depth of depths) {
-  const shape = { m: largest, n: largest, k: largest, depth };
+const passing: Variant[] = [];
+for (const variant of variants) {
+  const shape = { m: largest, n: largest, k: largest, ...variant };
   const problem = sgemmShapeError(shape, device.limits);
   if (problem) {
-    say(`depth ${depth}: ${problem}`);
+    say(`${nameOf(variant)}: ${problem}`);
     continue;
   }
   const work = createSgemmWork(device, shape);
@@ -100,19 +115,18 @@ for (const depth of depths) {
     );
     // Relative to sum |a| |b|; fp32 accumulation over k terms stays below k eps32 by far.
     const ok = result.nonFinite === 0 && result.maxRelError < largest * 2 ** -24;
-    checks.push({ depth, size: largest, rows: rows.length, ...result, ok });
+    checks.push({ ...variant, size: largest, rows: rows.length, ...result, ok });
     say(
-      `verify depth ${depth}, ${largest}^3, ${rows.length} sampled rows: max rel error ${result.maxRelError.toExponential(2)}, non-finite ${result.nonFinite}: ${ok ? 'ok' : 'FAILED'}`,
+      `verify ${nameOf(variant)}, ${largest}^3, ${rows.length} sampled rows: max rel error ${result.maxRelError.toExponential(2)}, non-finite ${result.nonFinite}: ${ok ? 'ok' : 'FAILED'}`,
     );
-    if (ok) passing.push(depth);
+    if (ok) passing.push(variant);
     else failed = true;
   } finally {
     work.destroy();
   }
 }
 
-interface Point {
-  depth: SgemmDepth;
+interface Point extends Variant {
   size: number;
   roundsMs: number[];
   medianMs: number;
@@ -122,16 +136,16 @@ interface Point {
 }
 
 const works = new Map<string, SgemmWork>();
-const keyOf = (depth: number, size: number): string => `${depth}/${size}`;
-const order: Array<{ depth: SgemmDepth; size: number }> = [];
+const keyOf = (v: Variant, size: number): string => `${nameOf(v)}/${size}`;
+const order: Array<{ variant: Variant; size: number }> = [];
 for (const size of sizes) {
-  for (const depth of passing) {
-    const shape = { m: size, n: size, k: size, depth };
+  for (const variant of passing) {
+    const shape = { m: size, n: size, k: size, ...variant };
     if (sgemmShapeError(shape, device.limits)) continue;
     const work = createSgemmWork(device, shape);
     work.write(randomInputs(size * size), randomInputs(size * size));
-    works.set(keyOf(depth, size), work);
-    order.push({ depth, size });
+    works.set(keyOf(variant, size), work);
+    order.push({ variant, size });
   }
 }
 const roundsMs = new Map<string, number[]>();
@@ -139,27 +153,23 @@ const settler = await createClockSettler(device, clockInfo);
 const settles: ClockSettleResult[] = [];
 for (let r = 0; r < rounds; r++) {
   const rotated = [...order.slice(r % order.length), ...order.slice(0, r % order.length)];
-  for (const { depth, size } of rotated) {
+  for (const { variant, size } of rotated) {
     settles.push(await settler.settle());
-    const m = await measureWork(device, works.get(keyOf(depth, size))!, {
-      clockInfo,
-      samples,
-      budgetMs,
-    });
-    const key = keyOf(depth, size);
+    const key = keyOf(variant, size);
+    const m = await measureWork(device, works.get(key)!, { clockInfo, samples, budgetMs });
     roundsMs.set(key, [...(roundsMs.get(key) ?? []), m.medianMs]);
   }
 }
 settler.destroy();
 say(describeSettles(settles));
 
-const points: Point[] = order.map(({ depth, size }) => {
-  const ms = roundsMs.get(keyOf(depth, size)) ?? [];
+const points: Point[] = order.map(({ variant, size }) => {
+  const ms = roundsMs.get(keyOf(variant, size)) ?? [];
   const sorted = [...ms].sort((x, y) => x - y);
   const medianMs = quantileSorted(sorted, 0.5);
   const flops = 2 * size ** 3;
   return {
-    depth,
+    ...variant,
     size,
     roundsMs: ms,
     medianMs,
@@ -170,7 +180,7 @@ const points: Point[] = order.map(({ depth, size }) => {
 });
 for (const p of points) {
   say(
-    `sgemm depth ${p.depth} ${p.size}^3: ${p.medianMs.toFixed(3)} ms (rounds ${p.minMs.toFixed(3)}-${p.maxMs.toFixed(3)}), ${p.tflops.toFixed(1)} TFLOP/s`,
+    `sgemm ${nameOf(p)} ${p.size}^3: ${p.medianMs.toFixed(3)} ms (rounds ${p.minMs.toFixed(3)}-${p.maxMs.toFixed(3)}), ${p.tflops.toFixed(1)} TFLOP/s`,
   );
 }
 for (const work of works.values()) work.destroy();

@@ -13,8 +13,12 @@ import { getPipeline } from './pipelines.ts';
 import { submitAndRead } from './readback.ts';
 import type { GpuWork, TimestampTarget } from './types.ts';
 
-/** Rows and columns of C per workgroup. */
+/** m and n must be multiples of this (the largest block, 8 x 8 per thread over 16 x 16 threads). */
 export const SGEMM_BLOCK = 128;
+
+/** Rows (TM) or columns (TN) of C per thread: 8 as dense products are tiled, 4 as our attention
+ * kernels' thread tiles are. */
+export type SgemmThreadTile = 4 | 8;
 
 /** k per staged tile: 8 (16 KiB of workgroup memory, WebGPU's default limit) or 16 (32 KiB). */
 export type SgemmDepth = 8 | 16;
@@ -24,6 +28,10 @@ export interface SgemmShape {
   n: number;
   k: number;
   depth: SgemmDepth;
+  /** Rows per thread; default 8. */
+  tm?: SgemmThreadTile;
+  /** Columns per thread; default 8. */
+  tn?: SgemmThreadTile;
 }
 
 /** A product created once and run many times: GpuWork plus its inputs and output. */
@@ -37,15 +45,20 @@ export interface SgemmWork extends GpuWork {
   read(): Promise<Float32Array>;
 }
 
-/** Workgroup memory the kernel declares: two tiles of each operand. */
-export function sgemmWorkgroupBytes(depth: SgemmDepth): number {
-  return 4 * depth * SGEMM_BLOCK * 4;
+/** Workgroup memory the kernel declares: two tiles of each operand, 16 TM and 16 TN wide. */
+export function sgemmWorkgroupBytes(depth: SgemmDepth, tm: SgemmThreadTile = 8, tn = tm): number {
+  return 2 * depth * 16 * (tm + tn) * 4;
 }
 
 /** Why the shape cannot run on this device, or null. */
 export function sgemmShapeError(shape: SgemmShape, limits: GPUSupportedLimits): string | null {
   const { m, n, k, depth } = shape;
+  const tm = shape.tm ?? 8;
+  const tn = shape.tn ?? 8;
   if (depth !== 8 && depth !== 16) return `depth must be 8 or 16 (got ${String(depth)}).`;
+  if ((tm !== 4 && tm !== 8) || (tn !== 4 && tn !== 8)) {
+    return `the thread tile must be 4 or 8 each way (got ${String(tm)} x ${String(tn)}).`;
+  }
   for (const [name, v] of [
     ['m', m],
     ['n', n],
@@ -57,7 +70,7 @@ export function sgemmShapeError(shape: SgemmShape, limits: GPUSupportedLimits): 
   if (!Number.isInteger(k) || k <= 0 || k % (2 * depth) !== 0) {
     return `k must be a positive multiple of ${2 * depth} at depth ${depth} (got ${k}).`;
   }
-  const bytes = sgemmWorkgroupBytes(depth);
+  const bytes = sgemmWorkgroupBytes(depth, tm, tn);
   if (bytes > limits.maxComputeWorkgroupStorageSize) {
     return `depth ${depth} needs ${bytes} bytes of workgroup memory; this device allows ${limits.maxComputeWorkgroupStorageSize}.`;
   }
@@ -68,18 +81,24 @@ export function sgemmShapeError(shape: SgemmShape, limits: GPUSupportedLimits): 
   if (largest > limits.maxStorageBufferBindingSize) {
     return `a ${m} x ${n} x ${k} product needs a ${largest}-byte buffer; this device binds at most ${limits.maxStorageBufferBindingSize}.`;
   }
-  if (n / SGEMM_BLOCK > limits.maxComputeWorkgroupsPerDimension) {
+  if (n / (16 * tn) > limits.maxComputeWorkgroupsPerDimension) {
     return `n = ${n} needs more workgroups along x than this device allows.`;
   }
-  if (m / SGEMM_BLOCK > limits.maxComputeWorkgroupsPerDimension) {
+  if (m / (16 * tm) > limits.maxComputeWorkgroupsPerDimension) {
     return `m = ${m} needs more workgroups along y than this device allows.`;
   }
   return null;
 }
 
 /** The kernel's text with its constants prepended. */
-export function sgemmSource(depth: SgemmDepth): string {
-  return `const BK: u32 = ${depth}u;\nconst LOADS: u32 = ${depth / 8}u;\n${source}`;
+export function sgemmSource(
+  depth: SgemmDepth,
+  tm: SgemmThreadTile = 8,
+  tn: SgemmThreadTile = 8,
+): string {
+  const constants = { BK: depth, TM: tm, TN: tn, AW: 4 * tm, BW: 4 * tn };
+  const lines = Object.entries(constants).map(([name, v]) => `const ${name}: u32 = ${v}u;`);
+  return `${lines.join('\n')}\n${source}`;
 }
 
 export function createSgemmWork(device: GPUDevice, shape: SgemmShape): SgemmWork {
@@ -87,7 +106,9 @@ export function createSgemmWork(device: GPUDevice, shape: SgemmShape): SgemmWork
   const problem = sgemmShapeError(shape, device.limits);
   if (problem) throw new ShapeError(`sgemm: ${problem}`);
   const { m, n, k, depth } = shape;
-  const label = `sgemm-ceiling m=${m} n=${n} k=${k} depth=${depth}`;
+  const tm = shape.tm ?? 8;
+  const tn = shape.tn ?? 8;
+  const label = `sgemm-ceiling m=${m} n=${n} k=${k} depth=${depth} tile=${tm}x${tn}`;
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   const uniform = device.createBuffer({
     label: `${label} shape`,
@@ -98,7 +119,11 @@ export function createSgemmWork(device: GPUDevice, shape: SgemmShape): SgemmWork
   const a = device.createBuffer({ label: `${label} a`, size: 4 * k * m, usage });
   const b = device.createBuffer({ label: `${label} b`, size: 4 * k * n, usage });
   const c = device.createBuffer({ label: `${label} c`, size: 4 * m * n, usage });
-  const pipeline = getPipeline(device, `sgemm-ceiling-${depth}`, sgemmSource(depth));
+  const pipeline = getPipeline(
+    device,
+    `sgemm-ceiling-${depth}-${tm}x${tn}`,
+    sgemmSource(depth, tm, tn),
+  );
   const bindGroup = device.createBindGroup({
     label,
     layout: pipeline.getBindGroupLayout(0),
@@ -107,7 +132,7 @@ export function createSgemmWork(device: GPUDevice, shape: SgemmShape): SgemmWork
   let destroyed = false;
   return {
     label,
-    shape: { ...shape },
+    shape: { ...shape, tm, tn },
     flops: 2 * m * n * k,
     encode(encoder: GPUCommandEncoder, timestamps?: TimestampTarget) {
       const timestampWrites = passTimestamps(timestamps, 0, 1);
@@ -116,7 +141,7 @@ export function createSgemmWork(device: GPUDevice, shape: SgemmShape): SgemmWork
       );
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(n / SGEMM_BLOCK, m / SGEMM_BLOCK);
+      pass.dispatchWorkgroups(n / (16 * tn), m / (16 * tm));
       pass.end();
     },
     write(av: Float32Array, bv: Float32Array) {

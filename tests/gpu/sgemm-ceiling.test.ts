@@ -6,6 +6,7 @@ import {
   sgemmShapeError,
   sgemmWorkgroupBytes,
   type SgemmDepth,
+  type SgemmThreadTile,
 } from '../../src/gpu/sgemm-ceiling.ts';
 import { gpu, randomArray, readyDevice } from './setup.ts';
 
@@ -18,12 +19,20 @@ describe.skipIf(!gpu)('the WGSL SGEMM of the ceiling probe', () => {
 
   // Non-square, with every block row and column distinct and k spanning several pairs of tiles, so
   // a wrong block offset, a swapped tile or a missed last tile shows.
-  it.each([8, 16] as SgemmDepth[])(
-    'matches float64 at depth %i (m = 256, n = 384, k = 96), every element written',
-    async (depth) => {
-      const shape = { m: 256, n: 384, k: 96, depth };
+  const cases: Array<[SgemmDepth, SgemmThreadTile, SgemmThreadTile]> = [
+    [8, 8, 8],
+    [16, 8, 8],
+    [8, 4, 8],
+    [8, 8, 4],
+    [8, 4, 4],
+    [16, 4, 4],
+  ];
+  it.each(cases)(
+    'matches float64 at depth %i, %i x %i per thread (m = 256, n = 384, k = 96), every element written',
+    async (depth, tm, tn) => {
+      const shape = { m: 256, n: 384, k: 96, depth, tm, tn };
       if (sgemmShapeError(shape, device.limits)) {
-        expect(sgemmWorkgroupBytes(depth)).toBeGreaterThan(
+        expect(sgemmWorkgroupBytes(depth, tm, tn)).toBeGreaterThan(
           device.limits.maxComputeWorkgroupStorageSize,
         );
         return;
@@ -62,6 +71,9 @@ describe.skipIf(!gpu)('the WGSL SGEMM of the ceiling probe', () => {
     expect(sgemmShapeError({ m: 128, n: 128, k: 16, depth: 12 as SgemmDepth }, limits)).toMatch(
       /depth/,
     );
+    expect(
+      sgemmShapeError({ m: 128, n: 128, k: 16, depth: 8, tm: 2 as SgemmThreadTile }, limits),
+    ).toMatch(/thread tile/);
     expect(() => createSgemmWork(device, { m: 128, n: 0, k: 16, depth: 8 })).toThrow(/n must be/);
   });
 });
