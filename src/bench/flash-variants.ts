@@ -65,6 +65,12 @@ function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTil
       return planned.kernel === 'wide'
         ? { ...planned, prefetch: false }
         : `wide-noprefetch: the plan at d = ${dim} is ${planned.kernel}`;
+    case 'outer':
+    case 'outer-noprefetch': {
+      const tiles = planWideTiles(dim, bytes, threads, subgroup, 'outer');
+      if (!tiles) return `${variant}: no tiles at d = ${dim}`;
+      return variant === 'outer' ? tiles : { ...tiles, prefetch: false };
+    }
     case 'wide-br32':
     case 'wide-br32-overk': {
       const tiles = wide32(variant === 'wide-br32-overk');

@@ -10,6 +10,7 @@ import {
   createSoftmaxFlashKernel,
   flashSubgroupSize,
   planFlashTiles,
+  planWideTiles,
   planSlicedTiles,
   type FlashTiles,
 } from '../../src/gpu/forms/softmax/flash.ts';
@@ -82,6 +83,42 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
       expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
     });
   }
+
+  // The outer kernel (the wide kernel's tiles, both products as outer products, P over K): the
+  // H200 runs it at d = 64 with 64 rows; SwiftShader's 32 KiB holds d = 16 and 32, with rows from
+  // fewer than the keys to more.
+  const outerCases: [number, number][] = [
+    [16, 16],
+    [16, 4],
+    [32, 16],
+    [32, 8],
+    [32, 4],
+  ];
+  for (const [dim, TY] of outerCases) {
+    for (const tokens of [1, 31, 65, 257]) {
+      it(`outer kernel, d=${dim}, BR=${4 * TY}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
+        const tiles = outerTiles(dim, TY);
+        expect(tiles.workgroupBytes).toBeLessThanOrEqual(memory);
+        const problem = randomProblem(3, tokens, dim);
+        const out = await runWith(device, problem, tiles);
+        const expected = referenceAttention(problem, { form: 'softmax-flash' });
+        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+    it(`outer kernel, d=${dim}, BR=${4 * TY}: chunks of 2 key tiles match the reference at T=300`, async () => {
+      const problem = randomProblem(2, 300, dim, 10);
+      const out = await runWith(device, problem, outerTiles(dim, TY), 2);
+      const expected = referenceAttention(problem, { form: 'softmax-flash' });
+      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+    });
+  }
+
+  it("plans the outer kernel at d = 64 with the wide kernel's tiles in 48 KiB", () => {
+    const tiles = planWideTiles(64, 48 * 1024, 256, 32, 'outer');
+    expect(tiles).toMatchObject({ kernel: 'outer', BR: 64, BC: 64, TX: 8, WG: 128 });
+    expect(tiles!.workgroupBytes).toBe(48 * 1024);
+    expect(planWideTiles(64, 16_384, 256, 32, 'outer')).toBeNull();
+  });
 
   // The quad kernel (4 keys and 4 output quads per thread) runs d = 128 where subgroups of 8
   // exist; SwiftShader's 32 KiB cannot hold its d = 128 tiles, so its code is checked at d = 32
@@ -161,6 +198,18 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     }
   });
 
+  it('a NaN in a later value reaches no earlier row (outer kernel)', async () => {
+    for (const TY of [16, 4]) {
+      const dim = 32;
+      const tokens = 50;
+      const problem = randomProblem(1, tokens, dim);
+      problem.v[20 * dim + 3] = Number.NaN;
+      const out = await runWith(device, problem, outerTiles(dim, TY));
+      expect(out.subarray(0, 20 * dim).every(Number.isFinite)).toBe(true);
+      expect(Number.isNaN(out[20 * dim + 3]!)).toBe(true);
+    }
+  });
+
   it('a NaN in a later value reaches no earlier row (wide kernel, P over K and beside it)', async () => {
     for (const TY of [16, 8]) {
       const dim = 32;
@@ -231,6 +280,22 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
       workgroupBytes: 16 * (dim / 4) * (BR + KW + BC),
       POFF,
       KW,
+    };
+  }
+
+  /** The outer kernel's tiles for this dim and TY (P always over K). */
+  function outerTiles(dim: number, TY: number): FlashTiles {
+    const TX = dim / 8;
+    const BC = dim;
+    return {
+      kernel: 'outer',
+      BR: 4 * TY,
+      BC,
+      TX,
+      WG: TX * TY,
+      workgroupBytes: 16 * BC * (TY + Math.max(2 * TX, TY) + dim / 4),
+      POFF: 0,
+      KW: BC,
     };
   }
 

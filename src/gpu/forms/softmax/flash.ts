@@ -9,6 +9,7 @@ import rowsSource from '../../kernels/softmax-flash-rows.wgsl?raw';
 import quadSource from '../../kernels/softmax-flash-quad.wgsl?raw';
 import slicedSource from '../../kernels/softmax-flash-sliced.wgsl?raw';
 import narrowSource from '../../kernels/softmax-flash-sliced-narrow.wgsl?raw';
+import outerSource from '../../kernels/softmax-flash-outer.wgsl?raw';
 import wideSource from '../../kernels/softmax-flash-wide.wgsl?raw';
 import tiledSource from '../../kernels/softmax-flash.wgsl?raw';
 import { getPipeline } from '../../pipelines.ts';
@@ -41,11 +42,12 @@ import type { Slice } from '../../dispatch.ts';
  */
 export interface FlashTiles {
   /**
-   * Which kernel: 'wide' (softmax-flash-wide.wgsl), 'quad' (softmax-flash-quad.wgsl), 'sliced'
+   * Which kernel: 'wide' (softmax-flash-wide.wgsl), 'outer' (softmax-flash-outer.wgsl: the wide
+   * kernel's tiles with both products as outer products), 'quad' (softmax-flash-quad.wgsl), 'sliced'
    * (softmax-flash-sliced.wgsl) or 'narrow' (softmax-flash-sliced-narrow.wgsl), needing subgroups
    * of at least TX invocations; 'tiled' (softmax-flash.wgsl) or 'rows' (softmax-flash-rows.wgsl).
    */
-  kernel: 'wide' | 'quad' | 'sliced' | 'narrow' | 'tiled' | 'rows';
+  kernel: 'wide' | 'outer' | 'quad' | 'sliced' | 'narrow' | 'tiled' | 'rows';
   /** Query rows per workgroup. */
   BR: number;
   /** Keys per tile. */
@@ -79,10 +81,11 @@ export function planWideTiles(
   maxWorkgroupBytes: number,
   maxThreads: number,
   subgroupMinSize: number,
-  kernel: 'wide' | 'quad' = 'wide',
+  kernel: 'wide' | 'outer' | 'quad' = 'wide',
 ): FlashTiles | null {
-  // wide: 8 keys and 2 output quads per thread (BC = D); quad: 4 keys and 4 quads (BC = D / 4).
-  const TX = kernel === 'wide' ? dim / 8 : dim / 16;
+  // wide and outer: 8 keys and 2 output quads per thread (BC = D); quad: 4 keys and 4 quads
+  // (BC = D / 4).
+  const TX = kernel === 'quad' ? dim / 16 : dim / 8;
   const dims = kernel === 'quad' ? [32, 64, 128] : [16, 32, 64];
   if (!dims.includes(dim) || subgroupMinSize < TX) return null;
   const BC = kernel === 'quad' ? dim / 4 : dim;
@@ -94,6 +97,14 @@ export function planWideTiles(
     // STAGED_MAX_VEC4 (the named registers of softmax-flash-subgroup.wgsl's Staged).
     const NF = (BC * d4) / WG;
     if (WG > maxThreads || BR > 128 || !Number.isInteger(NF) || NF > STAGED_MAX_VEC4) continue;
+    if (kernel === 'outer') {
+      // Q and K transposed, P over K (kt: BC rows of max(2 TX, TY) vec4), V as in the wide kernel.
+      const workgroupBytes = 16 * BC * (TY + outerColumns(TX, TY) + d4);
+      if (workgroupBytes <= maxWorkgroupBytes) {
+        return { kernel, BR, BC, TX, WG, workgroupBytes, POFF: 0, KW: BC };
+      }
+      continue;
+    }
     const options = [{ POFF: BC, KW: BC + BR }];
     if (BR <= BC) options.push({ POFF: 0, KW: BC });
     for (const { POFF, KW } of options) {
@@ -104,6 +115,11 @@ export function planWideTiles(
     }
   }
   return null;
+}
+
+/** Columns (vec4) of the outer kernel's K/P array: K's 2 TX key slots, or P's TY row groups. */
+function outerColumns(TX: number, TY: number): number {
+  return Math.max(2 * TX, TY);
 }
 
 /**
@@ -133,19 +149,20 @@ export function wideSourceFor(dim: number, tiles: FlashTiles): string {
     POFF: tiles.POFF!,
     KW: tiles.KW!,
     NF: (BC * d4) / WG,
+    ...(tiles.kernel === 'outer' ? { KPW: outerColumns(TX, BR / 4) } : {}),
   };
   const lines = Object.entries(constants).map(([name, value]) => `const ${name}: u32 = ${value}u;`);
   const prefetch = tiles.prefetch ?? constants.NF <= PREFETCH_MAX_VEC4;
   lines.push(`const PREFETCH: bool = ${prefetch};`);
   const { kernel } = tiles;
-  const source = kernel === 'quad' ? quadSource : wideSource;
+  const source = kernel === 'quad' ? quadSource : kernel === 'outer' ? outerSource : wideSource;
   return composeWgsl(
     withConstants(source, lines),
     SOFTMAX_FLASH_WGSL,
     SOFTMAX_FLASH_SHUFFLE_WGSL,
     SOFTMAX_FLASH_SUBGROUP_WGSL,
     ...(kernel === 'quad' ? [SOFTMAX_FLASH_QUADS_WGSL] : []),
-    ...(kernel === 'wide' ? [SOFTMAX_FLASH_ROWS4_WGSL] : []),
+    ...(kernel === 'wide' || kernel === 'outer' ? [SOFTMAX_FLASH_ROWS4_WGSL] : []),
   );
 }
 
@@ -387,7 +404,7 @@ export function createSoftmaxFlashKernel(
     );
   const { kernel, BR, BC, TX, WG } = tiles;
   const pipeline =
-    kernel === 'wide' || kernel === 'quad'
+    kernel === 'wide' || kernel === 'quad' || kernel === 'outer'
       ? getPipeline(
           device,
           `attention/softmax-flash-${kernel} D=${dim} BR=${BR} POFF=${tiles.POFF}` +
