@@ -3,11 +3,12 @@
  * to time tile variants against each other on one card: `FLASH_VARIANT=sliced node
  * flash-variants.mjs --forms softmax-flash --dim 128 --verify ...` (every argument as in cli.ts).
  * Bundled by vite.flash.config.ts into `.gpu/flash/flash-variants.mjs`. Variants:
- *   plan             what planFlashTiles picks for the device (wide at d <= 64, narrow at 128)
+ *   plan             what planFlashTiles picks for the device (outer at d <= 64, narrow at 128)
+ *   wide             softmax-flash-wide.wgsl (planWideTiles), the plan at d <= 64 until call S4
  *   sliced           softmax-flash-sliced.wgsl (planSlicedTiles)
  *   narrow           softmax-flash-sliced-narrow.wgsl (planSlicedTiles, 'narrow')
  *   quad             softmax-flash-quad.wgsl at any d it supports
- *   wide-noprefetch  the planned wide tiles without the register prefetch of the next K/V tile
+ *   wide-noprefetch  the wide tiles without the register prefetch of the next K/V tile
  *   wide-br32        wide, 32 rows (64 threads), P beside K (no barrier before P)
  *   wide-br32-overk  wide, 32 rows, P over K (40 KiB at d = 64)
  * Variants measured and since removed (the wide kernel's 8 rows per thread, keys and values
@@ -61,10 +62,12 @@ function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTil
         planWideTiles(dim, bytes, threads, subgroup, variant) ??
         `${variant}: no tiles at d = ${dim}`
       );
-    case 'wide-noprefetch':
-      return planned.kernel === 'wide'
-        ? { ...planned, prefetch: false }
-        : `wide-noprefetch: the plan at d = ${dim} is ${planned.kernel}`;
+    case 'wide':
+    case 'wide-noprefetch': {
+      const tiles = planWideTiles(dim, bytes, threads, subgroup);
+      if (!tiles) return `${variant}: no tiles at d = ${dim}`;
+      return variant === 'wide' ? tiles : { ...tiles, prefetch: false };
+    }
     case 'outer':
     case 'outer-noprefetch': {
       const tiles = planWideTiles(dim, bytes, threads, subgroup, 'outer');

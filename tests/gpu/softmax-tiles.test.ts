@@ -53,9 +53,9 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
   });
   afterAll(() => device?.destroy());
 
-  it('the device offers subgroups, so the wide kernel is planned where D / 8 fits a subgroup', () => {
+  it('the device offers subgroups, so the outer kernel is planned where D / 8 fits a subgroup', () => {
     expect(subgroup).toBeGreaterThanOrEqual(2);
-    expect(planFlashTiles(16, memory, invocations, subgroup).kernel).toBe('wide');
+    expect(planFlashTiles(16, memory, invocations, subgroup).kernel).toBe('outer');
   });
 
   // [dim, threads along the rows TY]: P beside K (BR = 4 TY > BC = dim) and over K.
@@ -226,6 +226,7 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     for (const dim of [32, 64]) {
       const tiles = planFlashTiles(dim, memory, invocations, 0);
       expect(tiles.kernel).not.toBe('wide');
+      expect(tiles.kernel).not.toBe('outer');
       const problem = randomProblem(2, 129, dim);
       const out = await runWith(device, problem, tiles);
       const expected = referenceAttention(problem, { form: 'softmax-flash' });
