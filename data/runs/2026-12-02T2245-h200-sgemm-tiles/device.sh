@@ -10,9 +10,9 @@
 # 3. torch.mm in fp32, TF32 off, 3 rounds of CUDA-event timing at each size.
 # TILES (8x8,4x8,...: rows x columns of C per thread), DEPTHS and SIZES choose the variants;
 # NOROBUST=0 leaves step 2 out.
-# Call S2 (2026-12-02 23:10 UTC): TILES=8x8,8x4,4x8,4x4 DEPTHS=8 NOROBUST=0. Predicted: 4x4 about
+# Call S2 (2026-12-02 22:44 UTC): TILES=8x8,8x4,4x8,4x4 DEPTHS=8 NOROBUST=0. Predicted: 4x4 about
 # half of 8x8 (8 FMAs per workgroup-memory read against 16), 4x8 and 8x4 in between.
-# Predicted (written before the first call, 2026-12-02 22:50 UTC): 30-40 TFLOP/s at 8,192 with
+# Predicted (written before the first call, 2026-12-02 22:38 UTC): 30-40 TFLOP/s at 8,192 with
 # robustness on (a 64 x 64 WGSL product reached 26 in December's first session), 5-10 % more
 # with it off, torch.mm 48-51 TFLOP/s; depth 16 within 5 % of depth 8.
 set -uo pipefail
