@@ -6,7 +6,7 @@
 # (bench --verify: T = 200, and 192 sampled rows at T = 16,384), then ROUNDS rounds, variants
 # interleaved (order rotated each round), 5 samples per point; the summary takes the median over
 # rounds and keeps the spread. Then PyTorch SDPA fp32 at d = 128 with what is left.
-# Call S4 (2026-12-02 22:54 UTC): V64="plan outer" V128="" ROUNDS=3 TOKENS=4096,16384 TIME_S=95.
+# Call S4 (2026-12-02 22:54 UTC): V64="plan outer outer-noprefetch" V128="" ROUNDS=3 TOKENS=4096,16384 TIME_S=110.
 # Predicted (before the call): if the wide kernel's products are slow for their 48 operand registers
 # per step (the ablation of call S3: each product alone at about 20 TFLOP/s, the SGEMM's 4 x 8
 # outer product at 39.6), outer 16.8 -> 12-14 ms at 16,384; if not, within 5 %.
