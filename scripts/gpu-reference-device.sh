@@ -10,7 +10,7 @@
 #      wheels travel in .whl/ (Triton's fp32 default: TF32), its chunked linear and gated
 #      (chunk_simple_gla) kernels.
 # Everything lands in $OUT/reference.tar.gz: bench.json, bench.csv, bench-identity.json,
-# bench-d128.json, torch-d128.json, bench-f16.json (when F16_FLAGS names Dawn's toggles), torch.json, log.txt, env.txt,
+# bench-d128.json, sgemm.json (the WGSL SGEMM ceiling), torch-d128.json, bench-f16.json (when F16_FLAGS names Dawn's toggles), torch.json, log.txt, env.txt,
 # clocks.csv and the progress logs; log.txt also beside it.
 # Time: the whole script stops itself at DEADLINE_S seconds (the torch step gets what is left).
 set -uo pipefail
@@ -86,6 +86,17 @@ gpu_node "$here/bench.mjs" --settle-clocks --forms softmax-flash --dim 128 \
   --rounds 3 --samples 5 --budget-ms 3000 --sweep-budget-ms 40000 --tokens 1024,4096,16384,65536 \
   --json "$OUT/bench-d128.json" 2>> "$OUT/bench-progress.txt" | tail -8
 report "bench (d = 128)"
+
+# 1e. The WGSL SGEMM ceiling (src/bench/sgemm-probe.ts, staged beside as sgemm-probe.mjs when
+#     gpu-reference-run.sh built it): the fp32 rate a dense product of ours reaches on the card,
+#     beside torch.json's SGEMM. A file of its own (not in the dataset), read by
+#     docs/PERFORMANCE.md; at most 60 s.
+if [ -f "$here/sgemm-probe.mjs" ]; then
+  timeout 60 bash "$here/../run.sh" node "$here/sgemm-probe.mjs" --sizes 4096,8192 --depths 8 \
+    --tiles 8x8,8x4,4x8,4x4 --rounds 3 --json "$OUT/sgemm.json" > "$OUT/sgemm.txt" 2>&1
+  report "sgemm ceiling"
+  grep "^sgemm\|^verify" "$OUT/sgemm.txt"
+fi
 
 # 2. The native baselines, with whatever time is left.
 install_wheels "$here/../../.whl"

@@ -28,6 +28,11 @@ git -C "$repo" diff --quiet HEAD -- src || dirty="
 WARNING: src/ has changes not in $commit; the bundle holds them, the dataset's --commit will not.
 Commit them and run this again."
 (cd "$repo" && BENCH_OUT_DIR="$stage" npx vite build --config vite.bench.config.ts)
+# The WGSL SGEMM ceiling probe beside it (step 1e of the device script); its own build empties
+# its folder, so it is built elsewhere and copied in.
+sgemm_tmp=$(mktemp -d)
+(cd "$repo" && SGEMM_OUT_DIR="$sgemm_tmp" npx vite build --config scripts/vite-sgemm-probe.config.ts)
+cp "$sgemm_tmp/sgemm-probe.mjs" "$stage/" && rm -rf "$sgemm_tmp"
 # The device script sources device-common.sh from its own folder: it travels beside it.
 cp "$repo/scripts/gpu-reference-device.sh" "$repo/scripts/device-common.sh" \
   "$repo/scripts/torch-anchor.py" "$stage/"
