@@ -34,19 +34,40 @@ const codes = {
   gated: linearKernel(source, { gated: true }),
 };
 
-/** Floats of each phi(k), phi(q) staging array (TB * D) where workgroup memory allows 32 KiB. */
-const STAGED_FLOATS = 1024;
+/**
+ * Floats of each phi(k), phi(q) staging array (TB * D), the largest whose workgroup memory fits:
+ * at d = 64, 2,048 (TB = 32, 37.5 KiB) where 48 KiB allows it; else 1,024, else 512. On the H200,
+ * 32 tokens per block instead of 16: 9.83 -> 8.65 ms at 65,536 tokens, 623 -> 546 us at 4,096
+ * (call S5, docs/PERFORMANCE.md): half the blocks, so half the waits for each block's loads from
+ * memory, which nothing hides. Only d = 64 was timed and checked on the card with 2,048, so the
+ * other head sizes keep at most 1,024.
+ */
+const STAGED_FLOATS = [2048, 1024, 512] as const;
+const STAGED_FLOATS_MEASURED_DIM = 64;
 
 /**
- * The override constants of linear-recurrent.wgsl. Workgroup memory is about 9 TB D bytes
- * (18 KiB at TB D = 1024); on a device with less than 32 KiB, half the tokens per block.
+ * Workgroup memory of linear-recurrent.wgsl at these constants: phi(k) and phi(q) (TB D each), v
+ * (TB CB), the partial numerators (TB RP CB) and denominators (TB RP), and the decays (TB) with the
+ * gate on.
  */
+export function linearRecurrentWorkgroupBytes(dim: number, TB: number, gated: boolean): number {
+  const CB = Math.min(dim, 32);
+  const RP = dim / 16;
+  return 4 * (2 * TB * dim + TB * CB + TB * RP * CB + TB * RP + (gated ? TB : 0));
+}
+
+/** The override constants of linear-recurrent.wgsl (the gate's decays counted either way). */
 export function linearRecurrentConstants(
   dim: number,
   options: Pick<ResolvedOptions, 'featureMap' | 'normalize'>,
   workgroupStorageBytes = 32_768,
 ): Record<string, number> {
-  const staged = workgroupStorageBytes >= 32_768 ? STAGED_FLOATS : STAGED_FLOATS / 2;
+  const staged =
+    STAGED_FLOATS.find(
+      (f) =>
+        (f <= 1024 || dim === STAGED_FLOATS_MEASURED_DIM) &&
+        linearRecurrentWorkgroupBytes(dim, f / dim, true) <= workgroupStorageBytes,
+    ) ?? 512;
   return {
     ...normalizerConstants(),
     D: dim,
