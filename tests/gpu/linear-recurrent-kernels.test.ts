@@ -1,8 +1,7 @@
 /**
  * The recurrent kernel (linear-recurrent.wgsl), gated and ungated, against the float64 references,
  * with the output poisoned with NaN (runFactory): odd lengths, a block's edge, T = 1, every head
- * dimension the form supports, and the state carried over short dispatches; each with the next
- * block read ahead into registers (where the kernel plans it: d = 64 and 128 here) and without.
+ * dimension the form supports, and the state carried over short dispatches.
  */
 import { describe, expect, it } from 'vitest';
 import { createGatedRecurrentWith } from '../../src/gpu/forms/gated/recurrent.ts';
@@ -29,48 +28,41 @@ describe.skipIf(!gpu)('the recurrent kernel', async () => {
   const ready = gpu ? await readyDevice() : null;
   const device = ready ? ready.device : (null as unknown as GPUDevice);
 
-  it('linear-recurrent matches within 1e-4, in one dispatch and over 37-token dispatches, read ahead or not', async () => {
+  it('linear-recurrent matches within 1e-4, in one dispatch and over 37-token dispatches', async () => {
     for (const [dim, featureMap, normalize, tokens] of CASES) {
       for (const maxTokens of [16_384, 37]) {
-        for (const prefetch of [true, false]) {
-          const options = linearOptions('linear-recurrent', { featureMap, normalize });
-          const problem = drawProblem(2, tokens, dim, options);
-          const actual = await runFactory(
-            device,
-            createLinearRecurrentWith({ maxTokens, prefetch }),
-            problem,
-            options,
-          );
-          const error = relativeError(actual, referenceLinearAttention(problem, options));
-          const what = `max=${maxTokens} prefetch=${prefetch} d=${dim} T=${tokens} phi=${featureMap} normalize=${normalize}`;
-          expect(error, what).toBeLessThanOrEqual(BOUND);
-        }
+        const options = linearOptions('linear-recurrent', { featureMap, normalize });
+        const problem = drawProblem(2, tokens, dim, options);
+        const actual = await runFactory(
+          device,
+          createLinearRecurrentWith({ maxTokens }),
+          problem,
+          options,
+        );
+        const error = relativeError(actual, referenceLinearAttention(problem, options));
+        const what = `max=${maxTokens} d=${dim} T=${tokens} phi=${featureMap} normalize=${normalize}`;
+        expect(error, what).toBeLessThanOrEqual(BOUND);
       }
     }
   });
 
-  it('gated-recurrent matches within 1e-4, and carries the state over 37-token dispatches, read ahead or not', async () => {
-    for (const [dim, tokens, maxTokens, prefetch] of [
-      [64, 150, 37, true],
-      [64, 150, 37, false],
-      [64, 203, 16_384, true],
-      [32, 301, 16_384, true],
-      [64, 1, 16_384, true],
+  it('gated-recurrent matches within 1e-4, and carries the state over 37-token dispatches', async () => {
+    for (const [dim, tokens, maxTokens] of [
+      [64, 150, 37],
+      [32, 301, 16_384],
+      [64, 1, 16_384],
     ] as const) {
       const options = linearOptions('gated-recurrent');
       const logDecay = Float32Array.from({ length: 3 * tokens }, () => -0.5 * Math.random());
       const problem = { ...drawProblem(3, tokens, dim, options), logDecay };
       const actual = await runFactory(
         device,
-        createGatedRecurrentWith({ maxTokens, prefetch }),
+        createGatedRecurrentWith({ maxTokens }),
         problem,
         options,
       );
       const error = relativeError(actual, referenceGatedAttention(problem, options));
-      expect(
-        error,
-        `d=${dim} T=${tokens} max=${maxTokens} prefetch=${prefetch}`,
-      ).toBeLessThanOrEqual(BOUND);
+      expect(error, `d=${dim} T=${tokens} max=${maxTokens}`).toBeLessThanOrEqual(BOUND);
     }
   });
 });

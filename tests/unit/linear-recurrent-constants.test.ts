@@ -33,13 +33,4 @@ describe('linear-recurrent: tokens per block from the workgroup memory', () => {
       }
     }
   });
-
-  it("reads the next block ahead where Staged holds a thread's share (d = 64, 128), not at d <= 32", () => {
-    expect(linearRecurrentConstants(64, options, 49_152).PREFETCH).toBe(1);
-    expect(linearRecurrentConstants(64, options, 32_768).PREFETCH).toBe(1);
-    expect(linearRecurrentConstants(128, options, 49_152).PREFETCH).toBe(1);
-    expect(linearRecurrentConstants(32, options, 49_152).PREFETCH).toBe(0);
-    expect(linearRecurrentConstants(16, options, 49_152).PREFETCH).toBe(0);
-    expect(linearRecurrentConstants(64, options, 49_152, false).PREFETCH).toBe(0);
-  });
 });

@@ -23,11 +23,6 @@ override RP: u32 = D / 16u; // threads per column, 16 rows each
 override WG: u32 = CB * RP;
 override KQ_STEPS: u32 = (TB * D / 4u + WG - 1u) / WG; // staging steps for phi(k), phi(q)
 override V_STEPS: u32 = (TB * CB + WG - 1u) / WG; // staging steps for v, and output steps
-// Read the next block's phi(k), phi(q), v (and decays) into registers while this block's tokens
-// run (linear-recurrent.ts sets it where KQ_STEPS <= 4, V_STEPS <= 8 and TB <= WG: the named
-// registers of Staged). Without it each block waits for its loads with nothing to hide them: on
-// the H200 that wait was a quarter of the form's time (call S5, docs/PERFORMANCE.md).
-override PREFETCH: bool = false;
 
 struct Params {
   tokens: u32,
@@ -53,140 +48,6 @@ var<workgroup> vv: array<f32, TB * CB>; // [token][column]
 var<workgroup> nums: array<f32, TB * RP * CB>; // [token][row part][column]
 var<workgroup> dens: array<f32, TB * RP>; // [token][row part]
 var<workgroup> decays: array<f32, TB>; // [token]: a_i = exp(g_i), with the gate on
-
-// One block's staging, held in registers between its loads and its stores to workgroup memory:
-// step i of the phi(k), phi(q) staging in k{i}, q{i}, of the v staging in v{i}; the decay of
-// token lid in a. Named members, not arrays (docs/PERFORMANCE.md: NVIDIA's driver keeps arrays in
-// local memory); members past the steps fold away.
-struct Staged {
-  k0: vec4<f32>, k1: vec4<f32>, k2: vec4<f32>, k3: vec4<f32>,
-  q0: vec4<f32>, q1: vec4<f32>, q2: vec4<f32>, q3: vec4<f32>,
-  v0: f32, v1: f32, v2: f32, v3: f32, v4: f32, v5: f32, v6: f32, v7: f32,
-  a: f32,
-}
-
-// Element e of the block's phi(k) or phi(q) staging (zero past the block's n tokens).
-fn stagedKey(e: u32, t0: u32, n: u32, base: u32) -> vec4<f32> {
-  var x = vec4<f32>(0.0);
-  if (e < TB * (D / 4u) && e / (D / 4u) < n) {
-    x = phi4(k[(base + t0 * D) / 4u + e]);
-  }
-  return x;
-}
-
-fn stagedQuery(e: u32, t0: u32, n: u32, base: u32) -> vec4<f32> {
-  var x = vec4<f32>(0.0);
-  if (e < TB * (D / 4u) && e / (D / 4u) < n) {
-    x = phi4(q[(base + t0 * D) / 4u + e]);
-  }
-  return x;
-}
-
-// Element e of the block's v staging: token e / CB, column col0 + e % CB (zero past n).
-fn stagedValue(e: u32, t0: u32, n: u32, base: u32, col0: u32) -> f32 {
-  var x = 0.0;
-  if (e < TB * CB && e / CB < n) {
-    x = v[base + (t0 + e / CB) * D + col0 + e % CB];
-  }
-  return x;
-}
-
-// The block of tokens [t0, t0 + n) read into registers; padding tokens decay by 1.
-fn fetchBlock(t0: u32, n: u32, lid: u32, base: u32, col0: u32, head: u32) -> Staged {
-  var s = Staged();
-  s.k0 = stagedKey(lid, t0, n, base);
-  s.q0 = stagedQuery(lid, t0, n, base);
-  if (KQ_STEPS > 1u) {
-    s.k1 = stagedKey(lid + WG, t0, n, base);
-    s.q1 = stagedQuery(lid + WG, t0, n, base);
-  }
-  if (KQ_STEPS > 2u) {
-    s.k2 = stagedKey(lid + 2u * WG, t0, n, base);
-    s.q2 = stagedQuery(lid + 2u * WG, t0, n, base);
-  }
-  if (KQ_STEPS > 3u) {
-    s.k3 = stagedKey(lid + 3u * WG, t0, n, base);
-    s.q3 = stagedQuery(lid + 3u * WG, t0, n, base);
-  }
-  s.v0 = stagedValue(lid, t0, n, base, col0);
-  if (V_STEPS > 1u) {
-    s.v1 = stagedValue(lid + WG, t0, n, base, col0);
-  }
-  if (V_STEPS > 2u) {
-    s.v2 = stagedValue(lid + 2u * WG, t0, n, base, col0);
-  }
-  if (V_STEPS > 3u) {
-    s.v3 = stagedValue(lid + 3u * WG, t0, n, base, col0);
-  }
-  if (V_STEPS > 4u) {
-    s.v4 = stagedValue(lid + 4u * WG, t0, n, base, col0);
-  }
-  if (V_STEPS > 5u) {
-    s.v5 = stagedValue(lid + 5u * WG, t0, n, base, col0);
-  }
-  if (V_STEPS > 6u) {
-    s.v6 = stagedValue(lid + 6u * WG, t0, n, base, col0);
-  }
-  if (V_STEPS > 7u) {
-    s.v7 = stagedValue(lid + 7u * WG, t0, n, base, col0);
-  }
-  s.a = 1.0;
-  if (GATED && lid < n) {
-    s.a = exp(gate(head * params.tokens + t0 + lid));
-  }
-  return s;
-}
-
-fn commitKeyQuery(e: u32, kx: vec4<f32>, qx: vec4<f32>) {
-  if (e < TB * (D / 4u)) {
-    kf[e] = kx;
-    qf[e] = qx;
-  }
-}
-
-fn commitValue(e: u32, x: f32) {
-  if (e < TB * CB) {
-    vv[e] = x;
-  }
-}
-
-fn commitBlock(s: Staged, lid: u32) {
-  commitKeyQuery(lid, s.k0, s.q0);
-  if (KQ_STEPS > 1u) {
-    commitKeyQuery(lid + WG, s.k1, s.q1);
-  }
-  if (KQ_STEPS > 2u) {
-    commitKeyQuery(lid + 2u * WG, s.k2, s.q2);
-  }
-  if (KQ_STEPS > 3u) {
-    commitKeyQuery(lid + 3u * WG, s.k3, s.q3);
-  }
-  commitValue(lid, s.v0);
-  if (V_STEPS > 1u) {
-    commitValue(lid + WG, s.v1);
-  }
-  if (V_STEPS > 2u) {
-    commitValue(lid + 2u * WG, s.v2);
-  }
-  if (V_STEPS > 3u) {
-    commitValue(lid + 3u * WG, s.v3);
-  }
-  if (V_STEPS > 4u) {
-    commitValue(lid + 4u * WG, s.v4);
-  }
-  if (V_STEPS > 5u) {
-    commitValue(lid + 5u * WG, s.v5);
-  }
-  if (V_STEPS > 6u) {
-    commitValue(lid + 6u * WG, s.v6);
-  }
-  if (V_STEPS > 7u) {
-    commitValue(lid + 7u * WG, s.v7);
-  }
-  if (GATED && lid < TB) {
-    decays[lid] = s.a;
-  }
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -226,61 +87,47 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     s[i] = sv;
     z[i] = zv;
   }
-  var pre = Staged();
-  if (PREFETCH) {
-    pre = fetchBlock(params.tokenBegin, min(TB, params.tokenEnd - params.tokenBegin), lid, base, col0, head);
-  }
   for (var t0 = params.tokenBegin; t0 < params.tokenEnd; t0 += TB) {
     let n = min(TB, params.tokenEnd - t0);
-    if (PREFETCH) {
-      // The previous block's last barrier came after every read of the staging arrays.
-      commitBlock(pre, lid);
-      workgroupBarrier();
-      let next = t0 + TB;
-      if (next < params.tokenEnd) {
-        pre = fetchBlock(next, min(TB, params.tokenEnd - next), lid, base, col0, head);
-      }
-    } else {
-      // Staging and the token loop run a fixed number of steps (literal bounds: the compiler unrolls
-      // them, lets the reads of later tokens run ahead of the state's FMA chain, and WebGPU's
-      // robustness clamps fold); tokens past n are staged as zeros (and a decay of 1), so they leave s
-      // and z unchanged, and their outputs are never written.
-      for (var i = 0u; i < KQ_STEPS; i++) {
-        let e = lid + i * WG;
-        if (e < TB * D4) {
-          var kx = vec4<f32>(0.0);
-          var qx = vec4<f32>(0.0);
-          if (e / D4 < n) {
-            let g = (base + t0 * D) / 4u + e;
-            kx = phi4(k[g]);
-            qx = phi4(q[g]);
-          }
-          kf[e] = kx;
-          qf[e] = qx;
+    // Staging and the token loop run a fixed number of steps (literal bounds: the compiler unrolls
+    // them, lets the reads of later tokens run ahead of the state's FMA chain, and WebGPU's
+    // robustness clamps fold); tokens past n are staged as zeros (and a decay of 1), so they leave s
+    // and z unchanged, and their outputs are never written.
+    for (var i = 0u; i < KQ_STEPS; i++) {
+      let e = lid + i * WG;
+      if (e < TB * D4) {
+        var kx = vec4<f32>(0.0);
+        var qx = vec4<f32>(0.0);
+        if (e / D4 < n) {
+          let g = (base + t0 * D) / 4u + e;
+          kx = phi4(k[g]);
+          qx = phi4(q[g]);
         }
+        kf[e] = kx;
+        qf[e] = qx;
       }
-      for (var i = 0u; i < V_STEPS; i++) {
-        let e = lid + i * WG;
-        if (e < TB * CB) {
-          var x = 0.0;
-          if (e / CB < n) {
-            x = v[base + (t0 + e / CB) * D + col0 + e % CB];
-          }
-          vv[e] = x;
-        }
-      }
-      if (GATED) {
-        // Padding tokens (past n) decay by 1: they must leave the state as it is.
-        for (var e = lid; e < TB; e += WG) {
-          var a = 1.0;
-          if (e < n) {
-            a = exp(gate(head * T + t0 + e));
-          }
-          decays[e] = a;
-        }
-      }
-      workgroupBarrier();
     }
+    for (var i = 0u; i < V_STEPS; i++) {
+      let e = lid + i * WG;
+      if (e < TB * CB) {
+        var x = 0.0;
+        if (e / CB < n) {
+          x = v[base + (t0 + e / CB) * D + col0 + e % CB];
+        }
+        vv[e] = x;
+      }
+    }
+    if (GATED) {
+      // Padding tokens (past n) decay by 1: they must leave the state as it is.
+      for (var e = lid; e < TB; e += WG) {
+        var a = 1.0;
+        if (e < n) {
+          a = exp(gate(head * T + t0 + e));
+        }
+        decays[e] = a;
+      }
+    }
+    workgroupBarrier();
     for (var t = 0u; t < TB; t++) {
       let vi = vec4<f32>(vv[t * CB + c]);
       var a = 1.0;

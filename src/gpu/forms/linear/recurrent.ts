@@ -61,7 +61,6 @@ export function linearRecurrentConstants(
   dim: number,
   options: Pick<ResolvedOptions, 'featureMap' | 'normalize'>,
   workgroupStorageBytes = 32_768,
-  prefetch = true,
 ): Record<string, number> {
   const staged =
     STAGED_FLOATS.find(
@@ -69,21 +68,13 @@ export function linearRecurrentConstants(
         (f <= 1024 || dim === STAGED_FLOATS_MEASURED_DIM) &&
         linearRecurrentWorkgroupBytes(dim, f / dim, true) <= workgroupStorageBytes,
     ) ?? 512;
-  const CB = Math.min(dim, 32);
-  const TB = staged / dim;
-  const WG = CB * (dim / 16);
-  const kqSteps = Math.ceil((TB * dim) / 4 / WG);
-  const vSteps = Math.ceil((TB * CB) / WG);
   return {
     ...normalizerConstants(),
     D: dim,
-    CB,
-    TB,
+    CB: Math.min(dim, 32),
+    TB: staged / dim,
     FEATURE_MAP: FEATURE_MAP_CODES[options.featureMap],
     NORMALIZE: options.normalize ? 1 : 0,
-    // The next block read into registers while this one runs, where Staged's named registers
-    // hold a thread's share (linear-recurrent.wgsl).
-    PREFETCH: prefetch && kqSteps <= 4 && vSteps <= 8 && TB <= WG ? 1 : 0,
   };
 }
 
@@ -112,8 +103,6 @@ export function planLinearRecurrent(
 export interface LinearRecurrentTuning {
   /** Tokens per dispatch; default MAX_DISPATCH_TOKENS. */
   maxTokens?: number;
-  /** false: each block staged after the previous one, never read ahead (default true). */
-  prefetch?: boolean;
 }
 
 /**
@@ -124,7 +113,7 @@ export function createLinearRecurrentWith(
   tuning: LinearRecurrentTuning | number = {},
   gated = false,
 ): FormFactory {
-  const { maxTokens = MAX_DISPATCH_TOKENS, prefetch = true } =
+  const { maxTokens = MAX_DISPATCH_TOKENS } =
     typeof tuning === 'number' ? { maxTokens: tuning } : tuning;
   return (ctx) => {
     const { device, shape, options, label } = ctx;
@@ -143,12 +132,7 @@ export function createLinearRecurrentWith(
     const mapped = mapFeatures(ctx);
     const dispatches: PlannedDispatch[] = [...mapped.dispatches];
     const constants = {
-      ...linearRecurrentConstants(
-        shape.dim,
-        options,
-        device.limits.maxComputeWorkgroupStorageSize,
-        prefetch,
-      ),
+      ...linearRecurrentConstants(shape.dim, options, device.limits.maxComputeWorkgroupStorageSize),
       FEATURE_MAP: mapped.featureMap,
     };
     const pipeline = getPipeline(
