@@ -39,10 +39,11 @@ export interface SgemmWork extends GpuWork {
   readonly shape: SgemmShape;
   /** a: [k][m], b: [k][n]. */
   write(a: Float32Array, b: Float32Array): void;
-  /** Fills C with NaN, so that an element the kernel does not write shows. */
-  poison(): void;
-  /** C: [m][n]. */
-  read(): Promise<Float32Array>;
+  /**
+   * C = A^T B ([m][n]) for these inputs, read back: C is filled with NaN first, so that an element
+   * the kernel does not write shows.
+   */
+  compute(a: Float32Array, b: Float32Array): Promise<Float32Array>;
 }
 
 /** Workgroup memory the kernel declares: two tiles of each operand, 16 TM and 16 TN wide. */
@@ -153,17 +154,17 @@ export function createSgemmWork(device: GPUDevice, shape: SgemmShape): SgemmWork
       device.queue.writeBuffer(a, 0, av);
       device.queue.writeBuffer(b, 0, bv);
     },
-    poison() {
+    async compute(av: Float32Array, bv: Float32Array) {
+      this.write(av, bv);
       device.queue.writeBuffer(c, 0, new Float32Array(m * n).fill(Number.NaN));
-    },
-    async read() {
       const read = device.createBuffer({
         label: `${label} readback`,
         size: 4 * m * n,
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       });
       try {
-        const encoder = device.createCommandEncoder({ label: `${label} read` });
+        const encoder = device.createCommandEncoder({ label: `${label} compute` });
+        this.encode(encoder);
         return await submitAndRead(device, encoder, c, read, 4 * m * n);
       } finally {
         read.destroy();
