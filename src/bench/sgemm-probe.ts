@@ -72,8 +72,9 @@ say(`clock: ${clockInfo.clock}, resolution ${clockInfo.resolutionMs} ms`);
 
 /** 16 rows of C: both ends, both sides of block boundaries, and random ones. */
 function sampledRows(m: number): number[] {
-  const rows = new Set([0, 1, 127, 128, m / 2 - 1, m / 2, m - 129, m - 128, m - 2, m - 1]);
-  while (rows.size < 16) rows.add(Math.floor(Math.random() * m));
+  const edges = [0, 1, 127, 128, m / 2 - 1, m / 2, m - 129, m - 128, m - 2, m - 1];
+  const rows = new Set(edges.filter((r) => r >= 0 && r < m));
+  while (rows.size < Math.min(16, m)) rows.add(Math.floor(Math.random() * m));
   return [...rows].sort((x, y) => x - y);
 }
 

@@ -8,8 +8,9 @@ enable subgroups;
 // P V, one vec4 of P (its four rows at that key) and two of V (its two quads), then 32 FMAs.
 // Three 128-bit reads per 32 FMAs, as in the wide kernel, but 12 operand registers per step
 // instead of 48. Measured on the H200 first: the SGEMM of src/gpu/sgemm-ceiling.ts with 4 x 8
-// thread tiles in this form runs at 39.6 TFLOP/s, while inside the wide kernel each product alone
-// ran at about 20 (PERFORMANCE.md, "Where softmax-flash's time goes").
+// thread tiles in this form runs at 39.6 TFLOP/s, while inside the wide kernel each product ran
+// at 20-31 by ablation (docs/PERFORMANCE.md, "The ceiling of WGSL on the card"). The outer form
+// gained 3.5 %: the operand registers were not the main cost.
 //
 // Workgroup memory, transposed so that a thread's four rows or keys are one vec4:
 //   qt[d][ty]      = (Q[ty][d], Q[ty + TY][d], Q[ty + 2 TY][d], Q[ty + 3 TY][d]) times the scale

@@ -36,7 +36,7 @@ const codes = {
 
 /**
  * Floats of each phi(k), phi(q) staging array (TB * D), the largest whose workgroup memory fits:
- * at d = 64, 2,048 (TB = 32, 37.5 KiB) where 48 KiB allows it; else 1,024, else 512. On the H200,
+ * at d = 64, 2,048 (TB = 32, 36.6 KiB) where 48 KiB allows it; else 1,024, else 512. On the H200,
  * 32 tokens per block instead of 16: 9.83 -> 8.65 ms at 65,536 tokens, 623 -> 546 us at 4,096
  * (call S5, docs/PERFORMANCE.md): half the blocks, so half the waits for each block's loads from
  * memory, which nothing hides. Only d = 64 was timed and checked on the card with 2,048, so the
