@@ -63,16 +63,13 @@ function variantTiles(variant: string, device: GPUDevice, dim: number): FlashTil
         `${variant}: no tiles at d = ${dim}`
       );
     case 'wide':
-    case 'wide-noprefetch': {
-      const tiles = planWideTiles(dim, bytes, threads, subgroup);
-      if (!tiles) return `${variant}: no tiles at d = ${dim}`;
-      return variant === 'wide' ? tiles : { ...tiles, prefetch: false };
-    }
+    case 'wide-noprefetch':
     case 'outer':
     case 'outer-noprefetch': {
-      const tiles = planWideTiles(dim, bytes, threads, subgroup, 'outer');
+      const kernel = variant.startsWith('outer') ? 'outer' : 'wide';
+      const tiles = planWideTiles(dim, bytes, threads, subgroup, kernel);
       if (!tiles) return `${variant}: no tiles at d = ${dim}`;
-      return variant === 'outer' ? tiles : { ...tiles, prefetch: false };
+      return variant.endsWith('-noprefetch') ? { ...tiles, prefetch: false } : tiles;
     }
     case 'wide-br32':
     case 'wide-br32-overk': {

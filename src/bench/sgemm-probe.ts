@@ -27,6 +27,7 @@ import {
   type SgemmThreadTile,
   type SgemmWork,
 } from '../gpu/sgemm-ceiling.ts';
+import { rotate } from '../gpu/rounds.ts';
 import { quantileSorted } from '../gpu/stats.ts';
 import { randomInputs } from '../gpu/sweep/inputs.ts';
 import { detectClock, measureWork } from '../gpu/timing.ts';
@@ -148,8 +149,7 @@ const roundsMs = new Map<string, number[]>();
 const settler = await createClockSettler(device, clockInfo);
 const settles: ClockSettleResult[] = [];
 for (let r = 0; r < rounds; r++) {
-  const rotated = [...order.slice(r % order.length), ...order.slice(0, r % order.length)];
-  for (const { variant, size } of rotated) {
+  for (const { variant, size } of rotate(order, r)) {
     settles.push(await settler.settle());
     const key = keyOf(variant, size);
     const m = await measureWork(device, works.get(key)!, { clockInfo, samples, budgetMs });

@@ -65,24 +65,7 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     [32, 16],
     [32, 8],
   ];
-  for (const [dim, TY] of wideCases) {
-    for (const tokens of [1, 31, 65, 257]) {
-      it(`wide kernel, d=${dim}, BR=${4 * TY}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
-        const tiles = wideTiles(dim, TY);
-        expect(tiles.workgroupBytes).toBeLessThanOrEqual(memory);
-        const problem = randomProblem(3, tokens, dim);
-        const out = await runWith(device, problem, tiles);
-        const expected = referenceAttention(problem, { form: 'softmax-flash' });
-        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-      });
-    }
-    it(`wide kernel, d=${dim}, BR=${4 * TY}: chunks of 2 key tiles match the reference at T=300`, async () => {
-      const problem = randomProblem(2, 300, dim, 10);
-      const out = await runWith(device, problem, wideTiles(dim, TY), 2);
-      const expected = referenceAttention(problem, { form: 'softmax-flash' });
-      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-    });
-  }
+  checkKernelTiles('wide', wideCases, wideTiles, [1, 31, 65, 257], { tiles: 2, tokens: 300 });
 
   // The outer kernel (the wide kernel's tiles, both products as outer products, P over K): the
   // H200 runs it at d = 64 with 64 rows; SwiftShader's 32 KiB holds d = 16 and 32, with rows from
@@ -94,24 +77,7 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     [32, 8],
     [32, 4],
   ];
-  for (const [dim, TY] of outerCases) {
-    for (const tokens of [1, 31, 65, 257]) {
-      it(`outer kernel, d=${dim}, BR=${4 * TY}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
-        const tiles = outerTiles(dim, TY);
-        expect(tiles.workgroupBytes).toBeLessThanOrEqual(memory);
-        const problem = randomProblem(3, tokens, dim);
-        const out = await runWith(device, problem, tiles);
-        const expected = referenceAttention(problem, { form: 'softmax-flash' });
-        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-      });
-    }
-    it(`outer kernel, d=${dim}, BR=${4 * TY}: chunks of 2 key tiles match the reference at T=300`, async () => {
-      const problem = randomProblem(2, 300, dim, 10);
-      const out = await runWith(device, problem, outerTiles(dim, TY), 2);
-      const expected = referenceAttention(problem, { form: 'softmax-flash' });
-      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-    });
-  }
+  checkKernelTiles('outer', outerCases, outerTiles, [1, 31, 65, 257], { tiles: 2, tokens: 300 });
 
   it("plans the outer kernel at d = 64 with the wide kernel's tiles in 48 KiB", () => {
     const tiles = planWideTiles(64, 48 * 1024, 256, 32, 'outer');
@@ -129,24 +95,7 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
     [64, 8],
     [64, 4],
   ];
-  for (const [dim, TY] of quadCases) {
-    for (const tokens of [1, 33, 200]) {
-      it(`quad kernel, d=${dim}, BR=${4 * TY}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
-        const tiles = quadTiles(dim, TY);
-        expect(tiles.workgroupBytes).toBeLessThanOrEqual(memory);
-        const problem = randomProblem(3, tokens, dim);
-        const out = await runWith(device, problem, tiles);
-        const expected = referenceAttention(problem, { form: 'softmax-flash' });
-        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-      });
-    }
-    it(`quad kernel, d=${dim}, BR=${4 * TY}: chunks of 3 key tiles match the reference at T=150`, async () => {
-      const problem = randomProblem(2, 150, dim, 10);
-      const out = await runWith(device, problem, quadTiles(dim, TY), 3);
-      const expected = referenceAttention(problem, { form: 'softmax-flash' });
-      expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
-    });
-  }
+  checkKernelTiles('quad', quadCases, quadTiles, [1, 33, 200], { tiles: 3, tokens: 150 });
 
   // The sliced kernels (Q and K staged in two halves of the dimensions; narrow: 4 keys and 2
   // output quads per thread) are planned for d = 128 on 48 KiB; SwiftShader's 32 KiB holds their
@@ -264,6 +213,37 @@ describe.skipIf(!gpu)('softmax-flash tile paths on the GPU', () => {
       expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
     }
   });
+
+  /**
+   * A kernel's forced tiles against the float64 reference: for each [dim, TY], every length in
+   * `lengths`, then long rows walked in chunks of `chunk.tiles` key tiles at T = chunk.tokens.
+   */
+  function checkKernelTiles(
+    kernel: string,
+    cases: readonly [number, number][],
+    tilesFor: (dim: number, TY: number) => FlashTiles,
+    lengths: readonly number[],
+    chunk: { tiles: number; tokens: number },
+  ): void {
+    for (const [dim, TY] of cases) {
+      for (const tokens of lengths) {
+        it(`${kernel} kernel, d=${dim}, BR=${4 * TY}: matches the float64 reference within 1e-4 at T=${tokens}`, async () => {
+          const tiles = tilesFor(dim, TY);
+          expect(tiles.workgroupBytes).toBeLessThanOrEqual(memory);
+          const problem = randomProblem(3, tokens, dim);
+          const out = await runWith(device, problem, tiles);
+          const expected = referenceAttention(problem, { form: 'softmax-flash' });
+          expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+        });
+      }
+      it(`${kernel} kernel, d=${dim}, BR=${4 * TY}: chunks of ${chunk.tiles} key tiles match the reference at T=${chunk.tokens}`, async () => {
+        const problem = randomProblem(2, chunk.tokens, dim, 10);
+        const out = await runWith(device, problem, tilesFor(dim, TY), chunk.tiles);
+        const expected = referenceAttention(problem, { form: 'softmax-flash' });
+        expect(relativeError(out, expected)).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+  }
 
   /** The quad kernel's tiles for this dim and TY, P over K when BR <= BC. */
   function quadTiles(dim: number, TY: number): FlashTiles {
